@@ -1,0 +1,138 @@
+"""Recognition treaties (RFC-002, FORMATS §5): issued by this sovereign, signed by its NA key
+valid at the treaty's issued_at. Also the issuer's unsigned rows (recognition-treaties.json),
+which carry revocation and replacement state the signed body never shows (FORMATS §14.5).
+
+Time-dependent lifecycle (expired, expiring soon...) is not judged here: see
+`publisher.lifecycle`, applied at the evaluation time by the coalition stage.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from publisher import timestamps
+from publisher.canonical import canonical_bytes
+from publisher.checks.form import check_form
+from publisher.checks.signatures import Unexplained, check_na_signed
+from publisher.findings import Finding, finding, pointer
+from publisher.limits import Limits
+from publisher.model import KeyHistory, Treaty, TreatyRow
+from publisher.schemas import check_schema
+
+KIND = "recognition-treaty"
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: KeyHistory,
+                 *, other_roles: Mapping[str, str], limits: Limits, threshold: int = 1,
+                 where: str = "") -> tuple[Treaty | None, list[Finding], Unexplained | None]:
+    """Check one signed treaty; `where` prefixes pointers when it is embedded in a row."""
+    out = [_shift(f, where) for f in check_schema(KIND, raw, path)]
+    treaty_id, issuer, subject = raw.get("treaty_id"), raw.get("issuer_sovereign_id"), raw.get("subject_sovereign_id")
+    if not all(isinstance(v, str) for v in (treaty_id, issuer, subject)):
+        return None, out, None
+    out.extend(_shift(f, where) for f in check_form(raw, KIND, path))
+    if issuer != sovereign_id:
+        out.append(finding(path, where + "/issuer_sovereign_id", "treaty.wrong_issuer",
+                           f"expected issuer {sovereign_id!r} (the folder), found {issuer[:80]!r}"))
+    issued, valid_from, expires = (timestamps.parse(raw.get(k)) for k in ("issued_at", "valid_from", "expires_at"))
+    if valid_from and expires and expires <= valid_from:
+        out.append(finding(path, where + "/expires_at", "treaty.malformed_window",
+                           "expires_at must be after valid_from"))
+    if issued and expires and issued > expires:
+        out.append(finding(path, where + "/issued_at", "treaty.malformed_window",
+                           "issued_at must not be after expires_at"))
+    scope = raw.get("scope") if isinstance(raw.get("scope"), dict) else {}
+    if isinstance(scope.get("allowed_roles"), list) and not scope["allowed_roles"]:
+        out.append(finding(path, where + "/scope/allowed_roles", "treaty.empty_roles",
+                           "allowed_roles is empty: since genesis-mesh 1.0 this grants no role "
+                           "(0.52 read it as any role)"))
+    if subject == issuer:
+        out.append(finding(path, where + "/subject_sovereign_id", "treaty.self_recognition",
+                           "the treaty recognizes its own issuer"))
+    signer, unexplained = None, None
+    if history.keys:
+        check = check_na_signed(raw, KIND, path, history, issued, other_roles=other_roles,
+                                mentioned=(issuer, subject), limits=limits, threshold=threshold)
+        out.extend(_shift(f, where) for f in check.findings)
+        signer, unexplained = check.signer, check.unexplained
+    verified = signer is not None and not any(f.severity.value == "error" for f in out)
+    treaty = Treaty(
+        path=path, treaty_id=treaty_id, issuer=issuer, subject=subject,
+        subject_public_keys=_strs(raw.get("subject_public_keys")),
+        allowed_roles=_strs(scope.get("allowed_roles")),
+        accepted_statuses=_strs(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",),
+        claims=scope.get("claims") if isinstance(scope.get("claims"), dict) else {},
+        status=raw.get("status") if isinstance(raw.get("status"), str) else "active",
+        issued_at=issued, valid_from=valid_from, expires_at=expires,
+        issued_by=raw.get("issued_by") if isinstance(raw.get("issued_by"), str) else "",
+        metadata=raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {},
+        verified=verified, signer=signer, raw=raw,
+    )
+    return treaty, out, unexplained
+
+
+def _shift(f: Finding, where: str) -> Finding:
+    return f if not where else Finding(f.path, where + f.pointer, f.code, f.severity, f.message)
+
+
+def parse_row(row: Mapping[str, Any]) -> TreatyRow:
+    def text(key: str) -> str | None:
+        value = row.get(key)
+        return value if isinstance(value, str) else None
+
+    return TreatyRow(status=text("status") or "active", revoked_at=text("revoked_at"),
+                     revocation_reason=text("revocation_reason"),
+                     reissued_from=text("reissued_from"), superseded_by=text("superseded_by"))
+
+
+def replacement_of(row: TreatyRow | None) -> str | None:
+    """The successor named by a `replaced_by:` / `renewed_by:` revocation reason."""
+    if row is None or row.status != "revoked" or not row.revocation_reason:
+        return None
+    for prefix in ("replaced_by:", "renewed_by:"):
+        if row.revocation_reason.startswith(prefix) and len(row.revocation_reason) > len(prefix):
+            return row.revocation_reason[len(prefix):]
+    return None
+
+
+def check_rows(raw: Mapping[str, Any], path: str, treaties: Mapping[str, Treaty]
+               ) -> tuple[dict[str, TreatyRow], list[tuple[str, Mapping[str, Any]]], list[Finding]]:
+    """Rows by treaty id, row treaties without a file (to verify as treaties), findings."""
+    out = check_schema("recognition-treaties", raw, path)
+    rows: dict[str, TreatyRow] = {}
+    orphans: list[tuple[str, Mapping[str, Any]]] = []
+    items = raw.get("recognition_treaties") if isinstance(raw.get("recognition_treaties"), list) else []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("treaty"), dict):
+            continue
+        body = item["treaty"]
+        treaty_id = body.get("treaty_id")
+        if not isinstance(treaty_id, str):
+            continue
+        where = pointer("recognition_treaties", index)
+        if treaty_id in rows:
+            out.append(finding(path, where, "treaty.duplicate_id", f"treaty {treaty_id[:80]!r} has two rows"))
+            continue
+        row = parse_row(item)
+        rows[treaty_id] = row
+        known = treaties.get(treaty_id)
+        if known is not None and canonical_bytes(known.raw) != canonical_bytes(body):
+            out.append(finding(path, where + "/treaty", "treaty.row_mismatch",
+                               f"the row's treaty differs from {known.path}"))
+        elif known is None:
+            orphans.append((where + "/treaty", body))
+        if row.status == "revoked" and not row.revocation_reason:
+            out.append(finding(path, where + "/revocation_reason", "treaty.row_inconsistent",
+                               "a revoked row must carry a revocation_reason"))
+        if row.status not in ("active", "revoked"):
+            out.append(finding(path, where + "/status", "treaty.row_inconsistent",
+                               f"row status must be active or revoked, found {row.status[:40]!r}"))
+    for treaty_id, row in rows.items():
+        successor = replacement_of(row)
+        if successor is not None and successor not in treaties and successor not in rows:
+            out.append(finding(path, "/recognition_treaties", "treaty.row_inconsistent",
+                               f"treaty {treaty_id[:80]!r} is replaced by {successor[:80]!r}, which is not published"))
+    return rows, orphans, out

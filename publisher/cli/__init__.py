@@ -1,0 +1,52 @@
+"""The `handshake` command line: a thin shell over the library.
+
+Each `publisher/cli/cmd_<name>.py` module contributes one command with `register(subparsers)`
+and `run(args) -> int`; they are discovered here so commands stay independent. The library
+never prints or exits; commands map outcomes to exit statuses: 0 clean (warnings allowed),
+1 findings of error severity, 2 misuse (bad arguments, missing paths).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from typing import Sequence
+
+from publisher import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_MISUSE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Misuse the user can fix: printed without a traceback, exit status 2."""
+
+
+def command_modules() -> list[object]:
+    import publisher.cli as package
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_"))
+    return [importlib.import_module(f"publisher.cli.{name}") for name in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="handshake",
+        description="Publish and verify Genesis Mesh sovereign trust material from a git repository.",
+    )
+    parser.add_argument("--version", action="version", version=f"handshake {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in command_modules():
+        module.register(sub)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"handshake {args.command}: {exc}", file=sys.stderr)
+        return EXIT_MISUSE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,54 @@
+"""`handshake verify [REPO] [--at ISO8601] [--format text|json]`: verify everything offline."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from publisher.cli import EXIT_FINDINGS, EXIT_OK
+from publisher.cli.common import parse_at, repo_path
+from publisher.findings import Finding
+from publisher.verify import Verification, verify_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("verify", help="verify every document, signature and key chain in a repository",
+                       description="Verify a Handshake repository: strict JSON, schemas, signatures "
+                                   "chained to each sovereign's pinned root key, cross-references, "
+                                   "treaty lifecycle and redaction. Exit 0 when no finding is an error.")
+    p.add_argument("repo", nargs="?", default=".", help="repository root (default: current directory)")
+    p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: now)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="text: print only errors and the summary")
+    p.set_defaults(run=run)
+
+
+def render_text(result: Verification, *, quiet: bool = False) -> str:
+    lines = []
+    for f in result.findings:
+        if quiet and f.severity.value != "error":
+            continue
+        lines.append(format_finding(f))
+    s = result.summary()
+    lines.append(f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info · "
+                 f"{s['sovereigns']} sovereign(s), {s['treaties']} treaty(ies) · evaluated at {s['evaluated_at']}"
+                 + (" · OK" if s["ok"] else " · FAILED"))
+    return "\n".join(lines) + "\n"
+
+
+def format_finding(f: Finding) -> str:
+    where = f.path + (f"#{f.pointer}" if f.pointer else "")
+    return f"{f.severity.value.upper():7} {f.code:32} {where}: {f.message}"
+
+
+def render_json(result: Verification) -> str:
+    payload = {"findings": [f.to_dict() for f in result.findings], "summary": result.summary()}
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    root = repo_path(args.repo)
+    result = verify_path(root, at=parse_at(args.at), workers=args.jobs)
+    sys.stdout.write(render_json(result) if args.format == "json" else render_text(result, quiet=args.quiet))
+    return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -1,0 +1,74 @@
+"""Ed25519 through PyNaCl/libsodium, with the strict decoding the reference's newer code uses.
+
+Keys and signatures are standard padded base64 decoded with `validate=True` and checked for
+exact length (32 and 64 bytes); anything else is refused before libsodium sees it. Ed25519
+signs the message bytes directly (no pre-hash).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from functools import lru_cache
+
+import nacl.exceptions
+import nacl.signing
+
+try:  # libsodium's detached verify through PyNaCl's own cffi handle: no copy of msg+sig.
+    from nacl._sodium import ffi as _ffi, lib as _lib  # type: ignore[attr-defined]
+
+    _DETACHED = _lib.crypto_sign_verify_detached
+except Exception:  # pragma: no cover - fallback for PyNaCl builds without the handle
+    _DETACHED = None
+
+
+def decode_b64(value: object, length: int) -> bytes | None:
+    """Strict standard base64 of exactly `length` bytes, else None."""
+    if not isinstance(value, str) or len(value) != 4 * ((length + 2) // 3):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == length else None
+
+
+@lru_cache(maxsize=65_536)
+def decode_public_key(value: str) -> bytes | None:
+    return decode_b64(value, 32)
+
+
+def decode_signature(value: object) -> bytes | None:
+    return decode_b64(value, 64)
+
+
+def is_public_key(value: object) -> bool:
+    return isinstance(value, str) and decode_public_key(value) is not None
+
+
+def verify(public_key: str, message: bytes, signature: bytes) -> bool:
+    """True when `signature` (64 raw bytes) is a valid Ed25519 signature of `message`."""
+    key = decode_public_key(public_key)
+    if key is None or len(signature) != 64:
+        return False
+    if _DETACHED is not None:
+        return _DETACHED(signature, message, len(message), key) == 0
+    try:
+        nacl.signing.VerifyKey(key).verify(message, signature)
+        return True
+    except nacl.exceptions.BadSignatureError:
+        return False
+
+
+def sign(seed: bytes, message: bytes) -> str:
+    """Base64 signature of `message` by the key with this 32-byte seed."""
+    return base64.b64encode(nacl.signing.SigningKey(seed).sign(message).signature).decode("ascii")
+
+
+def public_key_of(seed: bytes) -> str:
+    return base64.b64encode(bytes(nacl.signing.SigningKey(seed).verify_key)).decode("ascii")
+
+
+def fingerprint(public_key: str) -> str:
+    """Short key fingerprint, as the reference's bundle summary: sha256 of the base64 string."""
+    return "sha256:" + hashlib.sha256(public_key.encode("ascii", "replace")).hexdigest()[:24]

@@ -1,0 +1,98 @@
+"""The repository layout: which path holds which kind of document (pure, no I/O).
+
+`classify(path)` maps a repo-relative POSIX path to a document kind, or None for a path the
+layout does not define. File names follow what a genesis-mesh Network Authority writes or
+serves, so a sovereign folder can be filled from the reference's outputs.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+SOVEREIGNS_DIR = "sovereigns"
+
+ROOT_FILES = {
+    "coalition.json": "coalition",
+    "trust.lock": "trust-lock",
+}
+
+SOVEREIGN_FILES = {
+    "genesis.signed.json": "genesis",
+    "genesis.json": "genesis-unsigned",
+    "sovereign.json": "sovereign",
+    "key-history.json": "key-history",
+    "recognition-treaties.json": "recognition-treaties",
+    "revocation-feed.json": "revocation-feed",
+    "recognition-policy.json": "recognition-policy",
+    "policy.json": "policy-manifest",
+    "roll-call.json": "roll-call",
+    "README.md": "note",
+    "keys/root.pub": "key-root",
+    "keys/na.pub": "key-na",
+}
+
+REQUIRED_SOVEREIGN_FILES = ("genesis.signed.json", "sovereign.json")
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
+_OPERATOR_KEY = re.compile(r"keys/operator[A-Za-z0-9._-]{0,64}\.pub")
+_TREATY = re.compile(r"treaties/[^/]{1,200}\.json")
+
+
+def is_safe_id(sovereign_id: str) -> bool:
+    """Folder names double as URL path segments: a conservative ASCII set, no dot-only names."""
+    return _SAFE_ID.fullmatch(sovereign_id) is not None and ".." not in sovereign_id
+
+
+def classify_sovereign_file(relative: str) -> str | None:
+    """Kind of a path relative to `sovereigns/<id>/`, or None when outside the layout."""
+    kind = SOVEREIGN_FILES.get(relative)
+    if kind:
+        return kind
+    if _TREATY.fullmatch(relative):
+        return "recognition-treaty"
+    if _OPERATOR_KEY.fullmatch(relative):
+        return "key-operator"
+    return None
+
+
+def split_sovereign_path(path: str) -> tuple[str, str] | None:
+    """('<id>', '<relative>') for a path under sovereigns/<id>/, else None."""
+    parts = path.split("/", 2)
+    if len(parts) == 3 and parts[0] == SOVEREIGNS_DIR and parts[1] and parts[2]:
+        return parts[1], parts[2]
+    return None
+
+
+_BIDI_AND_INVISIBLE = {
+    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d",
+    "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\u00ad", "\u061c",
+}
+
+
+def deceptive_text(text: str) -> str | None:
+    """Why an identifier could display as another one, or None.
+
+    Bidirectional controls and invisible characters are always deceptive; a non-ASCII letter
+    whose compatibility decomposition or skeleton is ASCII (Cyrillic 'а' for Latin 'a',
+    fullwidth forms) is a confusable.
+    """
+    for ch in text:
+        if ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cf", "Cc"):
+            return f"contains the invisible or bidirectional control character U+{ord(ch):04X}"
+    if text.isascii():
+        return None
+    for ch in text:
+        if ord(ch) < 128:
+            continue
+        if unicodedata.normalize("NFKC", ch).isascii():
+            return f"contains U+{ord(ch):04X}, a compatibility form of an ASCII character"
+        name = unicodedata.name(ch, "")
+        if any(script in name for script in ("CYRILLIC", "GREEK")) and _CONFUSABLE_NAMES.search(name):
+            return f"contains U+{ord(ch):04X} ({name}), which looks like a Latin letter"
+    return None
+
+
+_CONFUSABLE_NAMES = re.compile(
+    r"LETTER (SMALL |CAPITAL )?(A|BE|VE|GHE|IE|ES|O|ER|HA|U|I|JE|DZE|KA|EM|EN|TE|"
+    r"ALPHA|BETA|EPSILON|ETA|IOTA|KAPPA|MU|NU|OMICRON|RHO|TAU|UPSILON|CHI|ZETA|SHHA|PALOCHKA)$"
+)

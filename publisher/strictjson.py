@@ -1,0 +1,138 @@
+"""Strict JSON input (genesis-mesh `strict_json`, FORMATS §1.6), with size and depth limits.
+
+`load_json` turns bytes into a JSON value or a (code, message) refusal. It never raises on
+content: duplicate keys, NaN, huge numbers, `-0`, lone surrogates, a BOM, non-UTF-8 bytes and
+deep nesting all become refusals. Fast paths keep the common case at json.loads speed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from publisher.limits import DEFAULT_LIMITS, Limits
+
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.refusal = Refusal(code, message)
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused("json.duplicate_key", f"key {key!r} appears more than once in one object")
+            seen.add(key)
+    return obj
+
+
+def _int(text: str) -> int:
+    digits = text.lstrip("-")
+    if text == "-0":
+        raise _Refused("json.negative_zero", "the integer -0 is not allowed")
+    if len(digits) > 20:
+        raise _Refused("json.integer_out_of_range", f"integer with {len(digits)} digits (at most 20)")
+    value = int(text)
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise _Refused("json.integer_out_of_range", f"integer {text} outside -2^63 .. 2^64-1")
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused("json.non_finite_number", f"number {text[:40]} does not fit a finite double")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _Refused("json.invalid", f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs, parse_int=_int, parse_float=_float, parse_constant=_constant
+)
+
+
+def load_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any | Refusal:
+    """Parse `data` strictly; return the value, or a Refusal naming the first problem."""
+    if len(data) > limits.max_file_bytes:
+        return Refusal("limits.file_too_large", f"{len(data)} bytes (limit {limits.max_file_bytes})")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return Refusal("json.not_utf8", "starts with a UTF-8 byte-order mark")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Refusal("json.not_utf8", f"invalid UTF-8 at byte {exc.start}")
+    try:
+        value, end = _DECODER.raw_decode(text, _skip_ws(text, 0))
+        if _skip_ws(text, end) != len(text):
+            return Refusal("json.invalid", f"extra data after the JSON value at offset {end}")
+    except _Refused as exc:
+        return exc.refusal
+    except RecursionError:
+        return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}")
+    except json.JSONDecodeError as exc:
+        return Refusal("json.invalid", f"{exc.msg} at line {exc.lineno} column {exc.colno}")
+    except ValueError as exc:  # e.g. int() digit limits the hooks did not catch
+        return Refusal("json.invalid", str(exc)[:200])
+    return _check_values(value, data, limits)
+
+
+def _skip_ws(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\n\r":
+        index += 1
+    return index
+
+
+def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
+    """Depth, string length and lone surrogates; walks the value only when bytes say it may fail."""
+    need_depth = data.count(b"{") + data.count(b"[") > limits.max_depth
+    need_strings = len(data) > limits.max_string_chars or _SURROGATE_ESCAPE.search(data) is not None
+    if not (need_depth or need_strings):
+        return value
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth > limits.max_depth:
+                return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}")
+            for key, item in node.items():
+                refusal = _check_string(key, limits)
+                if refusal:
+                    return refusal
+                stack.append((item, depth + 1))
+        elif isinstance(node, list):
+            if depth > limits.max_depth:
+                return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}")
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str):
+            refusal = _check_string(node, limits)
+            if refusal:
+                return refusal
+    return value
+
+
+def _check_string(text: str, limits: Limits) -> Refusal | None:
+    if len(text) > limits.max_string_chars:
+        return Refusal("limits.string_too_long", f"a string of {len(text)} characters (limit {limits.max_string_chars})")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return Refusal("json.lone_surrogate", "a string contains a lone UTF-16 surrogate escape")
+    return None

@@ -1,0 +1,211 @@
+"""Coalition stage: what needs more than one sovereign, or the evaluation time.
+
+Pure: takes the per-sovereign results, coalition.json and trust.lock values, and `at`.
+Cross-references (treaty subjects' keys, recognition-policy pins, foreign signers),
+coalition membership and genesis pins, trust.lock coverage, and the time-dependent
+judgements: each treaty's lifecycle state and the NA key vouching horizon.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from publisher.canonical import content_digest
+from publisher.checks.signatures import explain_foreign
+from publisher.checks.urls import SAFE_CONTACT_SCHEMES, is_safe_url
+from publisher.findings import Finding, finding, pointer
+from publisher.lifecycle import treaty_state
+from publisher.model import Coalition, Member, Sovereign
+from publisher.schemas import check_schema
+from publisher.verify.sovereign import SovereignResult
+
+COALITION_PATH = "coalition.json"
+LOCK_PATH = "trust.lock"
+
+
+def parse_lock(raw: Mapping[str, Any] | None) -> tuple[dict[str, str], list[Finding]]:
+    """Pinned root keys by sovereign id from trust.lock (schema findings for a bad lock)."""
+    if raw is None:
+        return {}, []
+    out = check_schema("trust-lock", raw, LOCK_PATH)
+    pins: dict[str, str] = {}
+    entries = raw.get("sovereigns") if isinstance(raw.get("sovereigns"), dict) else {}
+    for sovereign_id, entry in entries.items():
+        if isinstance(entry, dict) and isinstance(entry.get("root_public_key"), str):
+            pins[sovereign_id] = entry["root_public_key"]
+    return pins, out
+
+
+def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str]) -> tuple[Coalition, list[Finding]]:
+    if raw is None:
+        members = tuple(Member(s) for s in sovereign_ids)
+        return Coalition(name="Handshake coalition", description="", operator={}, members=members,
+                         declared=False), [finding(COALITION_PATH, "", "coalition.missing",
+                                                   "no coalition.json: the coalition is every sovereign folder")]
+    out = check_schema("coalition", raw, COALITION_PATH)
+    members: list[Member] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw.get("members") if isinstance(raw.get("members"), list) else []):
+        if not isinstance(item, dict) or not isinstance(item.get("sovereign_id"), str):
+            continue
+        sid = item["sovereign_id"]
+        if sid in seen:
+            out.append(finding(COALITION_PATH, pointer("members", index), "coalition.duplicate_member",
+                               f"{sid[:80]!r} is listed twice"))
+            continue
+        seen.add(sid)
+
+        def text(key: str) -> str | None:
+            value = item.get(key)
+            return value if isinstance(value, str) else None
+
+        members.append(Member(sid, text("handshake_url"), text("genesis_sha256"), text("note")))
+        if text("handshake_url") is not None and not is_safe_url(text("handshake_url")):
+            out.append(finding(COALITION_PATH, pointer("members", index, "handshake_url"), "coalition.unsafe_url",
+                               "handshake_url is not an http(s) URL; shown as text"))
+    operator = raw.get("operator") if isinstance(raw.get("operator"), dict) else {}
+    for where, value, schemes in (
+        ("/change_channel", raw.get("change_channel"), SAFE_CONTACT_SCHEMES[:2]),
+        ("/site_url", raw.get("site_url"), SAFE_CONTACT_SCHEMES[:2]),
+        ("/docs_url", raw.get("docs_url"), SAFE_CONTACT_SCHEMES[:2]),
+        ("/operator/url", operator.get("url"), SAFE_CONTACT_SCHEMES[:2]),
+        ("/operator/contact", operator.get("contact"), SAFE_CONTACT_SCHEMES),
+    ):
+        if value is not None and not is_safe_url(value, schemes):
+            out.append(finding(COALITION_PATH, where, "coalition.unsafe_url",
+                               f"{str(value)[:80]!r} is not a safe link; shown as text"))
+
+    def opt(key: str) -> str | None:
+        value = raw.get(key)
+        return value if isinstance(value, str) else None
+
+    notices = raw.get("notice_commitments") if isinstance(raw.get("notice_commitments"), list) else []
+    coalition = Coalition(
+        name=opt("name") or "Handshake coalition", description=opt("description") or "",
+        operator=operator, members=tuple(members), change_channel=opt("change_channel"),
+        site_url=opt("site_url"), docs_url=opt("docs_url"),
+        notice_commitments=tuple(n for n in notices if isinstance(n, dict)),
+        surfaces=raw.get("surfaces") if isinstance(raw.get("surfaces"), dict) else {},
+        fingerprint=content_digest(raw), declared=True, raw=raw,
+    )
+    return coalition, out
+
+
+def check_membership(coalition: Coalition, sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
+    out: list[Finding] = []
+    if not coalition.declared:
+        return out
+    listed = {m.sovereign_id for m in coalition.members}
+    for index, member in enumerate(coalition.members):
+        where = pointer("members", index)
+        sovereign = sovereigns.get(member.sovereign_id)
+        if sovereign is None:
+            out.append(finding(COALITION_PATH, where, "coalition.member_missing",
+                               f"{member.sovereign_id[:80]!r} has no folder under sovereigns/"))
+        elif member.genesis_sha256 and (sovereign.genesis is None or sovereign.genesis.digest != member.genesis_sha256):
+            out.append(finding(COALITION_PATH, where + "/genesis_sha256", "coalition.genesis_pin_mismatch",
+                               f"pinned {member.genesis_sha256}, the published genesis hashes to "
+                               f"{sovereign.genesis.digest if sovereign.genesis else 'nothing'}"))
+    for sid in sorted(set(sovereigns) - listed):
+        out.append(finding(f"sovereigns/{sid}", "", "coalition.unlisted_sovereign",
+                           f"{sid[:80]!r} is published but not a member in coalition.json"))
+    return out
+
+
+def check_lock_coverage(lock_present: bool, pins: Mapping[str, str], sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
+    if not lock_present:
+        return []
+    out = [finding(LOCK_PATH, pointer("sovereigns", sid), "lock.stale_entry",
+                   f"{sid[:80]!r} is pinned but has no folder") for sid in sorted(set(pins) - set(sovereigns))]
+    out += [finding(f"sovereigns/{sid}", "", "lock.unpinned", f"{sid[:80]!r} is not pinned in trust.lock")
+            for sid in sorted(set(sovereigns) - set(pins))]
+    return out
+
+
+def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
+    out: list[Finding] = []
+    for sovereign in sovereigns.values():
+        for treaty in sovereign.treaties:
+            subject = sovereigns.get(treaty.subject)
+            if subject is None:
+                out.append(finding(treaty.path, "/subject_sovereign_id", "treaty.external_subject",
+                                   f"{treaty.subject[:80]!r} is not published in this repository"))
+                continue
+            history = subject.key_history
+            if not history.keys:
+                continue
+            unknown = [k for k in treaty.subject_public_keys if k not in history.public_keys]
+            if unknown or not treaty.subject_public_keys:
+                out.append(finding(treaty.path, "/subject_public_keys", "treaty.subject_keys_mismatch",
+                                   f"{len(unknown)} of {len(treaty.subject_public_keys)} pinned key(s) are not "
+                                   f"NA keys of {treaty.subject[:80]!r}"))
+            elif history.current and history.current.public_key not in treaty.subject_public_keys:
+                out.append(finding(treaty.path, "/subject_public_keys", "treaty.subject_key_retired",
+                                   f"pins a key {treaty.subject[:80]!r} has since succeeded (current is "
+                                   f"#{history.current.sequence})"))
+        policy = sovereign.recognition_policy
+        issuers = policy.get("recognized_issuers") if isinstance(policy, dict) else None
+        for index, issuer in enumerate(issuers if isinstance(issuers, list) else []):
+            if not isinstance(issuer, dict) or issuer.get("sovereign_id") not in sovereigns:
+                continue
+            known = sovereigns[issuer["sovereign_id"]].key_history.public_keys
+            keys = issuer.get("public_keys") if isinstance(issuer.get("public_keys"), list) else []
+            if known and any(k not in known for k in keys):
+                out.append(finding(f"sovereigns/{sovereign.id}/recognition-policy.json",
+                                   pointer("recognized_issuers", index, "public_keys"), "recpolicy.key_mismatch",
+                                   f"pins keys that are not NA keys of {issuer['sovereign_id'][:80]!r}"))
+    return out
+
+
+def check_foreign_signers(results: Sequence[SovereignResult], sovereigns: Mapping[str, Sovereign]) -> tuple[list[Finding], set[tuple[str, str]]]:
+    """sig.foreign_key findings, and the (path, pointer) of sig.invalid findings they replace."""
+    keys = {sid: s.key_history.public_keys + ((s.root_public_key,) if s.root_public_key else ())
+            for sid, s in sovereigns.items()}
+    out: list[Finding] = []
+    replaced: set[tuple[str, str]] = set()
+    for result in results:
+        for unexplained in result.unexplained:
+            found = explain_foreign(unexplained, keys, result.sovereign.id)
+            if found:
+                out.append(found)
+                replaced.add((unexplained.path, found.pointer))
+    return out, replaced
+
+
+def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Finding]:
+    """Lifecycle state of every treaty, and NA-signed records whose key no longer vouches."""
+    out: list[Finding] = []
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for sovereign in sovereigns.values():
+        history = sovereign.key_history
+        for treaty in sovereign.treaties:
+            state = treaty_state(treaty, at)
+            label = f"treaty {treaty.treaty_id[:60]} ({treaty.issuer[:40]} -> {treaty.subject[:40]})"
+            if state.state == "expired":
+                out.append(finding(treaty.path, "/expires_at", "treaty.expired",
+                                   f"{label} expired at {treaty.raw.get('expires_at')}; evaluated at {stamp}"))
+            elif state.state == "expiring_soon":
+                hours = (state.seconds_until_expiry or 0) / 3600
+                out.append(finding(treaty.path, "/expires_at", "treaty.expiring_soon",
+                                   f"{label} expires in {hours:.1f} h (risk {state.expiry_risk}); evaluated at {stamp}"))
+            elif state.state == "not_yet_valid":
+                out.append(finding(treaty.path, "/valid_from", "treaty.not_yet_valid",
+                                   f"{label} becomes valid at {treaty.raw.get('valid_from')}; evaluated at {stamp}"))
+            elif state.state in ("revoked", "replaced", "suspended"):
+                detail = f" by {state.replacement_id}" if state.replacement_id else ""
+                reason = f" ({state.reason})" if state.reason else ""
+                out.append(finding(treaty.path, "/status", f"treaty.{state.state}",
+                                   f"{label} is {state.state}{detail}{reason}"))
+            if treaty.signer and state.is_active:
+                key = history.key_for(treaty.signer)
+                if key is not None and not key.vouches_at(at):
+                    out.append(finding(treaty.path, "/signatures", "sig.outlives_key",
+                                       f"signed by NA key #{key.sequence}, which ended at {key.end}; "
+                                       "re-issue the treaty under the current key"))
+        feed = sovereign.feed
+        if feed and feed.signer:
+            key = history.key_for(feed.signer)
+            if key is not None and not key.vouches_at(at):
+                out.append(finding(feed.path, "/signatures", "sig.outlives_key",
+                                   f"signed by NA key #{key.sequence}, which ended at {key.end}; re-issue the feed"))
+    return out
