@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv-ref/ with the Genesis Mesh reference implementation (genesis-mesh 1.8.1).
+# Create .venv-ref/ with the Genesis Mesh reference implementation (genesis-mesh 1.8.1)
+# and freezegun (to drive it at fixed times).
 #
 # The reference needs Python 3.12 while Handshake itself runs on 3.11, so it lives in its
 # own virtualenv at the repository root. Idempotent: an existing venv with the right
@@ -7,6 +8,9 @@
 set -euo pipefail
 
 REF_VERSION="1.8.1"
+# freezegun pins the reference NA's clock while tests/interop/reference_tool.py drives it,
+# so the corpus it writes is byte-identical from run to run.
+FREEZEGUN_VERSION="1.5.5"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv-ref"
 
@@ -27,7 +31,7 @@ find_python312() {
 venv_ok() {
     [ -x "$VENV/bin/python" ] || return 1
     "$VENV/bin/python" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null || return 1
-    [ "$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("genesis-mesh"))' 2>/dev/null)" = "$REF_VERSION" ]
+    [ "$("$VENV/bin/python" -c 'from importlib.metadata import version as v; print(v("genesis-mesh"), v("freezegun"))' 2>/dev/null)" = "$REF_VERSION $FREEZEGUN_VERSION" ]
 }
 
 if ! venv_ok; then
@@ -40,9 +44,9 @@ if ! venv_ok; then
     echo "setup-reference: creating $VENV with $PY312" >&2
     rm -rf "$VENV"
     "$PY312" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet "genesis-mesh==$REF_VERSION" >&2
+    "$VENV/bin/python" -m pip install --quiet "genesis-mesh==$REF_VERSION" "freezegun==$FREEZEGUN_VERSION" >&2
     if ! venv_ok; then
-        echo "setup-reference: genesis-mesh==$REF_VERSION did not install into $VENV" >&2
+        echo "setup-reference: genesis-mesh==$REF_VERSION / freezegun==$FREEZEGUN_VERSION did not install into $VENV" >&2
         exit 1
     fi
 fi
