@@ -276,10 +276,20 @@ class Scenario:
         for sov in SOVEREIGNS.values():
             self.out.served[sov.name] = {name: self.world.get(sov.url + path)
                                          for name, path in self.SERVED_PATHS.items()}
+            # The list leaves out copies a re-issue superseded; they are still signed treaties of this
+            # sovereign (and still active in their lineage), so follow reissued_from to fetch them too.
             rows = json.loads(self.out.served[sov.name]["recognition-treaties.json"])["recognition_treaties"]
-            self.out.treaty_rows[sov.name] = {
-                row["treaty"]["treaty_id"]: self.world.get(f"{sov.url}/recognition-treaties/{row['treaty']['treaty_id']}")
-                for row in rows}
+            pending = [row["treaty"]["treaty_id"] for row in rows]
+            fetched: dict[str, bytes] = {}
+            while pending:
+                treaty_id = pending.pop(0)
+                if treaty_id in fetched:
+                    continue
+                fetched[treaty_id] = self.world.get(f"{sov.url}/recognition-treaties/{treaty_id}")
+                previous = json.loads(fetched[treaty_id]).get("reissued_from")
+                if previous:
+                    pending.append(previous)
+            self.out.treaty_rows[sov.name] = fetched
             self.step()
         for sov in SOVEREIGNS.values():
             workdir = self.tmp / "export"

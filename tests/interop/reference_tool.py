@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""The Genesis Mesh reference (genesis-mesh 1.8.1) as a command-line oracle for Handshake tests.
+
+Run it with the .venv-ref interpreter (scripts/setup-reference.sh); it imports genesis_mesh.
+Every subcommand prints JSON on stdout.
+
+  make-corpus OUTDIR      regenerate repo/, documents/ and expected.json (deterministic)
+  check-corpus DIR        recompute every expected.json verdict; exit 1 on any difference
+  verify KIND FILE [--keys K1,K2] [--root KEY] [--key-history FILE] [--at ISO]
+                          the reference's strict and model verdicts for one document
+  signed-bytes KIND FILE  the exact bytes the reference's strict path checks a signature over
+
+KIND is one of genesis, treaty, feed, key-history, policy, attestation, trust-bundle.
+A key is base64 or the path of a genesis-mesh key file (.pub). Exit status: 0 when the
+command ran (the verdict is in the JSON, whatever it is), 1 for check-corpus differences,
+2 for misuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+try:
+    import genesis_mesh  # noqa: F401
+except ImportError:  # pragma: no cover - the point is the message
+    sys.exit("reference_tool.py must run with .venv-ref/bin/python (run scripts/setup-reference.sh)")
+
+from refimpl.verdicts import KINDS, Inputs, parse_time, signed_bytes, verdict  # noqa: E402
+
+
+def _key(value: str) -> str:
+    path = Path(value)
+    if value.endswith(".pub") and path.is_file():
+        lines = [line.strip() for line in path.read_text().splitlines() if not line.startswith("#")]
+        return "".join(lines)
+    return value
+
+
+def _inputs(args: argparse.Namespace, base: Path | None = None) -> Inputs:
+    def resolve(p: str) -> Path:
+        return (base / p) if base is not None and not Path(p).is_absolute() else Path(p)
+
+    return Inputs(
+        keys=tuple(_key(k) for k in args.keys.split(",") if k) if args.keys else (),
+        root=_key(args.root) if args.root else None,
+        key_history=json.loads(resolve(args.key_history).read_bytes()) if args.key_history else None,
+        at=parse_time(args.at) if args.at else None,
+    )
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    result = verdict(args.kind, path.read_bytes(), _inputs(args), path=path)
+    print(json.dumps({"kind": args.kind, "file": args.file, **result}, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_signed_bytes(args: argparse.Namespace) -> int:
+    print(json.dumps({"kind": args.kind, "signed_bytes": signed_bytes(args.kind, Path(args.file).read_bytes())}))
+    return 0
+
+
+def cmd_make_corpus(args: argparse.Namespace) -> int:
+    from refimpl.corpus import write_corpus
+
+    expected = write_corpus(Path(args.outdir))
+    docs = expected["documents"]
+    print(json.dumps({"outdir": args.outdir, "documents": len(docs),
+                      "strict_accepted": sum(1 for e in docs.values() if e["strict"]["accepted"])}, indent=2))
+    return 0
+
+
+def cmd_check_corpus(args: argparse.Namespace) -> int:
+    """Recompute each entry from its argv, so a changed reference or edited file shows up."""
+    root = Path(args.dir)
+    expected = json.loads((root / "expected.json").read_text())
+    parser = build_parser()
+    differences = []
+    for path, entry in sorted(expected["documents"].items()):
+        sub = parser.parse_args(entry["argv"])
+        result = verdict(sub.kind, (root / sub.file).read_bytes(), _inputs(sub, root), path=root / sub.file)
+        for part in ("strict", "model", "embedded_genesis"):
+            if result.get(part) != entry.get(part):
+                differences.append({"file": path, "part": part, "expected": entry.get(part), "got": result.get(part)})
+    print(json.dumps({"checked": len(expected["documents"]), "differences": differences}, indent=2))
+    return 1 if differences else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reference_tool.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    make = sub.add_parser("make-corpus")
+    make.add_argument("outdir")
+    make.set_defaults(run=cmd_make_corpus)
+    check = sub.add_parser("check-corpus")
+    check.add_argument("dir")
+    check.set_defaults(run=cmd_check_corpus)
+    verify = sub.add_parser("verify")
+    verify.add_argument("kind", choices=KINDS)
+    verify.add_argument("file")
+    verify.add_argument("--keys", help="NA public keys, comma-separated (base64 or .pub files)")
+    verify.add_argument("--root", help="the pinned root public key (base64 or .pub file)")
+    verify.add_argument("--key-history", help="a served /na/key-history JSON, verified from --root")
+    verify.add_argument("--at", help="evaluation time, ISO 8601 (default: now)")
+    verify.set_defaults(run=cmd_verify)
+    signed = sub.add_parser("signed-bytes")
+    signed.add_argument("kind", choices=("genesis", "treaty", "feed", "attestation", "policy"))
+    signed.add_argument("file")
+    signed.set_defaults(run=cmd_signed_bytes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, OSError) as exc:
+        print(json.dumps({"error": str(exc)}), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
