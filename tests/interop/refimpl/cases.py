@@ -346,6 +346,13 @@ class CaseBuilder:
                  "re-signed by BETA's root key", **beta)
         self.add("policy-unknown-field-after-signing", "policy", dump({**base, "debug": True}),
                  "unknown field 'debug' added after signing", **beta)
+        first = self.out.notes["first_policy"]["ALPHA-NA"]
+        self.add("policy-alpha-na1", "policy", first,
+                 "ALPHA's /policy as first served (genesis time), signed by NA key 1",
+                 root="alpha_root", key_history=ALPHA_HISTORY)
+        self.add("policy-alpha-na1-outlives-key", "policy", first,
+                 "policy-alpha-na1 judged at key 1's end + 300 s + 24 h (node rule: no longer vouching)",
+                 root="alpha_root", key_history=ALPHA_HISTORY, at="2026-01-11T09:05:00Z")
         self.add("policy-alpha-na2", "policy", self.out.served["ALPHA-NA"]["policy.json"],
                  "ALPHA's /policy, re-signed by its NA under key 2", root="alpha_root", key_history=ALPHA_HISTORY)
 

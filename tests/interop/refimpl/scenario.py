@@ -7,13 +7,13 @@ renew/replace/revoke/import-feed`, `na succession history/sign/prove/submit`,
 which has no CLI command, is posted with the reference's own admin-request signer.
 
 Timeline (UTC), each step at a fixed instant (see TIMES):
-  genesis   keys written, each genesis created and root-signed, NAs started
+  genesis   keys written, each genesis created and root-signed, NAs started, /policy read
   federate  ALPHA<->BETA and ALPHA<->GAMMA treaties (federation bootstrap)
   attest    BETA and GAMMA issue attestations and revoke some
   import    ALPHA imports BETA's and GAMMA's revocation feeds
   lifecycle ALPHA renews A->B, replaces A->G, issues and revokes a pilot treaty
   succeed   ALPHA's root names NA key 2 (effective a day later)
-  rotate    ALPHA restarts on NA key 2 (its NA re-issues key-1 records)
+  rotate    ALPHA restarts on NA key 2 (its NA re-issues key-1 treaties and policy)
   export    every served form is fetched and each trust bundle exported
 """
 
@@ -151,6 +151,8 @@ class Scenario:
                            "--key-id", sov.root.key_id, "--output", str(signed))
             self.out.genesis_signed[sov.name] = signed.read_bytes()
             self.start_na(sov, sov.na)
+            # A joining node fetches the policy manifest; the NA signs and stores its default then.
+            self.out.notes.setdefault("first_policy", {})[sov.name] = self.world.get(sov.url + "/policy")
             self.step()
 
     def bootstrap(self, acceptor: str, issuer: str, role: str, *claims: str) -> dict[str, Any]:
