@@ -35,6 +35,7 @@ REQUIRED_SOVEREIGN_FILES = ("genesis.signed.json", "sovereign.json")
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 _OPERATOR_KEY = re.compile(r"keys/operator[A-Za-z0-9._-]{0,64}\.pub")
+_NA_HISTORY_KEY = re.compile(r"keys/na-[A-Za-z0-9._-]{1,64}\.pub")
 _TREATY = re.compile(r"treaties/[^/]{1,200}\.json")
 
 
@@ -52,6 +53,8 @@ def classify_sovereign_file(relative: str) -> str | None:
         return "recognition-treaty"
     if _OPERATOR_KEY.fullmatch(relative):
         return "key-operator"
+    if _NA_HISTORY_KEY.fullmatch(relative):
+        return "key-na-history"
     return None
 
 

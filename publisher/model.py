@@ -147,6 +147,7 @@ class RollCall:
     signature_threshold: int | None
     verified: bool
     raw: Mapping[str, Any] = field(compare=False, repr=False)
+    signer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class SignedDocument:
     kind: str
     verified: bool
     raw: Mapping[str, Any] = field(compare=False, repr=False)
+    signer: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""Timestamps: lenient parsing for comparisons, strict canonical form for signed documents.
+"""Timestamps: lenient parsing for comparisons, the reference's canonical form for signed ones.
 
-Signed documents carry `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (UTC, six-digit fraction only when
-non-zero). We follow RFC-001 (2026-10) and FORMATS §15: a signed timestamp in any other form
-is non-canonical, including the non-UTC offsets genesis-mesh 1.8.1's checker still admits.
+The canonical test mirrors genesis-mesh 1.8.1 `canonical_timestamp` exactly, so verdicts match
+the reference: `YYYY-MM-DDTHH:MM:SS[.ffffff]` then `Z`, a non-zero `+HH:MM` offset, or nothing;
+a `000000` fraction and `+00:00`/`-00:00` are refused. RFC-001 (2026-10) says signers MUST emit
+UTC `Z`: the reference still accepts naive and offset times (its own example genesis is naive),
+so Handshake accepts them too but reports `doc.timestamp_not_utc` (see `is_utc_z`).
 Unsigned NA output (`+00:00`) is parsed leniently. Time is always a parameter, never read here.
 """
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-_CANONICAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?Z")
+_CANONICAL = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{6}))?(Z|[+-]([0-9]{2}):([0-9]{2}))?"
+)
 _LENIENT = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?"
 )
@@ -19,13 +23,27 @@ SKEW = timedelta(minutes=5)
 
 
 def is_canonical(value: object) -> bool:
-    """True for the reference's canonical UTC form (fraction `000000` refused, date must exist)."""
+    """genesis-mesh 1.8.1 `canonical_timestamp`: the form the reference writes back."""
     if not isinstance(value, str):
         return False
     match = _CANONICAL.fullmatch(value)
-    if match is None or match.group(7) == "000000":
+    if match is None:
         return False
-    return parse(value) is not None
+    fraction, zone, zone_h, zone_m = match.group(7), match.group(8), match.group(9), match.group(10)
+    if fraction == "000000" or zone in ("+00:00", "-00:00"):
+        return False
+    if zone_h is not None and (int(zone_h) > 23 or int(zone_m) > 59):
+        return False
+    try:
+        datetime(*(int(match.group(i)) for i in range(1, 7)))
+    except ValueError:
+        return False
+    return True
+
+
+def is_utc_z(value: object) -> bool:
+    """Canonical and in UTC `Z` form, as RFC-001 (2026-10) requires signers to write."""
+    return is_canonical(value) and isinstance(value, str) and value.endswith("Z")
 
 
 def parse(value: object) -> datetime | None:

@@ -23,9 +23,11 @@ def check_feed(raw: Mapping[str, Any], path: str, sovereign_id: str, history: Ke
     ids = raw.get("revoked_attestation_ids", [])
     reasons = raw.get("revocation_reasons", {})
     sequence = raw.get("sequence")
-    if not isinstance(issuer, str) or not isinstance(ids, list) or not isinstance(reasons, dict) \
-            or not isinstance(sequence, int) or isinstance(sequence, bool):
+    if not isinstance(issuer, str) or not isinstance(ids, list) or not isinstance(reasons, dict):
         return None, out, None
+    well_typed = isinstance(sequence, int) and not isinstance(sequence, bool)
+    if not well_typed:
+        sequence = 0  # the schema reported it; the signature is still checked, as the reference does
     out.extend(check_form(raw, KIND, path))
     if issuer != sovereign_id:
         out.append(finding(path, "/issuer_sovereign_id", "feed.wrong_issuer",
@@ -50,7 +52,7 @@ def check_feed(raw: Mapping[str, Any], path: str, sovereign_id: str, history: Ke
         revoked_ids=tuple(sorted(listed)),
         reasons={k: v for k, v in reasons.items() if isinstance(k, str) and isinstance(v, str)},
         grant_ids=tuple(g for g in grants if isinstance(g, str)) if isinstance(grants, list) else None,
-        verified=signer is not None and not any(f.severity.value == "error" for f in out),
+        verified=well_typed and signer is not None and not any(f.severity.value == "error" for f in out),
         signer=signer, raw=raw,
     )
     return feed, out, unexplained

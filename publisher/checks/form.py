@@ -52,10 +52,18 @@ def check_form(document: Mapping[str, Any], kind: str, path: str) -> list[Findin
     out: list[Finding] = []
     for dotted in TIMESTAMPS.get(kind, ()):
         present, value = _lookup(document, dotted)
-        if present and isinstance(value, str) and not timestamps.is_canonical(value):
-            out.append(finding(path, pointer(*dotted.split(".")), "doc.non_canonical_form",
-                               f"timestamp {value[:40]!r} is not in canonical UTC form "
+        if not present or not isinstance(value, str):
+            continue
+        where = pointer(*dotted.split("."))
+        if not timestamps.is_canonical(value):
+            out.append(finding(path, where, "doc.non_canonical_form",
+                               f"timestamp {value[:40]!r} is not in canonical form "
                                "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"))
+        elif not value.endswith("Z"):
+            # Key successions: the reference's model refuses non-UTC times (payload_invalid).
+            code = "doc.malformed" if kind == "key-succession-record" else "doc.timestamp_not_utc"
+            out.append(finding(path, where, code,
+                               f"timestamp {value[:40]!r} is not UTC 'Z' (RFC-001: signers MUST write UTC 'Z')"))
     for dotted in DEFAULTED.get(kind, ()):
         parent = dotted.rpartition(".")[0]
         parent_present, parent_value = _lookup(document, parent) if parent else (True, document)

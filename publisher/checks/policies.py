@@ -25,7 +25,7 @@ def check_policy_manifest(raw: Mapping[str, Any], path: str, sovereign_id: str, 
         out.extend(check.findings)
         signer, unexplained = check.signer, check.unexplained
     verified = signer is not None and not any(f.severity.value == "error" for f in out)
-    return SignedDocument(path, "policy-manifest", verified, raw), out, unexplained
+    return SignedDocument(path, "policy-manifest", verified, raw, signer), out, unexplained
 
 
 def check_recognition_policy(raw: Mapping[str, Any], path: str, sovereign_id: str) -> list[Finding]:

@@ -102,5 +102,5 @@ def check_roll_call(raw: Mapping[str, Any], path: str, sovereign_id: str, histor
     roll_call = RollCall(path=path, custody_model=custody, parties=parties, issued_at=issued,
                          signature_threshold=threshold,
                          verified=signer is not None and not any(f.severity.value == "error" for f in out),
-                         raw=raw)
+                         raw=raw, signer=signer)
     return roll_call, out, unexplained

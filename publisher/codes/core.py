@@ -75,6 +75,10 @@ CODES: tuple[Code, ...] = (
        "The document differs from what the reference writes: a timestamp not in UTC 'Z' form "
        "with a 6-digit fraction, a defaulted field left out, feed ids unsorted or repeated.",
        "non_canonical_form"),
+    _c("doc.timestamp_not_utc", W, "Timestamp not in UTC 'Z' form",
+       "A signed timestamp is naive or carries a non-UTC offset. genesis-mesh 1.8.1 accepts it (its "
+       "own example genesis is naive), so the document is accepted; RFC-001 (2026-10) requires "
+       "signers to write UTC 'Z'. A naive time is read as UTC."),
     _c("key.malformed", E, "Malformed public key",
        "A public key must be standard padded base64 of exactly 32 bytes.", "invalid_signature"),
     _c("sig.malformed", E, "Malformed signature",
@@ -82,7 +86,7 @@ CODES: tuple[Code, ...] = (
        "values are refused, as by the reference).", "invalid_signature"),
     # -- signatures and the key chain -------------------------------------------------------
     _c("sig.missing", E, "No signature", "The document carries no signature.",
-       "missing_signature"),
+       "missing_signature", "invalid_signature", "genesis_invalid_signature"),
     _c("sig.invalid", E, "Signature does not verify",
        "No signature verifies over the canonical bytes under any key the signer's verified chain "
        "allows: the document was changed after signing or signed by another key.",
@@ -108,8 +112,12 @@ CODES: tuple[Code, ...] = (
     _c("key.file_malformed", E, "Key file unreadable",
        "A keys/*.pub file is not in genesis-mesh key-file format ('#' comment lines, then one "
        "standard base64 32-byte key)."),
-    _c("key.na_file_mismatch", E, "keys/na.pub is not the current NA key",
-       "keys/na.pub must hold the NA key the verified key history makes current."),
+    _c("key.na_file_mismatch", E, "Published NA key is not in the key history",
+       "keys/na.pub and keys/na-*.pub must hold NA keys of the verified key history (genesis key "
+       "or a root-signed succession)."),
+    _c("key.na_file_not_current", W, "keys/na.pub is not the current NA key",
+       "keys/na.pub holds an NA key a succession has replaced; readers expect the current key "
+       "there (older keys may be published as keys/na-<n>.pub)."),
     _c("key.role_reuse", E, "Same key in two roles",
        "RFC-001 rule 8: root, NA and operator keys must be distinct keys."),
     _c("key.operator_file", I, "Operator key published",
@@ -218,7 +226,8 @@ CODES: tuple[Code, ...] = (
     _c("feed.wrong_issuer", E, "Feed issued by another sovereign",
        "issuer_sovereign_id must be the folder's sovereign.", "wrong_issuer", "feed_issuer_mismatch"),
     _c("feed.reason_for_unlisted_id", E, "Reason for an id that is not revoked",
-       "Every key of revocation_reasons must be in revoked_attestation_ids.", "malformed"),
+       "Every key of revocation_reasons must be in revoked_attestation_ids.", "malformed",
+       "record_malformed"),
     _c("feed.sequence_below_count", W, "Feed sequence below its revoked count",
        "The reference's sequence counts every revocation ever made, so it is at least the number "
        "of listed ids."),

@@ -15,7 +15,7 @@ from publisher.checks.signatures import explain_foreign
 from publisher.checks.urls import SAFE_CONTACT_SCHEMES, is_safe_url
 from publisher.findings import Finding, finding, pointer
 from publisher.lifecycle import treaty_state
-from publisher.model import Coalition, Member, Sovereign
+from publisher.model import Coalition, KeyHistory, Member, Sovereign
 from publisher.schemas import check_schema
 from publisher.verify.sovereign import SovereignResult
 
@@ -172,6 +172,17 @@ def check_foreign_signers(results: Sequence[SovereignResult], sovereigns: Mappin
     return out, replaced
 
 
+def check_vouching(path: str, signer: str | None, history: KeyHistory, at: datetime, kind: str) -> list[Finding]:
+    """`sig.outlives_key` when the NA key that signed a record ended more than the hand-over and
+    24 h before `at` (genesis-mesh 1.8.0 vouching horizon; nodes apply it to policy manifests)."""
+    key = history.key_for(signer) if signer else None
+    if key is None or key.vouches_at(at):
+        return []
+    return [finding(path, "/signatures", "sig.outlives_key",
+                    f"signed by NA key #{key.sequence}, which ended at {key.end:%Y-%m-%dT%H:%M:%SZ}; "
+                    f"re-issue the {kind} under the current key")]
+
+
 def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Finding]:
     """Lifecycle state of every treaty, and NA-signed records whose key no longer vouches."""
     out: list[Finding] = []
@@ -196,16 +207,10 @@ def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Findin
                 reason = f" ({state.reason})" if state.reason else ""
                 out.append(finding(treaty.path, "/status", f"treaty.{state.state}",
                                    f"{label} is {state.state}{detail}{reason}"))
-            if treaty.signer and state.is_active:
-                key = history.key_for(treaty.signer)
-                if key is not None and not key.vouches_at(at):
-                    out.append(finding(treaty.path, "/signatures", "sig.outlives_key",
-                                       f"signed by NA key #{key.sequence}, which ended at {key.end}; "
-                                       "re-issue the treaty under the current key"))
-        feed = sovereign.feed
-        if feed and feed.signer:
-            key = history.key_for(feed.signer)
-            if key is not None and not key.vouches_at(at):
-                out.append(finding(feed.path, "/signatures", "sig.outlives_key",
-                                   f"signed by NA key #{key.sequence}, which ended at {key.end}; re-issue the feed"))
+            if state.is_active:
+                out.extend(check_vouching(treaty.path, treaty.signer, history, at, "treaty"))
+        for document, kind in ((sovereign.feed, "revocation feed"), (sovereign.policy_manifest, "policy manifest"),
+                               (sovereign.roll_call, "roll call")):
+            if document is not None:
+                out.extend(check_vouching(document.path, document.signer, history, at, kind))
     return out

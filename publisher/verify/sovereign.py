@@ -52,6 +52,7 @@ class _Folder:
     treaties: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)            # kind -> (path, bytes)
     operator_keys: list[tuple[str, bytes]] = field(default_factory=list)
+    na_history_keys: list[tuple[str, bytes]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
 
@@ -103,6 +104,8 @@ def _read_folder(sovereign_id: str, entries: list[Entry], read: Callable[[str], 
             folder.keys[kind] = (entry.path, data)
         elif kind == "key-operator":
             folder.operator_keys.append((entry.path, data))
+        elif kind == "key-na-history":
+            folder.na_history_keys.append((entry.path, data))
         elif parsed is not None:
             folder.json[kind] = (entry.path, parsed)
     return folder
@@ -168,9 +171,17 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
         if key == root or key in operator_keys:
             out.append(finding(genesis.path if genesis else base, "", "key.role_reuse",
                                "an NA key of the history is also used as root or operator key"))
-    if na_file and history.current and na_file != history.current.public_key:
-        out.append(finding(folder.keys["key-na"][0], "", "key.na_file_mismatch",
-                           f"keys/na.pub is not the current NA key (#{history.current.sequence})"))
+    if history.current:
+        published = [(folder.keys["key-na"][0], na_file)] if na_file else []
+        published += [(p, k) for p, k in ((p, _key_file(p, d, out)) for p, d in folder.na_history_keys) if k]
+        for path, key in published:
+            if key not in history.public_keys:
+                out.append(finding(path, "", "key.na_file_mismatch",
+                                   "this public key is not an NA key of the verified key history"))
+        if na_file and na_file in history.public_keys and na_file != history.current.public_key:
+            out.append(finding(folder.keys["key-na"][0], "", "key.na_file_not_current",
+                               f"keys/na.pub holds NA key #{history.key_for(na_file).sequence}; the current "
+                               f"key is #{history.current.sequence}"))
 
     identity = None
     if "sovereign" in folder.json:
