@@ -140,17 +140,6 @@ def select(document: Any, pointer: str) -> Iterator[tuple[str, Any]]:
             yield f"/{head}{sub}", value
 
 
-def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
-    """Every (pointer, value) in a JSON value, depth first."""
-    yield pointer, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, f"{pointer}/{index}")
-
-
 SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
 SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SCHEMA_VALUES = ("items", "additionalProperties", "propertyNames", "contains", "not", "if", "then",
