@@ -2,15 +2,18 @@
 
 Stage: structural validation, the first check the verifier runs on every document. These
 tests pin what the verifier relies on: each schema accepts what Genesis Mesh really
-produces (the files in ../shared/genesis-mesh and the samples in reference/), and refuses
-each hostile shape with the keyword (and, where annotated, the x-handshake-code) that the
-verifier maps to a reason code. No dependency on the publisher package, no network.
+produces (the files in ../shared/genesis-mesh, the samples in reference/, the interop corpus
+in tests/interop/corpus, where it also agrees with the reference's own verdicts) and this
+repository's documents, and refuses each hostile shape with the keyword (and, where
+annotated, the x-handshake-code) that the verifier maps to a reason code. No dependency on
+the publisher package, no network.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import fnmatch
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -362,6 +365,130 @@ def test_every_reference_sample_is_classified() -> None:
 def test_reference_sample_validates(name: str, kind: str) -> None:
     errors = errors_of(kind, read_json(REFERENCE_DIR / name))
     assert errors == [], describe(errors)
+
+
+# -- the interop corpus (tests/interop/corpus) and the repository's own documents -------------
+
+INTEROP = REPO / "tests" / "interop" / "corpus"
+INTEROP_KINDS = {
+    "genesis": "genesis-block", "key-history": "key-history", "treaty": "recognition-treaty",
+    "feed": "revocation-feed", "attestation": "membership-attestation", "policy": "policy-manifest",
+    "trust-bundle": "trust-bundle",
+}
+# Corpus documents the schemas refuse, and the keywords they fail. Every other one must pass.
+INTEROP_REFUSALS = {
+    "documents/feed-sequence-string-resigned.json": {"type"},
+    "documents/feed-sequence-string.json": {"type"},
+    "documents/feed-signed-unknown-field.json": {"additionalProperties"},
+    "documents/genesis-na-key-31-bytes.json": {"pattern"},
+    "documents/genesis-signed-unknown-field.json": {"additionalProperties"},
+    "documents/key-history-succession-signed-unknown-field.json": {"additionalProperties"},
+    "documents/policy-unknown-field-after-signing.json": {"additionalProperties"},
+    "documents/treaty-signature-base64url.json": {"pattern"},
+    "documents/treaty-signature-unpadded.json": {"minLength", "pattern"},
+    "documents/treaty-signed-unknown-field.json": {"additionalProperties"},
+    "documents/treaty-subject-key-31-bytes.json": {"pattern"},
+    "documents/treaty-unknown-field-after-signing.json": {"additionalProperties"},
+    "documents/trust-bundle-missing-connectome.json": {"required"},
+    "documents/trust-bundle-unknown-version.json": {"const"},
+}
+# Of those, the ones the reference's strict verifier accepts: Handshake is stricter on purpose
+# (a key that is not 32 bytes verifies nothing; the reference has no strict path for policy).
+STRICTER_THAN_REFERENCE = {
+    "documents/genesis-na-key-31-bytes.json",
+    "documents/treaty-subject-key-31-bytes.json",
+    "documents/policy-unknown-field-after-signing.json",
+}
+
+# Where each document lives in a Handshake repository (first match wins; None: not ours).
+ROW = f"{ID_PREFIX}recognition-treaties.schema.json#/$defs/row"
+REPO_LAYOUT: list[tuple[str, str | None]] = [
+    ("coalition.json", "coalition"),
+    ("trust.lock", "trust-lock"),
+    ("sovereigns/*/genesis.signed.json", "genesis-block"),
+    ("sovereigns/*/key-history.json", "key-history"),
+    ("sovereigns/*/sovereign.json", "sovereign"),
+    ("sovereigns/*/recognition-treaties.json", "recognition-treaties"),
+    ("sovereigns/*/recognition-policy.json", "recognition-policy"),
+    ("sovereigns/*/revocation-feed.json", "revocation-feed"),
+    ("sovereigns/*/policy.json", "policy-manifest"),
+    ("sovereigns/*/roll-call.json", "roll-call"),
+    ("sovereigns/*/treaties/*.json", "recognition-treaty"),
+    ("sovereigns/*/keys/*.pub", f"{COMMON}#/$defs/publicKey"),
+    ("served/*/genesis.json", "genesis-block"),
+    ("served/*/treaty-rows/*.json", ROW),
+    ("served/trust-bundle-*.export.json", None),  # the export CLI's stdout: hash, summary, report
+    ("served/trust-bundle-*.json", "trust-bundle"),
+    ("served/*/connectome.json", None),  # RFC-006 views: rendered, not validated as documents
+    ("served/*/recognition-graph.json", None),
+    ("served/*/atlas.json", None),
+]
+
+
+def layout_target(relpath: str) -> tuple[bool, str | None]:
+    """(matched, schema) for a repository-relative path, by the first REPO_LAYOUT pattern."""
+    for pattern, target in REPO_LAYOUT:
+        if fnmatch.fnmatchcase(relpath, pattern):
+            return True, target
+    return False, None
+
+
+def validate_files(root: Path, files: list[Path], *, require_layout: bool) -> list[str]:
+    """Problems found validating each file (under root) by REPO_LAYOUT."""
+    problems = []
+    for path in sorted(files):
+        relpath = path.relative_to(root).as_posix()
+        matched, target = layout_target(relpath)
+        if not matched and require_layout:
+            problems.append(f"{relpath}: not in REPO_LAYOUT")
+        if target is None:
+            continue
+        instance = read_key_file(path) if path.suffix == ".pub" else read_json(path)
+        problems += [f"{relpath}: {describe([e])}" for e in errors_of(target, instance)]
+    return problems
+
+
+def files_under(path: Path) -> list[Path]:
+    return [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else []
+
+
+def interop_expected() -> dict[str, Any]:
+    path = INTEROP / "expected.json"
+    if not path.is_file():
+        pytest.fail(f"interop corpus not found at {path}", pytrace=False)
+    documents: dict[str, Any] = read_json(path)["documents"]
+    return documents
+
+
+def test_interop_corpus_verdicts_agree_with_schemas() -> None:
+    expected = interop_expected()
+    assert set(INTEROP_REFUSALS) <= set(expected)
+    disagreements = []
+    for name, entry in sorted(expected.items()):
+        errors = errors_of(INTEROP_KINDS[entry["kind"]], read_json(INTEROP / name))
+        keywords = {e.validator for e in errors}
+        if keywords != INTEROP_REFUSALS.get(name, set()):
+            disagreements.append(f"{name}: {describe(errors) or 'accepted'}")
+        reference_accepts = entry["strict"]["accepted"]
+        if reference_accepts and errors and name not in STRICTER_THAN_REFERENCE:
+            disagreements.append(f"{name}: the reference accepts it, the schema does not")
+        if entry["strict"]["reason"] == "unknown_field" and keywords != {"additionalProperties"}:
+            disagreements.append(f"{name}: unknown_field must fail additionalProperties only")
+    assert disagreements == []
+
+
+def test_interop_corpus_repository_validates() -> None:
+    interop_expected()
+    root = INTEROP / "repo"
+    assert validate_files(root, files_under(root), require_layout=True) == []
+
+
+def test_this_repository_documents_validate() -> None:
+    """coalition.json, trust.lock and sovereigns/ of this checkout (files the layout does not
+    name are left to their owners)."""
+    files = [REPO / name for name in ("coalition.json", "trust.lock") if (REPO / name).is_file()]
+    files += files_under(REPO / "sovereigns")
+    assert validate_files(REPO, files, require_layout=False) == []
 
 
 # -- builders: minimal complete documents (format-valid keys and signatures, not signed) -------
