@@ -55,8 +55,12 @@ def check_schema(kind: str, value: Any, path: str) -> list[Finding]:
     if fast_validator(kind)(value):
         return []
     out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
     for error in validator(kind).iter_errors(value):
-        out.extend(_explain(error, path))
+        for found in _explain(error, path):
+            if (found.pointer, found.code) not in seen:  # one finding per place and reason
+                seen.add((found.pointer, found.code))
+                out.append(found)
         if len(out) >= MAX_ERRORS_PER_DOCUMENT:
             break
     return out

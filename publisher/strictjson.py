@@ -15,7 +15,7 @@ from typing import Any
 from publisher.limits import DEFAULT_LIMITS, Limits
 
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,42 @@
+"""`handshake verify`: exit statuses, JSON shape, misuse."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.core.builders import Folder, SovereignKeys, make_treaty, tamper
+
+A = SovereignKeys.make("alpha", 1)
+B = SovereignKeys.make("beta", 2)
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True)
+
+
+def test_clean_repo_exits_0_and_json_shape(tmp_path):
+    Folder.complete(A).write(tmp_path)
+    Folder.complete(B).write(tmp_path)
+    proc = run("verify", str(tmp_path), "--at", "2026-06-01T12:00:00Z", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    payload = json.loads(proc.stdout)
+    assert set(payload) == {"findings", "summary"}
+    assert payload["summary"]["error"] == 0 and payload["summary"]["sovereigns"] == 2
+    for item in payload["findings"]:
+        assert set(item) == {"path", "pointer", "code", "severity", "message"}
+
+
+def test_errors_exit_1_with_code_and_location(tmp_path):
+    treaty = tamper(make_treaty(A, "beta", B.na.public), expires_at="2031-01-01T00:00:00Z")
+    Folder.complete(A).put(f"treaties/{treaty['treaty_id']}.json", treaty).write(tmp_path)
+    proc = run("verify", str(tmp_path), "--at", "2026-06-01T12:00:00Z")
+    assert proc.returncode == 1
+    assert "sig.invalid" in proc.stdout and f"treaties/{treaty['treaty_id']}.json#/signatures" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_misuse_exits_2(tmp_path):
+    assert run("verify", str(tmp_path / "missing")).returncode == 2
+    assert run("verify", str(tmp_path), "--at", "yesterday").returncode == 2
+    assert run("verify", "--format", "xml").returncode == 2
