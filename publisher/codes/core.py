@@ -142,7 +142,9 @@ CODES: tuple[Code, ...] = (
     _c("history.hint_mismatch", W, "Key history hints disagree",
        "The unsigned keys list of key-history.json disagrees with the keys recomputed from the "
        "signed successions. Only the successions are evidence."),
-    _c("succession.sovereign_mismatch", E, "Succession names another sovereign", "",
+    _c("succession.sovereign_mismatch", E, "Succession names another sovereign",
+       "A key succession record's sovereign_id is not the genesis network_name of the "
+       "sovereign whose key history holds it. The history stops here.",
        "succession_sovereign_mismatch"),
     _c("succession.chain_break", E, "Succession does not continue the history",
        "key_sequence, previous_public_key or previous_succession_digest do not link to the "
@@ -150,20 +152,27 @@ CODES: tuple[Code, ...] = (
     _c("succession.key_reused", E, "Succession reuses a key",
        "The new key is already in the history, equals the root key, or is not a 32-byte key.",
        "succession_key_reused"),
-    _c("succession.backdated", E, "Succession issued after it takes effect", "",
+    _c("succession.backdated", E, "Succession issued after it takes effect",
+       "issued_at is later than effective_at: the record claims a key change that had already "
+       "happened when it was signed. The history stops here.",
        "succession_backdated"),
     _c("succession.not_increasing", E, "Succession does not move forward",
        "effective_at is not after the previous key's start, or new_valid_to is not after it.",
        "succession_not_increasing"),
-    _c("succession.after_expiry", E, "Succession after the previous key expired", "",
+    _c("succession.after_expiry", E, "Succession after the previous key expired",
+       "The previous NA key had an enforced valid_to before this record's effective_at, so it "
+       "could no longer hand over. The history stops here.",
        "succession_after_expiry"),
-    _c("succession.invalid_root_signature", E, "Succession lacks a root signature", "",
+    _c("succession.invalid_root_signature", E, "Succession lacks a root signature",
+       "No signature on the record verifies under the pinned root key: only the root may name "
+       "a new NA key. A record changed after signing also ends here.",
        "succession_invalid_root_signature"),
     _c("succession.invalid_new_key_signature", E, "Succession lacks the new key's signature",
        "The new key must sign the record as proof of possession.",
        "succession_invalid_new_key_signature"),
     _c("succession.invalid_previous_signature", E, "Succession lacks the previous key's signature",
-       "", "succession_invalid_previous_signature"),
+       "The NA key being replaced did not countersign the record, so the hand-over is not "
+       "proven by the outgoing key.", "succession_invalid_previous_signature"),
     _c("succession.not_used", W, "Succession ignored",
        "A succession after a refused one is not used: the history stops at the first refusal."),
     # -- identity (RFC-001) -------------------------------------------------------------------
@@ -200,7 +209,9 @@ CODES: tuple[Code, ...] = (
        "subject_public_keys name an NA key the subject has since succeeded."),
     _c("treaty.external_subject", I, "Treaty subject outside this repository",
        "The recognized sovereign is not published here, so its keys cannot be cross-checked."),
-    _c("treaty.self_recognition", W, "Sovereign recognizes itself", ""),
+    _c("treaty.self_recognition", W, "Sovereign recognizes itself",
+       "subject_sovereign_id equals issuer_sovereign_id. Such a treaty adds no trust between "
+       "sovereigns; it is usually a mistake in the subject id."),
     _c("treaty.empty_roles", I, "Treaty grants no role",
        "An empty scope.allowed_roles grants no role since genesis-mesh 1.0 (in 0.52 it meant "
        "any role)."),
@@ -240,15 +251,20 @@ CODES: tuple[Code, ...] = (
     _c("rollcall.missing", W, "No roll call",
        "roll-call.json is recommended: it tells readers who operates the sovereign and who holds "
        "its keys. The reference makes none."),
-    _c("rollcall.id_mismatch", E, "Roll call of another sovereign", ""),
-    _c("rollcall.operator_count", E, "Roll call must name exactly one operator", ""),
+    _c("rollcall.id_mismatch", E, "Roll call of another sovereign",
+       "roll-call.json's sovereign_id is not the folder's sovereign id."),
+    _c("rollcall.operator_count", E, "Roll call must name exactly one operator",
+       "Exactly one party must have the operator role: the one accountable for the sovereign "
+       "and its keys (RFC-008)."),
     _c("rollcall.partner_holds_keys", E, "Managing partner holds keys",
        "RFC-008: a managing partner assists but never holds root or operator keys."),
     _c("rollcall.na_holder_undisclosed", E, "NA key holder not disclosed",
        "custody_model managed-na-key must name the party holding the network-authority key."),
     _c("rollcall.custody_mismatch", W, "Custody model disagrees with key holders",
        "customer-held custody means the operator holds the root and network-authority keys."),
-    _c("rollcall.duplicate_party", W, "Party listed twice", ""),
+    _c("rollcall.duplicate_party", W, "Party listed twice",
+       "Two parties of the roll call have the same name; list each party once with all its "
+       "roles and keys."),
     _c("rollcall.unsafe_url", E, "Unsafe contact link",
        "A contact or url is not a mailto:, https: or http: link; it is shown as text only."),
     _c("sig.threshold_not_met", E, "Too few distinct signers",
@@ -260,16 +276,22 @@ CODES: tuple[Code, ...] = (
        "coalition.json lists a sovereign that has no folder here."),
     _c("coalition.unlisted_sovereign", W, "Sovereign not in the coalition",
        "A sovereign folder is not listed as a coalition member."),
-    _c("coalition.duplicate_member", E, "Member listed twice", ""),
+    _c("coalition.duplicate_member", E, "Member listed twice",
+       "coalition.json lists the same sovereign_id twice; the second entry is ignored."),
     _c("coalition.genesis_pin_mismatch", E, "Member genesis differs from its pin",
        "coalition.json pins a genesis hash that differs from the member's genesis.signed.json."),
-    _c("coalition.unsafe_url", E, "Unsafe URL in coalition.json", ""),
+    _c("coalition.unsafe_url", E, "Unsafe URL in coalition.json",
+       "A link in coalition.json (site_url, docs_url, change_channel, a member's handshake_url, "
+       "the operator's url or contact) is not an http(s) URL (mailto: also for a contact); it "
+       "is shown as text, never as a link."),
     _c("lock.root_mismatch", E, "Root key differs from its pin",
        "trust.lock pins another root key for this sovereign than the one it now publishes. "
        "A root key change is legitimate only with a rotation record signed by the old root."),
     _c("lock.unpinned", W, "Sovereign not in trust.lock",
        "trust.lock exists but does not pin this sovereign; its root is taken from keys/root.pub."),
-    _c("lock.stale_entry", I, "trust.lock pins an absent sovereign", ""),
+    _c("lock.stale_entry", I, "trust.lock pins an absent sovereign",
+       "trust.lock keeps a root key for a sovereign that has no folder here. The pin is kept so "
+       "that the sovereign cannot come back later under another root key unnoticed."),
     # -- redaction (RFC-003) ------------------------------------------------------------------
     _c("redaction.private_key", E, "Private key material",
        "A private key (PEM block, genesis-mesh .key file, or a field named like a private key) "
