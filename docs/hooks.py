@@ -26,6 +26,7 @@ if str(REPO_ROOT) not in sys.path:
 from docgen import cli as cli_page  # noqa: E402
 from docgen import codes as codes_page  # noqa: E402
 from docgen import layout as layout_page  # noqa: E402
+from docgen import review as review_page  # noqa: E402
 from docgen import schemas as schema_pages  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.handshake")
@@ -59,8 +60,10 @@ def generated_pages() -> dict[str, str]:
     by_id = {str(s["$id"]).partition("#")[0]: name for name, s in schemas.items() if "$id" in s}
     where = layout_page.locations()
     exit_codes = {"ok": cli.EXIT_OK, "findings": cli.EXIT_FINDINGS, "misuse": cli.EXIT_MISUSE}
+    review_levels = review_page.load_levels()
+    levels = review_levels[1] if review_levels else None
     pages = {
-        CODES_URI: codes_page.render_reason_codes(REGISTRY, codes_page.defining_modules()),
+        CODES_URI: codes_page.render_reason_codes(REGISTRY, codes_page.defining_modules(), levels),
         CLI_URI: cli_page.render_cli(cli.build_parser(), exit_codes),
         SCHEMAS_INDEX_URI: schema_pages.render_index(schemas, where),
     }
@@ -119,7 +122,9 @@ def _demo_link(page: Any, config: Any) -> str:
 
 
 MARKERS: dict[str, Callable[[Any, Any], str]] = {
-    "layout-table": lambda page, config: layout_page.render_layout_table(),
+    "layout-table": lambda page, config: layout_page.render_layout_table(set(_schemas())),
+    "limits-table": lambda page, config: layout_page.render_limits_table(),
+    "review-levels": lambda page, config: review_page.render_review_levels(),
     "demo-link": _demo_link,
 }
 

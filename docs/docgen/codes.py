@@ -46,8 +46,10 @@ def group_of(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-def render_reason_codes(registry: Mapping[str, object], modules: Mapping[str, str]) -> str:
-    """The whole reason-code page as Markdown."""
+def render_reason_codes(registry: Mapping[str, object], modules: Mapping[str, str],
+                        levels: Mapping[str, str] | None = None) -> str:
+    """The whole reason-code page as Markdown; `levels` gives the review level of change codes."""
+    levels = levels or {}
     severities = Counter(item.severity.value for item in registry.values())  # type: ignore[attr-defined]
     groups: dict[str, list[object]] = {}
     for name in sorted(registry):
@@ -85,16 +87,17 @@ def render_reason_codes(registry: Mapping[str, object], modules: Mapping[str, st
     for group in sorted(groups):
         lines += ["", f"## {group}", ""]
         for item in groups[group]:
-            lines += _render_code(item, modules)
+            lines += _render_code(item, modules, levels)
     return "\n".join(lines) + "\n"
 
 
-def _render_code(item: object, modules: Mapping[str, str]) -> list[str]:
+def _render_code(item: object, modules: Mapping[str, str], levels: Mapping[str, str]) -> list[str]:
     name = item.name  # type: ignore[attr-defined]
+    level = f" · review level **{levels[name]}**" if name in levels else ""
     lines = [
         f"### {plain(name)} {{#{name}}}",
         "",
-        f"**{plain(item.title)}** · severity **{item.severity.value}**",  # type: ignore[attr-defined]
+        f"**{plain(item.title)}** · severity **{item.severity.value}**{level}",  # type: ignore[attr-defined]
         "",
         plain(item.explanation) or "*(no explanation)*",  # type: ignore[attr-defined]
         "",

@@ -17,6 +17,7 @@ PATTERN_PATHS: Mapping[str, tuple[str, str]] = {
                                   "recognition-treaty"),
     "keys/na-<n>.pub": ("keys/na-1.pub", "key-na-history"),
     "keys/operator<label>.pub": ("keys/operator-ops.pub", "key-operator"),
+    "root-rotations/<n>.json": ("root-rotations/1.json", "root-rotation"),
 }
 
 # Layout kind -> schema name (file name without .schema.json), for JSON kinds.
@@ -33,6 +34,7 @@ SCHEMA_OF: Mapping[str, str] = {
     "policy-manifest": "policy-manifest",
     "roll-call": "roll-call",
     "recognition-treaty": "recognition-treaty",
+    "root-rotation": "root-rotation",
 }
 
 KIND_TEXT: Mapping[str, str] = {
@@ -53,15 +55,21 @@ KIND_TEXT: Mapping[str, str] = {
     "key-na-history": "An earlier NA public key of the history.",
     "key-operator": "An operator public key (signs admin requests only, never a document).",
     "recognition-treaty": "One signed recognition treaty, named after its treaty_id.",
+    "root-rotation": "A root key rotation record, signed by the old and the new root key.",
 }
 
 
 def sovereign_paths() -> list[tuple[str, str]]:
-    """(shown path relative to sovereigns/<id>/, kind) for every file the layout defines."""
-    from publisher.layout import SOVEREIGN_FILES
+    """(shown path relative to sovereigns/<id>/, kind) for every file the layout defines.
+
+    A pattern path is listed only when the classifier accepts its example as that kind, so
+    the table never shows a path the verifier would report as outside the layout.
+    """
+    from publisher.layout import SOVEREIGN_FILES, classify_sovereign_file
 
     fixed = sorted(SOVEREIGN_FILES.items(), key=lambda item: (item[0].count("/"), item[0]))
-    patterns = [(shown, kind) for shown, (_, kind) in PATTERN_PATHS.items()]
+    patterns = [(shown, kind) for shown, (example, kind) in PATTERN_PATHS.items()
+                if classify_sovereign_file(example) == kind]
     return fixed + patterns
 
 
@@ -79,21 +87,48 @@ def locations() -> dict[str, list[str]]:
     return out
 
 
-def _row(path: str, kind: str, required: bool, schema_link_prefix: str) -> str:
+def _row(path: str, kind: str, required: bool, schema_link_prefix: str, schemas: set[str]) -> str:
     schema = SCHEMA_OF.get(kind)
-    link = f"[{plain(schema)}]({schema_link_prefix}{schema}.md)" if schema else "—"
+    link = f"[{plain(schema)}]({schema_link_prefix}{schema}.md)" if schema in schemas else "—"
     text = plain(KIND_TEXT.get(kind, ""))
     return f"| {code(path)} | {code(kind)} | {'yes' if required else 'no'} | {link} | {text} |"
 
 
-def render_layout_table(schema_link_prefix: str = "schemas/") -> str:
-    """Markdown tables of the root files and the sovereign folder, from publisher.layout."""
+def render_layout_table(schemas: set[str], schema_link_prefix: str = "schemas/") -> str:
+    """Markdown tables of the root files and the sovereign folder, from publisher.layout.
+
+    `schemas` are the schema names that have a page; other kinds get no link.
+    """
     from publisher.layout import REQUIRED_SOVEREIGN_FILES, ROOT_FILES, SOVEREIGNS_DIR
 
     header = ["| Path | Kind | Required | Schema | What it is |", "| --- | --- | --- | --- | --- |"]
     lines = ["At the repository root:", "", *header]
-    lines += [_row(path, kind, False, schema_link_prefix) for path, kind in sorted(ROOT_FILES.items())]
+    lines += [_row(path, kind, False, schema_link_prefix, schemas)
+              for path, kind in sorted(ROOT_FILES.items())]
     lines += ["", f"In each sovereign folder, `{SOVEREIGNS_DIR}/<id>/`:", "", *header]
-    lines += [_row(path, kind, path in REQUIRED_SOVEREIGN_FILES, schema_link_prefix)
+    lines += [_row(path, kind, path in REQUIRED_SOVEREIGN_FILES, schema_link_prefix, schemas)
               for path, kind in sovereign_paths()]
+    return "\n".join(lines) + "\n"
+
+
+LIMIT_TEXT: Mapping[str, str] = {
+    "max_file_bytes": "Bytes per file; a larger file is not read (`limits.file_too_large`).",
+    "max_depth": "Nesting of JSON objects and arrays, as genesis-mesh's strict parser (`json.too_deep`).",
+    "max_string_chars": "Characters in one JSON string (`limits.string_too_long`).",
+    "max_files_per_sovereign": "Files read in one sovereign folder (`limits.too_many_files`).",
+    "max_signatures": "Signatures tried on one document (`limits.too_many_signatures`).",
+    "max_total_files": "Files read in the whole repository (`limits.too_many_files`).",
+}
+
+
+def render_limits_table() -> str:
+    """The input limits and their defaults, from `publisher.limits.Limits`."""
+    import dataclasses
+
+    from publisher.limits import DEFAULT_LIMITS
+
+    lines = ["| Limit | Default | What it bounds |", "| --- | --- | --- |"]
+    for item in dataclasses.fields(DEFAULT_LIMITS):
+        value = getattr(DEFAULT_LIMITS, item.name)
+        lines.append(f"| {code(item.name)} | {value:,} | {LIMIT_TEXT.get(item.name, '')} |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,61 @@
+"""The documentation builds with `mkdocs build --strict`, loads nothing from the network, and
+its generated pages exist only at build time."""
+from __future__ import annotations
+
+import re
+
+from conftest import DOCS, REPO_ROOT, Build, run_mkdocs
+
+
+def test_mkdocs_build_strict_passes(built: Build):
+    assert built.returncode == 0, built.output
+    assert "WARNING" not in built.output, built.output
+    urls = {str(p.parent.relative_to(built.site)) for p in built.pages}
+    for expected in (".", "operators/quickstart", "operators/managed-operators", "reviewers/verify",
+                     "reviewers/pull-requests", "reference/layout", "reference/interop",
+                     "reference/reason-codes", "reference/cli", "reference/schemas", "maintainers"):
+        assert expected in urls, sorted(urls)
+    print(f"mkdocs build --strict: {len(built.pages)} pages in {built.seconds:.2f} s")
+
+
+def test_site_loads_no_third_party_resources(built: Build):
+    external = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.I)
+    offenders = [str(p.relative_to(built.site)) for p in built.site.rglob("*.html")
+                 if external.search(p.read_text("utf-8"))]
+    assert offenders == []
+
+
+def test_generated_pages_are_never_checked_in(generated: dict[str, str]):
+    assert generated, "the hooks generated no page"
+    checked_in = [uri for uri in generated if (DOCS / "pages" / uri).exists()]
+    assert checked_in == []
+
+
+def test_generated_pages_are_deterministic(hooks):
+    assert hooks.generated_pages() == hooks.generated_pages()
+
+
+def test_demo_link_follows_the_configured_url(built: Build, tmp_path):
+    page = built.html("reviewers/verify")
+    assert 'href="../../../">the live demo</a>' in page   # default ../ from docs root, two levels down
+    custom = run_mkdocs(tmp_path / "site", {"HANDSHAKE_DEMO_URL": "https://demo.example/handshake/"})
+    assert custom.returncode == 0, custom.output
+    assert 'href="https://demo.example/handshake/">the live demo</a>' in custom.html("reviewers/verify")
+
+
+def test_strict_build_fails_on_a_checked_in_copy_of_a_generated_page(tmp_path):
+    copy = DOCS / "pages" / "reference" / "cli.md"
+    assert not copy.exists()
+    copy.write_text("# Command line\n\nA stale copy.\n", encoding="utf-8")
+    try:
+        build = run_mkdocs(tmp_path / "site")
+    finally:
+        copy.unlink()
+    assert build.returncode != 0
+    assert "generated at build time" in build.output
+
+
+def test_mkdocs_config_is_at_the_repository_root():
+    text = (REPO_ROOT / "mkdocs.yml").read_text("utf-8")
+    assert "hooks:" in text and "docs/hooks.py" in text
+    assert "strict: true" in text
