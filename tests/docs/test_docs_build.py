@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import DOCS, REPO_ROOT, Build, run_mkdocs
+from tests.docs.support import DOCS, REPO_ROOT, Build, run_mkdocs
 
 
 def test_mkdocs_build_strict_passes(built: Build):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import html
 
-from conftest import Build
+from tests.docs.support import Build
 from docgen.cli import render_cli, walk
 from publisher.cli import build_parser
 

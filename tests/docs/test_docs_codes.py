@@ -3,11 +3,12 @@ its own anchor, on the generated reason-code page."""
 from __future__ import annotations
 
 import html
+import subprocess
 import sys
 
 import pytest
 
-from conftest import Build, run_mkdocs
+from tests.docs.support import REPO_ROOT, Build
 from docgen.codes import defining_modules, render_reason_codes, undocumented
 from publisher.codes import REGISTRY, Code, Severity
 
@@ -61,10 +62,6 @@ def test_strict_build_fails_on_an_undocumented_code(tmp_path):
         f"sys.argv = ['mkdocs', 'build', '--strict', '-d', {str(tmp_path / 'site')!r}]\n"
         "cli()\n"
     )
-    import subprocess
-
-    from conftest import REPO_ROOT
-
     proc = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode != 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCS
+from tests.docs.support import DOCS
 from docgen.cli import walk
 from publisher.cli import build_parser
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import Build
+from tests.docs.support import Build
 from docgen import layout as layout_doc
 from docgen.schemas import field_rows, render_schema, type_of
 from publisher import layout
