@@ -14,7 +14,8 @@ import logging
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files

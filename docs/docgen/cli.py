@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 from docgen.text import code, fenced, plain
 

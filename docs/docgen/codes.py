@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections import Counter
-from typing import Mapping
+from collections.abc import Mapping
 
 from docgen.text import code, plain
 

@@ -7,7 +7,7 @@ matches by pattern are listed in `PATTERN_PATHS` with an example the classifier 
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from docgen.text import code, plain
 

@@ -7,7 +7,7 @@ module lists the codes under their level and links each to the reason-code refer
 from __future__ import annotations
 
 import importlib
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from docgen.text import code, plain
 

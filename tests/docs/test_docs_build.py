@@ -59,3 +59,33 @@ def test_mkdocs_config_is_at_the_repository_root():
     text = (REPO_ROOT / "mkdocs.yml").read_text("utf-8")
     assert "hooks:" in text and "docs/hooks.py" in text
     assert "strict: true" in text
+
+
+def test_unknown_marker_stops_the_build(hooks):
+    class Page:
+        url = "reviewers/verify/"
+
+        class file:  # noqa: N801 - mimics mkdocs' Page.file
+            src_uri = "reviewers/verify.md"
+
+    import pytest
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match="unknown marker handshake:no-such-marker"):
+        hooks.on_page_markdown("text <!-- handshake:no-such-marker --> text", Page(), None, None)
+
+
+def test_demo_link_is_relative_to_the_page(hooks):
+    class Config:
+        extra = {"demo_url": "../"}
+
+    class Page:
+        url = "operators/quickstart/"
+
+    class Top:
+        url = ""
+
+    assert 'href="../../../"' in hooks._demo_link(Page(), Config())
+    assert 'href="../"' in hooks._demo_link(Top(), Config())
+    Config.extra = {"demo_url": "https://demo.example/"}
+    assert 'href="https://demo.example/"' in hooks._demo_link(Page(), Config())
