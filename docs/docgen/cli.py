@@ -34,7 +34,8 @@ class Command:
         return "-".join(self.words)
 
 
-def _subparser_actions(parser: argparse.ArgumentParser) -> list[argparse._SubParsersAction]:
+def _subparser_actions(
+        parser: argparse.ArgumentParser) -> list[argparse._SubParsersAction[argparse.ArgumentParser]]:
     return [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
 
 

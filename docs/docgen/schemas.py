@@ -177,7 +177,8 @@ def render_schema(name: str, schema: Mapping[str, Any], by_id: Mapping[str, str]
         lines += ["## Definitions", ""]
         for def_name, node in definitions.items():
             lines += _definition(def_name, node, by_id)
-    examples = schema.get("examples") if isinstance(schema.get("examples"), list) else []
+    raw_examples = schema.get("examples")
+    examples: list[Any] = raw_examples if isinstance(raw_examples, list) else []
     for index, example in enumerate(examples):
         heading = "## Example" if len(examples) == 1 else f"## Example {index + 1}"
         lines += [heading, "", fenced(json.dumps(example, indent=2, ensure_ascii=False), "json"), ""]
