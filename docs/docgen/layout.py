@@ -35,6 +35,7 @@ SCHEMA_OF: Mapping[str, str] = {
     "roll-call": "roll-call",
     "recognition-treaty": "recognition-treaty",
     "root-rotation": "root-rotation",
+    "na-cosigners": "na-cosigners",
 }
 
 KIND_TEXT: Mapping[str, str] = {
@@ -56,6 +57,7 @@ KIND_TEXT: Mapping[str, str] = {
     "key-operator": "An operator public key (signs admin requests only, never a document).",
     "recognition-treaty": "One signed recognition treaty, named after its treaty_id.",
     "root-rotation": "A root key rotation record, signed by the old and the new root key.",
+    "na-cosigners": "Extra NA keys that may co-sign toward the roll call's threshold, root-signed.",
 }
 
 

@@ -37,7 +37,7 @@ def test_generated_pages_are_deterministic(hooks):
 
 def test_demo_link_follows_the_configured_url(built: Build, tmp_path):
     page = built.html("reviewers/verify")
-    assert 'href="../../../">the live demo</a>' in page   # default ../ from docs root, two levels down
+    assert 'href="../../demo/">the live demo</a>' in page   # default demo/ from the docs root, two levels down
     custom = run_mkdocs(tmp_path / "site", {"HANDSHAKE_DEMO_URL": "https://demo.example/handshake/"})
     assert custom.returncode == 0, custom.output
     assert 'href="https://demo.example/handshake/">the live demo</a>' in custom.html("reviewers/verify")

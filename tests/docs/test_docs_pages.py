@@ -22,7 +22,7 @@ COMMAND_WORDS = re.compile(r"`handshake ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)")
 # the checks below then hold it to the real parser.
 SPECIFIED_NOT_YET_ON_MAIN = {
     "build", "verify-site", "serve", "pin", "review", "keygen", "new-sovereign", "treaty",
-    "feed", "na", "roll-call", "sign", "show-payload", "bundle", "import-na",
+    "feed", "na", "roll-call", "sign", "show-payload", "bundle", "import-na", "cosigners",
 }
 
 
