@@ -103,9 +103,12 @@ def on_files(files: Files, config: Any) -> Files:
     for name in codes_page.undocumented(REGISTRY):
         log.warning(f"reason code {name} has an empty title or explanation: document it in "
                     f"{codes_page.defining_modules().get(name, 'publisher/codes/')}")
-    for uri, content in generated_pages().items():
-        if files.get_file_from_path(uri) is not None:
-            raise PluginError(f"docs/pages/{uri} is generated at build time; delete the checked-in copy")
+    pages = generated_pages()
+    checked_in = sorted(uri for uri in pages if files.get_file_from_path(uri) is not None)
+    if checked_in:
+        raise PluginError(f"docs/pages/{checked_in[0]} is generated at build time; delete the "
+                          "checked-in copy")
+    for uri, content in pages.items():
         files.append(File.generated(config, uri, content=content))
     return files
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.docs.support import DOCS, REPO_ROOT, Build, run_mkdocs
 
 
@@ -43,16 +45,17 @@ def test_demo_link_follows_the_configured_url(built: Build, tmp_path):
     assert 'href="https://demo.example/handshake/">the live demo</a>' in custom.html("reviewers/verify")
 
 
-def test_strict_build_fails_on_a_checked_in_copy_of_a_generated_page(tmp_path):
-    copy = DOCS / "pages" / "reference" / "cli.md"
-    assert not copy.exists()
-    copy.write_text("# Command line\n\nA stale copy.\n", encoding="utf-8")
-    try:
-        build = run_mkdocs(tmp_path / "site")
-    finally:
-        copy.unlink()
-    assert build.returncode != 0
-    assert "generated at build time" in build.output
+def test_a_checked_in_copy_of_a_generated_page_is_refused(hooks, tmp_path):
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import PluginError
+    from mkdocs.structure.files import File, Files
+
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "cli.md").write_text("# Command line\n\nstale\n", encoding="utf-8")
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    stale = Files([File("reference/cli.md", str(tmp_path), str(tmp_path / "site"), True)])
+    with pytest.raises(PluginError, match="generated at build time"):
+        hooks.on_files(stale, config)
 
 
 def test_mkdocs_config_is_at_the_repository_root():
@@ -68,7 +71,6 @@ def test_unknown_marker_stops_the_build(hooks):
         class file:  # noqa: N801 - mimics mkdocs' Page.file
             src_uri = "reviewers/verify.md"
 
-    import pytest
     from mkdocs.exceptions import PluginError
 
     with pytest.raises(PluginError, match="unknown marker handshake:no-such-marker"):
