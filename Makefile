@@ -33,7 +33,7 @@ demo: setup
 	$(BIN)/handshake build . --out $(SITE) --at $(DEMO_AT)
 	@echo
 	@echo "Demo site built and verified: $(CURDIR)/$(SITE)/index.html"
-	@echo "Preview it with: $(BIN)/handshake serve --dir $(SITE)"
+	@echo "Preview it with: $(BIN)/handshake serve $(SITE)"
 
 test: setup reference browser
 	$(BIN)/python -m pytest -q
