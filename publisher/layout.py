@@ -37,6 +37,8 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 _OPERATOR_KEY = re.compile(r"keys/operator[A-Za-z0-9._-]{0,64}\.pub")
 _NA_HISTORY_KEY = re.compile(r"keys/na-[A-Za-z0-9._-]{1,64}\.pub")
 _TREATY = re.compile(r"treaties/[^/]{1,200}\.json")
+# Handshake's own root rotation records (schemas/root-rotation.schema.json): <n> is the sequence.
+_ROOT_ROTATION = re.compile(r"root-rotations/[1-9][0-9]{0,8}\.json")
 
 
 def is_safe_id(sovereign_id: str) -> bool:
@@ -55,6 +57,8 @@ def classify_sovereign_file(relative: str) -> str | None:
         return "key-operator"
     if _NA_HISTORY_KEY.fullmatch(relative):
         return "key-na-history"
+    if _ROOT_ROTATION.fullmatch(relative):
+        return "root-rotation"
     return None
 
 

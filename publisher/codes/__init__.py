@@ -46,7 +46,8 @@ def _merge(*groups: tuple[Code, ...]) -> Mapping[str, Code]:
 
 
 from publisher.codes import core as _core  # noqa: E402
+from publisher.codes import history as _history  # noqa: E402
 
-REGISTRY: Mapping[str, Code] = _merge(_core.CODES)
+REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES)
 
 __all__ = ["Code", "REGISTRY", "Severity"]

@@ -24,6 +24,7 @@ from publisher.checks.roll_call import check_roll_call
 from publisher.checks.signatures import Unexplained
 from publisher.checks.treaties import check_rows, check_treaty
 from publisher.findings import Finding, finding
+from publisher.history.rotation import follow_rotations
 from publisher.keyfile import parse_public_key_file
 from publisher.layout import REQUIRED_SOVEREIGN_FILES, classify_sovereign_file, deceptive_text, is_safe_id
 from publisher.limits import Limits
@@ -34,6 +35,7 @@ from publisher.strictjson import Refusal, load_json
 JSON_KINDS = frozenset({
     "genesis", "genesis-unsigned", "sovereign", "key-history", "recognition-treaties",
     "revocation-feed", "recognition-policy", "policy-manifest", "roll-call", "recognition-treaty",
+    "root-rotation",
 })
 
 
@@ -53,6 +55,7 @@ class _Folder:
     keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)            # kind -> (path, bytes)
     operator_keys: list[tuple[str, bytes]] = field(default_factory=list)
     na_history_keys: list[tuple[str, bytes]] = field(default_factory=list)
+    rotations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)   # root-rotations/<n>.json
     files: list[str] = field(default_factory=list)
 
 
@@ -106,6 +109,8 @@ def _read_folder(sovereign_id: str, entries: list[Entry], read: Callable[[str], 
             folder.operator_keys.append((entry.path, data))
         elif kind == "key-na-history":
             folder.na_history_keys.append((entry.path, data))
+        elif kind == "root-rotation" and parsed is not None:
+            folder.rotations.append((entry.path, parsed))
         elif parsed is not None:
             folder.json[kind] = (entry.path, parsed)
     return folder
@@ -142,9 +147,12 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
     operator_keys = [k for k in (_key_file(p, d, out) for p, d in folder.operator_keys) if k]
     for path, _ in folder.operator_keys:
         out.append(finding(path, "", "key.operator_file", "operator public key published"))
-    root = lock_pin or root_file
+    # A pinned root moves only along root rotation records signed by the old and the new root.
+    rotated = follow_rotations(lock_pin, folder.rotations, sovereign_id) if lock_pin else None
+    out.extend(rotated.findings if rotated else ())
+    root = (rotated.root if rotated else None) or root_file
     root_source = "trust.lock" if lock_pin else ("keys/root.pub" if root_file else "none")
-    if lock_pin and root_file and lock_pin != root_file:
+    if lock_pin and root_file and root_file not in (lock_pin, root):
         out.append(finding(folder.keys["key-root"][0], "", "lock.root_mismatch",
                            "keys/root.pub differs from the root key pinned in trust.lock"))
     other_roles: dict[str, str] = {k: "operator key" for k in operator_keys}

@@ -1,0 +1,96 @@
+"""A `publisher.source.Source` over one git commit: the tree as committed, not the checkout.
+
+Listing is one `git ls-tree -r -l` call; bytes come from one shared `git cat-file --batch`
+process (see `publisher.gitrepo.BlobReader`), cached by blob id, so the same blob at two
+commits is read once. Symbolic links are listed with whether their target leaves the tree and
+are never read through; submodules are `other`. Picklable: a worker process re-opens its own
+cat-file process.
+"""
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from publisher import gitrepo
+from publisher.source import Entry
+
+
+def _escapes(path: str, target: str) -> bool:
+    if target.startswith("/"):
+        return True
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    return resolved == ".." or resolved.startswith("../")
+
+
+class GitSource:
+    """The files of `commit` in the repository at `root`."""
+
+    def __init__(self, root: str | Path, commit: str, *, blobs: gitrepo.BlobReader | None = None,
+                 cache: dict[str, bytes] | None = None) -> None:
+        self.root = Path(root)
+        self.commit = gitrepo.resolve(root, commit)
+        self._blobs = blobs
+        self._cache: dict[str, bytes] = cache if cache is not None else {}
+        self._listed: dict[str, dict[str, gitrepo.TreeEntry]] = {}
+        self._ids: dict[str, str] = {}
+
+    def describe(self) -> str:
+        return f"{self.root}@{self.commit[:12]}"
+
+    @property
+    def blobs(self) -> gitrepo.BlobReader:
+        if self._blobs is None:
+            self._blobs = gitrepo.BlobReader(self.root)
+        return self._blobs
+
+    def tree(self, prefix: str = "") -> list[gitrepo.TreeEntry]:
+        """Raw ls-tree rows under `prefix` (one git call per prefix, remembered)."""
+        if prefix not in self._listed:
+            rows = gitrepo.ls_tree(self.root, self.commit, [prefix] if prefix else ["."])
+            self._listed[prefix] = {row.path: row for row in rows}
+            for row in rows:
+                if row.type == "blob":
+                    self._ids[row.path] = row.object_id
+        return list(self._listed[prefix].values())
+
+    def entries(self, prefix: str = "") -> list[Entry]:
+        rows = self.tree(prefix)
+        links = [r.object_id for r in rows if r.mode == "120000"]
+        targets = self.read_objects(links)
+        found = []
+        for row in rows:
+            if row.mode == "120000":
+                target = targets[row.object_id].decode("utf-8", "replace")
+                found.append(Entry(row.path, "symlink", 0, _escapes(row.path, target), row.object_id))
+            elif row.type == "blob" and row.mode in ("100644", "100755"):
+                found.append(Entry(row.path, "file", row.size or 0, False, row.object_id))
+            else:
+                found.append(Entry(row.path, "other", 0, False, row.object_id))
+        return found
+
+    def blob_id(self, path: str) -> str | None:
+        if path not in self._ids:
+            self.tree(path)
+        return self._ids.get(path)
+
+    def read_objects(self, object_ids: list[str]) -> dict[str, bytes]:
+        missing = [oid for oid in object_ids if oid not in self._cache]
+        if missing:
+            self._cache.update(self.blobs.read_many(missing))
+        return {oid: self._cache[oid] for oid in object_ids}
+
+    def read(self, path: str) -> bytes:
+        object_id = self.blob_id(path)
+        if object_id is None:
+            raise FileNotFoundError(f"{path} is not in commit {self.commit[:12]}")
+        try:
+            return self.read_objects([object_id])[object_id]
+        except gitrepo.GitError as exc:
+            raise OSError(str(exc)) from exc
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_blobs"] = None
+        state["_cache"] = {}
+        return state

@@ -1,0 +1,70 @@
+"""History from git: the I/O edge that turns a repository into `Step`s, and verify's findings.
+
+One `git log --raw` stream (first parent, oldest first) lists what each commit changed under
+sovereigns/, trust.lock and coalition.json; the new blobs of the files a view reads are
+fetched through one `git cat-file --batch` process in pipelined batches. A shallow clone is a
+`git.shallow` finding, an unreadable history a `git.unreadable` finding, never a traceback.
+"""
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+from typing import Iterator
+
+from publisher import gitrepo
+from publisher.findings import Finding, finding
+from publisher.history.views import needs_content
+from publisher.history.walk import HistoryResult, Step, Walk
+
+BATCH_COMMITS = 512
+_READABLE_MODES = ("100644", "100755")
+
+
+def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader | None = None) -> Iterator[Step]:
+    """The first-parent history of `rev` as Steps (raises gitrepo.GitError on git failures)."""
+    log = gitrepo.iter_log(root, rev)
+    reader = blobs or gitrepo.BlobReader(root)
+    try:
+        while True:
+            chunk = list(islice(log, BATCH_COMMITS))
+            if not chunk:
+                return
+            wanted = [c.new_blob for entry in chunk for c in entry.changes
+                      if c.new_blob and c.new_mode in _READABLE_MODES and needs_content(c.path)]
+            data = reader.read_many(wanted)
+            for entry in chunk:
+                files: dict[str, bytes | None] = {}
+                for change in entry.changes:
+                    if change.new_blob is None:
+                        files[change.path] = None
+                    else:
+                        files[change.path] = data.get(change.new_blob, b"")
+                yield Step(entry.commit.sha, entry.commit.time, files)
+    finally:
+        if blobs is None:
+            reader.close()
+
+
+def read_history(root: str | Path, rev: str = "HEAD") -> tuple[HistoryResult, list[Finding]]:
+    """Walk the history of `rev`; git problems become findings next to the partial result."""
+    out: list[Finding] = []
+    walk = Walk()
+    try:
+        if gitrepo.is_shallow(root):
+            out.append(finding(".git", "", "git.shallow",
+                               "shallow clone: history checks and first-seen pins start at the "
+                               "oldest fetched commit; fetch the full history (fetch-depth: 0)"))
+        for step in load_steps(root, rev):
+            walk.step(step)
+    except gitrepo.GitError as exc:
+        out.append(finding(".git", "", "git.unreadable", str(exc)[:300]))
+    return walk.finish(), out
+
+
+def history_findings(result: HistoryResult) -> list[Finding]:
+    """The attacks still in effect at the head, as verification findings."""
+    out = []
+    for change in result.open:
+        when = f" (commit {change.commit[:12]}, {change.time:%Y-%m-%d})" if change.commit and change.time else ""
+        out.append(finding(change.path, "", change.code, change.sentence + when))
+    return out

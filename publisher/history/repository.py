@@ -1,0 +1,60 @@
+"""Repository-wide trust files: coalition.json membership and trust.lock pins (pure).
+
+`members(value)` and `pins(value)` read the parsed documents leniently (verification reports
+malformed ones); `compare_repository` turns two versions into `Change`s. A pin that changes
+is critical whatever the reason: pins are first-seen roots, and a root rotation is carried by
+rotation records, not by editing the lock.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from publisher.history.compare import short
+from publisher.history.model import Change
+
+COALITION, LOCK = "coalition.json", "trust.lock"
+
+
+def members(value: Any) -> frozenset[str]:
+    items = value.get("members") if isinstance(value, dict) else None
+    return frozenset(m["sovereign_id"] for m in items if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str)) \
+        if isinstance(items, list) else frozenset()
+
+
+def pins(value: Any) -> dict[str, str]:
+    entries = value.get("sovereigns") if isinstance(value, dict) else None
+    if not isinstance(entries, dict):
+        return {}
+    return {sid: e["root_public_key"] for sid, e in entries.items()
+            if isinstance(e, dict) and isinstance(e.get("root_public_key"), str)}
+
+
+def compare_repository(before: Mapping[str, Any], after: Mapping[str, Any],
+                       first_pins: Mapping[str, str] | None = None) -> list[Change]:
+    """Changes between two versions of {'coalition.json': value, 'trust.lock': value}.
+
+    `first_pins` (history) holds the first pin ever seen per sovereign; a later different pin is
+    critical even when the previous commit already carried the altered one.
+    """
+    out: list[Change] = []
+    if COALITION in before or COALITION in after:
+        old, new = members(before.get(COALITION)), members(after.get(COALITION))
+        for sid in sorted(new - old):
+            out.append(Change("change.member_added", sid, COALITION, f"{sid} becomes a coalition member.", sid))
+        for sid in sorted(old - new):
+            out.append(Change("change.member_removed", sid, COALITION, f"{sid} is no longer a coalition member.", sid))
+    if LOCK in before or LOCK in after:
+        old_pins, new_pins = pins(before.get(LOCK)), pins(after.get(LOCK))
+        reference = {**old_pins, **(first_pins or {})}
+        for sid in sorted(new_pins):
+            if sid in reference and new_pins[sid] != reference[sid] and new_pins[sid] != old_pins.get(sid, ""):
+                out.append(Change("change.lock_repinned", sid, LOCK,
+                                  f"trust.lock now pins {sid} to root key {short(new_pins[sid])} instead of "
+                                  f"{short(reference[sid])}.", sid))
+            elif sid not in old_pins and sid not in reference:
+                out.append(Change("change.lock_pin_added", sid, LOCK,
+                                  f"trust.lock pins {sid} to root key {short(new_pins[sid])}.", sid))
+        for sid in sorted(set(old_pins) - set(new_pins)):
+            out.append(Change("change.lock_pin_removed", sid, LOCK,
+                              f"trust.lock no longer pins {sid}; its root key is no longer checked.", sid))
+    return out

@@ -1,0 +1,137 @@
+"""Extract a `SovereignView` from one folder's documents (pure, never raises on content).
+
+Input is plain data: repo-relative path -> parsed JSON value (or None when the file did not
+parse). Only the kinds in `VIEW_KINDS` matter; anything malformed is skipped silently here,
+because `publisher.verify` reports it. Nothing is verified: a view says what a folder claims.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from publisher import timestamps
+from publisher.canonical import canonical_bytes, sha256_hex
+from publisher.history.model import FeedView, PartyView, SovereignView, TreatyView
+from publisher.layout import classify_sovereign_file, split_sovereign_path
+from publisher.limits import DEFAULT_LIMITS, Limits
+from publisher.strictjson import Refusal, load_json
+
+# Kinds whose content a view reads; other files only count as present.
+VIEW_KINDS = frozenset({
+    "genesis", "key-history", "recognition-treaties", "recognition-treaty", "revocation-feed",
+    "roll-call", "policy-manifest", "root-rotation",
+})
+SIGNED_WITH_ISSUED_AT = frozenset({"recognition-treaty", "revocation-feed", "roll-call",
+                                   "policy-manifest", "root-rotation"})
+REPOSITORY_FILES = ("coalition.json", "trust.lock")
+
+
+def kind_of(path: str) -> str | None:
+    if path in REPOSITORY_FILES:
+        return path.split(".")[0] if path == "coalition.json" else "trust-lock"
+    split = split_sovereign_path(path)
+    return classify_sovereign_file(split[1]) if split else None
+
+
+def needs_content(path: str) -> bool:
+    """True when history and review read this file's bytes (others only count as present)."""
+    kind = kind_of(path)
+    return kind in VIEW_KINDS or kind in ("coalition", "trust-lock")
+
+
+def parse_document(data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """A JSON object, or None for absent, unreadable or non-object content."""
+    if data is None:
+        return None
+    value = load_json(data, limits)
+    return value if isinstance(value, dict) and not isinstance(value, Refusal) else None
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(sorted({v for v in value if isinstance(v, str)})) if isinstance(value, list) else ()
+
+
+def _text(mapping: Mapping[str, Any], key: str) -> str | None:
+    value = mapping.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _treaty(body: Mapping[str, Any], row: Mapping[str, Any] | None, in_file: bool) -> TreatyView | None:
+    treaty_id, subject = _text(body, "treaty_id"), _text(body, "subject_sovereign_id")
+    if treaty_id is None or subject is None:
+        return None
+    scope = body.get("scope") if isinstance(body.get("scope"), dict) else {}
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    statuses = _strs(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",)
+    return TreatyView(
+        treaty_id=treaty_id, subject=subject, signed_status=_text(body, "status") or "active",
+        row_status=_text(row, "status") if row is not None else None,
+        reason=_text(row, "revocation_reason") if row is not None else None,
+        issued_at=timestamps.parse(body.get("issued_at")), expires_at=timestamps.parse(body.get("expires_at")),
+        allowed_roles=_strs(scope.get("allowed_roles")), accepted_statuses=statuses,
+        subject_keys=_strs(body.get("subject_public_keys")),
+        renew_of=_text(metadata, "renew_of"), replace_of=_text(metadata, "replace_of"), in_file=in_file,
+    )
+
+
+def _treaties(files: Mapping[str, tuple[str, Any]]) -> tuple[dict[str, TreatyView], dict[str, str]]:
+    bodies: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for path, (kind, value) in sorted(files.items()):
+        if kind == "recognition-treaty" and isinstance(value, dict) and _text(value, "treaty_id"):
+            bodies.setdefault(value["treaty_id"], (path, value))
+    rows: dict[str, Mapping[str, Any]] = {}
+    for path, (kind, value) in sorted(files.items()):
+        items = value.get("recognition_treaties") if kind == "recognition-treaties" and isinstance(value, dict) else None
+        for item in items if isinstance(items, list) else []:
+            body = item.get("treaty") if isinstance(item, dict) else None
+            if isinstance(body, dict) and isinstance(body.get("treaty_id"), str):
+                rows.setdefault(body["treaty_id"], item)
+    views: dict[str, TreatyView] = {}
+    for treaty_id in sorted(set(bodies) | set(rows)):
+        in_file = treaty_id in bodies
+        body = bodies[treaty_id][1] if in_file else rows[treaty_id]["treaty"]
+        view = _treaty(body, rows.get(treaty_id), in_file)
+        if view is not None:
+            views[treaty_id] = view
+    return views, {tid: path for tid, (path, _) in bodies.items()}
+
+
+def _parties(value: Any) -> tuple[str | None, dict[str, PartyView]]:
+    if not isinstance(value, dict):
+        return None, {}
+    parties: dict[str, PartyView] = {}
+    for item in value.get("parties") if isinstance(value.get("parties"), list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            parties.setdefault(item["name"], PartyView(_strs(item.get("roles")), _strs(item.get("holds_keys"))))
+    return _text(value, "custody_model"), parties
+
+
+def _successions(value: Any) -> tuple[str, ...]:
+    records = value.get("successions") if isinstance(value, dict) else None
+    return tuple(sha256_hex(canonical_bytes(r)) for r in records) if isinstance(records, list) else ()
+
+
+def build_view(sovereign_id: str, documents: Mapping[str, Any]) -> SovereignView:
+    """The view of `sovereigns/<sovereign_id>/` from its documents (path -> parsed value)."""
+    files = {path: (kind_of(path) or "", value) for path, value in documents.items()}
+    by_kind = {kind: value for _, (kind, value) in sorted(files.items()) if kind}
+    genesis = by_kind.get("genesis") if isinstance(by_kind.get("genesis"), dict) else {}
+    na = genesis.get("network_authority") if isinstance(genesis.get("network_authority"), dict) else {}
+    treaties, treaty_paths = _treaties(files)
+    feed_raw = by_kind.get("revocation-feed")
+    feed = None
+    if isinstance(feed_raw, dict) and isinstance(feed_raw.get("sequence"), int):
+        feed = FeedView(feed_raw["sequence"], frozenset(_strs(feed_raw.get("revoked_attestation_ids"))))
+    custody, parties = _parties(by_kind.get("roll-call"))
+    issued = {}
+    for path, (kind, value) in files.items():
+        moment = timestamps.parse(value.get("issued_at")) if isinstance(value, dict) else None
+        if kind in SIGNED_WITH_ISSUED_AT and moment is not None:
+            issued[path] = moment
+    rotations = tuple((path, value) for path, (kind, value) in sorted(files.items())
+                      if kind == "root-rotation" and isinstance(value, dict))
+    return SovereignView(
+        sovereign_id=sovereign_id, root_key=_text(genesis, "root_public_key"),
+        na_key=_text(na, "public_key"), successions=_successions(by_kind.get("key-history")),
+        rotations=rotations, treaties=treaties, treaty_paths=treaty_paths, feed=feed,
+        custody=custody, parties=parties, issued=issued, files=frozenset(documents),
+    )

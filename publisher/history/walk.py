@@ -1,0 +1,161 @@
+"""Fold a first-parent history through `compare`: every change, first-seen roots, open attacks.
+
+Pure: input is a sequence of `Step`s (a commit, its time, and the new bytes of each path it
+changed; None for a deletion; the bytes of files no view reads may be empty). Per step only
+the sovereigns it touches are re-read. The attacks a history check reports (`CHECKS`) stay
+open until the repository repairs them (a revoked id revoked again, the feed restored, the
+root back on a verified rotation chain), so `handshake verify` fails on an attack that is
+still in effect at HEAD, not forever on one that was undone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from publisher.history.compare import Memory, compare_sovereign
+from publisher.history.model import Change, SovereignView
+from publisher.history.repository import COALITION, LOCK, compare_repository, pins
+from publisher.history.rotation import rotation_verifies
+from publisher.history.views import build_view, needs_content, parse_document
+from publisher.layout import split_sovereign_path
+
+CHECKS = frozenset({
+    "change.root_key_changed", "change.na_history_rewritten", "change.treaty_unrevoked",
+    "change.treaty_deleted", "change.feed_sequence_decreased", "change.feed_entry_removed",
+    "change.issued_at_regressed", "change.lock_repinned",
+})
+
+
+@dataclass(frozen=True)
+class Step:
+    commit: str
+    time: datetime
+    files: Mapping[str, bytes | None]
+
+
+@dataclass(frozen=True)
+class FirstSeen:
+    root_public_key: str
+    commit: str
+    time: datetime
+
+
+@dataclass
+class HistoryResult:
+    changes: list[Change] = field(default_factory=list)          # chronological
+    open: list[Change] = field(default_factory=list)             # attacks still in effect
+    first_seen: dict[str, FirstSeen] = field(default_factory=dict)
+    head: str | None = None
+    commits: int = 0
+
+
+def _holds(change: Change, view: SovereignView | None, memory: Memory, lock_pins: Mapping[str, str],
+           first_pins: Mapping[str, str]) -> bool:
+    """True while the attack `change` reported is still in effect."""
+    code, subject = change.code, change.subject
+    if code == "change.lock_repinned":
+        return subject in lock_pins and lock_pins[subject] != first_pins.get(subject)
+    if view is None:
+        return False
+    if code == "change.root_key_changed":
+        return not rotation_verifies(memory.first_root, view.rotations, view.sovereign_id, view.root_key)
+    if code == "change.na_history_rewritten":
+        return view.successions[: len(memory.successions)] != memory.successions
+    if code == "change.treaty_unrevoked":
+        return subject in view.treaties and not view.treaties[subject].revoked
+    if code == "change.treaty_deleted":
+        return subject not in view.treaties
+    if code == "change.feed_sequence_decreased":
+        return view.feed is None or (memory.feed_max is not None and view.feed.sequence < memory.feed_max)
+    if code == "change.feed_entry_removed":
+        return view.feed is None or subject not in view.feed.ids
+    if code == "change.issued_at_regressed":
+        return subject in view.issued and view.issued[subject] < memory.issued.get(subject, view.issued[subject])
+    return False
+
+
+class Walk:
+    """The fold's state; `step()` applies one commit. Use `analyze()` for a whole history."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, SovereignView] = {}
+        self.memory: dict[str, Memory] = {}
+        self.repo: dict[str, Any] = {}
+        self.first_pins: dict[str, str] = {}
+        self.open: dict[tuple[str, str, str], Change] = {}
+        self.result = HistoryResult()
+
+    def step(self, step: Step) -> list[Change]:
+        touched: set[str] = set()
+        repo_before = dict(self.repo)
+        for path, data in step.files.items():
+            if path in (COALITION, LOCK):
+                if data is None:
+                    self.repo.pop(path, None)
+                else:
+                    self.repo[path] = parse_document(data)
+                continue
+            split = split_sovereign_path(path)
+            if split is None:
+                continue
+            touched.add(split[0])
+            folder = self.docs.setdefault(split[0], {})
+            if data is None:
+                folder.pop(path, None)
+            else:
+                folder[path] = parse_document(data) if needs_content(path) else None
+        found: list[Change] = []
+        if repo_before != self.repo:
+            found += compare_repository(repo_before, self.repo, self.first_pins)
+            for sid, pin in pins(self.repo.get(LOCK)).items():
+                self.first_pins.setdefault(sid, pin)
+        for sid in sorted(touched):
+            found += self._sovereign(sid, step)
+        stamped = [replace(c, commit=step.commit, time=step.time) for c in found]
+        for change in stamped:
+            if change.code in CHECKS:
+                self.open.setdefault((change.code, change.sovereign, change.subject), change)
+        self._resolve(touched, repo_changed=repo_before != self.repo)
+        self.result.changes += stamped
+        self.result.commits += 1
+        self.result.head = step.commit
+        return stamped
+
+    def _sovereign(self, sid: str, step: Step) -> list[Change]:
+        folder = self.docs.get(sid)
+        if not folder:
+            self.docs.pop(sid, None)
+        before, after = self.views.get(sid), build_view(sid, folder) if folder else None
+        memory = self.memory.setdefault(sid, Memory())
+        found = compare_sovereign(before, after, memory)
+        if after is None:
+            self.views.pop(sid, None)
+            return found
+        memory.remember(after)
+        self.views[sid] = after
+        if after.root_key and sid not in self.result.first_seen:
+            self.result.first_seen[sid] = FirstSeen(after.root_key, step.commit, step.time)
+        return found
+
+    def _resolve(self, sovereigns: set[str], *, repo_changed: bool) -> None:
+        lock_pins = pins(self.repo.get(LOCK))
+        for key, change in list(self.open.items()):
+            relevant = change.sovereign in sovereigns or (repo_changed and change.code == "change.lock_repinned")
+            if relevant and not _holds(
+                    change, self.views.get(change.sovereign), self.memory.get(change.sovereign, Memory()),
+                    lock_pins, self.first_pins):
+                del self.open[key]
+
+    def finish(self) -> HistoryResult:
+        self.result.open = sorted(self.open.values(), key=Change.sort_key)
+        return self.result
+
+
+def analyze(steps: Iterable[Step]) -> HistoryResult:
+    """Walk `steps` (oldest first) and return every change, first-seen roots and open attacks."""
+    walk = Walk()
+    for step in steps:
+        walk.step(step)
+    return walk.finish()
