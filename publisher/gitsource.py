@@ -54,6 +54,21 @@ class GitSource:
                     self._ids[row.path] = row.object_id
         return list(self._listed[prefix].values())
 
+    def prefetch(self, prefixes: list[str]) -> None:
+        """List several folders with one ls-tree call (review lists only affected sovereigns)."""
+        wanted = [p.rstrip("/") for p in prefixes if p.rstrip("/") not in self._listed]
+        if not wanted:
+            return
+        rows = gitrepo.ls_tree(self.root, self.commit, wanted)
+        for prefix in wanted:
+            self._listed[prefix] = {}
+        for row in rows:
+            for prefix in wanted:
+                if row.path == prefix or row.path.startswith(prefix + "/"):
+                    self._listed[prefix][row.path] = row
+            if row.type == "blob":
+                self._ids[row.path] = row.object_id
+
     def entries(self, prefix: str = "") -> list[Entry]:
         rows = self.tree(prefix)
         links = [r.object_id for r in rows if r.mode == "120000"]

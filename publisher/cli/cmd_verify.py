@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
+from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK
 from publisher.cli.common import parse_at, repo_path
-from publisher.findings import Finding
+from publisher.findings import Finding, sort_findings
+from publisher.history.load import history_findings, read_history
 from publisher.verify import Verification, verify_path
 
 
@@ -21,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="text: print only errors and the summary")
+    p.add_argument("--no-history", action="store_true",
+                   help="skip the history checks that run when REPO is a git repository")
     p.set_defaults(run=run)
 
 
@@ -50,5 +55,10 @@ def render_json(result: Verification) -> str:
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     result = verify_path(root, at=parse_at(args.at), workers=args.jobs)
+    if not args.no_history and gitrepo.is_repository(root):
+        # History checks (publisher.history): attacks along HEAD's history still in effect.
+        history, problems = read_history(root)
+        extra = problems + history_findings(history)
+        result = dataclasses.replace(result, findings=tuple(sort_findings([*result.findings, *extra])))
     sys.stdout.write(render_json(result) if args.format == "json" else render_text(result, quiet=args.quiet))
     return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -1,0 +1,73 @@
+"""`handshake pin [REPO]`: write trust.lock from history (each sovereign's first-seen root).
+
+Reads the first-parent history of HEAD once (`git log --raw` + `cat-file --batch`). Existing
+pins are never moved: a pin that disagrees with history is reported and kept (exit 1). A
+shallow clone is refused (exit 2): its first commit is not where the keys were first seen.
+The file is written atomically (temporary file + rename), `indent=2`, sorted keys.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from publisher import gitrepo
+from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
+from publisher.cli.common import repo_path
+from publisher.history.load import load_steps
+from publisher.history.pin import build_lock, render_lock
+from publisher.history.views import parse_document
+from publisher.history.walk import analyze
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pin", help="write trust.lock from git history (first-seen root keys)",
+                       description="Pin each sovereign's first-seen root key, with the commit and time it "
+                                   "appeared, into trust.lock. Existing pins are kept; a pin that "
+                                   "disagrees with history is reported (exit 1).")
+    p.add_argument("repo", nargs="?", default=".", help="git repository root (default: current directory)")
+    p.add_argument("--rev", default="HEAD", help="history to read (default: HEAD)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when trust.lock would change")
+    p.set_defaults(run=run)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".trust.lock.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    root = repo_path(args.repo)
+    if not gitrepo.is_repository(root):
+        raise UsageError(f"{root} is not a git repository: pinning reads history")
+    try:
+        if gitrepo.is_shallow(root):
+            raise UsageError("shallow clone: first-seen roots need the full history (git fetch --unshallow)")
+        result = analyze(load_steps(root, args.rev))
+    except gitrepo.GitError as exc:
+        raise UsageError(str(exc)) from exc
+    lock_path = root / "trust.lock"
+    existing = parse_document(lock_path.read_bytes()) if lock_path.is_file() else None
+    plan = build_lock(result.first_seen, existing)
+    text = render_lock(plan.lock)
+    changed = not lock_path.is_file() or lock_path.read_text("utf-8") != text
+    for message in plan.messages:
+        print(f"pin: {message}", file=sys.stderr)
+    if args.check:
+        print(f"trust.lock {'would change' if changed else 'is up to date'}")
+        return EXIT_FINDINGS if changed or plan.conflicts else EXIT_OK
+    if changed:
+        write_atomically(lock_path, text)
+    print(f"trust.lock: {len(plan.lock['sovereigns'])} pin(s); {len(plan.added)} added, "
+          f"{len(plan.updated)} updated, {len(plan.conflicts)} conflict(s) · {result.commits} commit(s) read")
+    return EXIT_FINDINGS if plan.conflicts else EXIT_OK

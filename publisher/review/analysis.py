@@ -1,0 +1,110 @@
+"""Review analysis (pure): documents and findings at two commits -> ranked trust changes.
+
+Input is plain data: for the sovereigns a change touches, path -> parsed document at the base
+and at the head, the repository files (coalition.json, trust.lock), and the verification
+findings of those sovereigns at both commits. Output: every trust change (the same rules as
+the history walk, with the base as memory) plus every finding the head introduces.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+from publisher.codes import Severity
+from publisher.codes.history import LEVEL_ORDER
+from publisher.findings import Finding
+from publisher.history.compare import Memory, compare_sovereign
+from publisher.history.model import Change, sort_changes
+from publisher.history.repository import COALITION, LOCK, compare_repository, pins
+from publisher.history.views import build_view
+
+# Introduced findings that mean the root of trust itself is wrong.
+CRITICAL_FINDINGS = frozenset({
+    "lock.root_mismatch", "genesis.root_mismatch", "key.root_unpinned",
+    "rotation.chain_break", "rotation.invalid_old_root_signature", "rotation.invalid_new_root_signature",
+    "rotation.key_reused", "rotation.sovereign_mismatch",
+})
+_FINDING_LEVEL = {Severity.ERROR: "high", Severity.WARNING: "medium", Severity.INFO: "info"}
+
+
+@dataclass(frozen=True)
+class Review:
+    base: str
+    head: str
+    at: datetime
+    changes: tuple[Change, ...]
+    changed_paths: int
+    sovereigns: tuple[str, ...]
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(c.level for c in self.changes)
+        return {level: found.get(level, 0) for level in LEVEL_ORDER}
+
+    def fails(self, level: str | None) -> bool:
+        """True when a change is at `level` or more severe (None: never)."""
+        if level is None:
+            return False
+        limit = LEVEL_ORDER.index(level)
+        return any(LEVEL_ORDER.index(c.level) <= limit for c in self.changes)
+
+
+def _folder(documents: Mapping[str, Any], sovereign_id: str) -> dict[str, Any]:
+    prefix = f"sovereigns/{sovereign_id}/"
+    return {p: v for p, v in documents.items() if p.startswith(prefix)}
+
+
+def trust_changes(before: Mapping[str, Any], after: Mapping[str, Any], sovereigns: Iterable[str], *,
+                  at: datetime | None, expiring_within: timedelta = timedelta(days=30)) -> list[Change]:
+    """Trust changes of `sovereigns` and of the repository files between two document sets.
+
+    `before`/`after` map repo paths to parsed documents (None when unreadable); a sovereign
+    with no path is absent at that commit. The root anchor is the base's trust.lock pin, else
+    the head's, else the base's genesis root.
+    """
+    out: list[Change] = []
+    repo_before = {p: before[p] for p in (COALITION, LOCK) if p in before}
+    repo_after = {p: after[p] for p in (COALITION, LOCK) if p in after}
+    if repo_before != repo_after:
+        out += compare_repository(repo_before, repo_after)
+    base_pins, head_pins = pins(before.get(LOCK)), pins(after.get(LOCK))
+    for sid in sorted(set(sovereigns)):
+        old_docs, new_docs = _folder(before, sid), _folder(after, sid)
+        old = build_view(sid, old_docs) if old_docs else None
+        new = build_view(sid, new_docs) if new_docs else None
+        anchor = base_pins.get(sid) or head_pins.get(sid)
+        out += compare_sovereign(old, new, Memory.of(old), anchor=anchor, at=at, expiring_within=expiring_within)
+    return out
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return (f.path, f.pointer, f.code)
+
+
+def introduced_findings(before: Iterable[Finding], after: Iterable[Finding]) -> list[Change]:
+    """Findings at the head that the base did not have (same file, pointer and code)."""
+    seen = Counter(_key(f) for f in before)
+    out = []
+    for f in sorted(set(after)):
+        if seen[_key(f)] > 0:
+            seen[_key(f)] -= 1
+            continue
+        level = "critical" if f.code in CRITICAL_FINDINGS else _FINDING_LEVEL[f.severity]
+        parts = f.path.split("/")
+        sovereign = parts[1] if len(parts) > 2 and parts[0] == "sovereigns" else ""
+        where = f.path + (f"#{f.pointer}" if f.pointer else "")
+        out.append(Change("change.finding_introduced", sovereign, f.path,
+                          f"New {f.severity.value} {f.code} in {where}: {f.message}", f.code, level=level))
+    return out
+
+
+def build_review(base: str, head: str, at: datetime, before: Mapping[str, Any], after: Mapping[str, Any],
+                 sovereigns: Iterable[str], findings_before: Iterable[Finding], findings_after: Iterable[Finding],
+                 *, changed_paths: int, expiring_within: timedelta = timedelta(days=30),
+                 stats: Mapping[str, int] | None = None) -> Review:
+    sovereigns = tuple(sorted(set(sovereigns)))
+    changes = trust_changes(before, after, sovereigns, at=at, expiring_within=expiring_within)
+    changes += introduced_findings(findings_before, findings_after)
+    return Review(base, head, at, tuple(sort_changes(changes)), changed_paths, sovereigns, dict(stats or {}))

@@ -1,0 +1,104 @@
+"""Review's I/O edge: read only what a change touches, at the base and at the head.
+
+`git diff --raw BASE HEAD` names the changed paths; the folders of the sovereigns they touch
+are listed with one `ls-tree` per commit and read through one `cat-file --batch` process
+with a cache by blob id (an unchanged file is read once for both commits). Verification runs
+per affected sovereign (`verify_sovereign`, pure) plus the coalition-stage checks on plain
+mappings; treaty subjects contribute only their genesis and key history. Cost follows the
+changed files, not the repository.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from publisher import gitrepo
+from publisher.findings import Finding
+from publisher.gitsource import GitSource
+from publisher.history.repository import COALITION, LOCK, pins
+from publisher.history.views import needs_content, parse_document
+from publisher.layout import split_sovereign_path
+from publisher.limits import DEFAULT_LIMITS, Limits
+from publisher.model import Sovereign
+from publisher.review.analysis import Review, build_review
+from publisher.verify import coalition as stage
+from publisher.verify.sovereign import SovereignResult, verify_sovereign
+
+SUBJECT_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
+
+
+def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool) -> dict[str, Any]:
+    """path -> parsed document (None for files a view does not read) for the affected folders."""
+    paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}") if e.type == "file"]
+    paths += [p for p in (LOCK,) + ((COALITION,) if coalition_changed else ()) if source.blob_id(p)]
+    wanted = [p for p in paths if needs_content(p)]
+    data = source.read_objects([source.blob_id(p) for p in wanted])  # type: ignore[misc]
+    return {p: (parse_document(data[source.blob_id(p)]) if p in wanted else None) for p in paths}  # type: ignore[index]
+
+
+def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
+              lock_pins: dict[str, str]) -> dict[str, Sovereign]:
+    """Key material of treaty subjects outside the change (their findings are not reported)."""
+    names = sorted({t.subject for r in results for t in r.sovereign.treaties} - affected)
+    paths = {sid: [f"sovereigns/{sid}/{name}" for name in SUBJECT_FILES] for sid in names}
+    source.prefetch([p for group in paths.values() for p in group])
+    out = {}
+    for sid, group in paths.items():
+        entries = [e for p in group for e in source.entries(p)]
+        if entries:
+            out[sid] = verify_sovereign(sid, entries, source.read, lock_pins.get(sid), limits).sovereign
+    return out
+
+
+def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limits,
+            lock_raw: Any, coalition_raw: Any) -> list[Finding]:
+    lock_pins = pins(lock_raw)
+    present = [sid for sid in sovereigns if source.entries(f"sovereigns/{sid}")]
+    results = [verify_sovereign(sid, [e for e in source.entries(f"sovereigns/{sid}") if e.path.count("/") >= 2],
+                                source.read, lock_pins.get(sid), limits) for sid in present]
+    affected = {r.sovereign.id: r.sovereign for r in results}
+    everyone = {**_subjects(source, results, set(affected), limits, lock_pins), **affected}
+    out = [f for r in results for f in r.findings]
+    out += stage.check_cross_references(everyone)
+    foreign, replaced = stage.check_foreign_signers(results, everyone)
+    out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
+    out += stage.check_time(affected, at)
+    out += stage.check_lock_coverage(lock_raw is not None, {s: p for s, p in lock_pins.items() if s in affected},
+                                     affected)
+    if isinstance(coalition_raw, dict):
+        coalition, _ = stage.build_coalition(coalition_raw, sorted(affected))
+        coalition = dataclasses.replace(
+            coalition, members=tuple(m for m in coalition.members if m.sovereign_id in affected))
+        out += stage.check_membership(coalition, affected)
+    return out
+
+
+def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, at: datetime | None = None,
+                   use_merge_base: bool = False, expiring_within: timedelta = timedelta(days=30),
+                   limits: Limits = DEFAULT_LIMITS) -> Review:
+    """Review the trust changes from `base_ref` to `head_ref` (raises gitrepo.GitError)."""
+    head = gitrepo.resolve(root, head_ref)
+    base = gitrepo.resolve(root, base_ref)
+    if use_merge_base:
+        base = gitrepo.merge_base(root, base, head)
+    when = at or gitrepo.commit_info(root, head).time
+    changed = gitrepo.diff_raw(root, base, head)
+    sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
+    coalition_changed = any(c.path == COALITION for c in changed)
+    reader, cache = gitrepo.BlobReader(root), {}
+    try:
+        docs, findings = {}, {}
+        for name, commit in (("base", base), ("head", head)):
+            source = GitSource(root, commit, blobs=reader, cache=cache)
+            source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK, COALITION])
+            docs[name] = _documents(source, sovereigns, coalition_changed)
+            coalition_raw = parse_document(source.read(COALITION)) if source.blob_id(COALITION) else None
+            findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK), coalition_raw)
+        stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
+    finally:
+        reader.close()
+    return build_review(base, head, when, docs["base"], docs["head"], sovereigns, findings["base"],
+                        findings["head"], changed_paths=len(changed), expiring_within=expiring_within,
+                        stats=stats)
