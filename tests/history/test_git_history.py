@@ -1,0 +1,111 @@
+"""Real-git integration: verify's history checks, pin, shallow clones and corrupt objects."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from trustrepo import NOW, World, commit_states, git
+
+from publisher import gitrepo
+from publisher.cli import main
+from publisher.history.load import load_steps, read_history
+
+AT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_repo(root: Path) -> tuple[World, list[str]]:
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"])
+    world["alpha"].set_feed(["att-1", "att-2"])
+    states = [world.files()]
+    world["beta"].treaty("t9", world["alpha"])
+    states.append(world.files())
+    return world, commit_states(root, states)
+
+
+def verify_json(root: Path, *extra: str, capsys) -> tuple[int, dict]:
+    code = main(["verify", str(root), "--at", AT, "--format", "json", "--jobs", "1", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_log_stream_and_blobs_give_every_commit(tmp_path):
+    _, commits = make_repo(tmp_path)
+    steps = list(load_steps(tmp_path))
+    assert [s.commit for s in steps] == commits
+    assert "sovereigns/alpha/genesis.signed.json" in steps[0].files
+    assert list(steps[1].files) == [p for p in steps[1].files if p.startswith("sovereigns/beta/")]
+
+
+def test_verify_reports_a_feed_rollback_in_history(tmp_path, capsys):
+    world, _ = make_repo(tmp_path)
+    world["alpha"].set_feed(["att-1"], sequence=1)
+    commit_states(tmp_path, [world.files()])
+    code, report = verify_json(tmp_path, capsys=capsys)
+    codes = {f["code"] for f in report["findings"]}
+    assert code == 1
+    assert {"change.feed_entry_removed", "change.feed_sequence_decreased"} <= codes
+    code, report = verify_json(tmp_path, "--no-history", capsys=capsys)
+    assert not {f["code"] for f in report["findings"]} & {"change.feed_entry_removed"}
+
+
+def test_verify_reports_a_swapped_root_even_when_keys_and_lock_agree(tmp_path, capsys):
+    world, _ = make_repo(tmp_path)
+    world["alpha"].set_root("mallory-root")
+    commit_states(tmp_path, [world.files()])
+    code, report = verify_json(tmp_path, capsys=capsys)
+    found = [f for f in report["findings"] if f["code"] == "change.root_key_changed"]
+    assert code == 1 and found and found[0]["severity"] == "error"
+    assert found[0]["path"] == "sovereigns/alpha/genesis.signed.json"
+
+
+def test_pin_writes_first_seen_roots_atomically_and_sorted(tmp_path, capsys):
+    world, commits = make_repo(tmp_path)
+    first_root = world["alpha"].root.public
+    world["alpha"].set_root("mallory-root")
+    commit_states(tmp_path, [world.files()])
+    assert main(["pin", str(tmp_path)]) == 0
+    text = (tmp_path / "trust.lock").read_text()
+    lock = json.loads(text)
+    assert text == json.dumps(lock, indent=2, sort_keys=True) + "\n"
+    assert lock["sovereigns"]["alpha"]["root_public_key"] == first_root
+    assert lock["sovereigns"]["alpha"]["first_seen_commit"] == commits[0]
+    assert lock["sovereigns"]["alpha"]["first_seen_at"] == "2026-01-01T00:00:00Z"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".trust.lock.")]
+    capsys.readouterr()
+    # With the lock, plain verification refuses the swapped genesis.
+    code, report = verify_json(tmp_path, "--no-history", capsys=capsys)
+    assert code == 1 and "genesis.root_mismatch" in {f["code"] for f in report["findings"]}
+
+
+def test_pin_keeps_a_conflicting_pin_and_exits_1(tmp_path, capsys):
+    world, _ = make_repo(tmp_path)
+    world.pins = {"alpha": world["beta"].root.public}
+    (tmp_path / "trust.lock").write_bytes(world.files()["trust.lock"])
+    assert main(["pin", str(tmp_path)]) == 1
+    lock = json.loads((tmp_path / "trust.lock").read_text())
+    assert lock["sovereigns"]["alpha"]["root_public_key"] == world["beta"].root.public
+    assert "resolve by hand" in capsys.readouterr().err
+
+
+def test_shallow_clone_is_a_finding_and_pin_refuses(tmp_path, capsys):
+    make_repo(tmp_path / "origin")
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{tmp_path / 'origin'}", str(tmp_path / "shallow")],
+                   check=True)
+    assert gitrepo.is_shallow(tmp_path / "shallow")
+    _, problems = read_history(tmp_path / "shallow")
+    assert [f.code for f in problems] == ["git.shallow"]
+    assert main(["pin", str(tmp_path / "shallow")]) == 2
+    assert "shallow clone" in capsys.readouterr().err
+
+
+def test_corrupt_object_is_a_finding_not_a_traceback(tmp_path):
+    make_repo(tmp_path)
+    blob = git(tmp_path, "rev-parse", "HEAD:sovereigns/alpha/revocation-feed.json").strip()
+    obj = tmp_path / ".git" / "objects" / blob[:2] / blob[2:]
+    os.chmod(obj, 0o644)
+    obj.write_bytes(b"not zlib at all")
+    result, problems = read_history(tmp_path)
+    assert [f.code for f in problems] == ["git.unreadable"]
+    assert blob in problems[0].message
