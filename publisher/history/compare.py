@@ -20,7 +20,7 @@ from publisher.history.rotation import rotation_verifies
 def short(value: str | None, width: int = 12) -> str:
     if value is None:
         return "none"
-    return value if len(value) <= width else value[:width] + "..."
+    return value if len(value) <= width else value[:width] + "\u2026"
 
 
 def day(moment: datetime | None) -> str:
@@ -246,6 +246,10 @@ def _roll_call(before: SovereignView | None, after: SovereignView) -> list[Chang
     sid, out = after.sovereign_id, []
     path = _path(after, "roll-call.json")
     old = before.parties if before else {}
+    if not old:
+        # A first roll call lists who holds keys; that is news only for a managing partner.
+        return [Change("change.rollcall_partner_added", sid, path, f"{name} is now a managing partner of {sid}.", name)
+                for name, party in sorted(after.parties.items()) if "managing-partner" in party.roles]
     for name, party in sorted(after.parties.items()):
         previous = old.get(name)
         gained = sorted(set(party.holds_keys) - set(previous.holds_keys if previous else ()))

@@ -1,0 +1,125 @@
+"""Review against real git: the pull-request scenario, exit codes, and cost per changed file."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from trustrepo import NOW, Sov, World, commit_states, git, tid
+
+from publisher.cli import main
+from publisher.review.collect import collect_review
+from publisher.review.render import render_markdown
+
+AT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def base_world() -> World:
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"], roles=["role:client"])
+    world["alpha"].set_feed(["att-1", "att-2"])
+    world.pin_all()
+    return world
+
+
+def pull_request(tmp_path):
+    """main: a clean coalition; the branch swaps alpha's root, widens t1 and un-revokes att-2."""
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    world["alpha"].set_root("mallory-root")
+    world["alpha"].resign(tid("alpha:t1"), allowed_roles=["role:client", "role:operator"])
+    world["alpha"].set_feed(["att-1"], sequence=3)
+    commit_states(tmp_path, [world.files()])
+    return world
+
+
+def test_pull_request_review_ranks_the_three_attacks_first(tmp_path, capsys):
+    pull_request(tmp_path)
+    review = collect_review(tmp_path, "main", "pr", at=NOW)
+    top = [c for c in review.changes if c.level in ("critical", "high") and c.code.startswith("change.")
+           and c.code != "change.finding_introduced"]
+    codes = [c.code for c in top]
+    assert set(codes[:2]) == {"change.feed_entry_removed", "change.root_key_changed"}
+    assert "change.scope_widened" in codes
+    assert [c.level for c in review.changes] == sorted((c.level for c in review.changes),
+                                                      key=["critical", "high", "medium", "low", "info"].index)
+    text = render_markdown(review)
+    table = text.split("| --- | --- | --- |", 1)[1].split("\n\n", 1)[0]
+    assert "alpha's revocation feed no longer revokes att-2." in table
+    assert "no rotation record signed by the old root" in table
+    assert "now also grants role:operator" in table
+    assert text.index("<details>") > text.index("| Level | Change | File |")
+
+
+@pytest.mark.parametrize("level, expected", [("critical", 1), ("high", 1), (None, 0)])
+def test_fail_on_sets_the_exit_status(tmp_path, capsys, level, expected):
+    pull_request(tmp_path)
+    args = ["review", "main", "pr", "--repo", str(tmp_path), "--at", AT]
+    assert main(args + (["--fail-on", level] if level else [])) == expected
+
+
+def test_benign_change_passes_fail_on_high(tmp_path, capsys):
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    world["alpha"].treaty("t2", world["beta"], roles=["role:bridge"])
+    commit_states(tmp_path, [world.files()])
+    assert main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT,
+                 "--format", "json", "--fail-on", "high"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [c["code"] for c in report["changes"]] == ["change.treaty_issued"]
+    assert report["summary"] == {"critical": 0, "high": 0, "medium": 1, "low": 0, "info": 0}
+
+
+def test_unknown_ref_is_misuse_not_a_traceback(tmp_path, capsys):
+    commit_states(tmp_path, [base_world().files()])
+    assert main(["review", "no-such-ref", "--repo", str(tmp_path)]) == 2
+    assert "unknown revision" in capsys.readouterr().err
+
+
+def test_merge_base_reviews_only_what_the_branch_changed(tmp_path):
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    world["alpha"].treaty("t2", world["beta"], roles=["role:bridge"])
+    commit_states(tmp_path, [world.files()])
+    git(tmp_path, "checkout", "-q", "main")
+    main_world = base_world()
+    main_world.sovereigns["gamma"] = Sov("gamma")
+    main_world.members.append("gamma")
+    commit_states(tmp_path, [main_world.files()])
+    plain = collect_review(tmp_path, "main", "pr", at=NOW)
+    merge = collect_review(tmp_path, "main", "pr", at=NOW, use_merge_base=True)
+    assert "change.sovereign_removed" in {c.code for c in plain.changes}
+    assert {c.code for c in merge.changes} == {"change.treaty_issued"}
+
+
+def _big_world(count: int) -> World:
+    world = World(*[f"s{i:03d}" for i in range(count)])
+    for i in range(count):
+        world[f"s{i:03d}"].treaty("t", world[f"s{(i + 1) % count:03d}"])
+    world.pin_all()
+    return world
+
+
+def _one_file_review(root, count):
+    world = _big_world(count)
+    commit_states(root, [world.files()])
+    world["s001"].resign(tid("s001:t"), allowed_roles=["role:client", "role:bridge"])
+    commit_states(root, [world.files()])
+    return world, collect_review(root, "HEAD~1", "HEAD", at=NOW)
+
+
+def test_one_file_change_reads_only_what_it_touches(tmp_path):
+    small_world, small = _one_file_review(tmp_path / "small", 4)
+    _, large = _one_file_review(tmp_path / "large", 40)
+    for review in (small, large):
+        assert review.sovereigns == ("s001",)
+        assert [c.code for c in review.changes] == ["change.scope_widened"]
+    # Cost follows the change: ten times the sovereigns, the same cat-file requests.
+    assert small.stats["blobs_read"] == large.stats["blobs_read"]
+    folder = [p for p in small_world.files() if p.startswith("sovereigns/s001/")]
+    new_versions = 2                         # the treaty file and the issuer's rows file
+    subject_key_files = 2                    # s002's genesis.signed.json and keys/root.pub
+    repository_files = 2                     # trust.lock (pins) and coalition.json (membership)
+    assert small.stats["changed_paths"] == 2
+    assert small.stats["blobs_read"] == len(folder) + new_versions + subject_key_files + repository_files

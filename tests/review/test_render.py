@@ -1,0 +1,57 @@
+"""Rendering: hostile text cannot break the comment; JSON is stable and sorted."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from publisher.history.model import Change
+from publisher.review.analysis import Review
+from publisher.review.render import MARKER, md, render_json, render_markdown
+
+AT = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+def review_of(*changes: Change) -> Review:
+    return Review("a" * 40, "b" * 40, AT, tuple(sorted(changes, key=Change.sort_key)), 3, ("alpha",))
+
+
+@pytest.mark.parametrize("hostile, forbidden", [
+    ("x | y", " | y"),
+    ("<img src=x onerror=alert(1)>", "<img"),
+    ("[click](https://evil.example)", "[click]("),
+    ("ping @maintainers", "@maintainers"),
+    ("line\n## heading", "\n## heading"),
+    ("</details><script>", "</details><script>"),
+], ids=["pipe", "html", "link", "mention", "newline", "close-details"])
+def test_hostile_sentence_is_escaped(hostile, forbidden):
+    text = render_markdown(review_of(Change("change.treaty_issued", "alpha", "sovereigns/alpha/x.json", hostile)))
+    assert forbidden not in text
+    assert md(hostile) in text
+
+
+def test_markdown_puts_the_marker_the_counts_and_the_ranked_table_first():
+    text = render_markdown(review_of(
+        Change("change.treaty_issued", "alpha", "p1", "alpha now recognizes beta."),
+        Change("change.root_key_changed", "alpha", "p2", "alpha's root changed."),
+    ))
+    lines = text.splitlines()
+    assert lines[0] == MARKER
+    assert "**2 change(s): 1 critical, 1 medium.**" in text
+    rows = lines[lines.index("| --- | --- | --- |") + 1:]
+    assert rows[0].startswith("| \U0001F534 critical | alpha's root changed.")
+    assert rows[1].startswith("| \U0001F7E1 medium | alpha now recognizes beta.")
+    assert text.count("<details>") == 2 and text.count("</details>") == 2
+
+
+def test_empty_review_says_so():
+    assert "No trust change" in render_markdown(review_of())
+
+
+def test_json_is_sorted_and_complete():
+    payload = json.loads(render_json(review_of(Change("change.feed_entry_removed", "alpha", "p", "s.", "att-1"))))
+    assert payload["summary"]["critical"] == 1
+    assert payload["changes"] == [{"code": "change.feed_entry_removed", "level": "critical", "path": "p",
+                                   "sentence": "s.", "sovereign": "alpha", "subject": "att-1"}]
+    assert render_json(review_of()) == render_json(review_of())
