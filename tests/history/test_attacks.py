@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Callable
 
 import pytest
-from trustrepo import T0, World, steps_of
+from tests.history.trustrepo import T0, World, steps_of
 
 from publisher.history.walk import analyze
 
@@ -56,7 +56,7 @@ def older_issued_at(w: World) -> None:
 
 
 def tid_of(w: World, name: str) -> str:
-    from trustrepo import tid
+    from tests.history.trustrepo import tid
     return tid(f"alpha:{name}")
 
 

@@ -1,7 +1,7 @@
 """The builders make repositories the verifier accepts: otherwise every attack test is moot."""
 from __future__ import annotations
 
-from trustrepo import NOW, World, write_state
+from tests.history.trustrepo import NOW, World, write_state
 
 from publisher.verify import verify_path
 

@@ -1,7 +1,7 @@
 """Change channel data: newest first, ranked within a commit, grouped per sovereign."""
 from __future__ import annotations
 
-from trustrepo import World, steps_of
+from tests.history.trustrepo import World, steps_of
 
 from publisher.history.changes import by_sovereign, change_entries
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from trustrepo import NOW, World, commit_states, git
+from tests.history.trustrepo import NOW, World, commit_states, git
 
 from publisher import gitrepo
 from publisher.cli import main

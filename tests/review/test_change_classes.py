@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Callable
 
 import pytest
-from trustrepo import NOW, T0, World, tid
+from tests.history.trustrepo import NOW, T0, World, tid
 
 from publisher.review.analysis import trust_changes
 
@@ -23,7 +23,7 @@ T1, OLD = tid("alpha:t1"), tid("alpha:old")
 
 
 def add_sovereign(w):
-    from trustrepo import Sov
+    from tests.history.trustrepo import Sov
     w.sovereigns["gamma"] = Sov("gamma")
 
 
@@ -40,7 +40,7 @@ def swap_root(w):
 
 
 def swap_na(w):
-    from trustrepo import Key
+    from tests.history.trustrepo import Key
     w["alpha"].na = Key("alpha-na-evil")
     w["alpha"].genesis_doc = w["alpha"]._genesis()
 

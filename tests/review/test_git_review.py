@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from trustrepo import NOW, Sov, World, commit_states, git, tid
+from tests.history.trustrepo import NOW, Sov, World, commit_states, git, tid
 
 from publisher.cli import main
 from publisher.review.collect import collect_review

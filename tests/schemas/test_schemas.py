@@ -35,7 +35,7 @@ DOCUMENT_KINDS = (
     "genesis-block", "key-succession-record", "key-history", "sovereign", "recognition-treaty",
     "recognition-treaties", "revocation-feed", "recognition-policy", "policy-manifest",
     "membership-attestation", "trust-bundle", "proof-bundle", "import-receipt", "roll-call",
-    "coalition", "trust-lock",
+    "coalition", "trust-lock", "root-rotation",
 )
 ALL_KINDS = ("common", *DOCUMENT_KINDS)
 
@@ -44,6 +44,7 @@ ALL_KINDS = ("common", *DOCUMENT_KINDS)
 CLOSED_KINDS = (
     "genesis-block", "key-succession-record", "recognition-treaty", "revocation-feed",
     "policy-manifest", "membership-attestation", "roll-call", "coalition", "trust-lock",
+    "root-rotation",
 )
 OPEN_MEMBERS = {
     ("recognition-treaty", "/properties/metadata"),
@@ -590,6 +591,12 @@ def make_trust_lock() -> dict[str, Any]:
         "root_public_key": KEY_A, "first_seen_commit": "0" * 40, "first_seen_at": T0}}}
 
 
+def make_root_rotation() -> dict[str, Any]:
+    return {"sovereign_id": "ALPHA-NA", "sequence": 1, "previous_root_public_key": KEY_A,
+            "new_root_public_key": KEY_B, "effective_at": T1, "issued_at": T0,
+            "reason": "scheduled rotation", "signatures": SIGNATURES}
+
+
 def sample(name: str) -> Callable[[], Any]:
     return lambda: read_json(REFERENCE_DIR / name)
 
@@ -611,6 +618,7 @@ BASES: dict[str, Callable[[], Any]] = {
     "roll-call": make_roll_call,
     "coalition": make_coalition,
     "trust-lock": make_trust_lock,
+    "root-rotation": make_root_rotation,
 }
 
 DELETE = object()
@@ -944,6 +952,11 @@ INVALID_CASES = [
         {"/surfaces/published": ["genesis", "genesis"]}, "uniqueItems"),
     bad("coalition-site-url-javascript", "coalition",
         {"/site_url": "javascript:alert(1)"}, "pattern"),
+    # root-rotation (Handshake's own record; history issue)
+    bad("rotation-sequence-0", "root-rotation", {"/sequence": 0}, "minimum"),
+    bad("rotation-new-root-31-bytes", "root-rotation", {"/new_root_public_key": KEY_31}, "pattern", KEY_MALFORMED),
+    bad("rotation-missing-reason", "root-rotation", {"/reason": DELETE}, "required"),
+    bad("rotation-unknown-field", "root-rotation", {"/note": "x"}, "additionalProperties"),
     # trust-lock
     bad("lock-version-2", "trust-lock", {"/lock_version": 2}, "const"),
     bad("lock-root-31-bytes", "trust-lock",
