@@ -84,6 +84,7 @@ class Walk:
         self.memory: dict[str, Memory] = {}
         self.repo: dict[str, Any] = {}
         self.first_pins: dict[str, str] = {}
+        self.lock_pins: dict[str, str] = {}
         self.open: dict[tuple[str, str, str], Change] = {}
         self.result = HistoryResult()
 
@@ -109,7 +110,8 @@ class Walk:
         found: list[Change] = []
         if repo_before != self.repo:
             found += compare_repository(repo_before, self.repo, self.first_pins)
-            for sid, pin in pins(self.repo.get(LOCK)).items():
+            self.lock_pins = pins(self.repo.get(LOCK))
+            for sid, pin in self.lock_pins.items():
                 self.first_pins.setdefault(sid, pin)
         for sid in sorted(touched):
             found += self._sovereign(sid, step)
@@ -140,12 +142,13 @@ class Walk:
         return found
 
     def _resolve(self, sovereigns: set[str], *, repo_changed: bool) -> None:
-        lock_pins = pins(self.repo.get(LOCK))
+        if not self.open:
+            return
         for key, change in list(self.open.items()):
             relevant = change.sovereign in sovereigns or (repo_changed and change.code == "change.lock_repinned")
             if relevant and not _holds(
                     change, self.views.get(change.sovereign), self.memory.get(change.sovereign, Memory()),
-                    lock_pins, self.first_pins):
+                    self.lock_pins, self.first_pins):
                 del self.open[key]
 
     def finish(self) -> HistoryResult:

@@ -9,7 +9,6 @@ changed files, not the repository.
 """
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,9 +67,11 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
     out += stage.check_lock_coverage(lock_raw is not None, {s: p for s, p in lock_pins.items() if s in affected},
                                      affected)
     if isinstance(coalition_raw, dict):
-        coalition, _ = stage.build_coalition(coalition_raw, sorted(affected))
-        coalition = dataclasses.replace(
-            coalition, members=tuple(m for m in coalition.members if m.sovereign_id in affected))
+        # Only the affected members: validating a 10,000-member coalition.json per review would
+        # make cost follow the repository (coalition.json's own changes are compared separately).
+        members = coalition_raw.get("members") if isinstance(coalition_raw.get("members"), list) else []
+        mine = [m for m in members if isinstance(m, dict) and m.get("sovereign_id") in affected]
+        coalition, _ = stage.build_coalition({**coalition_raw, "members": mine}, sorted(affected))
         out += stage.check_membership(coalition, affected)
     return out
 

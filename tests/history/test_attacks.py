@@ -168,3 +168,18 @@ def test_rewritten_na_history_is_critical():
     after = SovereignView("alpha", root_key="R", successions=("d1", "x2"))
     changes = compare_sovereign(before, after, Memory.of(before))
     assert [(c.code, c.level) for c in changes] == [("change.na_history_rewritten", "critical")]
+
+
+def test_repinned_lock_stays_open_until_the_pin_is_restored():
+    world = base_world()
+    world.pin_all()
+    states = [world.files()]
+    original = dict(world.pins)
+    world.pins = {**original, "alpha": world["beta"].root.public}
+    states.append(world.files())
+    world["alpha"].treaty("t5", world["beta"])            # touches alpha, not the lock
+    states.append(world.files())
+    assert [c.code for c in analyze(steps_of(states)).open] == ["change.lock_repinned"]
+    world.pins = original
+    states.append(world.files())
+    assert analyze(steps_of(states)).open == []
