@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import subprocess
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any
 
 import git
 
@@ -86,7 +87,7 @@ def head_commit(root: str | Path) -> Commit | None:
     except git.GitCommandError:
         return None
     sha, seconds = out.split()
-    return Commit(sha, datetime.fromtimestamp(int(seconds), timezone.utc))
+    return Commit(sha, datetime.fromtimestamp(int(seconds), UTC))
 
 
 def commit_info(root: str | Path, ref: str) -> Commit:
@@ -96,7 +97,7 @@ def commit_info(root: str | Path, ref: str) -> Commit:
     except git.GitCommandError as exc:
         raise _fail(f"cannot read commit {ref!r}", exc) from exc
     sha, seconds = out.split()
-    return Commit(sha, datetime.fromtimestamp(int(seconds), timezone.utc))
+    return Commit(sha, datetime.fromtimestamp(int(seconds), UTC))
 
 
 def resolve(root: str | Path, ref: str) -> str:
@@ -104,14 +105,14 @@ def resolve(root: str | Path, ref: str) -> str:
     if ref.startswith("-"):
         raise GitError(f"unknown revision {ref!r}")
     try:
-        return open_repo(root).git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+        return str(open_repo(root).git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
     except git.GitCommandError as exc:
         raise GitError(f"unknown revision {ref!r}") from exc
 
 
 def merge_base(root: str | Path, a: str, b: str) -> str:
     try:
-        return open_repo(root).git.merge_base(resolve(root, a), resolve(root, b))
+        return str(open_repo(root).git.merge_base(resolve(root, a), resolve(root, b)))
     except git.GitCommandError as exc:
         raise _fail(f"no merge base of {a!r} and {b!r}", exc) from exc
 
@@ -119,7 +120,7 @@ def merge_base(root: str | Path, a: str, b: str) -> str:
 def is_shallow(root: str | Path) -> bool:
     """True for a shallow clone, whose history is cut off (first-seen pins would be wrong)."""
     try:
-        return open_repo(root).git.rev_parse("--is-shallow-repository").strip() == "true"
+        return str(open_repo(root).git.rev_parse("--is-shallow-repository")).strip() == "true"
     except git.GitCommandError as exc:
         raise _fail("cannot inspect the repository", exc) from exc
 
@@ -142,7 +143,7 @@ def _raw_change(meta: bytes, path: bytes) -> RawChange:
                      None if old_id == _ZERO else old_id, None if new_id == _ZERO else new_id, new_mode)
 
 
-def _read_chunks(proc: subprocess.Popen) -> Iterator[bytes]:
+def _read_chunks(proc: subprocess.Popen[bytes]) -> Iterator[bytes]:
     assert proc.stdout is not None
     while True:
         chunk = proc.stdout.read1(_CHUNK) if hasattr(proc.stdout, "read1") else proc.stdout.read(_CHUNK)
@@ -178,7 +179,7 @@ def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_P
             if current is not None:
                 yield LogEntry(current[0], current[1], tuple(changes))
             sha, seconds, *parents = token[1:].decode("ascii").split(" ")
-            current = (Commit(sha, datetime.fromtimestamp(int(seconds), timezone.utc)),
+            current = (Commit(sha, datetime.fromtimestamp(int(seconds), UTC)),
                        tuple(p for p in parents if p))
             changes = []
         elif token.startswith(b":"):
@@ -230,13 +231,14 @@ class BlobReader:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.requests = 0
-        self._handle: object | None = None
+        self._handle: Any = None
 
-    def _proc(self) -> subprocess.Popen:
+    def _proc(self) -> subprocess.Popen[bytes]:
         if self._handle is None:
             self._handle = open_repo(self.root).git.cat_file("--batch", as_process=True,
                                                               istream=subprocess.PIPE)
-        return self._handle.proc  # type: ignore[attr-defined]
+        proc: subprocess.Popen[bytes] = self._handle.proc
+        return proc
 
     def read(self, object_id: str) -> bytes:
         return self.read_many([object_id])[object_id]
@@ -274,7 +276,7 @@ class BlobReader:
         return out
 
     @staticmethod
-    def _write(proc: subprocess.Popen, payload: bytes) -> None:
+    def _write(proc: subprocess.Popen[bytes], payload: bytes) -> None:
         try:
             proc.stdin.write(payload)  # type: ignore[union-attr]
             proc.stdin.flush()  # type: ignore[union-attr]
@@ -282,7 +284,7 @@ class BlobReader:
             pass
 
     @staticmethod
-    def _stderr(proc: subprocess.Popen) -> str:
+    def _stderr(proc: subprocess.Popen[bytes]) -> str:
         try:
             proc.stdin.close()  # type: ignore[union-attr]
             text = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
@@ -292,7 +294,7 @@ class BlobReader:
 
     def close(self, *, kill: bool = False) -> None:
         if self._handle is not None:
-            proc = self._handle.proc  # type: ignore[attr-defined]
+            proc = self._handle.proc
             if kill:
                 proc.kill()
             try:

@@ -22,7 +22,7 @@ from publisher.history.views import parse_document
 from publisher.history.walk import analyze
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("pin", help="write trust.lock from git history (first-seen root keys)",
                        description="Pin each sovereign's first-seen root key, with the commit and time it "
                                    "appeared, into trust.lock. Existing pins are kept; a pin that "

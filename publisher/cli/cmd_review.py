@@ -19,7 +19,7 @@ from publisher.review.collect import collect_review
 from publisher.review.render import render_json, render_markdown
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="semantic diff of trust between two git refs (for pull requests)",
                        description="Review the trust changes from BASE to HEAD: what a maintainer must "
                                    "know before merging, most severe first.")

@@ -8,7 +8,7 @@ exactly when the change is critical or high.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Mapping
+from collections.abc import Mapping
 
 from publisher.codes import Code, Severity
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from publisher.history.model import LEVEL_RANK
 from publisher.history.walk import HistoryResult, Step, analyze
@@ -36,7 +36,7 @@ def change_entries(history: HistoryResult | Iterable[Step], *, limit: int | None
     result = history if isinstance(history, HistoryResult) else analyze(history)
     order = {change.commit: index for index, change in enumerate(result.changes)}
     entries = [
-        ChangeEntry(c.commit or "", c.time, c.sovereign, c.level, c.code, c.path, c.sentence)  # type: ignore[arg-type]
+        ChangeEntry(c.commit, c.time, c.sovereign, c.level, c.code, c.path, c.sentence)
         for c in result.changes if c.commit is not None and c.time is not None
     ]
     entries.sort(key=lambda e: (-order[e.commit], LEVEL_RANK[e.severity], e.sovereign, e.path, e.code, e.sentence))

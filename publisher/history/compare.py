@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable
+from collections.abc import Iterable
 
 from publisher.history.model import Change, SovereignView, TreatyView
 from publisher.history.rotation import rotation_verifies

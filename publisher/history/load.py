@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from publisher import gitrepo
 from publisher.findings import Finding, finding

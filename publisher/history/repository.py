@@ -7,7 +7,8 @@ rotation records, not by editing the lock.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher.history.compare import short
 from publisher.history.model import Change
@@ -17,8 +18,9 @@ COALITION, LOCK = "coalition.json", "trust.lock"
 
 def members(value: Any) -> frozenset[str]:
     items = value.get("members") if isinstance(value, dict) else None
-    return frozenset(m["sovereign_id"] for m in items if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str)) \
-        if isinstance(items, list) else frozenset()
+    if not isinstance(items, list):
+        return frozenset()
+    return frozenset(m["sovereign_id"] for m in items if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str))
 
 
 def pins(value: Any) -> dict[str, str]:

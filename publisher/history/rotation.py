@@ -10,7 +10,8 @@ records are `rotation.not_used`). It never trusts a record's own claims without 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from publisher import crypto, timestamps
 from publisher.canonical import signed_bytes
@@ -88,7 +89,7 @@ def follow_rotations(anchor: str | None, records: Sequence[tuple[str, Any]], sov
     if anchor is None or not records:
         return RotationChain(anchor, (), ())
     ordered = sorted(records, key=lambda item: (_sequence_of(item[0]), item[0]))
-    current, roots, used = anchor, [anchor], []
+    current, roots, used = anchor, [anchor], list[str]()
     out: list[Finding] = []
     for index, (path, record) in enumerate(ordered):
         refusal = _refusal(path, record, len(used) + 1, current, roots, sovereign_id)

@@ -6,7 +6,8 @@ because `publisher.verify` reports it. Nothing is verified: a view says what a f
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.canonical import canonical_bytes, sha256_hex
@@ -46,6 +47,14 @@ def parse_document(data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> Any:
     return value if isinstance(value, dict) and not isinstance(value, Refusal) else None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _strs(value: Any) -> tuple[str, ...]:
     return tuple(sorted({v for v in value if isinstance(v, str)})) if isinstance(value, list) else ()
 
@@ -59,8 +68,7 @@ def _treaty(body: Mapping[str, Any], row: Mapping[str, Any] | None, in_file: boo
     treaty_id, subject = _text(body, "treaty_id"), _text(body, "subject_sovereign_id")
     if treaty_id is None or subject is None:
         return None
-    scope = body.get("scope") if isinstance(body.get("scope"), dict) else {}
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    scope, metadata = _obj(body.get("scope")), _obj(body.get("metadata"))
     statuses = _strs(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",)
     return TreatyView(
         treaty_id=treaty_id, subject=subject, signed_status=_text(body, "status") or "active",
@@ -79,8 +87,9 @@ def _treaties(files: Mapping[str, tuple[str, Any]]) -> tuple[dict[str, TreatyVie
         if kind == "recognition-treaty" and isinstance(value, dict) and _text(value, "treaty_id"):
             bodies.setdefault(value["treaty_id"], (path, value))
     rows: dict[str, Mapping[str, Any]] = {}
-    for path, (kind, value) in sorted(files.items()):
-        items = value.get("recognition_treaties") if kind == "recognition-treaties" and isinstance(value, dict) else None
+    for _, (kind, value) in sorted(files.items()):
+        is_rows = kind == "recognition-treaties" and isinstance(value, dict)
+        items = value.get("recognition_treaties") if is_rows else None
         for item in items if isinstance(items, list) else []:
             body = item.get("treaty") if isinstance(item, dict) else None
             if isinstance(body, dict) and isinstance(body.get("treaty_id"), str):
@@ -99,7 +108,7 @@ def _parties(value: Any) -> tuple[str | None, dict[str, PartyView]]:
     if not isinstance(value, dict):
         return None, {}
     parties: dict[str, PartyView] = {}
-    for item in value.get("parties") if isinstance(value.get("parties"), list) else []:
+    for item in _list(value.get("parties")):
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             parties.setdefault(item["name"], PartyView(_strs(item.get("roles")), _strs(item.get("holds_keys"))))
     return _text(value, "custody_model"), parties
@@ -114,8 +123,8 @@ def build_view(sovereign_id: str, documents: Mapping[str, Any]) -> SovereignView
     """The view of `sovereigns/<sovereign_id>/` from its documents (path -> parsed value)."""
     files = {path: (kind_of(path) or "", value) for path, value in documents.items()}
     by_kind = {kind: value for _, (kind, value) in sorted(files.items()) if kind}
-    genesis = by_kind.get("genesis") if isinstance(by_kind.get("genesis"), dict) else {}
-    na = genesis.get("network_authority") if isinstance(genesis.get("network_authority"), dict) else {}
+    genesis = _obj(by_kind.get("genesis"))
+    na = _obj(genesis.get("network_authority"))
     treaties, treaty_paths = _treaties(files)
     feed_raw = by_kind.get("revocation-feed")
     feed = None

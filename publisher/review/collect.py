@@ -69,8 +69,9 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
     if isinstance(coalition_raw, dict):
         # Only the affected members: validating a 10,000-member coalition.json per review would
         # make cost follow the repository (coalition.json's own changes are compared separately).
-        members = coalition_raw.get("members") if isinstance(coalition_raw.get("members"), list) else []
-        mine = [m for m in members if isinstance(m, dict) and m.get("sovereign_id") in affected]
+        members = coalition_raw.get("members")
+        mine = [m for m in (members if isinstance(members, list) else [])
+                if isinstance(m, dict) and m.get("sovereign_id") in affected]
         coalition, _ = stage.build_coalition({**coalition_raw, "members": mine}, sorted(affected))
         out += stage.check_membership(coalition, affected)
     return out
@@ -88,7 +89,7 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     changed = gitrepo.diff_raw(root, base, head)
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
     coalition_changed = any(c.path == COALITION for c in changed)
-    reader, cache = gitrepo.BlobReader(root), {}
+    reader, cache = gitrepo.BlobReader(root), dict[str, bytes]()
     try:
         docs, findings = {}, {}
         for name, commit in (("base", base), ("head", head)):

@@ -100,8 +100,9 @@ def main() -> None:
     name = "sov-00042"
     world[name].set_feed(sorted(set(world[name].feed[1]) | {"att-bench"}))
     world[name].feed_issued = NOW
-    _write(root, {f"sovereigns/{name}/revocation-feed.json": world[name].files()[f"sovereigns/{name}/revocation-feed.json"]})
-    _commit(root, args.commits + 1, [f"sovereigns/{name}/revocation-feed.json"])
+    feed = f"sovereigns/{name}/revocation-feed.json"
+    _write(root, {feed: world[name].files()[feed]})
+    _commit(root, args.commits + 1, [feed])
     reviews = []
     timed("review HEAD~1 HEAD, one file (a feed)", lambda: reviews.append(collect_review(root, "HEAD~1", "HEAD")))
     print(f"  {[c.code for c in reviews[-1].changes]}, blobs read: {reviews[-1].stats['blobs_read']}")

@@ -6,7 +6,7 @@ the change code, its level, its sentence, and that the attack is still open at t
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from tests.history.trustrepo import T0, World, steps_of
@@ -66,14 +66,22 @@ def prepare_revoked(w: World) -> None:
 
 
 CASES: list[tuple[str, Callable[[World], None], str, str, str]] = [
-    ("swapped-root", swap_root, "change.root_key_changed", "critical", "no rotation record signed by the old root"),
-    ("rotation-not-signed-by-old-root", unsigned_rotation, "change.root_key_changed", "critical", "alpha's genesis now names root key"),
-    ("feed-entry-removed", feed_rollback, "change.feed_entry_removed", "critical", "no longer revokes att-2"),
-    ("feed-sequence-down", feed_sequence_down, "change.feed_sequence_decreased", "critical", "went back to sequence 1 after 2"),
-    ("row-revoked-to-active", row_unrevoked, "change.treaty_unrevoked", "critical", "had been revoked and is active again"),
-    ("resigned-revoked-to-active", resigned_active, "change.treaty_unrevoked", "critical", "had been revoked and is active again"),
-    ("treaty-file-deleted", treaty_deleted, "change.treaty_deleted", "high", "was deleted while active instead of being revoked"),
-    ("older-issued-at", older_issued_at, "change.issued_at_regressed", "high", "older than the 2026-01-11T00:00:00Z version"),
+    ("swapped-root", swap_root, "change.root_key_changed", "critical",
+     "no rotation record signed by the old root"),
+    ("rotation-not-signed-by-old-root", unsigned_rotation, "change.root_key_changed", "critical",
+     "alpha's genesis now names root key"),
+    ("feed-entry-removed", feed_rollback, "change.feed_entry_removed", "critical",
+     "no longer revokes att-2"),
+    ("feed-sequence-down", feed_sequence_down, "change.feed_sequence_decreased", "critical",
+     "went back to sequence 1 after 2"),
+    ("row-revoked-to-active", row_unrevoked, "change.treaty_unrevoked", "critical",
+     "had been revoked and is active again"),
+    ("resigned-revoked-to-active", resigned_active, "change.treaty_unrevoked", "critical",
+     "had been revoked and is active again"),
+    ("treaty-file-deleted", treaty_deleted, "change.treaty_deleted", "high",
+     "was deleted while active instead of being revoked"),
+    ("older-issued-at", older_issued_at, "change.issued_at_regressed", "high",
+     "older than the 2026-01-11T00:00:00Z version"),
 ]
 
 

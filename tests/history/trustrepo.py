@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ from publisher.canonical import signed_bytes
 from publisher.keyfile import format_public_key_file
 from publisher.timestamps import format_z
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 class Key:

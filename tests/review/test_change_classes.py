@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from tests.history.trustrepo import NOW, T0, World, tid
@@ -139,7 +139,8 @@ CASES: list[tuple[str, Callable[[World], None], str, str, str]] = [
     ("feed-entry-added", feed_add, "change.feed_entry_added", "low", "now revokes att-2"),
     ("feed-entry-removed", feed_remove, "change.feed_entry_removed", "critical", "no longer revokes att-1"),
     ("party-gains-keys", party_keys, "change.rollcall_keys_gained", "high", "Helper Ltd now holds network-authority"),
-    ("managing-partner-added", partner, "change.rollcall_partner_added", "medium", "Northwind is now a managing partner"),
+    ("managing-partner-added", partner, "change.rollcall_partner_added", "medium",
+     "Northwind is now a managing partner"),
     ("member-removed", member_out, "change.member_removed", "high", "beta is no longer a coalition member"),
     ("lock-repinned", repin, "change.lock_repinned", "critical", "trust.lock now pins beta"),
 ]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -10,7 +10,7 @@ from publisher.history.model import Change
 from publisher.review.analysis import Review
 from publisher.review.render import MARKER, md, render_json, render_markdown
 
-AT = datetime(2026, 6, 1, tzinfo=timezone.utc)
+AT = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def review_of(*changes: Change) -> Review:
