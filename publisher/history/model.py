@@ -41,7 +41,10 @@ class Change:
         return LEVEL_RANK[self.level]
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.rank, self.sovereign, self.path, self.code, self.subject, self.sentence)
+        """Most severe first; within a level, trust changes before the verification findings they
+        cause, then by sovereign, file, code, subject."""
+        return (self.rank, self.code == "change.finding_introduced", self.sovereign, self.path, self.code,
+                self.subject, self.sentence)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "level": self.level, "sovereign": self.sovereign,

@@ -97,7 +97,8 @@ def introduced_findings(before: Iterable[Finding], after: Iterable[Finding]) -> 
         sovereign = parts[1] if len(parts) > 2 and parts[0] == "sovereigns" else ""
         where = f.path + (f"#{f.pointer}" if f.pointer else "")
         out.append(Change("change.finding_introduced", sovereign, f.path,
-                          f"New {f.severity.value} {f.code} in {where}: {f.message}", f.code, level=level))
+                          f"Verification now reports {f.code} ({f.severity.value}) in {where}: {f.message}",
+                          f.code, level=level))
     return out
 
 
