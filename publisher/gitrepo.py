@@ -243,7 +243,9 @@ class BlobReader:
     def read(self, object_id: str) -> bytes:
         return self.read_many([object_id])[object_id]
 
-    def read_many(self, object_ids: Sequence[str]) -> dict[str, bytes]:
+    def read_many(self, object_ids: Sequence[str], *, max_bytes: int | None = None) -> dict[str, bytes]:
+        """Bytes by id. An object larger than `max_bytes` is drained unread and given as b""
+        (callers treat it as unreadable), so a hostile giant blob costs no memory."""
         wanted = list(dict.fromkeys(object_ids))
         if not wanted:
             return {}
@@ -264,6 +266,10 @@ class BlobReader:
                     raise GitError(f"object {oid} is missing or unreadable (git answered "
                                    f"{header.decode('ascii', 'replace').strip()[:80]!r})")
                 size = int(parts[2])
+                if max_bytes is not None and size > max_bytes:
+                    self._drain(proc, size + 1, oid)
+                    out[oid] = b""
+                    continue
                 data = proc.stdout.read(size + 1)
                 if len(data) != size + 1:
                     raise GitError(f"object {oid} is truncated or corrupt: {self._stderr(proc)}")
@@ -274,6 +280,14 @@ class BlobReader:
         finally:
             writer.join()
         return out
+
+    def _drain(self, proc: subprocess.Popen[bytes], count: int, oid: str) -> None:
+        assert proc.stdout is not None
+        while count > 0:
+            chunk = proc.stdout.read(min(count, _CHUNK))
+            if not chunk:
+                raise GitError(f"object {oid} is truncated or corrupt: {self._stderr(proc)}")
+            count -= len(chunk)
 
     @staticmethod
     def _write(proc: subprocess.Popen[bytes], payload: bytes) -> None:

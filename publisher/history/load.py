@@ -15,6 +15,7 @@ from publisher import gitrepo
 from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.walk import HistoryResult, Step, Walk
+from publisher.limits import DEFAULT_LIMITS
 
 BATCH_COMMITS = 512
 _READABLE_MODES = ("100644", "100755")
@@ -31,7 +32,7 @@ def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader
                 return
             wanted = [c.new_blob for entry in chunk for c in entry.changes
                       if c.new_blob and c.new_mode in _READABLE_MODES and needs_content(c.path)]
-            data = reader.read_many(wanted)
+            data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
             for entry in chunk:
                 files: dict[str, bytes | None] = {}
                 for change in entry.changes:

@@ -109,3 +109,20 @@ def test_corrupt_object_is_a_finding_not_a_traceback(tmp_path):
     result, problems = read_history(tmp_path)
     assert [f.code for f in problems] == ["git.unreadable"]
     assert blob in problems[0].message
+
+
+def test_an_oversized_blob_in_history_is_skipped_not_loaded(tmp_path):
+    world, _ = make_repo(tmp_path)
+    files = world.files()
+    files["sovereigns/alpha/revocation-feed.json"] = b"[" * (2 << 20)
+    commit_states(tmp_path, [files])
+    reader = gitrepo.BlobReader(tmp_path)
+    blob = git(tmp_path, "rev-parse", "HEAD:sovereigns/alpha/revocation-feed.json").strip()
+    small = git(tmp_path, "rev-parse", "HEAD:coalition.json").strip()
+    out = reader.read_many([blob, small], max_bytes=1 << 20)
+    reader.close()
+    assert out[blob] == b"" and out[small].startswith(b"{")
+    result, problems = read_history(tmp_path)
+    assert problems == []
+    assert [(c.code, c.subject) for c in result.open] == [("change.feed_entry_removed", "att-1"),
+                                                          ("change.feed_entry_removed", "att-2")]
