@@ -50,6 +50,8 @@ def read_history(root: str | Path, rev: str = "HEAD") -> tuple[HistoryResult, li
     """Walk the history of `rev`; git problems become findings next to the partial result."""
     out: list[Finding] = []
     walk = Walk()
+    if rev == "HEAD" and gitrepo.head_commit(root) is None:
+        return walk.finish(), out               # a repository before its first commit has no history
     try:
         if gitrepo.is_shallow(root):
             out.append(finding(".git", "", "git.shallow",

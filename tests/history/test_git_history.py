@@ -126,3 +126,9 @@ def test_an_oversized_blob_in_history_is_skipped_not_loaded(tmp_path):
     assert problems == []
     assert [(c.code, c.subject) for c in result.open] == [("change.feed_entry_removed", "att-1"),
                                                           ("change.feed_entry_removed", "att-2")]
+
+
+def test_repository_without_commits_has_no_history_and_no_finding(tmp_path):
+    git(tmp_path, "init", "-q")
+    result, problems = read_history(tmp_path)
+    assert problems == [] and result.commits == 0
