@@ -56,10 +56,10 @@ _CHANGES: tuple[tuple[str, str, str, str], ...] = (
      "A treaty id that was revoked is active again (row revoked -> active, re-published as "
      "active, or re-signed revoked -> active). Revocation is terminal for a treaty id."),
     ("change.treaty_deleted", "high", "Treaty deleted instead of revoked",
-     "A treaty disappeared without a revoked row: relying parties that hold a copy never learn "
-     "it ended. Revoke it and keep the row."),
-    ("change.treaty_removed", "info", "Revoked treaty file removed",
-     "A treaty file was removed after it had been revoked."),
+     "A treaty disappeared before it expired and without a revoked row: relying parties that hold "
+     "a copy never learn it ended. Revoke it and keep the row."),
+    ("change.treaty_removed", "info", "Ended treaty removed",
+     "A treaty was removed after it had been revoked or had expired: housekeeping, not an attack."),
     ("change.scope_widened", "high", "Treaty scope widened",
      "The treaty grants more roles or accepts more attestation statuses than before."),
     ("change.scope_narrowed", "low", "Treaty scope narrowed",

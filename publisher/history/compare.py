@@ -171,12 +171,16 @@ def _new_treaty(sid: str, path: str, new: TreatyView, known: dict[str, TreatyVie
 
 
 def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None, memory: Memory,
-            known: dict[str, TreatyView]) -> list[Change]:
+            known: dict[str, TreatyView], when: datetime | None) -> list[Change]:
     if new is None:
         assert old is not None
         if old.revoked or old.treaty_id in memory.revoked:
             return [Change("change.treaty_removed", sid, path,
                            f"{_label(sid, old)} was removed after it had been revoked.", old.treaty_id)]
+        if when is not None and old.expires_at is not None and old.expires_at <= when:
+            return [Change("change.treaty_removed", sid, path,
+                           f"{_label(sid, old)} was removed after it expired on {day(old.expires_at)}.",
+                           old.treaty_id)]
         return [Change("change.treaty_deleted", sid, path,
                        f"{_label(sid, old)} was deleted while active instead of being revoked.", old.treaty_id)]
     label = _label(sid, new)
@@ -205,7 +209,7 @@ def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None,
 
 
 def _treaties(before: SovereignView | None, after: SovereignView, memory: Memory, at: datetime | None,
-              expiring_within: timedelta) -> list[Change]:
+              expiring_within: timedelta, when: datetime | None) -> list[Change]:
     sid, out = after.sovereign_id, []
     old_all = dict(before.treaties) if before else {}
     known = {**old_all, **after.treaties}
@@ -213,7 +217,7 @@ def _treaties(before: SovereignView | None, after: SovereignView, memory: Memory
         old, new = old_all.get(tid), after.treaties.get(tid)
         paths = after.treaty_paths if new else (before.treaty_paths if before else {})
         path = paths.get(tid, _path(after, "recognition-treaties.json"))
-        found = _treaty(sid, path, old, new, memory, known)
+        found = _treaty(sid, path, old, new, memory, known, when)
         out += found
         if at is not None and new is not None and not new.revoked and new.state == "active" \
                 and new.expires_at and at < new.expires_at <= at + expiring_within \
@@ -286,11 +290,12 @@ def _issued(after: SovereignView, memory: Memory) -> list[Change]:
 
 def compare_sovereign(before: SovereignView | None, after: SovereignView | None, memory: Memory, *,
                       anchor: str | None = None, at: datetime | None = None,
-                      expiring_within: timedelta = timedelta(days=30)) -> list[Change]:
+                      expiring_within: timedelta = timedelta(days=30), when: datetime | None = None) -> list[Change]:
     """Changes from `before` to `after` of one sovereign (None: the folder does not exist).
 
     `anchor` is the pinned root (trust.lock), else the first root `memory` saw; `at` enables
-    the expiring-soon notes (review), None leaves them out (history).
+    the expiring-soon notes (review), None leaves them out (history). `when` is the time of the
+    change (the commit time; default `at`): a treaty deleted after it expired is not an attack.
     """
     if after is None:
         if before is None:
@@ -303,7 +308,7 @@ def compare_sovereign(before: SovereignView | None, after: SovereignView | None,
                           f"{after.sovereign_id} joins with root key {short(after.root_key)}.", after.sovereign_id))
     out += _root(before, after, memory, anchor)
     out += _keys(before, after, memory)
-    out += _treaties(before, after, memory, at, expiring_within)
+    out += _treaties(before, after, memory, at, expiring_within, when or at)
     out += _feed(before, after, memory)
     out += _roll_call(before, after)
     out += _issued(after, memory)

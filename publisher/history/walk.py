@@ -132,7 +132,7 @@ class Walk:
             self.docs.pop(sid, None)
         before, after = self.views.get(sid), build_view(sid, folder) if folder else None
         memory = self.memory.setdefault(sid, Memory())
-        found = compare_sovereign(before, after, memory)
+        found = compare_sovereign(before, after, memory, when=step.time)
         if after is None:
             self.views.pop(sid, None)
             return found

@@ -191,3 +191,17 @@ def test_repinned_lock_stays_open_until_the_pin_is_restored():
     world.pins = original
     states.append(world.files())
     assert analyze(steps_of(states)).open == []
+
+
+def test_deleting_an_expired_treaty_is_housekeeping():
+    world = base_world()
+    world["alpha"].treaty("short", world["beta"], days=1)
+    states = [world.files()]
+    short = tid_of(world, "short")
+    del world["alpha"].treaties[short], world["alpha"].rows[short]
+    states.append(world.files())
+    result = analyze(steps_of(states))                  # commit 1 is on 2026-01-02, t+1 day = 2026-01-04
+    assert [c.code for c in result.changes if c.subject == short][-1] == "change.treaty_deleted"
+    later = analyze(steps_of(states, start=T0 + timedelta(days=10)))
+    assert [c.code for c in later.changes if c.subject == short][-1] == "change.treaty_removed"
+    assert later.open == []
