@@ -132,3 +132,12 @@ def test_repository_without_commits_has_no_history_and_no_finding(tmp_path):
     git(tmp_path, "init", "-q")
     result, problems = read_history(tmp_path)
     assert problems == [] and result.commits == 0
+
+
+def test_pin_check_writes_nothing_and_reports_drift(tmp_path, capsys):
+    make_repo(tmp_path)
+    assert main(["pin", str(tmp_path), "--check"]) == 1
+    assert not (tmp_path / "trust.lock").exists()
+    assert main(["pin", str(tmp_path)]) == 0
+    assert main(["pin", str(tmp_path), "--check"]) == 0
+    assert "is up to date" in capsys.readouterr().out
