@@ -63,20 +63,20 @@ def trust_changes(before: Mapping[str, Any], after: Mapping[str, Any], sovereign
 
     `before`/`after` map repo paths to parsed documents (None when unreadable); a sovereign
     with no path is absent at that commit. The root anchor is the base's trust.lock pin, else
-    the head's, else the base's genesis root.
+    the base's genesis root: never the head's pin, which the change itself may have written.
     """
     out: list[Change] = []
     repo_before = {p: before[p] for p in (COALITION, LOCK) if p in before}
     repo_after = {p: after[p] for p in (COALITION, LOCK) if p in after}
     if repo_before != repo_after:
         out += compare_repository(repo_before, repo_after)
-    base_pins, head_pins = pins(before.get(LOCK)), pins(after.get(LOCK))
+    base_pins = pins(before.get(LOCK))
     for sid in sorted(set(sovereigns)):
         old_docs, new_docs = _folder(before, sid), _folder(after, sid)
         old = build_view(sid, old_docs) if old_docs else None
         new = build_view(sid, new_docs) if new_docs else None
-        anchor = base_pins.get(sid) or head_pins.get(sid)
-        out += compare_sovereign(old, new, Memory.of(old), anchor=anchor, at=at, expiring_within=expiring_within)
+        out += compare_sovereign(old, new, Memory.of(old), anchor=base_pins.get(sid), at=at,
+                                 expiring_within=expiring_within)
     return out
 
 

@@ -184,3 +184,13 @@ def test_na_key_succession_is_medium():
     changes = compare_sovereign(before, after, Memory.of(before))
     assert [(c.code, c.level, c.sentence) for c in changes] == [
         ("change.na_key_succeeded", "medium", "alpha added NA key #3 through a root-signed succession.")]
+
+
+def test_a_pin_written_by_the_change_does_not_excuse_a_root_swap():
+    world = base()
+    world.pins = None
+    before = world.documents()
+    swap_root(world)
+    world.pins = {"alpha": world["alpha"].root.public, "beta": world["beta"].root.public}
+    changes = trust_changes(before, world.documents(), {"alpha", "beta"}, at=NOW)
+    assert ("change.root_key_changed", "critical") in {(c.code, c.level) for c in changes}
