@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="text: print only errors and the summary")
     p.add_argument("--no-history", action="store_true",
-                   help="skip the history checks that run when REPO is a git repository")
+                   help="skip the history checks (they run when REPO is the root of a git repository: "
+                        "a swapped root key, a rolled-back feed, a revoked treaty active again...)")
     p.set_defaults(run=run)
 
 
