@@ -1,0 +1,176 @@
+"""The recognition graph (RFC-006, FORMATS §9): edges, trust paths and revocation blast radius.
+
+Pure: built from the verified model at an evaluation time, never from an export's stale
+lifecycle (FORMATS §14.6). Only treaties whose signature verified become edges: an unverified
+treaty is shown on its pages with its findings, never drawn as trust. Rules follow
+genesis-mesh `trust.connectome` exactly (active/revoked edges §9.2, breadth-first trust path
+§9.4, blast radius §9.3); `Graph` indexes the edges once so that many questions cost little.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+from publisher.lifecycle import treaty_state
+from publisher.model import Sovereign, Treaty
+
+ACTIVE_LIFECYCLE = frozenset({"active", "expiring_soon"})
+REVOKED_LIFECYCLE = frozenset({"revoked", "replaced"})
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One treaty as a directed recognition edge: `source` (issuer) recognizes `target` (subject)."""
+
+    source: str
+    target: str
+    treaty_id: str
+    status: str                 # the issuer's row status: active | revoked
+    lifecycle_state: str
+    expiry_risk: str
+    valid_from: str | None      # unsigned wrapper form: isoformat, +00:00 (FORMATS §1.5)
+    expires_at: str | None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source, self.target, self.treaty_id)
+
+    @property
+    def is_active(self) -> bool:
+        """RFC-006 §9.2: row status active and lifecycle active or expiring soon."""
+        return self.status == "active" and self.lifecycle_state in ACTIVE_LIFECYCLE
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == "revoked" or self.lifecycle_state in REVOKED_LIFECYCLE
+
+    def to_dict(self) -> dict[str, Any]:
+        """The edge as genesis-mesh exports it (`/recognition-graph`, FORMATS §9.1)."""
+        return {"from": self.source, "to": self.target, "treaty_id": self.treaty_id, "status": self.status,
+                "lifecycle_state": self.lifecycle_state, "expiry_risk": self.expiry_risk,
+                "valid_from": self.valid_from, "expires_at": self.expires_at}
+
+
+def edge_of(treaty: Treaty, at: datetime) -> Edge:
+    """The edge of one treaty with its lifecycle recomputed at `at`."""
+    state = treaty_state(treaty, at)
+    row_status = "revoked" if treaty.row is not None and treaty.row.status == "revoked" else "active"
+    return Edge(source=treaty.issuer, target=treaty.subject, treaty_id=treaty.treaty_id, status=row_status,
+                lifecycle_state=state.state, expiry_risk=state.expiry_risk,
+                valid_from=treaty.valid_from.isoformat() if treaty.valid_from else None,
+                expires_at=treaty.expires_at.isoformat() if treaty.expires_at else None)
+
+
+def graph_treaties(sovereigns: Iterable[Sovereign]) -> list[Treaty]:
+    """Treaties that count as graph edges: signature verified under the issuer's NA key chain."""
+    return [t for s in sovereigns for t in s.treaties if t.verified]
+
+
+def build_edges(sovereigns: Iterable[Sovereign], at: datetime) -> tuple[Edge, ...]:
+    return tuple(sorted((edge_of(t, at) for t in graph_treaties(sovereigns)), key=lambda e: e.key))
+
+
+@dataclass(frozen=True)
+class TrustPath:
+    """`explain_trust_path` (FORMATS §9.4). `searched` is False when a search budget ran out first."""
+
+    source: str
+    target: str
+    trusted: bool
+    reason: str                 # active_treaty_path | direct_treaty_revoked | no_active_treaty_path
+    path: tuple[Edge, ...]
+    searched: bool = True
+
+    @property
+    def hop_count(self) -> int:
+        return len(self.path) if self.trusted else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from": self.source, "to": self.target, "trusted": self.trusted, "reason": self.reason,
+                "path": [e.to_dict() for e in self.path], "hop_count": self.hop_count}
+
+
+class Graph:
+    """Edges indexed once: active adjacency (sorted by edge key, as the reference builds it),
+    accepting sovereigns per subject, and the first revoked direct edge per pair."""
+
+    def __init__(self, edges: Sequence[Edge]) -> None:
+        self.edges: tuple[Edge, ...] = tuple(sorted(edges, key=lambda e: e.key))
+        self.active_out: dict[str, list[Edge]] = {}
+        self.active_in: dict[str, list[Edge]] = {}
+        self.out_edges: dict[str, list[Edge]] = {}
+        self.in_edges: dict[str, list[Edge]] = {}
+        self._revoked_direct: dict[tuple[str, str], Edge] = {}
+        for edge in self.edges:
+            self.out_edges.setdefault(edge.source, []).append(edge)
+            self.in_edges.setdefault(edge.target, []).append(edge)
+            if edge.is_active:
+                self.active_out.setdefault(edge.source, []).append(edge)
+                self.active_in.setdefault(edge.target, []).append(edge)
+            elif edge.is_revoked:
+                self._revoked_direct.setdefault((edge.source, edge.target), edge)
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(sorted({e.source for e in self.edges} | {e.target for e in self.edges}))
+
+    def accepting(self, subject: str) -> tuple[str, ...]:
+        """Sorted issuers with an active edge to `subject`: who an attestation revocation of
+        `subject` affects (the blast radius, §9.3)."""
+        return tuple(sorted({e.source for e in self.active_in.get(subject, ())}))
+
+    def _bfs(self, source: str, *, stop_at: str | None, max_visits: int | None) -> tuple[dict[str, Edge], bool]:
+        """Parent edge of every node reached from `source`, in the reference's visiting order;
+        the flag is False when `max_visits` nodes were reached before the search finished."""
+        parents: dict[str, Edge] = {}
+        visited = {source}
+        queue: deque[str] = deque([source])
+        while queue:
+            current = queue.popleft()
+            for edge in self.active_out.get(current, ()):
+                nxt = edge.target
+                if not nxt or nxt in visited:
+                    continue
+                parents[nxt] = edge
+                if nxt == stop_at:
+                    return parents, True
+                visited.add(nxt)
+                queue.append(nxt)
+                if max_visits is not None and len(parents) >= max_visits:
+                    return parents, False
+        return parents, True
+
+    @staticmethod
+    def _path_to(parents: Mapping[str, Edge], source: str, target: str) -> tuple[Edge, ...]:
+        path: list[Edge] = []
+        node = target
+        while node != source and node in parents:
+            edge = parents[node]
+            path.append(edge)
+            node = edge.source
+        return tuple(reversed(path))
+
+    def trust_path(self, source: str, target: str, *, max_visits: int | None = None) -> TrustPath:
+        """Why (or why not) `source` trusts `target`: breadth-first over active edges (§9.4)."""
+        parents, searched = self._bfs(source, stop_at=target, max_visits=max_visits)
+        if target in parents and target != source:
+            return TrustPath(source, target, True, "active_treaty_path", self._path_to(parents, source, target))
+        revoked = self._revoked_direct.get((source, target))
+        if revoked is not None:
+            return TrustPath(source, target, False, "direct_treaty_revoked", (revoked,), searched)
+        return TrustPath(source, target, False, "no_active_treaty_path", (), searched)
+
+    def trusted_from(self, source: str, *, limit: int) -> tuple[tuple[TrustPath, ...], bool]:
+        """Trust paths from `source` to the first `limit` sovereigns it reaches, nearest first
+        (each equals `trust_path(source, t)`); the flag is True when the search was complete."""
+        parents, complete = self._bfs(source, stop_at=None, max_visits=limit)
+        paths = tuple(TrustPath(source, t, True, "active_treaty_path", self._path_to(parents, source, t))
+                      for t in parents if t != source)
+        return paths, complete
+
+
+def edge_sort_key(edge: Mapping[str, Any]) -> tuple[str, str, str]:
+    """genesis-mesh `_edge_key` over exported edge dicts."""
+    return (str(edge.get("from", "")), str(edge.get("to", "")), str(edge.get("treaty_id", "")))
