@@ -47,7 +47,8 @@ def _merge(*groups: tuple[Code, ...]) -> Mapping[str, Code]:
 
 from publisher.codes import core as _core  # noqa: E402
 from publisher.codes import history as _history  # noqa: E402
+from publisher.codes import site as _site  # noqa: E402
 
-REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES)
+REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES, _site.CODES)
 
 __all__ = ["Code", "REGISTRY", "Severity"]

@@ -1,0 +1,83 @@
+"""`handshake build [REPO] [--out DIR] [--at ISO8601|now] [--base-url URL] [--allow-errors]`:
+verify the repository and write the static site, atomically replacing the previous one."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from publisher import gitrepo
+from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
+from publisher.cli.cmd_verify import format_finding
+from publisher.cli.common import parse_at, repo_path, source_date_epoch
+from publisher.site import GENERATOR
+from publisher.site.build import BuildRefused, build_site
+from publisher.site.context import Provenance
+from publisher.site.publish import PublishError, publish
+from publisher.source import WorktreeSource
+from publisher.verify import verify_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="build the static handshake site",
+                       description="Verify the repository and write the static site (coalition page, roll call, "
+                                   "connectome, one page per sovereign and treaty, JSON exports, manifest). The "
+                                   "same commit and --at give byte-identical output. Refuses a repository whose "
+                                   "verification has errors unless --allow-errors.")
+    p.add_argument("repo", nargs="?", default=".", help="repository root (default: current directory)")
+    p.add_argument("--out", help="output directory (default: REPO/_site); replaced atomically")
+    p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: SOURCE_DATE_EPOCH, "
+                                "else the HEAD commit time)")
+    p.add_argument("--base-url", default="", help="absolute URL the site is published at (used in "
+                                                  "trust bundles; default: coalition site_url, else relative)")
+    p.add_argument("--allow-errors", action="store_true",
+                   help="build even when verification has errors, showing them on every affected page")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes for verification")
+    p.set_defaults(run=run)
+
+
+def evaluation_time(root: Path, value: str | None, head: gitrepo.Commit | None):  # type: ignore[no-untyped-def]
+    """--at, else SOURCE_DATE_EPOCH, else the HEAD commit time, else now (with a note)."""
+    if value is not None:
+        return parse_at(value)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
+    if head is not None:
+        return head.time
+    print(f"handshake build: {root} is not a git repository with commits; evaluating at the current time "
+          "(the output will not be reproducible)", file=sys.stderr)
+    return parse_at("now")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = repo_path(args.repo)
+    head = gitrepo.head_commit(root)
+    at = evaluation_time(root, args.at, head)
+    started = time.perf_counter()
+    verification = verify_path(root, at=at, workers=args.jobs)
+    verified = time.perf_counter()
+    provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
+                            base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
+    try:
+        site = build_site(verification, WorktreeSource(root), provenance)
+    except BuildRefused as exc:
+        for item in exc.errors:
+            print(format_finding(item), file=sys.stderr)
+        print(f"handshake build: refusing to build: {exc}. The previous site is untouched.", file=sys.stderr)
+        return EXIT_FINDINGS
+    rendered = time.perf_counter()
+    out = Path(args.out) if args.out else root / "_site"
+    try:
+        publish(site.files, out)
+    except PublishError as exc:
+        raise UsageError(str(exc)) from exc
+    done = time.perf_counter()
+    for note in site.notes:
+        print(format_finding(note), file=sys.stderr)
+    render_s = rendered - verified
+    print(f"wrote {len(site.files)} files ({site.pages} pages) to {out} · evaluated at "
+          f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build {render_s:.2f} s "
+          f"({site.pages / render_s if render_s > 0 else 0:.0f} pages/s), write {done - rendered:.2f} s")
+    return EXIT_OK

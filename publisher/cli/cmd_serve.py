@@ -1,0 +1,37 @@
+"""`handshake serve [DIR] [--port N]`: preview a built site on http://127.0.0.1:N/ (loopback only)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from publisher.cli import EXIT_OK, UsageError
+from publisher.site.serve import LOOPBACK, make_server
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="preview a built site on 127.0.0.1",
+                       description="Serve a built site on the loopback interface (127.0.0.1 only) for preview.")
+    p.add_argument("directory", nargs="?", default="_site", help="site directory (default: _site)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    if not (directory / "index.html").is_file():
+        raise UsageError(f"{directory} has no index.html: build the site first (handshake build)")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number")
+    try:
+        server = make_server(directory, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {LOOPBACK}:{args.port}: {exc.strerror or exc}") from exc
+    host, port = server.server_address[:2]
+    print(f"serving {directory.resolve()} at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK

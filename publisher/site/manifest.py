@@ -1,0 +1,67 @@
+"""Read a published site back and compare it with a rebuild (`handshake verify-site`).
+
+`read_site` is the only reader of a site directory (regular files only, symlinks reported as
+extra entries, never followed). `compare` lists every path whose bytes differ, is missing
+from the published site, or is there without being built.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from publisher import timestamps
+
+
+@dataclass(frozen=True, order=True)
+class Difference:
+    path: str
+    kind: str          # changed | missing (built, not published) | extra (published, not built)
+
+
+@dataclass(frozen=True)
+class ManifestInfo:
+    source_commit: str
+    evaluated_at: Any
+    base_url: str
+    allow_errors: bool
+    generator: str
+
+
+def load_manifest(directory: str | Path) -> ManifestInfo:
+    """The build parameters recorded in `directory/manifest.json` (ValueError when unusable)."""
+    try:
+        value = json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {directory}/manifest.json: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ValueError("manifest.json is not an object")
+    commit, at = value.get("source_commit"), timestamps.parse(value.get("evaluated_at"))
+    if not isinstance(commit, str) or not commit:
+        raise ValueError("manifest.json names no source commit: the site was not built from a git commit")
+    if at is None:
+        raise ValueError("manifest.json has no valid evaluated_at")
+    base = value.get("base_url")
+    return ManifestInfo(commit, at, base if isinstance(base, str) else "", value.get("allow_errors") is True,
+                        str(value.get("generator", "")))
+
+
+def read_site(directory: str | Path) -> dict[str, bytes]:
+    root = Path(directory)
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            files[rel] = b"" if full.is_symlink() or not full.is_file() else full.read_bytes()
+    return files
+
+
+def compare(expected: Mapping[str, bytes], actual: Mapping[str, bytes]) -> list[Difference]:
+    out = [Difference(p, "missing") for p in expected if p not in actual]
+    out += [Difference(p, "extra") for p in actual if p not in expected]
+    out += [Difference(p, "changed") for p in expected if p in actual and expected[p] != actual[p]]
+    return sorted(out)

@@ -1,0 +1,100 @@
+"""Publish a built site: write it into a temporary directory beside the target, then swap.
+
+The previous site stays untouched until the new tree is complete: on Linux the two
+directories are exchanged atomically (renameat2 RENAME_EXCHANGE); elsewhere the old tree is
+renamed aside and the new one renamed into place (a moment without a site, never a half-built
+one). Refuses to replace a non-empty directory that is not a Handshake site (no manifest.json),
+so a mistyped --out cannot delete someone's files. This module and the CLI are the only writers.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Mapping
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+class PublishError(Exception):
+    """The target cannot be replaced (not a Handshake site, or not a directory)."""
+
+
+def is_replaceable(target: Path) -> bool:
+    """True when `target` is absent, empty, or a site this tool wrote (has our manifest.json)."""
+    if not target.exists():
+        return True
+    if not target.is_dir() or target.is_symlink():
+        return False
+    if not any(target.iterdir()):
+        return True
+    manifest = target / "manifest.json"
+    try:
+        value = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")
+
+
+def write_tree(files: Mapping[str, bytes], root: Path) -> None:
+    for path, data in files.items():
+        target = root / path
+        if ".." in Path(path).parts or Path(path).is_absolute():
+            raise PublishError(f"refusing to write outside the site: {path[:120]!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two directories (Linux renameat2); False when unavailable."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    return result == 0
+
+
+def swap_into_place(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging)              # staging now holds the previous site
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rmdir(aside)
+    os.rename(target, aside)
+    try:
+        os.rename(staging, target)
+    except OSError:
+        os.rename(aside, target)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def publish(files: Mapping[str, bytes], target: Path) -> None:
+    """Write `files` as the complete content of `target`, atomically replacing what was there."""
+    target = Path(target).absolute()
+    if not is_replaceable(target):
+        raise PublishError(f"{target} exists and is not a Handshake site (no handshake manifest.json); "
+                           "refusing to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    try:
+        write_tree(files, staging)
+        os.chmod(staging, 0o755)
+        swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,43 @@
+"""Render templates to bytes: the one Jinja2 environment of the site.
+
+`autoescape=True` for every template (every string in a trust document is attacker-controlled)
+and `StrictUndefined` (a view-model typo fails the build instead of printing nothing). The
+environment and its compiled templates are created once per process and cached. Templates
+receive view models only; no HTML is built in Python.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from publisher.resources import resource_dir
+
+
+@lru_cache(maxsize=4)
+def environment(template_dir: str | None = None) -> jinja2.Environment:
+    folder = template_dir or str(resource_dir("site_template"))
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+
+
+def render(template: str, context: dict[str, Any], *, template_dir: str | None = None) -> bytes:
+    """The rendered page as UTF-8 bytes (jinja2 errors propagate: a template bug fails the build)."""
+    return environment(template_dir).get_template(template).render(context).encode("utf-8")
+
+
+def static_files(template_dir: str | None = None) -> dict[str, bytes]:
+    """Vendored assets under site_template/static/, by site path (static/...)."""
+    root = Path(template_dir or resource_dir("site_template")) / "static"
+    return {f"static/{p.relative_to(root).as_posix()}": p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
