@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from publisher.lifecycle import treaty_state
+from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Sovereign, Treaty
 
 ACTIVE_LIFECYCLE = frozenset({"active", "expiring_soon"})
@@ -32,6 +32,7 @@ class Edge:
     expiry_risk: str
     valid_from: str | None      # unsigned wrapper form: isoformat, +00:00 (FORMATS §1.5)
     expires_at: str | None
+    state: str = ""             # Handshake's full lifecycle state (adds not_yet_valid, suspended)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -47,20 +48,49 @@ class Edge:
         return self.status == "revoked" or self.lifecycle_state in REVOKED_LIFECYCLE
 
     def to_dict(self) -> dict[str, Any]:
-        """The edge as genesis-mesh exports it (`/recognition-graph`, FORMATS §9.1)."""
-        return {"from": self.source, "to": self.target, "treaty_id": self.treaty_id, "status": self.status,
-                "lifecycle_state": self.lifecycle_state, "expiry_risk": self.expiry_risk,
-                "valid_from": self.valid_from, "expires_at": self.expires_at}
+        """The edge as genesis-mesh exports it (`/recognition-graph`, FORMATS §9.1), plus
+        `handshake_state` when Handshake knows more than the reference vocabulary says."""
+        out = {"from": self.source, "to": self.target, "treaty_id": self.treaty_id, "status": self.status,
+               "lifecycle_state": self.lifecycle_state, "expiry_risk": self.expiry_risk,
+               "valid_from": self.valid_from, "expires_at": self.expires_at}
+        if self.state and self.state != self.lifecycle_state:
+            out["handshake_state"] = self.state
+        return out
+
+
+def _by_time(treaty: Treaty, at: datetime) -> tuple[str, str]:
+    """genesis-mesh `treaty_lifecycle` for an unrevoked row: (state, expiry_risk) from expires_at."""
+    if treaty.expires_at is None:
+        return "expired", "expired"
+    seconds = int((treaty.expires_at - at).total_seconds())
+    if seconds <= 0:
+        return "expired", "expired"
+    if seconds <= HIGH_RISK_WITHIN.total_seconds():
+        return "expiring_soon", "high"
+    if seconds <= EXPIRING_WITHIN.total_seconds():
+        return "expiring_soon", "medium"
+    return "active", "low"
 
 
 def edge_of(treaty: Treaty, at: datetime) -> Edge:
-    """The edge of one treaty with its lifecycle recomputed at `at`."""
+    """The edge of one treaty with its lifecycle recomputed at `at`.
+
+    The exported fields keep RFC-006's vocabulary (`lifecycle_state` in active, expiring_soon,
+    expired, revoked, replaced). A treaty that is not in force for a reason the reference's
+    lifecycle does not model (signed status suspended, validity window not yet open) is
+    exported with `status: suspended`, so that genesis-mesh's connectome functions, like this
+    module, do not count it as an active edge; `handshake_state` names the precise reason.
+    """
     state = treaty_state(treaty, at)
-    row_status = "revoked" if treaty.row is not None and treaty.row.status == "revoked" else "active"
-    return Edge(source=treaty.issuer, target=treaty.subject, treaty_id=treaty.treaty_id, status=row_status,
-                lifecycle_state=state.state, expiry_risk=state.expiry_risk,
+    if state.is_revoked:
+        status, lifecycle, risk = "revoked", state.state, "none"
+    else:
+        lifecycle, risk = _by_time(treaty, at)
+        status = "suspended" if state.state in ("suspended", "not_yet_valid") and lifecycle != "expired" else "active"
+    return Edge(source=treaty.issuer, target=treaty.subject, treaty_id=treaty.treaty_id, status=status,
+                lifecycle_state=lifecycle, expiry_risk=risk,
                 valid_from=treaty.valid_from.isoformat() if treaty.valid_from else None,
-                expires_at=treaty.expires_at.isoformat() if treaty.expires_at else None)
+                expires_at=treaty.expires_at.isoformat() if treaty.expires_at else None, state=state.state)
 
 
 def graph_treaties(sovereigns: Iterable[Sovereign]) -> list[Treaty]:

@@ -104,7 +104,7 @@ def sorted_summaries(ctx: SiteContext, treaties: Iterable[Treaty]) -> list[dict[
 
 def edge_step(ctx: SiteContext, edge: Edge) -> dict[str, Any]:
     return {"from": sov_ref(ctx, edge.source), "to": sov_ref(ctx, edge.target), "treaty_id": edge.treaty_id,
-            "href": ctx.treaty_href(edge.source, edge.treaty_id), "badge": badge(edge.lifecycle_state)}
+            "href": ctx.treaty_href(edge.source, edge.treaty_id), "badge": badge(edge.state)}
 
 
 REASON_TEXT = {

@@ -28,7 +28,7 @@ def _nodes(ctx: SiteContext) -> list[str]:
 def _legend(ctx: SiteContext) -> list[dict[str, Any]]:
     counts: dict[str, int] = {}
     for edge in ctx.edges:
-        counts[edge.lifecycle_state] = counts.get(edge.lifecycle_state, 0) + 1
+        counts[edge.state] = counts.get(edge.state, 0) + 1
     return [{"state": s, "label": STATE_LABELS[s], "meaning": STATE_MEANING[s], "count": counts.get(s, 0)}
             for s in STATE_ORDER]
 

@@ -105,8 +105,8 @@ def _feed(ctx: SiteContext, sovereign: Sovereign) -> dict[str, Any] | None:
 
 
 def edge_spec(ctx: SiteContext, edge: Edge) -> EdgeSpec:
-    return EdgeSpec(edge.source, edge.target, f"edge edge-{edge.lifecycle_state}",
-                    f"{edge.source} recognizes {edge.target}: treaty {edge.treaty_id}, {edge.lifecycle_state}")
+    return EdgeSpec(edge.source, edge.target, f"edge edge-{edge.state}",
+                    f"{edge.source} recognizes {edge.target}: treaty {edge.treaty_id}, {edge.state}")
 
 
 def node_spec(ctx: SiteContext, sovereign_id: str, focus: bool = False) -> NodeSpec:
