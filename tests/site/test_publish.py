@@ -1,0 +1,78 @@
+"""Publishing swaps a finished tree into place; a failed build leaves the previous site untouched."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from publisher.cli import main
+from publisher.site import publish as publish_module
+from publisher.site.build import Site
+from publisher.site.manifest import read_site
+from publisher.site.publish import PublishError, publish
+from site_golden import REPO_ROOT
+
+
+def siblings(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+
+
+def test_publish_replaces_the_whole_tree(demo_site: Site, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish({"manifest.json": b'{"generator": "handshake 0"}', "stale.html": b"old"}, out)
+    publish(demo_site.files, out)
+    assert read_site(out) == demo_site.files          # nothing stale survives
+    assert siblings(out) == []                        # no staging or old tree left behind
+
+
+def test_failed_write_leaves_the_previous_site(demo_site: Site, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    publish(demo_site.files, out)
+    before = read_site(out)
+    real = publish_module.write_tree
+
+    def half_then_fail(files, root):  # type: ignore[no-untyped-def]
+        real(dict(list(files.items())[:10]), root)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publish_module, "write_tree", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        publish({"index.html": b"new"}, out)
+    assert read_site(out) == before
+    assert siblings(out) == []
+
+
+def test_refused_build_leaves_the_previous_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "sovereigns", repo / "sovereigns")
+    shutil.copy(REPO_ROOT / "coalition.json", repo)
+    shutil.copy(REPO_ROOT / "trust.lock", repo)
+    out = tmp_path / "out"
+    assert main(["build", str(repo), "--out", str(out), "--at", "2026-11-23T12:00:00Z"]) == 0
+    before = read_site(out)
+    genesis = repo / "sovereigns" / "aurora-commons" / "genesis.signed.json"
+    genesis.write_text(genesis.read_text().replace('"v1.0"', '"v9.9"'))      # breaks the root signature
+    assert main(["build", str(repo), "--out", str(out), "--at", "2026-11-23T12:00:00Z"]) == 1
+    err = capsys.readouterr().err
+    assert "refusing to build" in err and "previous site is untouched" in err
+    assert read_site(out) == before
+    assert siblings(out) == ["repo"]
+    assert main(["build", str(repo), "--out", str(out), "--at", "2026-11-23T12:00:00Z", "--allow-errors"]) == 0
+    assert read_site(out) != before and b"Built with --allow-errors" in (out / "index.html").read_bytes()
+
+
+def test_refuses_to_replace_a_directory_that_is_not_a_site(tmp_path: Path) -> None:
+    target = tmp_path / "docs"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(PublishError, match="not a Handshake site"):
+        publish({"index.html": b"x"}, target)
+    assert (target / "notes.txt").read_text() == "mine"
+
+
+def test_refuses_paths_outside_the_site(tmp_path: Path) -> None:
+    with pytest.raises(PublishError):
+        publish({"../escape.html": b"x"}, tmp_path / "site")
+    assert not (tmp_path / "escape.html").exists()
