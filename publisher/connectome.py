@@ -133,6 +133,7 @@ class Graph:
         self.out_edges: dict[str, list[Edge]] = {}
         self.in_edges: dict[str, list[Edge]] = {}
         self._revoked_direct: dict[tuple[str, str], Edge] = {}
+        self._paths: dict[tuple[str, str, int | None], TrustPath] = {}
         for edge in self.edges:
             self.out_edges.setdefault(edge.source, []).append(edge)
             self.in_edges.setdefault(edge.target, []).append(edge)
@@ -183,7 +184,14 @@ class Graph:
         return tuple(reversed(path))
 
     def trust_path(self, source: str, target: str, *, max_visits: int | None = None) -> TrustPath:
-        """Why (or why not) `source` trusts `target`: breadth-first over active edges (§9.4)."""
+        """Why (or why not) `source` trusts `target`: breadth-first over active edges (§9.4).
+        Memoised: treaty pages and the blast radius ask the same questions."""
+        key = (source, target, max_visits)
+        if key not in self._paths:
+            self._paths[key] = self._trust_path(source, target, max_visits)
+        return self._paths[key]
+
+    def _trust_path(self, source: str, target: str, max_visits: int | None) -> TrustPath:
         parents, searched = self._bfs(source, stop_at=target, max_visits=max_visits)
         if target in parents and target != source:
             return TrustPath(source, target, True, "active_treaty_path", self._path_to(parents, source, target))

@@ -3,6 +3,7 @@ verify the repository and write the static site, atomically replacing the previo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                   "trust bundles; default: coalition site_url, else relative)")
     p.add_argument("--allow-errors", action="store_true",
                    help="build even when verification has errors, showing them on every affected page")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes for verification")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.set_defaults(run=run)
 
 
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
     try:
-        site = build_site(verification, WorktreeSource(root), provenance)
+        site = build_site(verification, WorktreeSource(root), provenance,
+                          workers=args.jobs if args.jobs is not None else (os.cpu_count() or 1))
     except BuildRefused as exc:
         for item in exc.errors:
             print(format_finding(item), file=sys.stderr)

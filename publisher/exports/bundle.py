@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
-from publisher.exports.connectome import connectome_view, export_sovereign_graph
+from publisher.exports.connectome import connectome_view, export_sovereign_graph, sovereigns_by_id
 from publisher.model import Sovereign
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _envelope(payload: Mapping[str, Any] | None) -> dict[str, Any]:
 def export_trust_bundle(verification: "Verification", sovereign_id: str, *, created_at: datetime,
                         source_endpoint: str, surfaces: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The RFC-003 v1 bundle of one published sovereign (ValueError when it cannot have one)."""
-    sovereign = verification.sovereign(sovereign_id)
+    sovereign = sovereigns_by_id(verification).get(sovereign_id)
     if sovereign is None:
         raise ValueError(f"sovereign {sovereign_id[:80]!r} is not published in this repository")
     if sovereign.genesis is None:

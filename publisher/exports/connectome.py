@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from publisher.verify import Verification
 
 
+_INDEX: list[Any] = [None, {}]      # [verification, {id: sovereign}]: one-entry identity cache
+
+
+def sovereigns_by_id(verification: "Verification") -> dict[str, Sovereign]:
+    """Sovereigns by id, indexed once per verification (exporting every sovereign stays linear)."""
+    if _INDEX[0] is not verification:
+        _INDEX[0], _INDEX[1] = verification, {s.id: s for s in verification.sovereigns}
+    return _INDEX[1]  # type: ignore[no-any-return]
+
+
 def _revoked_treaty_item(treaty: Treaty, verification: "Verification") -> dict[str, Any] | None:
     state = treaty_state(treaty, verification.at)
     if not state.is_revoked:
@@ -78,12 +88,13 @@ def export_sovereign_graph(verification: "Verification", sovereign_id: str) -> d
     """What one sovereign's NA would export: the treaties it issued, and the attestation
     revocations of the sovereigns it actively recognizes (the feeds it would import).
     An unknown id gives an empty graph."""
-    sovereign = verification.sovereign(sovereign_id)
+    index = sovereigns_by_id(verification)
+    sovereign = index.get(sovereign_id)
     if sovereign is None:
         return {"sovereigns": [], "recognition_edges": [], "active_treaties": [], "revoked_trust_material": []}
     edges = build_edges((sovereign,), verification.at)
-    recognized = {e.target for e in edges if e.is_active}
-    imported = attestation_revocations(s for s in verification.sovereigns if s.id in recognized)
+    recognized = sorted({e.target for e in edges if e.is_active})
+    imported = attestation_revocations(index[s] for s in recognized if s in index)
     treaties = [t for t in sovereign.treaties if t.verified]
     return _graph((), edges, treaties, imported, verification)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -29,12 +31,14 @@ from publisher.site.views import page, treaty_view
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
 from publisher.site.views_connectome import connectome_page_view
 from publisher.site.views_sovereign import sovereign_view
+from publisher.model import Sovereign
 from publisher.source import Source
 
 if TYPE_CHECKING:
     from publisher.verify import Verification
 
 ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
+PARALLEL_THRESHOLD = 200     # sovereigns; below this forking costs more than it saves
 MANIFEST = "manifest.json"
 
 
@@ -64,7 +68,9 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
 
 
 def json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    """Exports as compact sorted JSON (the C encoder: indentation would be ten times slower at
+    10,000 sovereigns); trust bundles keep the reference CLI's indented form."""
+    return (json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def sha256(data: bytes) -> str:
@@ -77,7 +83,8 @@ def _endpoint(ctx: SiteContext, slug: str) -> str:
     return f"{base}/{paths.sovereign_dir(slug)}" if base else paths.sovereign_dir(slug)
 
 
-def _data_files(ctx: SiteContext, source: Source) -> tuple[dict[str, bytes], dict[str, Any], dict[str, str]]:
+def _data_files(ctx: SiteContext, source: Source) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Raw documents under their repository paths, and the coalition-wide exports."""
     v = ctx.verification
     files: dict[str, bytes] = {}
     for path in ROOT_DOCUMENTS:
@@ -87,30 +94,36 @@ def _data_files(ctx: SiteContext, source: Source) -> tuple[dict[str, bytes], dic
         slug = ctx.slugs[sovereign.id]
         for path in sovereign.files:
             files[paths.raw_path(slug, path)] = source.read(path)
-        files[f"{paths.sovereign_dir(slug)}/connectome.json"] = json_bytes(
-            connectome_view(export_sovereign_graph(v, sovereign.id)))
     export = export_recognition_graph(v)
     view = connectome_view(export)
     files["recognition-graph.json"] = json_bytes(export)
     files["connectome.json"] = json_bytes(view)
     files["roll-call.json"] = json_bytes(export_roll_call(v))
-    hashes: dict[str, str] = {}
-    for sovereign in v.sovereigns:
-        if sovereign.genesis is None:
-            continue
-        slug = ctx.slugs[sovereign.id]
+    return files, view
+
+
+def _sovereign_exports(ctx: SiteContext, sovereign: Sovereign) -> dict[str, bytes]:
+    """The sovereign's own connectome view (its NA's /connectome.json) and trust bundle + hash."""
+    v = ctx.verification
+    slug = ctx.slugs[sovereign.id]
+    files = {f"{paths.sovereign_dir(slug)}/connectome.json":
+             json_bytes(connectome_view(export_sovereign_graph(v, sovereign.id)))}
+    if sovereign.genesis is not None:
         endpoint = _endpoint(ctx, slug)
         surfaces = {**default_surfaces(sovereign, endpoint), "trust_bundle": _endpoint_file(ctx, paths.bundle_path(slug))}
         bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces)
-        digest = bundle_hash(bundle)
         files[paths.bundle_path(slug)] = render_bundle(bundle)
-        files[paths.bundle_path(slug)[: -len(".json")] + ".bundle-hash"] = (digest + "\n").encode("ascii")
-        hashes[paths.bundle_path(slug)] = digest
-    files["trust-bundles/index.json"] = json_bytes({
-        "bundles": [{"sovereign_id": s.id, "path": paths.bundle_path(ctx.slugs[s.id]),
-                     "bundle_hash": hashes[paths.bundle_path(ctx.slugs[s.id])]}
-                    for s in v.sovereigns if paths.bundle_path(ctx.slugs[s.id]) in hashes]})
-    return files, view, hashes
+        files[paths.bundle_hash_path(slug)] = (bundle_hash(bundle) + "\n").encode("ascii")
+    return files
+
+
+def _bundle_index(ctx: SiteContext, files: dict[str, bytes]) -> tuple[bytes, dict[str, str]]:
+    hashes = {paths.bundle_path(ctx.slugs[s.id]): files[paths.bundle_hash_path(ctx.slugs[s.id])].decode().strip()
+              for s in ctx.verification.sovereigns if paths.bundle_path(ctx.slugs[s.id]) in files}
+    index = {"bundles": [{"sovereign_id": s.id, "path": paths.bundle_path(ctx.slugs[s.id]),
+                          "bundle_hash": hashes[paths.bundle_path(ctx.slugs[s.id])]}
+                         for s in ctx.verification.sovereigns if paths.bundle_path(ctx.slugs[s.id]) in hashes]}
+    return json_bytes(index), hashes
 
 
 def _endpoint_file(ctx: SiteContext, path: str) -> str:
@@ -135,9 +148,54 @@ def _site_info(ctx: SiteContext) -> dict[str, Any]:
             "errors_shown": prov.allow_errors and not ctx.verification.ok}
 
 
-def _pages(ctx: SiteContext, view: dict[str, Any], digest: str, data: dict[str, bytes],
-           schemas: list[str]) -> dict[str, bytes]:
-    site = _site_info(ctx)
+def _sovereign_pages(ctx: SiteContext, site: dict[str, Any], sovereign_ids: list[str]) -> dict[str, bytes]:
+    """The exports and pages of each sovereign and of each of its treaties."""
+    pages: dict[str, bytes] = {}
+    for sovereign_id in sovereign_ids:
+        sovereign = ctx.sovereigns[sovereign_id]
+        pages.update(_sovereign_exports(ctx, sovereign))
+        model = sovereign_view(ctx, sovereign)
+        pages[model["page"]["path"]] = render("sovereign.html", {"site": site, **model})
+        owner = {"name": sovereign.display_name, "href": ctx.sovereign_href(sovereign.id)}
+        for treaty in sovereign.treaties:
+            path = paths.treaty_page(ctx.slugs[sovereign.id], ctx.treaty_slugs[(sovereign.id, treaty.treaty_id)])
+            pages[path] = render("treaty.html", {"site": site, "page": page(path, f"Treaty {treaty.treaty_id}",
+                                                                             "sovereigns"),
+                                                 "treaty": treaty_view(ctx, treaty), "sovereign": owner})
+    return pages
+
+
+_FORKED: tuple[SiteContext, dict[str, Any]] | None = None     # the parent's state, inherited by fork
+
+
+def _render_chunk(sovereign_ids: list[str]) -> dict[str, bytes]:
+    assert _FORKED is not None
+    return _sovereign_pages(_FORKED[0], _FORKED[1], sovereign_ids)
+
+
+def _all_sovereign_pages(ctx: SiteContext, site: dict[str, Any], workers: int) -> dict[str, bytes]:
+    """Per-sovereign pages, on `workers` forked processes for large coalitions (pages are
+    independent; results are merged by path, so the output does not depend on scheduling)."""
+    global _FORKED
+    ids = [s.id for s in ctx.verification.sovereigns]
+    if workers <= 1 or len(ids) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return _sovereign_pages(ctx, site, ids)
+    size = max(1, len(ids) // (workers * 4))
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
+    _FORKED = (ctx, site)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pages: dict[str, bytes] = {}
+            for result in pool.map(_render_chunk, chunks):
+                pages.update(result)
+            return pages
+    finally:
+        _FORKED = None
+
+
+def _pages(ctx: SiteContext, site: dict[str, Any], view: dict[str, Any], digest: str,
+           data: dict[str, bytes], schemas: list[str]) -> dict[str, bytes]:
+    """The coalition-wide pages (after the per-sovereign files: they show the content digest)."""
     pages: dict[str, bytes] = {}
 
     def emit(template: str, model: dict[str, Any]) -> None:
@@ -153,14 +211,6 @@ def _pages(ctx: SiteContext, view: dict[str, Any], digest: str, data: dict[str, 
     emit("guide.html", docs_view(ctx, "guide.html", "How to read this site"))
     if not site["docs"]["external"]:
         emit("docs.html", docs_view(ctx, "docs/index.html", "Handshake documentation"))
-    for sovereign in ctx.verification.sovereigns:
-        emit("sovereign.html", sovereign_view(ctx, sovereign))
-        for treaty in sovereign.treaties:
-            model = treaty_view(ctx, treaty)
-            slug = ctx.slugs[sovereign.id]
-            path = paths.treaty_page(slug, ctx.treaty_slugs[(sovereign.id, treaty.treaty_id)])
-            emit("treaty.html", {"page": page(path, f"Treaty {treaty.treaty_id}", "sovereigns"), "treaty": model,
-                                 "sovereign": {"name": sovereign.display_name, "href": ctx.sovereign_href(sovereign.id)}})
     return pages
 
 
@@ -181,18 +231,23 @@ def schema_files() -> dict[str, bytes]:
 
 
 def build_site(verification: "Verification", source: Source, provenance: Provenance,
-               *, on_stage: Callable[[str], None] | None = None) -> Site:
+               *, workers: int = 1, on_stage: Callable[[str], None] | None = None) -> Site:
     """Every file of the site, in memory (BuildRefused when verification has errors)."""
     if not verification.ok and not provenance.allow_errors:
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
     ctx = build_context(verification, provenance)
+    site = _site_info(ctx)
     stage("context")
-    data, view, hashes = _data_files(ctx, source)
-    stage("exports")
+    data, view = _data_files(ctx, source)
+    per_sovereign = _all_sovereign_pages(ctx, site, workers)
+    data.update((p, b) for p, b in per_sovereign.items() if not p.endswith(".html"))
+    data["trust-bundles/index.json"], hashes = _bundle_index(ctx, data)
+    stage("sovereigns")
     digest = content_digest(data)
     schemas = schema_files()
-    pages = _pages(ctx, view, digest, data, sorted(p.split("/", 1)[1] for p in schemas))
+    pages = _pages(ctx, site, view, digest, data, sorted(p.split("/", 1)[1] for p in schemas))
+    pages.update((p, b) for p, b in per_sovereign.items() if p.endswith(".html"))
     stage("pages")
     files = {**data, **pages, "search-index.json": search_index(ctx), **static_files(), **schemas}
     manifest = {

@@ -67,5 +67,10 @@ def bundle_path(slug: str) -> str:
     return f"trust-bundles/{slug}.json"
 
 
+def bundle_hash_path(slug: str) -> str:
+    """Sidecar holding the bundle hash (sha256 of the compact JSON, FORMATS §10)."""
+    return f"trust-bundles/{slug}.bundle-hash"
+
+
 def cluster_page(cluster_id: str) -> str:
     return f"connectome/{cluster_id}.html"

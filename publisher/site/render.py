@@ -16,10 +16,21 @@ import jinja2
 from publisher.resources import resource_dir
 
 
+class _Environment(jinja2.Environment):
+    """View models are dicts: look `x.name` up as a key first. Jinja's default tries the
+    attribute first, which for a dict raises and catches an AttributeError on every access
+    (a third of the render time) and lets dict methods shadow keys such as `items`."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=4)
 def environment(template_dir: str | None = None) -> jinja2.Environment:
     folder = template_dir or str(resource_dir("site_template"))
-    return jinja2.Environment(
+    return _Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

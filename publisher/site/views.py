@@ -21,7 +21,7 @@ from publisher.site.context import SiteContext
 from publisher.site.format import (STATE_LABELS, STATE_MEANING, STATE_ORDER, expiry_text, fmt_time,
                                    key_fingerprint, relative)
 
-TRUST_PATH_SEARCH_LIMIT = 5000      # nodes a single trust-path search may visit
+TRUST_PATH_SEARCH_LIMIT = 2000      # nodes a single trust-path search may visit
 LEGEND = tuple({"state": s, "label": STATE_LABELS[s], "meaning": STATE_MEANING[s]} for s in STATE_ORDER)
 
 

@@ -14,7 +14,7 @@ from publisher.site.clusters import Cluster, cluster_graph
 from publisher.site.context import SiteContext
 from publisher.site.format import STATE_LABELS, STATE_MEANING, STATE_ORDER, fmt_time
 from publisher.site.svg import EdgeSpec, NodeSpec, edge_width, layout_graph
-from publisher.site.views import (badge, edge_step, page, sov_ref, trust_path_view)
+from publisher.site.views import (TRUST_PATH_SEARCH_LIMIT, badge, edge_step, page, sov_ref, trust_path_view)
 from publisher.site.views_sovereign import edge_spec, node_spec
 
 LARGE_GRAPH = 500
@@ -80,7 +80,7 @@ def _blast(ctx: SiteContext, view: Mapping[str, Any]) -> dict[str, Any]:
         if not edge.is_revoked:
             continue
         state = ctx.states.get((edge.source, edge.treaty_id))
-        residual = ctx.graph.trust_path(edge.source, edge.target, max_visits=5000)
+        residual = ctx.graph.trust_path(edge.source, edge.target, max_visits=TRUST_PATH_SEARCH_LIMIT)
         treaties.append({**edge_row(ctx, edge), "reason": (state.reason if state else None) or "—",
                          "revoked_at": (state.revoked_at if state else None) or "—",
                          "still": trust_path_view(ctx, residual)})

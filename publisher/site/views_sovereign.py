@@ -15,9 +15,9 @@ from publisher.site.context import SiteContext
 from publisher.site.format import fmt_time, fmt_z, key_fingerprint
 from publisher.site.svg import EdgeSpec, NodeSpec, SvgGraph, layout_graph, neighbourhood
 from publisher.site.views import (LEGEND, contact, edge_step, findings_view, link, page, pairs, sorted_summaries,
-                                  sov_ref, text_value, trust_path_view)
+                                  sov_ref, text_value)
 
-TRUSTED_LIMIT = 50          # trust paths listed per sovereign page (nearest first)
+TRUSTED_LIMIT = 15          # trust paths listed per sovereign page (nearest first)
 NEIGHBOUR_LIMIT = 40        # nodes in a neighbourhood graph besides the focus
 
 CUSTODY_TEXT = {
@@ -135,7 +135,9 @@ def _trust(ctx: SiteContext, sovereign: Sovereign) -> dict[str, Any]:
     reached, complete = ctx.graph.trusted_from(sovereign.id, limit=TRUSTED_LIMIT)
     revoked = [edge_step(ctx, e) for e in ctx.graph.out_edges.get(sovereign.id, []) if e.is_revoked]
     trusted_by = sorted({e.source for e in ctx.graph.active_in.get(sovereign.id, [])})
-    return {"paths": [trust_path_view(ctx, p) for p in reached], "complete": complete, "limit": TRUSTED_LIMIT,
+    paths = [{"to": sov_ref(ctx, p.target), "hops": p.hop_count,
+              "via": [sov_ref(ctx, e.source) for e in p.path[1:]]} for p in reached]
+    return {"paths": paths, "complete": complete, "limit": TRUSTED_LIMIT,
             "revoked": revoked, "trusted_by": [sov_ref(ctx, s) for s in trusted_by]}
 
 
