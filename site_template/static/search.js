@@ -35,12 +35,14 @@
     clear();
     if (!query || !entries) { status.textContent = ""; return; }
     var q = query.toLowerCase();
-    var found = [];
-    for (var i = 0; i < entries.length && found.length < LIMIT; i++) {
+    var ranked = [[], [], []];           /* id starts with the query, id contains it, name contains it */
+    for (var i = 0; i < entries.length && ranked[0].length < LIMIT; i++) {
       var e = entries[i];
-      var id = String(e.id || ""), name = String(e.name || "");
-      if (id.toLowerCase().indexOf(q) !== -1 || name.toLowerCase().indexOf(q) !== -1) { found.push(e); }
+      var id = String(e.id || "").toLowerCase(), name = String(e.name || "").toLowerCase();
+      var at = id.indexOf(q);
+      if (at === 0) { ranked[0].push(e); } else if (at > 0) { ranked[1].push(e); } else if (name.indexOf(q) !== -1) { ranked[2].push(e); }
     }
+    var found = ranked[0].concat(ranked[1], ranked[2]).slice(0, LIMIT);
     found.forEach(function (e) {
       var url = String(e.url || "");
       if (!SAFE_URL.test(url) || url.indexOf("..") !== -1) { return; }

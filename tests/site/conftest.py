@@ -14,11 +14,12 @@ from site_hostile import HOSTILE_COALITION, MEMBER_FIELDS, hostile_specs
 from site_synth import write_coalition
 
 
-def build_repo(root: Path, *, at: datetime = DEMO_AT, allow_errors: bool = False, **overrides: object
+def build_repo(root: Path, *, at: datetime = DEMO_AT, allow_errors: bool = False, workers: int = 1,
+               **overrides: object
                ) -> tuple[Verification, Site]:
     verification = verify_path(root, at=at, workers=1)
     site = build_site(verification, WorktreeSource(root),
-                      provenance(evaluated_at=at, allow_errors=allow_errors, **overrides))
+                      provenance(evaluated_at=at, allow_errors=allow_errors, **overrides), workers=workers)
     return verification, site
 
 

@@ -1,0 +1,100 @@
+"""The build, verify-site and serve commands end to end on a git clone of the demo."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from publisher.cli import main
+from publisher.site.serve import make_server
+from site_golden import REPO_ROOT
+
+COMMIT_DATE = "2026-11-23T12:00:00+00:00"
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_DATE": COMMIT_DATE, "GIT_COMMITTER_DATE": COMMIT_DATE,
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("clone")
+    for name in ("sovereigns", "coalition.json", "trust.lock"):
+        source = REPO_ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, repo / name)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "demo")
+    return repo
+
+
+def test_default_time_is_the_commit_time_and_output_is_reproducible(clone: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert main(["build", str(clone), "--out", str(tmp_path / "a"), "--jobs", "1"]) == 0
+    assert main(["build", str(clone), "--out", str(tmp_path / "b"), "--jobs", "2"]) == 0
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["evaluated_at"] == "2026-11-23T12:00:00Z"
+    assert manifest["source_commit"] == git(clone, "rev-parse", "HEAD").strip()
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert files_a == files_b
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files_a)
+
+
+def test_verify_site_reports_every_difference(clone: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    assert main(["build", str(clone), "--out", str(site), "--at", "2026-11-24T00:00:00Z"]) == 0
+    capsys.readouterr()
+    assert main(["verify-site", str(site), "--repo", str(clone)]) == 0
+    assert "IDENTICAL" in capsys.readouterr().out
+    (site / "index.html").write_bytes((site / "index.html").read_bytes().replace(b"Demo", b"Fake"))
+    (site / "extra.html").write_text("x")
+    (site / "roll-call.json").unlink()
+    assert main(["verify-site", str(site), "--repo", str(clone)]) == 1
+    out = capsys.readouterr().out
+    assert "site.file_changed" in out and "index.html" in out
+    assert "site.file_extra" in out and "extra.html" in out
+    assert "site.file_missing" in out and "roll-call.json" in out
+
+
+def test_verify_site_without_a_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "site").mkdir()
+    assert main(["verify-site", str(tmp_path / "site"), "--repo", str(tmp_path)]) == 1
+    assert "site.manifest_unreadable" in capsys.readouterr().out
+
+
+def test_serve_binds_loopback_and_sends_the_csp(demo_site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from publisher.site.publish import publish
+    publish(demo_site.files, tmp_path / "site")
+    server = make_server(tmp_path / "site", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/connectome.json") as response:
+            assert response.headers["Content-Type"] == "application/json"
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+            assert response.read() == demo_site.files["connectome.json"]
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/missing.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_serve_refuses_a_directory_without_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", str(tmp_path)]) == 2
+    assert "build the site first" in capsys.readouterr().err

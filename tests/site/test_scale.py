@@ -1,0 +1,92 @@
+"""Large coalitions: 500 signed sovereigns in one readable graph; beyond 500 a clustered
+overview with a page per cluster that together list every edge. Timings are printed (run with
+-s), never asserted: the benchmark measures speed."""
+from __future__ import annotations
+
+import resource
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from publisher.connectome import Graph
+from publisher.model import Coalition, KeyHistory, Member, Sovereign, Treaty
+from publisher.site.clusters import MAX_CLUSTER, cluster_graph
+from publisher.site.context import build_context
+from publisher.site.views_connectome import LARGE_GRAPH, connectome_page_view
+from publisher.exports.connectome import connectome_view, export_recognition_graph
+from publisher.verify import Verification
+from conftest import build_repo
+from site_golden import DEMO_AT, provenance
+from site_synth import ring_coalition, write_coalition
+
+
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.fixture(scope="module")
+def ring500(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_coalition(tmp_path_factory.mktemp("ring500"), ring_coalition(500, DEMO_AT), DEMO_AT)
+
+
+def test_500_signed_sovereigns(ring500: Path) -> None:
+    started, cpu = time.perf_counter(), cpu_seconds()
+    verification, site = build_repo(ring500, workers=2)
+    wall, used = time.perf_counter() - started, cpu_seconds() - cpu
+    print(f"\n500 sovereigns: {site.pages} pages, {len(site.files)} files in {wall:.1f} s wall "
+          f"({used:.1f} CPU-s, verification included)")
+    assert verification.ok and site.pages == 500 * 4 + 5
+    html = site.files["connectome.html"].decode()
+    assert html.count('<g class="node node-member">') == 500 and "graph-large" in html
+    assert 'id="edges-h">Every treaty' in html and html.count("<tr><td>") >= 1500
+    assert "sovereigns/sov-00499/index.html" in site.files
+
+
+def fake_verification(count: int) -> Verification:
+    """A verified-looking model without documents: enough for the graph views (no signatures)."""
+    ids = [f"n{i:05d}" for i in range(count)]
+    sovereigns = []
+    for i, sid in enumerate(ids):
+        treaties = tuple(Treaty(path=f"sovereigns/{sid}/treaties/t{step}.json", treaty_id=f"t{i}-{step}", issuer=sid,
+                                subject=ids[(i + step) % count], subject_public_keys=(), allowed_roles=("role:client",),
+                                accepted_statuses=("active",), claims={}, issued_at=DEMO_AT - timedelta(days=1),
+                                valid_from=DEMO_AT - timedelta(days=1), expires_at=DEMO_AT + timedelta(days=300),
+                                verified=True)
+                         for step in (1, 3, 50 if i % 5 else 2))
+        sovereigns.append(Sovereign(sid, None, "none", None, KeyHistory(()), None, treaties, None, None, None, None))
+    coalition = Coalition("Big", "", {}, tuple(Member(s) for s in ids))
+    return Verification(DEMO_AT, coalition, tuple(sovereigns), ())
+
+
+def test_beyond_500_the_overview_is_clustered_and_cluster_pages_cover_every_edge() -> None:
+    verification = fake_verification(LARGE_GRAPH + 100)
+    ctx = build_context(verification, provenance())
+    view = connectome_view(export_recognition_graph(verification))
+    page, clusters = connectome_page_view(ctx, view)
+    assert page["large"] and page["edges"] == [] and len(page["clusters"]) == len(clusters)
+    assert all(len(c["members"]) <= MAX_CLUSTER for c in clusters)
+    members = [m["id"] for c in clusters for m in c["members"]]
+    assert sorted(members) == sorted(ctx.sovereigns)                    # every sovereign exactly once
+    covered = {(e["from"]["id"], e["treaty_id"]) for c in clusters for e in c["edges"]}
+    assert covered == {(e.source, e.treaty_id) for e in ctx.edges}     # every edge on some cluster page
+    assert len(page["graph"].nodes) == len(clusters)
+
+
+def test_clustering_is_deterministic_and_complete() -> None:
+    nodes = [f"x{i}" for i in range(300)]
+    pairs = [(nodes[i], nodes[(i * 7 + 3) % 300]) for i in range(300)] + [(nodes[i], nodes[i + 1]) for i in range(0, 298, 2)]
+    first, second = cluster_graph(nodes, pairs), cluster_graph(list(reversed(nodes)), list(reversed(pairs)))
+    assert first == second
+    assert sorted(m for c in first for m in c.members) == sorted(nodes)
+
+
+def test_trust_path_search_stays_bounded_on_large_graphs() -> None:
+    verification = fake_verification(3000)
+    ctx = build_context(verification, provenance())
+    graph: Graph = ctx.graph
+    paths, complete = graph.trusted_from("n00000", limit=15)
+    assert len(paths) == 15 and not complete
+    assert graph.trust_path("n00000", "n01500", max_visits=10).searched is False
