@@ -14,9 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "site"))
 
-from site_golden import GOLDEN_DIR, build_demo, golden_files  # noqa: E402
+from tests.site.site_golden import GOLDEN_DIR, build_demo, golden_files  # noqa: E402
 
 
 def main() -> int:

@@ -9,9 +9,9 @@ import pytest
 from publisher.site.build import Site, build_site
 from publisher.source import WorktreeSource
 from publisher.verify import Verification, verify_path
-from site_golden import DEMO_AT, REPO_ROOT, build_demo, provenance
-from site_hostile import HOSTILE_COALITION, MEMBER_FIELDS, hostile_specs
-from site_synth import write_coalition
+from tests.site.site_golden import DEMO_AT, REPO_ROOT, build_demo, provenance
+from tests.site.site_hostile import HOSTILE_COALITION, MEMBER_FIELDS, hostile_specs
+from tests.site.site_synth import write_coalition
 
 
 def build_repo(root: Path, *, at: datetime = DEMO_AT, allow_errors: bool = False, workers: int = 1,

@@ -6,7 +6,7 @@ can tell that nothing executed; the static test parses every page for executable
 """
 from __future__ import annotations
 
-from site_synth import SovereignSpec, TreatySpec
+from tests.site.site_synth import SovereignSpec, TreatySpec
 
 SCRIPT = "<script>window.__xss='script';document.title='pwned'</script>"
 IMG = "\"><img src=x onerror=\"window.__xss='img';document.title='pwned'\">"

@@ -14,7 +14,7 @@ import pytest
 
 from publisher.cli import main
 from publisher.site.serve import make_server
-from site_golden import REPO_ROOT
+from tests.site.site_golden import REPO_ROOT
 
 COMMIT_DATE = "2026-11-23T12:00:00+00:00"
 

@@ -11,7 +11,7 @@ from publisher import gitrepo
 from publisher.cli.cmd_build import evaluation_time
 from publisher.site.build import Site
 from publisher.site.render import environment
-from site_golden import DEMO_AT, build_demo
+from tests.site.site_golden import DEMO_AT, build_demo
 
 
 def test_build_twice_is_byte_identical(demo_site: Site) -> None:
@@ -33,8 +33,8 @@ def test_manifest_lists_every_other_file_with_its_hash(demo_site: Site) -> None:
 
 
 def test_a_different_time_changes_lifecycle_but_not_structure(demo_site: Site) -> None:
-    from conftest import build_repo
-    from site_golden import REPO_ROOT
+    from tests.site.conftest import build_repo
+    from tests.site.site_golden import REPO_ROOT
     _, later = build_repo(REPO_ROOT, at=datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc))
     assert set(later.files) == set(demo_site.files)
     assert later.files["connectome.json"] != demo_site.files["connectome.json"]   # the freight pilot expired

@@ -13,9 +13,9 @@ from publisher.exports.connectome import connectome_view, export_recognition_gra
 from publisher.schemas import check_schema
 from publisher.site.build import Site
 from publisher.verify import Verification, verify_path
-import reference_connectome as ref
-from site_golden import DEMO_AT, REPO_ROOT
-from site_synth import ring_coalition, write_coalition
+from tests.site import reference_connectome as ref
+from tests.site.site_golden import DEMO_AT, REPO_ROOT
+from tests.site.site_synth import ring_coalition, write_coalition
 
 FORBIDDEN = ("private_key", "bearer", "credential", "password", "secret", "token")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from publisher.site.build import Site
-from site_golden import GOLDEN_DIR, golden_files
+from tests.site.site_golden import GOLDEN_DIR, golden_files
 
 REGEN = "if the change is intended, run: python scripts/regen_golden.py (and review the diff)"
 

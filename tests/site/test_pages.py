@@ -7,7 +7,7 @@ import json
 import pytest
 
 from publisher.site.build import Site
-from site_html import internal_target, scan
+from tests.site.site_html import internal_target, scan
 
 MEMBERS = ("aurora-commons", "borealis-health", "cascade-research", "delta-logistics", "ember-civic")
 
@@ -120,7 +120,7 @@ def test_treaty_page_explains_replacement(demo_site: Site) -> None:
 
 
 def test_raw_documents_are_published_unchanged(demo_site: Site) -> None:
-    from site_golden import REPO_ROOT
+    from tests.site.site_golden import REPO_ROOT
     for path in ("coalition.json", "trust.lock", "sovereigns/aurora-commons/revocation-feed.json"):
         assert demo_site.files[path] == (REPO_ROOT / path).read_bytes()
 

@@ -11,7 +11,7 @@ from publisher.site import publish as publish_module
 from publisher.site.build import Site
 from publisher.site.manifest import read_site
 from publisher.site.publish import PublishError, publish
-from site_golden import REPO_ROOT
+from tests.site.site_golden import REPO_ROOT
 
 
 def siblings(path: Path) -> list[str]:

@@ -17,9 +17,9 @@ from publisher.site.context import build_context
 from publisher.site.views_connectome import LARGE_GRAPH, connectome_page_view
 from publisher.exports.connectome import connectome_view, export_recognition_graph
 from publisher.verify import Verification
-from conftest import build_repo
-from site_golden import DEMO_AT, provenance
-from site_synth import ring_coalition, write_coalition
+from tests.site.conftest import build_repo
+from tests.site.site_golden import DEMO_AT, provenance
+from tests.site.site_synth import ring_coalition, write_coalition
 
 
 def cpu_seconds() -> float:

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from publisher.site.build import Site
-from site_hostile import EXTERNAL, ID_CASE, ID_IMG, ID_NORMAL, ID_SVG, SCRIPT
-from site_html import is_dangerous, scan
+from tests.site.site_hostile import EXTERNAL, ID_CASE, ID_IMG, ID_NORMAL, ID_SVG, SCRIPT
+from tests.site.site_html import is_dangerous, scan
 
 CSP = "default-src 'self'; script-src 'self'"
 
