@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Sovereign, Treaty

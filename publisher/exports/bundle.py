@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
 
 from publisher.exports.connectome import connectome_view, export_sovereign_graph, sovereigns_by_id
 from publisher.model import Sovereign
@@ -73,7 +74,7 @@ def _envelope(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"status": "ok", "payload": payload} if payload is not None else {"status": "not_configured"}
 
 
-def export_trust_bundle(verification: "Verification", sovereign_id: str, *, created_at: datetime,
+def export_trust_bundle(verification: Verification, sovereign_id: str, *, created_at: datetime,
                         source_endpoint: str, surfaces: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The RFC-003 v1 bundle of one published sovereign (ValueError when it cannot have one)."""
     sovereign = sovereigns_by_id(verification).get(sovereign_id)

@@ -8,7 +8,8 @@ treaties and verified feeds contribute. Pure; returns plain JSON-ready dicts.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
 
 from publisher.connectome import Edge, build_edges, edge_sort_key, graph_treaties
 from publisher.lifecycle import treaty_state
@@ -21,14 +22,14 @@ if TYPE_CHECKING:
 _INDEX: list[Any] = [None, {}]      # [verification, {id: sovereign}]: one-entry identity cache
 
 
-def sovereigns_by_id(verification: "Verification") -> dict[str, Sovereign]:
+def sovereigns_by_id(verification: Verification) -> dict[str, Sovereign]:
     """Sovereigns by id, indexed once per verification (exporting every sovereign stays linear)."""
     if _INDEX[0] is not verification:
         _INDEX[0], _INDEX[1] = verification, {s.id: s for s in verification.sovereigns}
     return _INDEX[1]  # type: ignore[no-any-return]
 
 
-def _revoked_treaty_item(treaty: Treaty, verification: "Verification") -> dict[str, Any] | None:
+def _revoked_treaty_item(treaty: Treaty, verification: Verification) -> dict[str, Any] | None:
     state = treaty_state(treaty, verification.at)
     if not state.is_revoked:
         return None
@@ -52,7 +53,7 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
     return items
 
 
-def _active_treaties(treaties: Iterable[Treaty], verification: "Verification") -> list[Mapping[str, Any]]:
+def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
     # The reference lists them in database order (issued_at ascending); ties by issuer and id.
     active = [t for t in treaties if treaty_state(t, verification.at).is_active]
     active.sort(key=lambda t: (t.raw.get("issued_at", "") if isinstance(t.raw.get("issued_at"), str) else "",
@@ -61,7 +62,7 @@ def _active_treaties(treaties: Iterable[Treaty], verification: "Verification") -
 
 
 def _graph(sovereign_ids: Iterable[str], edges: Iterable[Edge], treaties: list[Treaty],
-           attestations: list[dict[str, Any]], verification: "Verification") -> dict[str, Any]:
+           attestations: list[dict[str, Any]], verification: Verification) -> dict[str, Any]:
     edge_list = list(edges)
     ids = set(sovereign_ids) | {e.source for e in edge_list} | {e.target for e in edge_list}
     revoked = [item for item in (_revoked_treaty_item(t, verification) for t in treaties) if item]
@@ -75,7 +76,7 @@ def _graph(sovereign_ids: Iterable[str], edges: Iterable[Edge], treaties: list[T
     }
 
 
-def export_recognition_graph(verification: "Verification") -> dict[str, Any]:
+def export_recognition_graph(verification: Verification) -> dict[str, Any]:
     """The coalition's recognition graph: every sovereign published here, every verified treaty
     as an edge, the active treaties, and revoked treaties plus attestation revocations."""
     sovereigns = verification.sovereigns
@@ -84,7 +85,7 @@ def export_recognition_graph(verification: "Verification") -> dict[str, Any]:
                   attestation_revocations(sovereigns), verification)
 
 
-def export_sovereign_graph(verification: "Verification", sovereign_id: str) -> dict[str, Any]:
+def export_sovereign_graph(verification: Verification, sovereign_id: str) -> dict[str, Any]:
     """What one sovereign's NA would export: the treaties it issued, and the attestation
     revocations of the sovereigns it actively recognizes (the feeds it would import).
     An unknown id gives an empty graph."""

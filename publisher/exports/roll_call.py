@@ -45,7 +45,7 @@ def sovereign_entry(sovereign: Sovereign) -> dict[str, Any]:
     }
 
 
-def export_roll_call(verification: "Verification") -> dict[str, Any]:
+def export_roll_call(verification: Verification) -> dict[str, Any]:
     """Every sovereign's parties, sorted by sovereign id (parties in published order)."""
     return {
         "evaluated_at": format_z(verification.at),

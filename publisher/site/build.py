@@ -15,7 +15,8 @@ import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from publisher.checks.urls import is_safe_url
 from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
@@ -110,7 +111,8 @@ def _sovereign_exports(ctx: SiteContext, sovereign: Sovereign) -> dict[str, byte
              json_bytes(connectome_view(export_sovereign_graph(v, sovereign.id)))}
     if sovereign.genesis is not None:
         endpoint = _endpoint(ctx, slug)
-        surfaces = {**default_surfaces(sovereign, endpoint), "trust_bundle": _endpoint_file(ctx, paths.bundle_path(slug))}
+        surfaces = {**default_surfaces(sovereign, endpoint),
+                    "trust_bundle": _endpoint_file(ctx, paths.bundle_path(slug))}
         bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces)
         files[paths.bundle_path(slug)] = render_bundle(bundle)
         files[paths.bundle_hash_path(slug)] = (bundle_hash(bundle) + "\n").encode("ascii")
@@ -230,7 +232,7 @@ def schema_files() -> dict[str, bytes]:
     return {f"schemas/{p.name}": p.read_bytes() for p in sorted(root.glob("*.json"))}
 
 
-def build_site(verification: "Verification", source: Source, provenance: Provenance,
+def build_site(verification: Verification, source: Source, provenance: Provenance,
                *, workers: int = 1, on_stage: Callable[[str], None] | None = None) -> Site:
     """Every file of the site, in memory (BuildRefused when verification has errors)."""
     if not verification.ok and not provenance.allow_errors:

@@ -5,7 +5,8 @@ static publisher cannot know (liveness, backups). Pure; returns plain dicts for 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from publisher.site.context import SiteContext
 
@@ -47,7 +48,8 @@ def build_checklist(ctx: SiteContext) -> list[dict[str, Any]]:
         _item("genesis", "Every member's genesis verifies under its pinned root key",
               [s.id for s in sovs if not s.verified], "root-signed genesis block (RFC-001)"),
         _item("genesis_pins", "Every member's genesis matches the coalition's pin",
-              [f.path for f in v.findings if f.code == "coalition.genesis_pin_mismatch"], "genesis_sha256 in coalition.json"),
+              [f.path for f in v.findings if f.code == "coalition.genesis_pin_mismatch"],
+              "genesis_sha256 in coalition.json"),
         _item("operators", "Every sovereign lists its operator with its role",
               [s.id for s in sovs if s.roll_call is None or rollcall_issue(s.id)
                or sum("operator" in p.roles for p in s.roll_call.parties) != 1],

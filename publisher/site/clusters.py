@@ -7,7 +7,7 @@ and sovereigns without any edge are pooled. Cost is O(rounds x edges). Pure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from publisher.site.svg import component_order
 

@@ -33,7 +33,7 @@ class Provenance:
 
 @dataclass
 class SiteContext:
-    verification: "Verification"
+    verification: Verification
     provenance: Provenance
     slugs: dict[str, str] = field(default_factory=dict)
     treaty_slugs: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -66,7 +66,7 @@ class SiteContext:
         return paths.sovereign_page(slug) if slug is not None and sovereign_id in self.sovereigns else None
 
 
-def build_context(verification: "Verification", provenance: Provenance) -> SiteContext:
+def build_context(verification: Verification, provenance: Provenance) -> SiteContext:
     ctx = SiteContext(verification=verification, provenance=provenance)
     ctx.sovereigns = {s.id: s for s in verification.sovereigns}
     ctx.slugs = paths.assign_slugs(ctx.sovereigns)

@@ -11,7 +11,7 @@ any directory, any static host, and file://.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from publisher.layout import is_safe_id

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100

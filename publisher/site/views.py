@@ -8,7 +8,8 @@ stays plain text (Jinja autoescapes it); a document link becomes `href` only whe
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 from publisher.checks.urls import SAFE_CONTACT_SCHEMES, SAFE_SCHEMES, is_safe_url
 from publisher.connectome import Edge, TrustPath

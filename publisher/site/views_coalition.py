@@ -4,7 +4,8 @@ call, and the reading guide (docs/). Pure; plain dicts only.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher.exports.roll_call import TRUST_BEARING_KEYS
 from publisher.site.checklist import build_checklist

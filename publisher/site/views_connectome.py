@@ -6,7 +6,8 @@ per cluster (its graph and every edge touching it), and trust paths on each sove
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher.connectome import Edge
 from publisher.site import paths

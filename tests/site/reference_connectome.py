@@ -75,12 +75,14 @@ def build_connectome_view(graph):
     edges = sorted(graph.get("recognition_edges", []), key=_edge_key)
     active = _active_edges({"recognition_edges": edges})
     revoked = _revoked_edges({"recognition_edges": edges})
-    material = sorted(graph.get("revoked_trust_material", []), key=lambda row: (str(row.get("type", "")), str(row.get("id", ""))))
+    material = sorted(graph.get("revoked_trust_material", []),
+                      key=lambda row: (str(row.get("type", "")), str(row.get("id", ""))))
     membership = [item for item in material if item.get("type") == "membership_attestation"]
     return {"summary": {"sovereign_count": len(sovereigns), "recognition_edge_count": len(edges),
                         "active_edge_count": len(active), "revoked_edge_count": len(revoked),
                         "revoked_trust_material_count": len(material), "imported_revocation_count": len(membership)},
-            "sovereigns": sovereigns, "recognition_edges": edges, "active_treaties": graph.get("active_treaties", []),
+            "sovereigns": sovereigns, "recognition_edges": edges,
+            "active_treaties": graph.get("active_treaties", []),
             "revoked_trust_material": material, "revocation_blast_radius": _revocation_blast_radius(graph)}
 
 
@@ -93,4 +95,5 @@ def explain_trust_path(graph, source, target):
     if revoked:
         return {"from": source, "to": target, "trusted": False, "reason": "direct_treaty_revoked", "path": [revoked],
                 "hop_count": 0}
-    return {"from": source, "to": target, "trusted": False, "reason": "no_active_treaty_path", "path": [], "hop_count": 0}
+    return {"from": source, "to": target, "trusted": False, "reason": "no_active_treaty_path", "path": [],
+            "hop_count": 0}

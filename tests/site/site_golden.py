@@ -3,7 +3,7 @@ it depends on neither git state nor the clock. Shared by the golden test and
 scripts/regen_golden.py (the only thing that rewrites tests/site/golden/)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from publisher.site import GENERATOR
@@ -14,7 +14,7 @@ from publisher.verify import verify_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
-DEMO_AT = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
+DEMO_AT = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 FAKE_COMMIT = "5eed" * 10
 
 

@@ -8,7 +8,8 @@ import os
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest

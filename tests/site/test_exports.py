@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -122,7 +121,8 @@ def test_trust_bundles_are_valid_and_deterministic(demo: Verification) -> None:
         assert check_schema("trust-bundle", bundle, "bundle.json") == []
         assert bundle["created_at"] == "2026-11-23T12:00:00+00:00" and bundle["source_endpoint"] == "https://x.example/s"
         assert bundle["genesis"] == sovereign.genesis.raw
-        assert set(bundle["connectome"]) == {"summary", "recognition_edges", "active_treaties", "revoked_trust_material"}
+        assert set(bundle["connectome"]) == {"summary", "recognition_edges", "active_treaties",
+                                             "revoked_trust_material"}
         assert all(e["from"] == sovereign.id for e in bundle["connectome"]["recognition_edges"])
         again = export_trust_bundle(demo, sovereign.id, created_at=demo.at, source_endpoint="https://x.example/s/")
         assert render_bundle(again) == render_bundle(bundle)

@@ -29,7 +29,7 @@ def test_golden_bytes(demo_site: Site, path: str) -> None:
     assert built is not None, f"{path} is no longer built: {REGEN}"
     if built != golden[path]:
         old, new = golden[path].decode().splitlines(), built.decode().splitlines()
-        first = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+        first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
         pytest.fail(f"{path} differs from the golden copy at line {first + 1}:\n"
                     f"  golden: {old[first] if first < len(old) else '<end>'}\n"
                     f"  built:  {new[first] if first < len(new) else '<end>'}\n{REGEN}")

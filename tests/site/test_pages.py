@@ -22,7 +22,7 @@ def test_every_internal_link_and_anchor_resolves(demo_site: Site) -> None:
     for path, html in demo_site.files.items():
         if not path.endswith(".html"):
             continue
-        for tag, attribute, value in scan(html).urls:
+        for _tag, _attribute, value in scan(html).urls:
             target = internal_target(path, value)
             if target is None:
                 continue
@@ -70,7 +70,8 @@ def test_roll_call_answers_who_operates_and_holds_keys(demo_site: Site) -> None:
     assert "holds no root or operator key (RFC-008)" in page
     assert "Borealis Health Authority" in page and "managed-na-key" in page
     html = demo_site.files["roll-call.html"].decode()
-    row = html.split('borealis-health</a> <span class="muted">(Borealis Health Network)</span></th>')[1].split("</tr>")[0]
+    marker = 'borealis-health</a> <span class="muted">(Borealis Health Network)</span></th>'
+    row = html.split(marker)[1].split("</tr>")[0]
     assert "Borealis Health Authority" in row and "Northwind Managed Services" in row   # NA key held by the partner
     roll = json.loads(demo_site.files["roll-call.json"])
     partner = [p for s in roll["sovereigns"] for p in s["roll_call"]["parties"] if p["managing_partner"]]

@@ -77,7 +77,8 @@ def test_beyond_500_the_overview_is_clustered_and_cluster_pages_cover_every_edge
 
 def test_clustering_is_deterministic_and_complete() -> None:
     nodes = [f"x{i}" for i in range(300)]
-    pairs = [(nodes[i], nodes[(i * 7 + 3) % 300]) for i in range(300)] + [(nodes[i], nodes[i + 1]) for i in range(0, 298, 2)]
+    pairs = [(nodes[i], nodes[(i * 7 + 3) % 300]) for i in range(300)]
+    pairs += [(nodes[i], nodes[i + 1]) for i in range(0, 298, 2)]
     first, second = cluster_graph(nodes, pairs), cluster_graph(list(reversed(nodes)), list(reversed(pairs)))
     assert first == second
     assert sorted(m for c in first for m in c.members) == sorted(nodes)
