@@ -45,9 +45,10 @@ def _merge(*groups: tuple[Code, ...]) -> Mapping[str, Code]:
     return MappingProxyType(dict(sorted(merged.items())))
 
 
+from publisher.codes import authoring as _authoring  # noqa: E402
 from publisher.codes import core as _core  # noqa: E402
 from publisher.codes import history as _history  # noqa: E402
 
-REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES)
+REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES, _authoring.CODES)
 
 __all__ = ["Code", "REGISTRY", "Severity"]
