@@ -95,7 +95,8 @@ def validate_bundle(bundle: dict[str, Any]) -> tuple[list[tuple[str, str]], list
                              "embedded genesis carries no signatures; nothing in this bundle attests to it. "
                              "Verify the subject's genesis against a root key obtained independently of this bundle."))
     if _forbidden(bundle):
-        errors.append(("bundle.forbidden_key", "bundle contains private key, token, bearer, or credential-shaped fields"))
+        errors.append(("bundle.forbidden_key",
+                       "bundle contains private key, token, bearer, or credential-shaped fields"))
     policy = bundle.get("recognition_policy")
     if isinstance(policy, dict) and policy.get("status") == "ok":
         payload = policy.get("payload")
@@ -178,13 +179,15 @@ def check_bundle(state: RepoState, bundle: dict[str, Any], path: str) -> BundleC
                              f"{sid[:80]!r} is not pinned in this repository: the embedded genesis was not "
                              "verified against an independently obtained root"))
     else:
+        assert known is not None   # a pin comes from a known sovereign
         _, checked = check_genesis(genesis, path, sid, pin, other_roles={}, limits=DEFAULT_LIMITS)
         problems = [f for f in checked if f.severity.value == "error"]
         status = "rejected" if problems else "verified"
         found.extend(Finding(f.path, "/genesis" + f.pointer, f.code, f.severity, f.message) for f in problems)
         if problems:
             found.append(finding(path, "/genesis", "bundle.genesis_rejected",
-                                 f"the embedded genesis does not verify under {sid[:80]}'s root pinned via {known.root_source}"))
+                                 f"the embedded genesis does not verify under {sid[:80]}'s root pinned "
+                                 f"via {known.root_source}"))
     return BundleCheck(bundle_hash(bundle), summary, tuple(errors), tuple(warnings), tuple(found), status)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.documents import COSIGNERS_KIND, build_cosigners, dump

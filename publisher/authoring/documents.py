@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 from publisher.authoring.keys import Signer
 from publisher.checks.key_history import succession_digest

@@ -10,7 +10,8 @@ exactly as a reference re-fetch. Refuses an id already revoked and an empty reas
 from __future__ import annotations
 
 import uuid
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.documents import FEED_KIND, build_feed, dump
@@ -47,7 +48,7 @@ def plan_revoke(state: RepoState, sovereign_id: str, ids: Sequence[str], *, reas
     if again:
         raise AuthoringError(f"refused: {again[0]!r} is already revoked in {sovereign_id}'s feed")
     reasons.update({i: reason for i in fresh})
-    previous = old.get("sequence") if isinstance(old.get("sequence"), int) else 0
+    previous = _sequence(old, 0)
     sequence = max(previous, len(listed)) + len(fresh)
     body = _signed(build_feed(feed_id=feed_id or str(uuid.uuid4()), issuer=sovereign.id, sequence=sequence,
                               issued_at=state.at, ids=listed | set(fresh), reasons=reasons,
@@ -55,6 +56,11 @@ def plan_revoke(state: RepoState, sovereign_id: str, ids: Sequence[str], *, reas
     return Plan({f"{state.folder(sovereign.id)}/revocation-feed.json": dump(body)},
                 (f"revocation feed of {sovereign.id}: revoked {', '.join(fresh)} ({reason}); "
                  f"sequence {previous} -> {sequence}, {len(listed) + len(fresh)} id(s) listed",), na.leak_markers())
+
+
+def _sequence(feed: dict[str, Any], default: int) -> int:
+    value = feed.get("sequence")
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _content(feed: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
@@ -70,7 +76,7 @@ def plan_refresh(state: RepoState, sovereign_id: str, *, na: Signer, feed_id: st
     if old is None:
         raise AuthoringError(f"refused: {sovereign_id} has no revocation feed to refresh")
     listed, reasons = _content(old)
-    sequence = old.get("sequence") if isinstance(old.get("sequence"), int) else len(listed)
+    sequence = _sequence(old, len(listed))
     body = _signed(build_feed(feed_id=feed_id or str(uuid.uuid4()), issuer=sovereign.id, sequence=sequence,
                               issued_at=state.at, ids=listed, reasons=reasons, issued_by=key_label(key, na),
                               grant_ids=old.get("revoked_grant_ids")), na)

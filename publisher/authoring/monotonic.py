@@ -7,7 +7,8 @@ terminal for the treaty id, FORMATS §5.3). Returns the problems; the writer ref
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from publisher import timestamps
 from publisher.canonical import canonical_bytes, signed_bytes
@@ -25,6 +26,14 @@ def kind_of(path: str) -> str | None:
         return ROOT_FILES[path]
     split = split_sovereign_path(path)
     return classify_sovereign_file(split[1]) if split else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _json(data: bytes) -> dict[str, Any] | None:
@@ -59,8 +68,7 @@ def _genesis(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def _history(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if canonical_bytes(old.get("genesis")) != canonical_bytes(new.get("genesis")):
         return ["the key history's genesis block would change"]
-    before = old.get("successions") if isinstance(old.get("successions"), list) else []
-    after = new.get("successions") if isinstance(new.get("successions"), list) else []
+    before, after = _list(old.get("successions")), _list(new.get("successions"))
     if [canonical_bytes(s) for s in before] != [canonical_bytes(s) for s in after[: len(before)]]:
         return ["the key history would drop or change a recorded succession; it only grows"]
     return []
@@ -68,8 +76,7 @@ def _history(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def _rows(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     def index(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        rows = doc.get("recognition_treaties") if isinstance(doc.get("recognition_treaties"), list) else []
-        return {r["treaty"]["treaty_id"]: r for r in rows
+        return {r["treaty"]["treaty_id"]: r for r in _list(doc.get("recognition_treaties"))
                 if isinstance(r, dict) and isinstance(r.get("treaty"), dict)
                 and isinstance(r["treaty"].get("treaty_id"), str)}
 
@@ -88,8 +95,7 @@ def _identity(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def _lock(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    pins = old.get("sovereigns") if isinstance(old.get("sovereigns"), dict) else {}
-    later = new.get("sovereigns") if isinstance(new.get("sovereigns"), dict) else {}
+    pins, later = _dict(old.get("sovereigns")), _dict(new.get("sovereigns"))
     return [f"trust.lock would change or drop the pinned root of {sid}"
             for sid, pin in sorted(pins.items()) if later.get(sid) != pin]
 

@@ -7,7 +7,8 @@ breaks them, and a threshold the root-declared co-signers cannot reach.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.documents import ROLL_CALL_KIND, build_party, build_roll_call, dump

@@ -149,7 +149,8 @@ def _row_copy(state: RepoState, info: Payload, document: dict[str, Any]) -> dict
     rows = state.read_json(rows_path)
     if rows is None:
         return {}
-    items = rows.get("recognition_treaties") if isinstance(rows.get("recognition_treaties"), list) else []
+    found = rows.get("recognition_treaties")
+    items: list[Any] = found if isinstance(found, list) else []
     changed = False
     for row in items:
         if isinstance(row, dict) and isinstance(row.get("treaty"), dict) \

@@ -9,7 +9,8 @@ reused as NA key (RFC-001 rule 8).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.documents import (GENESIS_KIND, ROLL_CALL_KIND, build_genesis, build_identity,

@@ -55,7 +55,8 @@ def _identity(state: RepoState, sovereign: Sovereign, key: NaKey) -> dict[str, b
 
 def _successions(state: RepoState, sovereign: Sovereign) -> list[dict[str, Any]]:
     raw = state.read_json(f"{state.folder(sovereign.id)}/key-history.json") or {}
-    records = raw.get("successions") if isinstance(raw.get("successions"), list) else []
+    found = raw.get("successions")
+    records: list[Any] = found if isinstance(found, list) else []
     if len(records) != len(sovereign.key_history.keys) - 1:
         raise AuthoringError(f"refused: key-history.json of {sovereign.id} holds {len(records)} succession(s) "
                              f"but only {len(sovereign.key_history.keys) - 1} verify; fix the history first")
@@ -107,8 +108,8 @@ def plan_rotate(state: RepoState, sovereign: Sovereign, root: Signer, new: Signe
     base = state.folder(sovereign.id)
     history_doc = build_key_history(sovereign.genesis.raw, records + [record], history.keys[0].key_id)
     key = NaKey(sequence, new.public_key, new_label, effective, None, effective + timedelta(days=valid_days), True)
-    writes = {f"{base}/key-history.json": dump(history_doc),
-              f"{base}/keys/na.pub": format_public_key_file(new.public_key, "network-authority", new_label).encode("ascii")}
+    na_file = format_public_key_file(new.public_key, "network-authority", new_label)
+    writes = {f"{base}/key-history.json": dump(history_doc), f"{base}/keys/na.pub": na_file.encode("ascii")}
     writes.update(_identity(state, sovereign, key))
     due = due_for_reissue(sovereign, current.public_key, state.at)
     summary = [f"NA key succession #{sequence} of {sovereign.id}: {new.fingerprint} ({new_label}) takes effect at "

@@ -14,7 +14,8 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.documents import (TREATY_KIND, build_row, build_rows, build_treaty, dump,
@@ -162,7 +163,8 @@ def _live(state: RepoState, treaty_id: str) -> tuple[Sovereign, Treaty, dict[str
     rows = _rows(state, issuer)
     row = rows[treaty_id]
     if row.get("status") == "revoked" or treaty.status == "revoked":
-        raise AuthoringError(f"refused: treaty {treaty_id} is revoked ({row.get('revocation_reason') or 'signed status'}); "
+        why = row.get("revocation_reason") or "signed status"
+        raise AuthoringError(f"refused: treaty {treaty_id} is revoked ({why}); "
                              "revocation is terminal for a treaty id")
     return issuer, treaty, rows
 

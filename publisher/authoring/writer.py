@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.monotonic import regressions

@@ -11,7 +11,8 @@ Refuses co-signers that reuse the root, an operator key or an NA history key (RF
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.checks.signatures import check_root_signed
@@ -25,12 +26,10 @@ KIND = "na-cosigners"
 
 def _times(raw: Mapping[str, Any], path: str) -> list[Finding]:
     out = []
-    fields = [("issued_at",)] + [("cosigners", i, name) for i, item in enumerate(raw["cosigners"])
-                                  for name in ("valid_from", "valid_to") if isinstance(item, dict)]
-    for where in fields:
-        node: Any = raw
-        for part in where:
-            node = node[part] if isinstance(node, (dict, list)) else None
+    fields: list[tuple[tuple[str | int, ...], Any]] = [(("issued_at",), raw.get("issued_at"))]
+    fields += [(("cosigners", i, name), item.get(name)) for i, item in enumerate(raw["cosigners"])
+               if isinstance(item, dict) for name in ("valid_from", "valid_to")]
+    for where, node in fields:
         if isinstance(node, str) and not timestamps.is_canonical(node):
             out.append(finding(path, pointer(*where), "doc.non_canonical_form",
                                f"timestamp {node[:40]!r} is not in canonical UTC form YYYY-MM-DDTHH:MM:SS[.ffffff]Z"))

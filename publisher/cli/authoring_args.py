@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.keys import Signer, load_signer, private_file_mode_problem

@@ -16,7 +16,7 @@ from publisher.cli.authoring_args import add_common, apply_plan, format_finding,
 from publisher.strictjson import Refusal, load_json
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("bundle", help="export or import a genesis-mesh trust bundle (RFC-003)",
                        description="Trust bundles are unverified review material, never credentials.")
     ops = p.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     try:
-        from publisher.exports.bundle import bundle_hash, export_trust_bundle
+        from publisher.exports.bundle import bundle_hash, export_trust_bundle  # type: ignore[import-not-found]
     except ImportError as exc:  # the exporter belongs to the site stage
         raise AuthoringError(f"bundle export needs publisher.exports.bundle, which is not installed ({exc})") from exc
     state = open_state(args)

@@ -12,7 +12,7 @@ from publisher.cli.authoring_args import add_common, apply_plan, guarded, open_s
 from publisher.cli.common import parse_at
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("cosigners", help="declare co-signing NA keys for k-of-n (root-signed)",
                        description="na-cosigners.json lists, under the root key's signature, the extra NA "
                                    "keys that count toward signature_threshold. A co-signer never signs alone: "

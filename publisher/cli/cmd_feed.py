@@ -10,7 +10,7 @@ from publisher.cli.authoring_args import add_common, apply_plan, guarded, open_s
 from publisher.authoring.keys import Signer
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("feed", help="revoke attestations in, or re-sign, the sovereign revocation feed",
                        description="The sovereign revocation feed lists every attestation id its NA ever "
                                    "revoked (sorted, unique); its sequence counts revocations and never "

@@ -12,7 +12,7 @@ from publisher.cli import EXIT_OK, UsageError
 from publisher.cli.authoring_args import add_common, apply_plan, guarded, open_state
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("import-na", help="fill or update a sovereign folder from saved NA endpoint files",
                        description="Read the bodies saved from a genesis-mesh NA's public endpoints in DIR "
                                    "(file names as the endpoint, with or without .json), check they agree, "

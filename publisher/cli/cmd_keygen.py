@@ -3,7 +3,7 @@ key-file format (BASE.key 0600 from the first byte, BASE.pub), never inside a re
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from publisher.authoring.keys import write_keypair
@@ -14,7 +14,7 @@ from publisher.crypto import fingerprint
 DEFAULT_PREFIX = {"root": "rs", "na": "na"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("keygen", help="generate an Ed25519 keypair (outside any repository)",
                        description="Write BASE.key (the base64 seed, mode 0600 from its first byte, never "
                                    "overwritten) and BASE.pub in genesis-mesh's key-file format. Refuses any "
@@ -36,7 +36,7 @@ def default_key_id(role: str, now: datetime) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.role == "operator" and not args.key_id:
         raise UsageError("operator keys need --key-id (as genesis-mesh keygen operator)")
-    key_id = args.key_id or default_key_id(args.role, datetime.now(timezone.utc))
+    key_id = args.key_id or default_key_id(args.role, datetime.now(UTC))
     repo = Path(args.repo).resolve() if args.repo else None
     files = write_keypair(args.out, role=args.role, key_id=key_id, repo=repo)
     print(f"public key:  {files.public_key}")

@@ -9,7 +9,7 @@ from publisher.cli.authoring_args import add_common, apply_plan, guarded, open_s
 from publisher.cli.common import parse_at
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("na", help="Network Authority key management",
                        description="Network Authority key succession (genesis-mesh 1.5+, FORMATS §3).")
     ops = p.add_subparsers(dest="na_command", metavar="ACTION", required=True)

@@ -9,7 +9,7 @@ from publisher.cli import UsageError
 from publisher.cli.authoring_args import add_common, apply_plan, guarded, open_state, signer
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("new-sovereign", help="create a sovereign folder signed by its root and NA keys",
                        description="Create sovereigns/ID/ with a root-signed genesis block, sovereign.json, "
                                    "key-history.json, keys/root.pub, keys/na.pub and an NA-signed roll call, "

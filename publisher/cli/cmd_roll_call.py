@@ -13,7 +13,7 @@ def _list(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("roll-call", help="add or change parties and roles in a roll call, and re-sign it",
                        description="Edit roll-call.json (RFC-008: who operates the sovereign and who holds "
                                    "which key) and re-sign it with the NA key. One party per call.")
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     party_fields = (args.roles, args.holds_keys, args.contact, args.url, args.note)
     if args.party is None and any(v is not None for v in party_fields):
         raise UsageError("--roles, --holds-keys, --contact, --url and --note describe a --party")
-    parties = ()
+    parties: tuple[PartyEdit, ...] = ()
     if args.party is not None:
         parties = (PartyEdit(args.party, _list(args.roles), _list(args.holds_keys), args.contact, args.url,
                              tuple(args.note) if args.note is not None else None),)

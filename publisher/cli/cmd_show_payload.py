@@ -16,7 +16,7 @@ from publisher.cli.common import parse_at
 from publisher.crypto import fingerprint
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("show-payload", help="print the exact bytes to be signed and the key role required",
                        description="Print the canonical signed bytes of a document (publisher.canonical), its "
                                    "kind (from the repository layout), the key role and keys the verifier "
@@ -41,7 +41,8 @@ def locate(file: str, repo: str | None) -> Path:
 def render_text(info: Payload) -> str:
     lines = [f"file:       {info.path}", f"kind:       {info.kind}",
              f"signer:     {info.role} key - the verifier requires {info.requirement()}"]
-    accepts = [f"{k.label} {fingerprint(k.public_key)}" for k in info.allowed] or ["(no key: the sovereign does not verify)"]
+    accepts = [f"{k.label} {fingerprint(k.public_key)}" for k in info.allowed] \
+        or ["(no key: the sovereign does not verify)"]
     lines.append("accepts:    " + "\n            ".join(accepts))
     sigs = [f"#{i} key_id {kid!r}: " + (f"verifies ({label})" if label else "does not verify under an accepted key")
             for i, kid, label in info.signed_by] or ["none"]

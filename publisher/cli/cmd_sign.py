@@ -11,7 +11,7 @@ from publisher.cli.cmd_show_payload import locate
 from publisher.cli.common import parse_at
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sign", help="add a signature to a document that may already have others",
                        description="Append one signature over the document's canonical bytes with a key the "
                                    "verifier counts for it (its NA key, a root-declared co-signer, or the root "

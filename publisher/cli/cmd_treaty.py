@@ -34,7 +34,7 @@ def _scope_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--claim", action="append", help="informational scope claim key=value (repeatable)")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("treaty", help="issue, renew, replace, suspend, resume or revoke a recognition treaty",
                        description="Recognition treaties (RFC-002) with genesis-mesh's semantics. Revocation is "
                                    "terminal for a treaty id.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from publisher.codes import Code, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 
 def _c(name: str, sev: Severity, title: str, explanation: str, *ref: str) -> Code:
