@@ -2,7 +2,8 @@
 one, change the custody model or the k-of-n `signature_threshold`, then re-sign with the NA
 key valid now. The RFC-008 rules (one operator, a managing partner never holds root or
 operator keys, disclosed NA holder) are the verifier's; the writer refuses a roll call that
-breaks them, and a threshold the root-declared co-signers cannot reach.
+breaks them, and a threshold the root-declared co-signers cannot reach. With no edit, the roll
+call is re-signed unchanged (after an NA key succession, before the vouching horizon).
 """
 from __future__ import annotations
 
@@ -83,15 +84,14 @@ def plan_roll_call(state: RepoState, sovereign_id: str, edit: RollCallEdit, na: 
     threshold = edit.threshold if edit.threshold is not None else current.get("signature_threshold")
     if threshold is not None and not (isinstance(threshold, int) and 1 <= threshold <= 16):
         raise AuthoringError("refused: --threshold must be 1..16")
-    if not edit.parties and not edit.remove and edit.custody_model is None and edit.threshold is None and current:
-        raise AuthoringError("nothing to change: give a party, --remove-party, --custody-model or --threshold")
     parties = edited_parties(current.get("parties") or [], edit)
     label = key_label(key, na)
     body = build_roll_call(sovereign_id=sovereign.id, custody_model=custody, parties=parties,
                            issued_at=state.at, issued_by=label, threshold=threshold)
     body["signatures"] = [na.signature(body, ROLL_CALL_KIND, label)]
     names = ", ".join(f"{p['name']} ({'/'.join(p['roles'])})" for p in parties)
-    lines = [f"roll call of {sovereign.id}: {custody}; parties: {names}"]
+    unchanged = not (edit.parties or edit.remove or edit.custody_model or edit.threshold is not None)
+    lines = [f"roll call of {sovereign.id}{' re-signed unchanged' if unchanged else ''}: {custody}; parties: {names}"]
     if threshold and threshold > 1:
         lines.append(f"treaties and feeds of {sovereign.id} now need {threshold} signatures from distinct NA keys")
     return Plan({path: dump(body)}, tuple(lines), na.leak_markers())

@@ -23,6 +23,7 @@ from publisher.authoring.writer import Plan
 from publisher.keyfile import format_public_key_file
 from publisher.lifecycle import treaty_state
 from publisher.model import NaKey, Sovereign
+from publisher.timestamps import format_z
 
 MAX_VALID_DAYS = 3653
 
@@ -63,14 +64,41 @@ def _successions(state: RepoState, sovereign: Sovereign) -> list[dict[str, Any]]
     return [dict(r) for r in records]
 
 
-def due_for_reissue(sovereign: Sovereign, old_key: str, at: datetime) -> list[str]:
-    """Live documents signed by the outgoing key: renew them (treaties) or refresh the feed
-    before the vouching horizon (effective_at + 300 s + 24 h)."""
-    due = [f"treaty {t.treaty_id}" for t in sovereign.treaties
-           if t.signer == old_key and treaty_state(t, at).is_active]
-    if sovereign.feed is not None and sovereign.feed.signer == old_key:
-        due.append("the revocation feed")
+def due_for_reissue(sovereign: Sovereign, old_key: str, at: datetime) -> dict[str, str]:
+    """Live documents signed by the outgoing key that must be re-signed under the new key
+    before the vouching horizon (effective_at + 300 s + 24 h): file -> how."""
+    due = {t.path: f"treaty {t.treaty_id} (handshake treaty renew)" for t in sovereign.treaties
+           if t.signer == old_key and treaty_state(t, at).is_active}
+    for document, what in ((sovereign.feed, "the revocation feed (handshake feed refresh)"),
+                           (sovereign.roll_call, "the roll call (handshake roll-call ID --na-key NEW)"),
+                           (sovereign.policy_manifest, "the policy manifest (re-issue it)")):
+        if document is not None and getattr(document, "signer", None) == old_key:
+            due[document.path] = what
     return due
+
+
+def _resigned_now(state: RepoState, sovereign: Sovereign, new: Signer, label: str,
+                  effective: datetime) -> tuple[dict[str, bytes], list[str]]:
+    """Re-sign the roll call and the feed under the new key when it already signs at `state.at`
+    (their content unchanged, the feed under a fresh feed id as a reference re-fetch)."""
+    if effective > state.at:
+        return {}, []
+    writes: dict[str, bytes] = {}
+    done = []
+    base = state.folder(sovereign.id)
+    for name, kind in (("roll-call.json", "roll-call"), ("revocation-feed.json", "revocation-feed")):
+        raw = state.read_json(f"{base}/{name}")
+        if raw is None:
+            continue
+        body = {k: v for k, v in raw.items() if k != "signatures"}
+        body.update({"issued_at": format_z(state.at), "issued_by": label})
+        if kind == "revocation-feed":
+            body["feed_id"] = str(uuid.uuid4())
+        body["signatures"] = []
+        body["signatures"] = [new.signature(body, kind, label)]
+        writes[f"{base}/{name}"] = dump(body)
+        done.append(f"{base}/{name}")
+    return writes, done
 
 
 def plan_rotate(state: RepoState, sovereign: Sovereign, root: Signer, new: Signer, previous: Signer, *,
@@ -111,11 +139,15 @@ def plan_rotate(state: RepoState, sovereign: Sovereign, root: Signer, new: Signe
     na_file = format_public_key_file(new.public_key, "network-authority", new_label)
     writes = {f"{base}/key-history.json": dump(history_doc), f"{base}/keys/na.pub": na_file.encode("ascii")}
     writes.update(_identity(state, sovereign, key))
-    due = due_for_reissue(sovereign, current.public_key, state.at)
+    resigned, done = _resigned_now(state, sovereign, new, new_label, effective)
+    writes.update(resigned)
+    due = [how for path, how in sorted(due_for_reissue(sovereign, current.public_key, state.at).items())
+           if path not in resigned]
     summary = [f"NA key succession #{sequence} of {sovereign.id}: {new.fingerprint} ({new_label}) takes effect at "
                f"{record['effective_at']}, valid until {record['new_valid_to']}; signed by root, new and previous key"]
+    if done:
+        summary.append(f"re-signed under the new key: {', '.join(done)}")
     if due:
         horizon = effective + timedelta(seconds=300) + timedelta(hours=24)
-        summary.append(f"before {horizon.isoformat()}, re-sign under the new key: {', '.join(due)} "
-                       "(handshake treaty renew / handshake feed refresh)")
+        summary.append(f"before {horizon.isoformat()}, re-sign under the new key: {'; '.join(due)}")
     return Plan(writes, tuple(summary), root.leak_markers() + new.leak_markers() + previous.leak_markers())
