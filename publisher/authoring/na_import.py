@@ -1,9 +1,12 @@
 """`import-na DIR`: fill or update a sovereign folder from files saved from a reference NA's
 public endpoints (/sovereign.json, /genesis, /na/key-history, /recognition-treaties,
-/sovereign-revocation-feed, and /policy, /recognition-policy when present).
+/sovereign-revocation-feed, and /policy, /recognition-policy when present), plus single rows
+saved from /recognition-treaties/<id> in DIR/treaty-rows/ (the list omits copies a key
+succession superseded, which other rows may name as successors).
 
 Served bytes are kept as received (the strict profile verifies documents as received); each
-row's signed treaty is also written to treaties/<id>.json. The root is never taken from the
+row's signed treaty is also written to treaties/<id>.json; single rows the list lacks are
+added to recognition-treaties.json. The root is never taken from the
 files alone: it must equal the root already pinned here, or a root the operator obtained
 independently (`--root-key`), or be accepted explicitly as first seen (`--trust-on-first-use`,
 RFC-001 rule 4). Refuses files that disagree with each other and anything older than what
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.authoring import AuthoringError
-from publisher.authoring.documents import dump
+from publisher.authoring.documents import build_rows, dump
 from publisher.authoring.state import RepoState
 from publisher.authoring.writer import Plan
 from publisher.canonical import canonical_bytes
@@ -39,6 +42,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "recognition-policy.json": ("recognition-policy", "recognition-policy.json"),
 }
 REQUIRED = ("sovereign.json", "genesis.signed.json")
+ROWS_DIR = "treaty-rows"
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,21 @@ def read_saved(folder: Path) -> dict[str, Saved]:
     return found
 
 
-def _consistency(saved: dict[str, Saved]) -> tuple[str, str]:
+def read_rows(folder: Path) -> list[dict[str, Any]]:
+    """Single treaty rows saved from /recognition-treaties/<id> (DIR/treaty-rows/*)."""
+    rows = []
+    for path in sorted((folder / ROWS_DIR).glob("*")) if (folder / ROWS_DIR).is_dir() else []:
+        if not path.is_file() or path.stat().st_size > DEFAULT_LIMITS.max_file_bytes:
+            continue
+        value = load_json(path.read_bytes())
+        if isinstance(value, Refusal) or not isinstance(value, dict) or not isinstance(value.get("treaty"), dict):
+            raise AuthoringError(f"refused: {path} is not a treaty row",
+                                 (finding(f"{ROWS_DIR}/{path.name}", "", "import.unreadable", "not a treaty row"),))
+        rows.append(value)
+    return rows
+
+
+def _consistency(saved: dict[str, Saved], extra_rows: list[dict[str, Any]]) -> tuple[str, str]:
     genesis = saved["genesis.signed.json"].value
     sid, root = genesis.get("network_name"), genesis.get("root_public_key")
     if not isinstance(sid, str) or not isinstance(root, str):
@@ -92,7 +110,7 @@ def _consistency(saved: dict[str, Saved]) -> tuple[str, str]:
     if feed and feed.value.get("issuer_sovereign_id") != sid:
         problems.append("/sovereign-revocation-feed is issued by another sovereign")
     rows = saved.get("recognition-treaties.json")
-    for row in (rows.value.get("recognition_treaties") or []) if rows else []:
+    for row in [*((rows.value.get("recognition_treaties") or []) if rows else []), *extra_rows]:
         if not isinstance(row, dict) or not isinstance(row.get("treaty"), dict) \
                 or row["treaty"].get("issuer_sovereign_id") != sid:
             problems.append("/recognition-treaties lists a treaty another sovereign issued")
@@ -132,13 +150,19 @@ def _current_na(sid: str, root: str, saved: dict[str, Saved]) -> tuple[str, str 
 
 def plan_import(state: RepoState, folder: Path, *, root_key: str | None = None, tofu: bool = False) -> Plan:
     saved = read_saved(folder)
-    sid, root = _consistency(saved)
+    single = read_rows(folder)
+    sid, root = _consistency(saved, single)
     how = _pin(state, sid, root, root_key, tofu)
     na_key, na_id = _current_na(sid, root, saved)
     base = state.folder(sid)
     writes: dict[str, bytes] = {f"{base}/{name}": item.data for name, item in saved.items()}
-    rows = saved.get("recognition-treaties.json")
-    for row in (rows.value.get("recognition_treaties") or []) if rows else []:
+    listed = list(saved["recognition-treaties.json"].value.get("recognition_treaties") or []) \
+        if "recognition-treaties.json" in saved else []
+    known = {r["treaty"].get("treaty_id") for r in listed}
+    extra = [r for r in single if r["treaty"].get("treaty_id") not in known]
+    if extra:
+        writes[f"{base}/recognition-treaties.json"] = dump(build_rows(listed + extra))
+    for row in listed + extra:
         treaty_id = row["treaty"].get("treaty_id")
         if isinstance(treaty_id, str) and is_safe_id(treaty_id):
             writes[f"{base}/treaties/{treaty_id}.json"] = dump(row["treaty"])
@@ -154,6 +178,8 @@ def plan_import(state: RepoState, folder: Path, *, root_key: str | None = None, 
     unchanged = {p for p, data in writes.items() if state.path(p).is_file() and state.path(p).read_bytes() == data}
     writes = {p: d for p, d in writes.items() if p not in unchanged}
     endpoints = ", ".join(f"/{ENDPOINTS[n][0]}" for n in sorted(saved))
+    if extra:
+        endpoints += f" and {len(extra)} single row(s)"
     return Plan(writes, (f"imported {sid} from {endpoints} (root {how}); {len(writes)} file(s) changed, "
                          f"{len(unchanged)} already up to date",))
 
