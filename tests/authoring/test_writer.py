@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +158,7 @@ def test_a_failure_after_writing_restores_every_file(two_sovereigns: Path, monke
     plan = Plan({"sovereigns/alpha/sovereign.json": json.dumps(changed).encode(),
                  "sovereigns/alpha/README.md": b"hello\n"})
     with pytest.raises(AuthoringError, match="restored"):
-        apply(two_sovereigns, plan, at=datetime(2026, 11, 1, 10, tzinfo=timezone.utc))
+        apply(two_sovereigns, plan, at=datetime(2026, 11, 1, 10, tzinfo=UTC))
     assert identity.read_bytes() == before and not (two_sovereigns / "sovereigns/alpha/README.md").exists()
     assert not list(two_sovereigns.rglob(".handshake-*"))
 
