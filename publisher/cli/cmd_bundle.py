@@ -46,8 +46,11 @@ def run_export(args: argparse.Namespace) -> int:
     endpoint = args.source_endpoint or next(iter(sovereign.identity.endpoints if sovereign.identity else ()), None)
     if not endpoint:
         raise UsageError("give --source-endpoint (sovereign.json lists no endpoint)")
-    bundle = export_trust_bundle(state.verification, sovereign.id, created_at=state.at,
-                                 source_endpoint=endpoint.rstrip("/"))
+    try:
+        bundle = export_trust_bundle(state.verification, sovereign.id, created_at=state.at,
+                                     source_endpoint=endpoint.rstrip("/"))
+    except ValueError as exc:
+        raise AuthoringError(f"refused: {exc}") from exc
     errors, _ = validate_bundle(bundle)
     if errors:
         raise AuthoringError("refused: the exported bundle does not pass the reference's validation: "
