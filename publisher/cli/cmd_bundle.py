@@ -4,6 +4,7 @@ record a receipt with trust_granted false; never grants trust)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -13,7 +14,12 @@ from publisher.authoring.bundles import check_bundle, plan_receipt, validate_bun
 from publisher.authoring.writer import write_file_atomic
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.authoring_args import add_common, apply_plan, format_finding, guarded, open_state
+from publisher.limits import DEFAULT_LIMITS
 from publisher.strictjson import Refusal, load_json
+
+# A bundle carries a whole connectome: larger than one document, still bounded.
+BUNDLE_LIMITS = dataclasses.replace(DEFAULT_LIMITS, max_file_bytes=16 * DEFAULT_LIMITS.max_file_bytes)
+MAX_BUNDLE_BYTES = BUNDLE_LIMITS.max_file_bytes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,7 +75,9 @@ def run_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
-    value = load_json(path.read_bytes())
+    if path.stat().st_size > MAX_BUNDLE_BYTES:
+        raise AuthoringError(f"refused: {path.name} is larger than {MAX_BUNDLE_BYTES} bytes")
+    value = load_json(path.read_bytes(), BUNDLE_LIMITS)
     if isinstance(value, Refusal) or not isinstance(value, dict):
         raise AuthoringError(f"refused: {path.name} is not a trust bundle ("
                              + (value.message if isinstance(value, Refusal) else "not a JSON object") + ")")

@@ -131,3 +131,27 @@ def test_removing_a_needed_co_signer_is_refused(two_sovereigns: Path, hs: Runner
     ok(hs("cosigners", "remove", "alpha", "auditor", "--root-key", keys.path("alpha-root"), "--at", at(2)))
     result = hs("cosigners", "remove", "alpha", "board", "--root-key", keys.path("alpha-root"), "--at", at(3))
     assert result.code == 1 and "cosigners.threshold_unreachable" in result.err
+
+
+def test_a_declaration_changed_after_the_root_signed_it_grants_nothing(two_sovereigns: Path, hs: Runner,
+                                                                        keys: Keys) -> None:
+    k_of_n(hs, keys)
+    path = two_sovereigns / "sovereigns/alpha/na-cosigners.json"
+    doc = json.loads(path.read_text())
+    doc["cosigners"][0]["valid_to"] = "2099-01-01T00:00:00Z"          # widened without the root
+    path.write_text(json.dumps(doc))
+    found = errors(two_sovereigns, at(3))
+    assert "sig.invalid sovereigns/alpha/na-cosigners.json" in found
+    assert f"cosigners.threshold_unreachable {ROLL_CALL}" in found
+
+
+def test_a_declaration_naming_the_na_key_is_refused_by_the_verifier(two_sovereigns: Path, keys: Keys) -> None:
+    from publisher.authoring.documents import COSIGNERS_KIND, build_cosigners, dump
+    from publisher.authoring.keys import load_signer
+    from tests.authoring.conftest import START
+    root = load_signer(keys.path("alpha-root"), repo=None, what="test")
+    body = build_cosigners(sovereign_id="alpha", issued_at=START, issued_by="alpha-root", cosigners=[
+        {"key_id": "sneaky", "public_key": keys.public["alpha-na"], "valid_from": at(0), "valid_to": at(9)}])
+    body["signatures"] = [root.signature(body, COSIGNERS_KIND)]
+    (two_sovereigns / "sovereigns/alpha/na-cosigners.json").write_bytes(dump(body))
+    assert errors(two_sovereigns, at(1)) == ["cosigners.role_reuse sovereigns/alpha/na-cosigners.json"]
