@@ -26,12 +26,21 @@ SOVEREIGN_FILES = {
     "recognition-policy.json": "recognition-policy",
     "policy.json": "policy-manifest",
     "roll-call.json": "roll-call",
+    "na-cosigners.json": "na-cosigners",
     "README.md": "note",
     "keys/root.pub": "key-root",
     "keys/na.pub": "key-na",
 }
 
 REQUIRED_SOVEREIGN_FILES = ("genesis.signed.json", "sovereign.json")
+
+# Trust bundle import receipts (`handshake bundle import`): review evidence, never trust.
+IMPORTS_DIR = "imports"
+
+
+def import_receipt_path(sovereign_id: str, bundle_hash: str) -> str:
+    """imports/<sovereign_id>/sha256-<hex>.receipt.json for a bundle hash `sha256:<hex>`."""
+    return f"{IMPORTS_DIR}/{sovereign_id}/{bundle_hash.replace(':', '-')}.receipt.json"
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 _OPERATOR_KEY = re.compile(r"keys/operator[A-Za-z0-9._-]{0,64}\.pub")

@@ -42,6 +42,11 @@ def treaty_state(treaty: Treaty, at: datetime, expiring_within: timedelta = EXPI
         successor = replacement_of(row)
         return TreatyState("replaced" if successor else "revoked", "none", None, successor,
                            row.revoked_at, row.revocation_reason)
+    if row is not None and row.superseded_by:
+        # genesis-mesh 1.8.0 re-issue: the NA re-signed this copy under its new key and serves
+        # only the successor in /recognition-treaties; the copy no longer stands on its own.
+        return TreatyState("replaced", "none", None, row.superseded_by, None,
+                           f"superseded by the re-issue {row.superseded_by} under a newer NA key")
     if treaty.status == "revoked":
         return TreatyState("revoked", "none", None, None, None, "re-signed with status revoked")
     if treaty.status == "suspended":

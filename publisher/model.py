@@ -48,11 +48,28 @@ class NaKey:
 
 
 @dataclass(frozen=True)
+class CoSigner:
+    """An extra NA key declared by the root (na-cosigners.json) for k-of-n documents."""
+
+    public_key: str
+    key_id: str
+    valid_from: datetime
+    valid_to: datetime
+
+    def accepts(self, at: datetime) -> bool:
+        return self.valid_from <= at < self.valid_to
+
+
+@dataclass(frozen=True)
 class KeyHistory:
     keys: tuple[NaKey, ...]
+    cosigners: tuple[CoSigner, ...] = ()   # count toward a threshold only, never alone
 
     def keys_at(self, at: datetime) -> tuple[NaKey, ...]:
         return tuple(k for k in self.keys if k.accepts(at))
+
+    def cosigners_at(self, at: datetime) -> tuple[CoSigner, ...]:
+        return tuple(c for c in self.cosigners if c.accepts(at))
 
     def key_for(self, public_key: str) -> NaKey | None:
         return next((k for k in self.keys if k.public_key == public_key), None)

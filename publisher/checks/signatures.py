@@ -83,13 +83,18 @@ def check_na_signed(
     message = signed_bytes(document, kind)
     allowed = [k.public_key for k in (history.keys_at(at) if at else history.keys)]
     if threshold > 1:
-        signers = _count_signers(allowed, message, sigs)
-        if len(signers) >= threshold:
-            return NaCheck(sorted(signers)[0], ())
+        # k-of-n: co-signers declared by the root (publisher.checks.cosigners) count toward k,
+        # but only beside a signature by the NA key history, which is all the reference checks.
+        primary = _count_signers(allowed, message, sigs)
+        extra = [c.public_key for c in history.cosigners_at(at)] if at else []
+        signers = primary | _count_signers(extra, message, sigs)
+        if primary and len(signers) >= threshold:
+            return NaCheck(sorted(primary)[0], ())
         if signers:
+            lacking = "" if primary else "; none is by the NA key valid at issued_at, and co-signers never sign alone"
             return NaCheck(None, (finding(path, "/signatures", "sig.threshold_not_met",
                                           f"{len(signers)} distinct NA key(s) signed; the roll call "
-                                          f"requires {threshold}"),))
+                                          f"requires {threshold}{lacking}"),))
     else:
         signer = _verifies(allowed, message, sigs)
         if signer:

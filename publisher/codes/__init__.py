@@ -45,10 +45,11 @@ def _merge(*groups: tuple[Code, ...]) -> Mapping[str, Code]:
     return MappingProxyType(dict(sorted(merged.items())))
 
 
+from publisher.codes import authoring as _authoring  # noqa: E402
 from publisher.codes import core as _core  # noqa: E402
 from publisher.codes import history as _history  # noqa: E402
 from publisher.codes import site as _site  # noqa: E402
 
-REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES, _site.CODES)
+REGISTRY: Mapping[str, Code] = _merge(_core.CODES, _history.CODES, _site.CODES, _authoring.CODES)
 
 __all__ = ["Code", "REGISTRY", "Severity"]

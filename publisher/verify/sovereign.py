@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from publisher.canonical import canonical_bytes
+from publisher.checks.cosigners import check_cosigners, check_threshold
 from publisher.checks.feed import check_feed
 from publisher.checks.genesis import check_genesis
 from publisher.checks.identity import check_identity
@@ -35,7 +36,7 @@ from publisher.strictjson import Refusal, load_json
 JSON_KINDS = frozenset({
     "genesis", "genesis-unsigned", "sovereign", "key-history", "recognition-treaties",
     "revocation-feed", "recognition-policy", "policy-manifest", "roll-call", "recognition-treaty",
-    "root-rotation",
+    "root-rotation", "na-cosigners",
 })
 
 
@@ -179,6 +180,13 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
         if key == root or key in operator_keys:
             out.append(finding(genesis.path if genesis else base, "", "key.role_reuse",
                                "an NA key of the history is also used as root or operator key"))
+    if "na-cosigners" in folder.json:
+        path, raw = folder.json["na-cosigners"]
+        cosigners, found = check_cosigners(raw, path, sovereign_id, root, history,
+                                           other_roles=other_roles, limits=limits)
+        out.extend(found)
+        history = dataclasses.replace(history, cosigners=cosigners)
+        other_roles.update({c.public_key: "co-signer key (co-signers never sign alone)" for c in cosigners})
     if history.current:
         published = [(folder.keys["key-na"][0], na_file)] if na_file else []
         published += [(p, k) for p, k in ((p, _key_file(p, d, out)) for p, d in folder.na_history_keys) if k]
@@ -207,6 +215,7 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
     else:
         out.append(finding(f"{base}/roll-call.json", "", "rollcall.missing",
                            "no roll-call.json: readers cannot see who operates this sovereign"))
+    out.extend(check_threshold(roll_call, history))
     threshold = roll_call.signature_threshold or 1 if roll_call else 1
 
     treaties, found, unexp = _check_treaties(sovereign_id, folder, history, other_roles, limits, threshold)

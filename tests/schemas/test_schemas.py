@@ -35,7 +35,7 @@ DOCUMENT_KINDS = (
     "genesis-block", "key-succession-record", "key-history", "sovereign", "recognition-treaty",
     "recognition-treaties", "revocation-feed", "recognition-policy", "policy-manifest",
     "membership-attestation", "trust-bundle", "proof-bundle", "import-receipt", "roll-call",
-    "coalition", "trust-lock", "root-rotation",
+    "coalition", "trust-lock", "root-rotation", "na-cosigners",
 )
 ALL_KINDS = ("common", *DOCUMENT_KINDS)
 
@@ -44,7 +44,7 @@ ALL_KINDS = ("common", *DOCUMENT_KINDS)
 CLOSED_KINDS = (
     "genesis-block", "key-succession-record", "recognition-treaty", "revocation-feed",
     "policy-manifest", "membership-attestation", "roll-call", "coalition", "trust-lock",
-    "root-rotation",
+    "root-rotation", "na-cosigners",
 )
 OPEN_MEMBERS = {
     ("recognition-treaty", "/properties/metadata"),
@@ -247,7 +247,7 @@ def test_reason_code_annotations() -> None:
     assert found == HANDSHAKE_CODES
 
 
-@pytest.mark.parametrize("kind", ["roll-call", "coalition", "trust-lock"])
+@pytest.mark.parametrize("kind", ["roll-call", "coalition", "trust-lock", "na-cosigners"])
 def test_schema_examples_validate(kind: str) -> None:
     examples = SCHEMAS[kind]["examples"]
     assert examples
@@ -597,6 +597,13 @@ def make_root_rotation() -> dict[str, Any]:
             "reason": "scheduled rotation", "signatures": SIGNATURES}
 
 
+def make_cosigners() -> dict[str, Any]:
+    return {"sovereign_id": "ALPHA-NA", "issued_at": T0, "issued_by": "rs-alpha",
+            "cosigners": [{"key_id": "na-board", "public_key": KEY_A, "valid_from": T0,
+                           "valid_to": "2027-01-01T00:00:00Z"}],
+            "signatures": [{"key_id": "rs-alpha", "sig": SIG}]}
+
+
 def sample(name: str) -> Callable[[], Any]:
     return lambda: read_json(REFERENCE_DIR / name)
 
@@ -619,6 +626,7 @@ BASES: dict[str, Callable[[], Any]] = {
     "coalition": make_coalition,
     "trust-lock": make_trust_lock,
     "root-rotation": make_root_rotation,
+    "na-cosigners": make_cosigners,
 }
 
 DELETE = object()
@@ -972,6 +980,12 @@ INVALID_CASES = [
     bad("lock-empty-sovereign-id", "trust-lock",
         {"/sovereigns": {"": make_trust_lock()["sovereigns"]["ALPHA-NA"]}}, "minLength"),
     bad("lock-unknown-field", "trust-lock", {"/generated_by": "handshake"}, "additionalProperties"),
+    # na-cosigners
+    bad("cosigners-unknown-field", "na-cosigners", {"/threshold": 2}, "additionalProperties"),
+    bad("cosigner-key-31-bytes", "na-cosigners",
+        {"/cosigners/0/public_key": KEY_31}, "pattern", KEY_MALFORMED),
+    bad("cosigner-without-window", "na-cosigners", {"/cosigners/0/valid_to": DELETE}, "required"),
+    bad("cosigner-unknown-field", "na-cosigners", {"/cosigners/0/holder": "x"}, "additionalProperties"),
 ]
 
 

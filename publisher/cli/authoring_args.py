@@ -1,0 +1,86 @@
+"""Shared shell of the authoring commands: common options, key loading, and the one way a
+plan is applied and reported. Prints; the library it calls never does.
+
+Exit statuses: 0 written (or pending co-signatures), 1 refused (nothing written), 2 misuse.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+from collections.abc import Callable
+
+from publisher.authoring import AuthoringError
+from publisher.authoring.keys import Signer, load_signer, private_file_mode_problem
+from publisher.authoring.state import RepoState, load_state
+from publisher.authoring.writer import Outcome, Plan, apply
+from publisher.cli import EXIT_FINDINGS, EXIT_OK
+from publisher.cli.common import parse_at, repo_path
+from publisher.findings import Finding
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", default=".", help="Handshake repository root (default: current directory)")
+    parser.add_argument("--at", help="time of the operation, ISO 8601 (default: now); dates what is signed "
+                                     "and the verification that follows")
+
+
+def open_state(args: argparse.Namespace) -> RepoState:
+    return load_state(repo_path(args.repo), parse_at(args.at))
+
+
+def signer(path: str, state: RepoState | None, what: str) -> Signer:
+    loaded = load_signer(path, repo=state.root if state else None, what=what)
+    warning = private_file_mode_problem(path)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return loaded
+
+
+def format_finding(f: Finding) -> str:
+    where = f.path + (f"#{f.pointer}" if f.pointer else "")
+    return f"  {f.severity.value.upper():7} {f.code:32} {where}: {f.message}"
+
+
+def report(outcome: Outcome) -> int:
+    for line in outcome.summary:
+        print(line)
+    for path in outcome.written:
+        print(f"  wrote {path}")
+    if outcome.pending:
+        print("PENDING: written, but waiting for more signatures (handshake sign FILE --key ...):")
+        for f in outcome.pending:
+            print(format_finding(f))
+    summary = outcome.verification.summary()
+    print(f"verified: {summary['error']} error(s), {summary['warning']} warning(s) in the repository "
+          f"at {summary['evaluated_at']}" + ("" if not outcome.pending else " (pending signatures counted)"))
+    return EXIT_OK
+
+
+def apply_plan(state: RepoState, plan: Plan) -> int:
+    return report(apply(state.root, plan, at=state.at, before=state.verification))
+
+
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Map a refusal to exit 1 with its reason and findings on stderr."""
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except AuthoringError as exc:
+            print(f"handshake {args.command}: {exc}", file=sys.stderr)
+            for f in exc.findings[:50]:
+                if isinstance(f, Finding):
+                    print(format_finding(f), file=sys.stderr)
+            return EXIT_FINDINGS
+    return wrapper
+
+
+def kv_pairs(items: list[str] | None, what: str) -> dict[str, Any]:
+    from publisher.cli import UsageError
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{what} {item!r} must be key=value")
+        out[key] = value
+    return out

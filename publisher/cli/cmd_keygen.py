@@ -1,0 +1,47 @@
+"""`handshake keygen --role root|na|operator --out PATH`: an Ed25519 keypair in genesis-mesh's
+key-file format (BASE.key 0600 from the first byte, BASE.pub), never inside a repository."""
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, UTC
+from pathlib import Path
+
+from publisher.authoring.keys import write_keypair
+from publisher.cli import EXIT_OK, UsageError
+from publisher.cli.authoring_args import guarded
+from publisher.crypto import fingerprint
+
+DEFAULT_PREFIX = {"root": "rs", "na": "na"}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("keygen", help="generate an Ed25519 keypair (outside any repository)",
+                       description="Write BASE.key (the base64 seed, mode 0600 from its first byte, never "
+                                   "overwritten) and BASE.pub in genesis-mesh's key-file format. Refuses any "
+                                   "place inside a git work tree or the repository. Prints the public key and "
+                                   "its fingerprint.")
+    p.add_argument("--role", required=True, choices=("root", "na", "operator"), help="the key's role")
+    p.add_argument("--out", required=True, help="BASE path: writes BASE.key and BASE.pub")
+    p.add_argument("--key-id", help="key label written as '# Key ID' (default rs-/na-YYYY-qN; "
+                                    "required for operator keys, as in genesis-mesh)")
+    p.add_argument("--repo", help="the Handshake repository the key must stay out of "
+                                  "(default: the current directory's)")
+    p.set_defaults(run=guarded(run))
+
+
+def default_key_id(role: str, now: datetime) -> str:
+    return f"{DEFAULT_PREFIX[role]}-{now.year}-q{(now.month - 1) // 3 + 1}"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.role == "operator" and not args.key_id:
+        raise UsageError("operator keys need --key-id (as genesis-mesh keygen operator)")
+    key_id = args.key_id or default_key_id(args.role, datetime.now(UTC))
+    repo = Path(args.repo).resolve() if args.repo else None
+    files = write_keypair(args.out, role=args.role, key_id=key_id, repo=repo)
+    print(f"public key:  {files.public_key}")
+    print(f"fingerprint: {fingerprint(files.public_key)}")
+    print(f"key id:      {key_id}")
+    print(f"private key: {files.private_path} (mode 0600; keep it offline, never commit it)")
+    print(f"public key:  {files.public_path}")
+    return EXIT_OK

@@ -1,0 +1,139 @@
+"""`handshake bundle import`: the reference's validation rules, the embedded genesis checked
+against the pinned root, a receipt that never grants trust."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.authoring.bundles import bundle_hash, summarize, validate_bundle
+from publisher.schemas import check_schema
+from tests.authoring.conftest import Keys, Runner, at, ok, read
+
+
+def make_bundle(repo: Path, sid: str = "alpha") -> dict[str, Any]:
+    genesis = read(repo, f"sovereigns/{sid}/genesis.signed.json")
+    na = genesis["network_authority"]
+    return {
+        "bundle_type": "genesis-mesh.trust-bundle", "bundle_version": "v1",
+        "created_at": "2026-11-02T10:00:00+00:00", "source_endpoint": f"https://na.{sid}.example",
+        "sovereign_id": sid, "network_version": genesis["network_version"],
+        "sovereign_metadata": {"sovereign_id": sid, "network_name": sid, "root_public_key": genesis["root_public_key"],
+                               "network_authority": {"public_key": na["public_key"], "valid_from": na["valid_from"],
+                                                     "valid_to": na["valid_to"]}},
+        "genesis": genesis,
+        "recognition_policy": {"status": "not_configured"},
+        "revocation_feed": {"status": "skipped"},
+        "connectome": {"summary": {"recognition_edge_count": 0, "active_edge_count": 0}, "recognition_edges": [],
+                       "active_treaties": [], "revoked_trust_material": []},
+        "endpoint_checks": {"healthz": "ok", "readyz": "ready"},
+    }
+
+
+def edited(bundle: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    result = copy.deepcopy(bundle)
+    for key, value in changes.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def test_bundle_hash_is_sha256_of_compact_sorted_json() -> None:
+    bundle = {"b": 1, "a": "\u00e9"}
+    assert bundle_hash(bundle) == "sha256:" + hashlib.sha256(b'{"a":"\\u00e9","b":1}').hexdigest()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"bundle_type": "other"}, "unsupported bundle_type: 'other'"),
+    ({"bundle_version": "v2"}, "unsupported bundle_version: 'v2'"),
+    ({"source_endpoint": None}, "missing required field: source_endpoint"),
+    ({"connectome": None}, "missing required section: connectome"),
+    ({"genesis": []}, "genesis must be an object"),
+    ({"sovereign_metadata": {"sovereign_id": "other", "network_authority": {"public_key": "k"}}},
+     "sovereign_metadata.sovereign_id differs from genesis.network_name"),
+    ({"endpoint_checks": {"token_id": "innocent"}},
+     "bundle contains private key, token, bearer, or credential-shaped fields"),
+    ({"revocation_feed": {"status": "ok"}}, "revocation_feed status is ok but payload is missing"),
+    ({"revocation_feed": {"status": "ok", "payload": {"issuer_sovereign_id": "beta"}}},
+     "revocation_feed issuer_sovereign_id differs from bundle sovereign_id"),
+], ids=["type", "version", "missing-field", "missing-section", "genesis-not-object", "sovereign-mismatch",
+        "substring-token-rule", "feed-without-payload", "feed-of-other-issuer"])
+def test_reference_validation_errors(two_sovereigns: Path, change: dict[str, Any], message: str) -> None:
+    errors, _ = validate_bundle(edited(make_bundle(two_sovereigns), **change))
+    assert message in [m for _, m in errors]
+
+
+def test_an_unsigned_genesis_is_a_warning(two_sovereigns: Path) -> None:
+    bundle = make_bundle(two_sovereigns)
+    bundle["genesis"]["signatures"] = []
+    errors, warnings = validate_bundle(bundle)
+    assert errors == [] and [c for c, _ in warnings] == ["bundle.genesis_unsigned"]
+
+
+def test_summary_mirrors_the_reference(two_sovereigns: Path) -> None:
+    summary = summarize(make_bundle(two_sovereigns))
+    key = read(two_sovereigns, "sovereigns/alpha/genesis.signed.json")["network_authority"]["public_key"]
+    assert summary["na_public_key_fingerprint"] == "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:24]
+    assert (summary["sovereign_id"], summary["revocation_feed_status"], summary["revocation_feed_sequence"]) == \
+        ("alpha", "skipped", None)
+
+
+def write_bundle(tmp_path: Path, bundle: dict[str, Any], name: str = "alpha.bundle.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(bundle, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def test_import_records_a_receipt_that_grants_nothing(two_sovereigns: Path, hs: Runner, tmp_path: Path) -> None:
+    bundle = make_bundle(two_sovereigns)
+    before = sorted(p.relative_to(two_sovereigns) for p in (two_sovereigns / "sovereigns").rglob("*"))
+    result = ok(hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1)))
+    digest = bundle_hash(bundle)
+    path = two_sovereigns / "imports" / "alpha" / f"{digest.replace(':', '-')}.receipt.json"
+    receipt = json.loads(path.read_text())
+    assert receipt["trust_granted"] is False and receipt["bundle_hash"] == digest
+    assert receipt["workflow"] == "trust-bundle-import" and receipt["bundle_path"] == "alpha.bundle.json"
+    assert receipt["validation"] == {"errors": [], "warnings": []}
+    assert receipt["embedded_genesis"] == {"status": "verified", "pinned_root_source": "keys/root.pub"}
+    assert receipt["created_at"] == "2026-11-02T10:00:00+00:00"
+    assert check_schema("import-receipt", receipt, "r") == []
+    assert digest in result.out and "UNVERIFIED" in result.out
+    assert sorted(p.relative_to(two_sovereigns) for p in (two_sovereigns / "sovereigns").rglob("*")) == before
+    again = hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(2))
+    assert again.code == 1 and "already recorded" in again.err
+
+
+def test_an_embedded_genesis_that_does_not_verify_under_the_pinned_root_is_refused(
+        two_sovereigns: Path, hs: Runner, tmp_path: Path) -> None:
+    bundle = make_bundle(two_sovereigns)
+    bundle["genesis"]["network_version"] = "v9"             # changed after signing
+    result = hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1))
+    assert result.code == 1 and "bundle.genesis_rejected" in result.out
+    assert not (two_sovereigns / "imports").exists()
+
+
+def test_a_bundle_of_an_unknown_sovereign_is_recorded_as_not_verified(two_sovereigns: Path, hs: Runner,
+                                                                       tmp_path: Path) -> None:
+    bundle = make_bundle(two_sovereigns)
+    for part in (bundle, bundle["sovereign_metadata"]):
+        part["sovereign_id"] = "stranger"
+    bundle["sovereign_metadata"]["network_name"] = bundle["genesis"]["network_name"] = "stranger"
+    result = ok(hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1)))
+    assert "bundle.genesis_unpinned" in result.out
+    [receipt] = (two_sovereigns / "imports" / "stranger").glob("*.receipt.json")
+    assert json.loads(receipt.read_text())["embedded_genesis"]["status"] == "not_pinned"
+
+
+def test_an_invalid_bundle_writes_no_receipt(two_sovereigns: Path, hs: Runner, tmp_path: Path, keys: Keys) -> None:
+    bundle = edited(make_bundle(two_sovereigns), bundle_version="v2")
+    result = hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1))
+    assert result.code == 1 and "unsupported bundle_version" in result.out
+    assert not (two_sovereigns / "imports").exists()
+    (tmp_path / "junk.json").write_text('{"a": 1, "a": 2}')
+    assert hs("bundle", "import", str(tmp_path / "junk.json"), "--at", at(1)).code == 1

@@ -1,0 +1,152 @@
+"""Key files (FORMATS §1.1) and where private keys may live."""
+from __future__ import annotations
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from publisher import crypto
+from publisher.authoring import AuthoringError
+from publisher.authoring.keys import (load_signer, parse_private_key_file, private_file_mode_problem,
+                                      read_public_key, write_keypair)
+from publisher.authoring.placement import key_location_problem
+from publisher.keyfile import parse_public_key_file
+from tests.authoring.conftest import Runner, seed
+
+SEED = seed(3)
+SEED_B64 = base64.b64encode(SEED).decode()
+
+# genesis-mesh save_keypair's exact output (FORMATS §1.1), and variants both tools must read.
+REFERENCE_PRIVATE = f"# Ed25519 Private Key\n# Key ID: na-local\n{SEED_B64}\n"
+
+
+@pytest.mark.parametrize("text", [
+    REFERENCE_PRIVATE,
+    f"# Ed25519 Private Key\n# Key ID: na-local\n# Role: network-authority\n{SEED_B64}\n",
+    f"{SEED_B64}",
+    f"# comment\n\n{SEED_B64[:20]}\n{SEED_B64[20:]}\n",
+], ids=["reference", "handshake-with-role", "bare-no-newline", "split-over-lines"])
+def test_private_key_files_both_tools_write_are_read(text: str) -> None:
+    signer = parse_private_key_file(text.encode())
+    assert signer.public_key == crypto.public_key_of(SEED)
+
+
+@pytest.mark.parametrize("text", [
+    base64.b64encode(SEED[:31]).decode(),
+    base64.urlsafe_b64encode(bytes([251] * 32)).decode(),
+    SEED_B64.rstrip("="),
+    "",
+    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+], ids=["31-bytes", "base64url", "unpadded", "empty", "pem"])
+def test_malformed_private_key_files_are_refused(text: str) -> None:
+    with pytest.raises(AuthoringError, match="not a genesis-mesh private key file"):
+        parse_private_key_file(text.encode())
+
+
+def test_signer_never_shows_its_seed() -> None:
+    signer = parse_private_key_file(REFERENCE_PRIVATE.encode())
+    assert SEED_B64 not in repr(signer) and SEED.hex() not in repr(signer)
+    assert base64.b64encode(SEED) in signer.leak_markers()
+    assert signer.key_id == "na-local"
+
+
+def test_keypair_is_written_0600_from_the_first_byte_and_never_overwritten(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    modes: list[int] = []
+    real_open = os.open
+
+    def spy(path: str, flags: int, mode: int = 0o777, **kwargs: object) -> int:
+        if str(path).endswith(".key"):
+            assert flags & os.O_CREAT and flags & os.O_EXCL
+            modes.append(mode)
+        return real_open(path, flags, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy)
+    files = write_keypair(tmp_path / "na-1", role="na", key_id="na-1", repo=None, seed=SEED)
+    assert modes == [0o600]
+    assert stat.S_IMODE(files.private_path.stat().st_mode) == 0o600
+    assert parse_private_key_file(files.private_path.read_bytes()).public_key == files.public_key
+    assert parse_public_key_file(files.public_path.read_bytes()) == files.public_key
+    assert files.public_path.read_text().startswith("# Ed25519 Public Key\n# Key ID: na-1\n")
+    before = files.private_path.read_bytes()
+    with pytest.raises(AuthoringError, match="never overwritten"):
+        write_keypair(tmp_path / "na-1", role="na", key_id="other", repo=None)
+    assert files.private_path.read_bytes() == before
+
+
+def test_key_base_may_be_given_with_its_suffix(tmp_path: Path) -> None:
+    files = write_keypair(tmp_path / "root.key", role="root", key_id=None, repo=None, seed=SEED)
+    assert files.private_path.name == "root.key" and files.public_path.name == "root.pub"
+
+
+def test_keys_are_refused_inside_a_git_work_tree_a_repo_or_through_a_symlink(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / ".git").mkdir(parents=True)
+    repo = tmp_path / "plain-repo"
+    (repo / "sovereigns").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(repo)
+    assert key_location_problem(checkout / "deep" / "na.key") is not None
+    assert key_location_problem(repo / "na.key", [repo]) is not None
+    assert key_location_problem(tmp_path / "link" / "na.key", [repo]) is not None
+    assert key_location_problem(tmp_path / "elsewhere" / "na.key", [repo]) is None
+    for base in (checkout / "na", repo / "keys" / "na", tmp_path / "link" / "na"):
+        with pytest.raises(AuthoringError, match="refused"):
+            write_keypair(base, role="na", key_id=None, repo=repo)
+        assert not base.with_name("na.key").exists()
+
+
+def test_loading_a_key_from_inside_the_repository_is_refused(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "sovereigns").mkdir(parents=True)
+    (repo / "na.key").write_text(REFERENCE_PRIVATE)
+    with pytest.raises(AuthoringError, match="inside the repository"):
+        load_signer(repo / "na.key", repo=repo, what="--na-key")
+
+
+def test_a_group_readable_private_key_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "loose.key"
+    path.write_text(REFERENCE_PRIVATE)
+    path.chmod(0o644)
+    assert "0600" in (private_file_mode_problem(path) or "")
+    path.chmod(0o600)
+    assert private_file_mode_problem(path) is None
+
+
+def test_public_keys_are_read_from_base64_or_either_pub_format(tmp_path: Path) -> None:
+    public = crypto.public_key_of(SEED)
+    reference = tmp_path / "ref.pub"
+    reference.write_text(f"# Ed25519 Public Key\n# Key ID: na-local\n{public}\n")
+    assert read_public_key(public) == public
+    assert read_public_key(str(reference)) == public
+    private = tmp_path / "oops.key"
+    private.write_text(REFERENCE_PRIVATE)
+    with pytest.raises(AuthoringError, match="private key file"):
+        read_public_key(str(private))
+
+
+def test_keygen_prints_public_key_and_fingerprint(hs: Runner, tmp_path: Path) -> None:
+    result = hs("keygen", "--role", "root", "--out", str(tmp_path / "k" / "root"), repo_arg=None)
+    assert result.code == 0, result.err
+    public = parse_public_key_file((tmp_path / "k" / "root.pub").read_bytes())
+    assert public is not None and public in result.out and crypto.fingerprint(public) in result.out
+    assert "rs-" in (tmp_path / "k" / "root.key").read_text()
+    assert stat.S_IMODE((tmp_path / "k" / "root.key").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("where", ["repo", "git"], ids=["inside-repo", "inside-git-work-tree"])
+def test_keygen_refuses_paths_inside_a_repository(hs: Runner, repo: Path, tmp_path: Path, where: str) -> None:
+    if where == "git":
+        target = tmp_path / "checkout" / "keys" / "na"
+        (tmp_path / "checkout" / ".git").mkdir(parents=True)
+    else:
+        target = repo / "keys" / "na"
+    result = hs("keygen", "--role", "na", "--out", str(target))
+    assert result.code == 1 and "refused" in result.err
+    assert not target.with_name("na.key").exists()
+
+
+def test_keygen_operator_needs_a_key_id(hs: Runner, tmp_path: Path) -> None:
+    assert hs("keygen", "--role", "operator", "--out", str(tmp_path / "op"), repo_arg=None).code == 2

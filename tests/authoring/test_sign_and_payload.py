@@ -1,0 +1,78 @@
+"""`handshake show-payload` shows exactly the bytes `handshake sign` signs, and the role the
+verifier requires."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from publisher.canonical import signed_bytes
+from tests.authoring.conftest import Keys, Runner, at, ok, read
+
+TREATY = "sovereigns/alpha/treaties/t-1.json"
+
+
+@pytest.fixture
+def with_treaty(two_sovereigns: Path, hs: Runner, keys: Keys) -> Path:
+    ok(hs("treaty", "issue", "alpha", "beta", "--roles", "client", "--valid-for", "30d", "--treaty-id", "t-1",
+          "--metadata", "note=Z\u00fcrich", "--na-key", keys.path("alpha-na"), "--at", at(1)))
+    return two_sovereigns
+
+
+@pytest.mark.parametrize("relative, kind, role", [
+    (TREATY, "recognition-treaty", "network-authority"),
+    ("sovereigns/alpha/genesis.signed.json", "genesis-block", "root"),
+    ("sovereigns/alpha/roll-call.json", "roll-call", "network-authority"),
+], ids=["treaty", "genesis", "roll-call"])
+def test_raw_payload_is_exactly_the_signed_bytes(with_treaty: Path, hs: Runner, relative: str, kind: str,
+                                                 role: str) -> None:
+    document = read(with_treaty, relative)
+    raw = subprocess.run([sys.executable, "-m", "publisher", "show-payload", str(with_treaty / relative), "--raw",
+                          "--at", at(2)], capture_output=True, check=True)
+    assert raw.stdout == signed_bytes(document, kind)
+    result = ok(hs("show-payload", str(with_treaty / relative), "--format", "json", "--at", at(2), repo_arg=None))
+    shown = json.loads(result.out)
+    assert (shown["kind"], shown["role"]) == (kind, role)
+    assert shown["payload"].encode() == signed_bytes(document, kind)
+    assert shown["payload_sha256"] == hashlib.sha256(signed_bytes(document, kind)).hexdigest()
+    assert [s["verifies_under"] is not None for s in shown["signatures"]] == [True]
+
+
+def test_text_output_names_the_required_key_and_escapes_like_the_reference(with_treaty: Path, hs: Runner,
+                                                                           keys: Keys) -> None:
+    result = ok(hs("show-payload", str(with_treaty / TREATY), "--at", at(2), repo_arg=None))
+    assert "network-authority key" in result.out and "NA key #1 (alpha-na)" in result.out
+    assert '"note":"Z\\u00fcrich"' in result.out                     # ensure_ascii, as signed
+    assert "#0 key_id 'alpha-na': verifies" in result.out
+
+
+def test_sign_refuses_a_payload_other_than_the_reviewed_one(with_treaty: Path, hs: Runner, keys: Keys) -> None:
+    ok(hs("cosigners", "add", "alpha", "--cosigner-key", keys.pub("board"), "--valid-from", at(0),
+          "--root-key", keys.path("alpha-root"), "--at", at(1)))
+    wrong = hs("sign", str(with_treaty / TREATY), "--key", keys.path("board"), "--expect-sha256", "0" * 64,
+               "--at", at(2), repo_arg=None)
+    assert wrong.code == 1 and "not the" in wrong.err
+    digest = hashlib.sha256(signed_bytes(read(with_treaty, TREATY), "recognition-treaty")).hexdigest()
+    ok(hs("sign", str(with_treaty / TREATY), "--key", keys.path("board"), "--expect-sha256", f"sha256:{digest}",
+          "--at", at(2), repo_arg=None))
+    after = read(with_treaty, TREATY)
+    assert hashlib.sha256(signed_bytes(after, "recognition-treaty")).hexdigest() == digest
+    assert len(after["signatures"]) == 2
+
+
+def test_a_second_root_signature_on_genesis_is_refused_and_a_wrong_role_explained(with_treaty: Path, hs: Runner,
+                                                                                  keys: Keys) -> None:
+    genesis = str(with_treaty / "sovereigns/alpha/genesis.signed.json")
+    again = hs("sign", genesis, "--key", keys.path("alpha-root"), "--at", at(2), repo_arg=None)
+    assert again.code == 1 and "already carries a signature by root key" in again.err
+    wrong = hs("sign", genesis, "--key", keys.path("alpha-na"), "--at", at(2), repo_arg=None)
+    assert wrong.code == 1 and "pinned root key" in wrong.err
+
+
+def test_files_outside_the_layout_are_not_signable(with_treaty: Path, hs: Runner, keys: Keys) -> None:
+    result = hs("show-payload", str(with_treaty / "sovereigns/alpha/key-history.json"), "--at", at(2), repo_arg=None)
+    assert result.code == 1 and "not a signed document of the layout" in result.err
