@@ -12,6 +12,7 @@ from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_path, source_date_epoch
+from publisher.history.load import read_change_channel
 from publisher.site import GENERATOR
 from publisher.site.build import BuildRefused, build_site
 from publisher.site.context import Provenance
@@ -34,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                   "trust bundles; default: coalition site_url, else relative)")
     p.add_argument("--allow-errors", action="store_true",
                    help="build even when verification has errors, showing them on every affected page")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not read git history (changes.html and changes.atom then say none was available)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.set_defaults(run=run)
 
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
     try:
-        site = build_site(verification, WorktreeSource(root), provenance,
+        changes = None if args.no_history else read_change_channel(root, provenance.source_commit)
+        site = build_site(verification, WorktreeSource(root), provenance, changes=changes,
                           workers=args.jobs if args.jobs is not None else (os.cpu_count() or 1))
     except BuildRefused as exc:
         for item in exc.errors:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from publisher import gitrepo
 from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
+from publisher.history.changes import ChangeEntry, change_entries
 from publisher.history.walk import HistoryResult, Step, Walk
 from publisher.limits import DEFAULT_LIMITS
 
@@ -71,3 +72,13 @@ def history_findings(result: HistoryResult) -> list[Finding]:
         when = f" (commit {change.commit[:12]}, {change.time:%Y-%m-%d})" if change.commit and change.time else ""
         out.append(finding(change.path, "", change.code, change.sentence + when))
     return out
+
+
+def read_change_channel(root: str | Path, commit: str | None) -> list[ChangeEntry] | None:
+    """The change channel at `commit` for the site (newest first), or None when `root` has no
+    git history to read. Read at the source commit, not HEAD, so `verify-site` rebuilds the
+    same changes.html and changes.atom."""
+    if commit is None or not gitrepo.is_repository(root):
+        return None
+    result, _ = read_history(root, commit)
+    return change_entries(result)

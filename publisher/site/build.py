@@ -16,7 +16,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from publisher.checks.urls import is_safe_url
 from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
@@ -30,13 +30,17 @@ from publisher.site.format import fmt_z
 from publisher.site.render import render, static_files
 from publisher.site.views import page, treaty_view
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
+from publisher.site.views_changes import changes_feed_view, changes_page_view, sovereign_history
 from publisher.site.views_connectome import connectome_page_view
 from publisher.site.views_sovereign import sovereign_view
 from publisher.model import Sovereign
 from publisher.source import Source
 
 if TYPE_CHECKING:
+    from publisher.history.changes import ChangeEntry
     from publisher.verify import Verification
+
+History = Mapping[str, Sequence["ChangeEntry"]] | None   # change entries per sovereign; None: no git history
 
 ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
 PARALLEL_THRESHOLD = 200     # sovereigns; below this forking costs more than it saves
@@ -150,13 +154,15 @@ def _site_info(ctx: SiteContext) -> dict[str, Any]:
             "errors_shown": prov.allow_errors and not ctx.verification.ok}
 
 
-def _sovereign_pages(ctx: SiteContext, site: dict[str, Any], sovereign_ids: list[str]) -> dict[str, bytes]:
+def _sovereign_pages(ctx: SiteContext, site: dict[str, Any], sovereign_ids: list[str],
+                     history: History) -> dict[str, bytes]:
     """The exports and pages of each sovereign and of each of its treaties."""
     pages: dict[str, bytes] = {}
     for sovereign_id in sovereign_ids:
         sovereign = ctx.sovereigns[sovereign_id]
         pages.update(_sovereign_exports(ctx, sovereign))
         model = sovereign_view(ctx, sovereign)
+        model["history"] = sovereign_history(ctx, history, sovereign.id, model["page"]["root"])
         pages[model["page"]["path"]] = render("sovereign.html", {"site": site, **model})
         owner = {"name": sovereign.display_name, "href": ctx.sovereign_href(sovereign.id)}
         for treaty in sovereign.treaties:
@@ -167,24 +173,24 @@ def _sovereign_pages(ctx: SiteContext, site: dict[str, Any], sovereign_ids: list
     return pages
 
 
-_FORKED: tuple[SiteContext, dict[str, Any]] | None = None     # the parent's state, inherited by fork
+_FORKED: tuple[SiteContext, dict[str, Any], History] | None = None     # the parent's state, inherited by fork
 
 
 def _render_chunk(sovereign_ids: list[str]) -> dict[str, bytes]:
     assert _FORKED is not None
-    return _sovereign_pages(_FORKED[0], _FORKED[1], sovereign_ids)
+    return _sovereign_pages(_FORKED[0], _FORKED[1], sovereign_ids, _FORKED[2])
 
 
-def _all_sovereign_pages(ctx: SiteContext, site: dict[str, Any], workers: int) -> dict[str, bytes]:
+def _all_sovereign_pages(ctx: SiteContext, site: dict[str, Any], workers: int, history: History) -> dict[str, bytes]:
     """Per-sovereign pages, on `workers` forked processes for large coalitions (pages are
     independent; results are merged by path, so the output does not depend on scheduling)."""
     global _FORKED
     ids = [s.id for s in ctx.verification.sovereigns]
     if workers <= 1 or len(ids) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return _sovereign_pages(ctx, site, ids)
+        return _sovereign_pages(ctx, site, ids, history)
     size = max(1, len(ids) // (workers * 4))
     chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
-    _FORKED = (ctx, site)
+    _FORKED = (ctx, site, history)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             pages: dict[str, bytes] = {}
@@ -196,7 +202,7 @@ def _all_sovereign_pages(ctx: SiteContext, site: dict[str, Any], workers: int) -
 
 
 def _pages(ctx: SiteContext, site: dict[str, Any], view: dict[str, Any], digest: str,
-           data: dict[str, bytes], schemas: list[str]) -> dict[str, bytes]:
+           data: dict[str, bytes], schemas: list[str], changes: Sequence[ChangeEntry] | None) -> dict[str, bytes]:
     """The coalition-wide pages (after the per-sovereign files: they show the content digest)."""
     pages: dict[str, bytes] = {}
 
@@ -210,6 +216,8 @@ def _pages(ctx: SiteContext, site: dict[str, Any], view: dict[str, Any], digest:
     emit("connectome.html", connectome)
     for cluster in clusters:
         emit("cluster.html", cluster)
+    emit("changes.html", changes_page_view(ctx, changes))
+    pages["changes.atom"] = render("changes.atom", changes_feed_view(ctx, changes, ctx.provenance.base_url))
     emit("guide.html", docs_view(ctx, "guide.html", "How to read this site"))
     if not site["docs"]["external"]:
         emit("docs.html", docs_view(ctx, "docs/index.html", "Handshake documentation"))
@@ -233,8 +241,12 @@ def schema_files() -> dict[str, bytes]:
 
 
 def build_site(verification: Verification, source: Source, provenance: Provenance,
-               *, workers: int = 1, on_stage: Callable[[str], None] | None = None) -> Site:
-    """Every file of the site, in memory (BuildRefused when verification has errors)."""
+               *, workers: int = 1, on_stage: Callable[[str], None] | None = None,
+               changes: Sequence[ChangeEntry] | None = None) -> Site:
+    """Every file of the site, in memory (BuildRefused when verification has errors).
+
+    `changes` is the repository's change channel read from git at the source commit (newest
+    first), or None when there is no history: the change pages then say so."""
     if not verification.ok and not provenance.allow_errors:
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
@@ -242,22 +254,27 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     site = _site_info(ctx)
     stage("context")
     data, view = _data_files(ctx, source)
-    per_sovereign = _all_sovereign_pages(ctx, site, workers)
+    history: History = None
+    if changes is not None:
+        from publisher.history.changes import by_sovereign
+        history = by_sovereign(changes)
+    per_sovereign = _all_sovereign_pages(ctx, site, workers, history)
     data.update((p, b) for p, b in per_sovereign.items() if not p.endswith(".html"))
     data["trust-bundles/index.json"], hashes = _bundle_index(ctx, data)
     stage("sovereigns")
     digest = content_digest(data)
     schemas = schema_files()
-    pages = _pages(ctx, site, view, digest, data, sorted(p.split("/", 1)[1] for p in schemas))
+    pages = _pages(ctx, site, view, digest, data, sorted(p.split("/", 1)[1] for p in schemas), changes)
     pages.update((p, b) for p, b in per_sovereign.items() if p.endswith(".html"))
     stage("pages")
     files = {**data, **pages, "search-index.json": search_index(ctx), **static_files(), **schemas}
     manifest = {
         "manifest_version": 1, "generator": provenance.generator, "source_commit": provenance.source_commit,
         "evaluated_at": fmt_z(provenance.evaluated_at), "base_url": provenance.base_url,
-        "allow_errors": provenance.allow_errors, "content_digest": digest, "bundle_hashes": hashes,
+        "allow_errors": provenance.allow_errors, "history": changes is not None,
+        "content_digest": digest, "bundle_hashes": hashes,
         "files": {path: sha256(files[path]) for path in sorted(files)},
     }
     files[MANIFEST] = json_bytes(manifest)
-    return Site(files=dict(sorted(files.items())), pages=len(pages), manifest=manifest,
+    return Site(files=dict(sorted(files.items())), pages=sum(p.endswith(".html") for p in pages), manifest=manifest,
                 notes=tuple(naming_notes(ctx)))

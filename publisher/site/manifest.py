@@ -29,6 +29,7 @@ class ManifestInfo:
     base_url: str
     allow_errors: bool
     generator: str
+    has_changes: bool = False      # the build read the change channel from git history
 
 
 def load_manifest(directory: str | Path) -> ManifestInfo:
@@ -46,7 +47,7 @@ def load_manifest(directory: str | Path) -> ManifestInfo:
         raise ValueError("manifest.json has no valid evaluated_at")
     base = value.get("base_url")
     return ManifestInfo(commit, at, base if isinstance(base, str) else "", value.get("allow_errors") is True,
-                        str(value.get("generator", "")))
+                        str(value.get("generator", "")), value.get("history") is True)
 
 
 def read_site(directory: str | Path) -> dict[str, bytes]:

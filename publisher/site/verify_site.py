@@ -12,6 +12,7 @@ from pathlib import Path
 
 from publisher import gitrepo
 from publisher.findings import Finding, finding
+from publisher.history.load import read_change_channel
 from publisher.site.build import BuildRefused, build_site
 from publisher.site.context import Provenance
 from publisher.site.manifest import compare, load_manifest, read_site
@@ -42,7 +43,8 @@ def verify_site(site_dir: str | Path, repo: str | Path, *, generator: str,
         provenance = Provenance(source_commit=info.source_commit, evaluated_at=info.evaluated_at,
                                 base_url=info.base_url, generator=generator, allow_errors=info.allow_errors)
         try:
-            built = build_site(verification, WorktreeSource(tmp), provenance)
+            changes = read_change_channel(repo, info.source_commit) if info.has_changes else None
+            built = build_site(verification, WorktreeSource(tmp), provenance, changes=changes)
         except BuildRefused as exc:
             return [finding("manifest.json", "/source_commit", "site.rebuild_failed", str(exc))], info.generator
     out = []

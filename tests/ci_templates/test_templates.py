@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES = ROOT / "ci-templates"
 GITHUB = sorted((TEMPLATES / "github").glob("*.yml"))
 GITLAB = TEMPLATES / "gitlab" / ".gitlab-ci.yml"
-CHECKED_COMMANDS = ("verify", "review", "pin")
+CHECKED_COMMANDS = ("verify", "review", "pin", "build", "verify-site")
 
 
 def vendored_schema(name: str) -> dict:
