@@ -80,6 +80,10 @@ def check_na_signed(
     if not document.get("signatures"):
         return NaCheck(None, (finding(path, "/signatures", "sig.missing",
                                       "expected at least one signature by the NA key, found none"),))
+    if not sigs:
+        # Every signature is undecodable: that is the finding, not "does not verify".
+        return NaCheck(None, (finding(path, "/signatures", "sig.malformed",
+                                      "no signature is 64 bytes of standard padded base64"),))
     message = signed_bytes(document, kind)
     allowed = [k.public_key for k in (history.keys_at(at) if at else history.keys)]
     if threshold > 1:
@@ -136,8 +140,8 @@ def check_root_signed(
     for index, item in enumerate(sigs_raw if isinstance(sigs_raw, list) else []):
         sig = crypto.decode_signature(item.get("sig")) if isinstance(item, dict) else None
         if sig is None:
-            out.append(finding(path, f"/signatures/{index}", "sig.invalid",
-                               "signature is not 64 bytes of standard base64"))
+            out.append(finding(path, f"/signatures/{index}", "sig.malformed",
+                               "signature is not 64 bytes of standard padded base64"))
             continue
         if crypto.verify(root, message, sig):
             continue
