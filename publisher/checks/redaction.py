@@ -12,10 +12,11 @@ identifier-like suffixes (`_id`, `_ids`, `_count`, `_url`, `_type`, `_hash`, `_p
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
+from publisher import crypto
 from publisher.findings import Finding, finding, pointer
-from publisher.keyfile import looks_like_private_key_file
+from publisher.keyfile import looks_like_private_key_file, parse_public_key_file
 
 _TRIGGER = re.compile(
     rb"private|secret|passw|bearer|credential|token|nonce|authori[sz]ation|cookie|seed|BEGIN|"
@@ -50,14 +51,30 @@ def _secret_name(name: str) -> bool:
 
 def scan_bytes(path: str, data: bytes, parsed: Any = None) -> list[Finding]:
     """Redaction findings for one file; `parsed` is its JSON value when it is a JSON document."""
-    if not _TRIGGER.search(data):
-        return []
     out: list[Finding] = []
     if looks_like_private_key_file(data):
         out.append(finding(path, "", "redaction.private_key",
                            "the file contains a private key (PEM block or genesis-mesh private key file)"))
-    if parsed is not None:
+    elif path.endswith(".key") and parse_public_key_file(data) is not None:
+        # A genesis-mesh .key file stripped of its comment header is a bare base64 seed.
+        out.append(finding(path, "", "redaction.private_key",
+                           "a .key file holding one 32-byte base64 value: a private key seed"))
+    if parsed is not None and _TRIGGER.search(data):
         out.extend(_scan_value(path, parsed))
+    return out
+
+
+def scan_key_files(key_files: Mapping[str, str], known_public_keys: Iterable[str]) -> list[Finding]:
+    """`redaction.private_key` for a published key file whose 32 bytes are the seed of one of
+    the sovereign's known public keys (a .key file pasted into a .pub file)."""
+    known = set(known_public_keys)
+    out: list[Finding] = []
+    for path, value in sorted(key_files.items()):
+        seed = crypto.decode_public_key(value)
+        if seed is not None and crypto.public_key_of(seed) in known:
+            out.append(finding(path, "", "redaction.private_key",
+                               "the file holds the private seed of one of this sovereign's keys, "
+                               "not a public key"))
     return out
 
 

@@ -20,7 +20,7 @@ from publisher.checks.genesis import check_genesis
 from publisher.checks.identity import check_identity
 from publisher.checks.key_history import build_key_history
 from publisher.checks.policies import check_policy_manifest, check_recognition_policy
-from publisher.checks.redaction import scan_bytes
+from publisher.checks.redaction import scan_bytes, scan_key_files
 from publisher.checks.roll_call import check_roll_call
 from publisher.checks.signatures import Unexplained
 from publisher.checks.treaties import check_rows, check_treaty
@@ -125,6 +125,13 @@ def _key_file(path: str, data: bytes, out: list[Finding]) -> str | None:
     return key
 
 
+def _key_values(folder: _Folder) -> dict[str, str]:
+    """Parsed public-key file values by path (unparseable files are left out)."""
+    files = list(folder.keys.values()) + folder.operator_keys + folder.na_history_keys
+    values = {path: parse_public_key_file(data) for path, data in files}
+    return {path: value for path, value in values.items() if value}
+
+
 def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[str], bytes],
                      lock_pin: str | None, limits: Limits) -> SovereignResult:
     """Verify `sovereigns/<sovereign_id>/` given its entries and a reader for their bytes."""
@@ -187,6 +194,10 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
         out.extend(found)
         history = dataclasses.replace(history, cosigners=cosigners)
         other_roles.update({c.public_key: "co-signer key (co-signers never sign alone)" for c in cosigners})
+    known = {k for k in (root, root_file, genesis.root_public_key if genesis else None,
+                         genesis.na_public_key if genesis else None) if k}
+    known |= set(history.public_keys) | set(operator_keys) | set(other_roles)
+    out.extend(scan_key_files(_key_values(folder), known))
     if history.current:
         published = [(folder.keys["key-na"][0], na_file)] if na_file else []
         published += [(p, k) for p, k in ((p, _key_file(p, d, out)) for p, d in folder.na_history_keys) if k]
