@@ -108,7 +108,10 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
 
     groups = group_by_sovereign(entries)
     for entry in entries:
-        if entry.path.count("/") < 2:
+        if entry.path.count("/") < 2 and entry.type == "symlink":
+            out.append(finding(entry.path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink",
+                               "symbolic link not followed"))
+        elif entry.path.count("/") < 2:
             out.append(finding(entry.path, "", "layout.unexpected_file",
                                "only sovereign folders belong directly under sovereigns/"))
     groups = {sid: [e for e in group if e.path.count("/") >= 2] for sid, group in groups.items()}
