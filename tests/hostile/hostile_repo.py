@@ -1,0 +1,42 @@
+"""Materialise the hostile corpus: the baseline plus one attack, in a temporary repository.
+
+The corpus is committed (tests/hostile/corpus, written by make_corpus.py); a missing corpus
+fails loudly. Attack folders store paths percent-encoded, decoded here.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+
+
+def corpus_dir() -> Path:
+    if not (CORPUS / "baseline" / "trust.lock").is_file():
+        pytest.fail(f"hostile corpus missing at {CORPUS}: run python tests/hostile/make_corpus.py",
+                    pytrace=False)
+    return CORPUS
+
+
+def attack_names() -> list[str]:
+    return sorted(p.name for p in (corpus_dir() / "attacks").iterdir() if p.is_dir())
+
+
+def materialize(target: Path, attack: str | None = None) -> Path:
+    """Copy the baseline to `target`, then the attack's files over it; returns `target`."""
+    corpus = corpus_dir()
+    shutil.copytree(corpus / "baseline", target, dirs_exist_ok=True)
+    if attack is not None:
+        overlay = corpus / "attacks" / attack
+        if not overlay.is_dir():
+            pytest.fail(f"no attack folder {overlay}", pytrace=False)
+        for path in sorted(overlay.rglob("*")):
+            if path.is_file():
+                dest = target / unquote(path.relative_to(overlay).as_posix())
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(path.read_bytes())
+    return target

@@ -1,0 +1,174 @@
+"""Attacks too big or too strange to commit, built at test time in a temporary repository:
+a 10 MB file, 10,000-deep nesting, symbolic links out of the tree, a named pipe, a file
+swapped for a symlink between listing and reading. Each gives its exact code, never an
+exception, and the hostile file is never read (a pipe read would block; a link is not followed).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from hostile_repo import materialize
+from hostile_world import NOW, TREATY
+from publisher.source import WorktreeSource
+from publisher.verify import Verification, verify_repository
+
+TEN_MB = 10 * 1024 * 1024
+
+
+class RecordingSource(WorktreeSource):
+    """The working tree, remembering which paths were read."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads: list[str] = []
+
+    def read(self, path: str) -> bytes:
+        self.reads.append(path)
+        return super().read(path)
+
+
+def verify(source: WorktreeSource) -> Verification:
+    return verify_repository(source, at=NOW, workers=1)
+
+
+def codes_at(result: Verification) -> set[tuple[str, str]]:
+    return {(f.code, f.path) for f in result.findings}
+
+
+def only(result: Verification, *expected: tuple[str, str]) -> None:
+    assert "internal.check_failed" not in {f.code for f in result.findings}
+    assert codes_at(result) == set(expected)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return materialize(tmp_path / "repo")
+
+
+def test_ten_megabyte_treaty_is_refused_unread(repo: Path) -> None:
+    big = repo / "sovereigns/alpha/treaties/huge.json"
+    big.write_bytes(b'{"pad": "' + b"A" * (TEN_MB - 11) + b'"}')
+    assert big.stat().st_size >= TEN_MB
+    source = RecordingSource(repo)
+    only(verify(source), ("limits.file_too_large", "sovereigns/alpha/treaties/huge.json"))
+    assert "sovereigns/alpha/treaties/huge.json" not in source.reads
+
+
+def test_ten_megabyte_trust_lock_is_refused_unread(repo: Path) -> None:
+    (repo / "trust.lock").write_bytes(b" " * TEN_MB)
+    source = RecordingSource(repo)
+    result = verify(source)
+    assert ("limits.file_too_large", "trust.lock") in codes_at(result)
+    assert "trust.lock" not in source.reads
+    assert "internal.check_failed" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize("opener, closer", [(b"[", b"]"), (b'{"a":', b"}")], ids=["arrays", "objects"])
+@pytest.mark.parametrize("depth", [65, 10_000, 100_000])
+def test_deep_nesting_is_refused(repo: Path, opener: bytes, closer: bytes, depth: int) -> None:
+    (repo / TREATY).write_bytes(opener * depth + b"1" + closer * depth)
+    only(verify(RecordingSource(repo)), ("json.too_deep", TREATY))
+
+
+def test_nesting_at_the_limit_is_parsed(repo: Path) -> None:
+    """64 levels are allowed (the reference's strict parser); the document is then judged as a treaty."""
+    (repo / TREATY).write_bytes(b"[" * 64 + b"1" + b"]" * 64)
+    only(verify(RecordingSource(repo)), ("json.not_object", TREATY))
+
+
+def test_symlink_out_of_the_tree_is_not_followed(repo: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "outside.json"
+    secret.write_text('{"stolen": true}')
+    link = repo / "sovereigns/alpha/treaties/evil.json"
+    link.symlink_to(secret)
+    source = RecordingSource(repo)
+    only(verify(source), ("layout.symlink_escape", "sovereigns/alpha/treaties/evil.json"))
+    assert "sovereigns/alpha/treaties/evil.json" not in source.reads
+
+
+def test_symlink_to_system_file_is_not_followed(repo: Path) -> None:
+    (repo / "sovereigns/alpha/README.md").symlink_to("/etc/passwd")
+    only(verify(RecordingSource(repo)), ("layout.symlink_escape", "sovereigns/alpha/README.md"))
+
+
+def test_symlink_inside_the_tree_is_refused(repo: Path) -> None:
+    (repo / "sovereigns/alpha/README.md").symlink_to("sovereign.json")
+    only(verify(RecordingSource(repo)), ("layout.symlink", "sovereigns/alpha/README.md"))
+
+
+def test_symlinked_sovereign_folder_is_not_followed(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    (repo / "sovereigns/beta").rename(outside)
+    (repo / "sovereigns/beta").symlink_to(outside)
+    result = verify(RecordingSource(repo))
+    assert ("layout.symlink_escape", "sovereigns/beta") in codes_at(result)
+    assert result.sovereign("beta") is None
+
+
+def test_symlinked_sovereigns_directory_is_not_followed(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    (repo / "sovereigns").rename(outside)
+    (repo / "sovereigns").symlink_to(outside)
+    source = RecordingSource(repo)
+    result = verify(source)
+    assert ("layout.symlink_escape", "sovereigns") in codes_at(result)
+    assert not [p for p in source.reads if p.startswith("sovereigns/")]
+
+
+def test_symlinked_trust_lock_is_not_read(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "lock"
+    (repo / "trust.lock").rename(outside)
+    (repo / "trust.lock").symlink_to(outside)
+    source = RecordingSource(repo)
+    only(verify(source), ("layout.symlink_escape", "trust.lock"))
+    assert "trust.lock" not in source.reads
+
+
+def test_named_pipe_is_refused_without_blocking(repo: Path) -> None:
+    os.mkfifo(repo / "sovereigns/alpha/treaties/pipe.json")
+    box: dict[str, Verification] = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", verify(RecordingSource(repo))), daemon=True)
+    worker.start()
+    worker.join(120)    # a guard against a hang, not a speed assertion: opening a pipe blocks forever
+    assert "r" in box, "verification blocked on a named pipe"
+    only(box["r"], ("layout.not_regular", "sovereigns/alpha/treaties/pipe.json"))
+
+
+class SwappingSource(WorktreeSource):
+    """Replaces one file by a symlink after it was listed and before it is read (a race)."""
+
+    def __init__(self, root: Path, victim: str, target: Path) -> None:
+        super().__init__(root)
+        self.victim, self.target = victim, target
+
+    def read(self, path: str) -> bytes:
+        if path == self.victim and not (self.root / path).is_symlink():
+            (self.root / path).unlink()
+            (self.root / path).symlink_to(self.target)
+        return super().read(path)
+
+
+def test_file_swapped_for_symlink_after_listing_is_not_followed(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"stolen": true}')
+    only(verify(SwappingSource(repo, TREATY, outside)), ("layout.unreadable", TREATY))
+
+
+class FailingSource(WorktreeSource):
+    def read(self, path: str) -> bytes:
+        if path == TREATY:
+            raise PermissionError(13, "Permission denied", path)
+        return super().read(path)
+
+
+def test_unreadable_file_is_a_finding(repo: Path) -> None:
+    only(verify(FailingSource(repo)), ("layout.unreadable", TREATY))
+
+
+def test_string_longer_than_the_limit_is_refused(repo: Path) -> None:
+    (repo / TREATY).write_bytes(b'{"treaty_id": "' + b"x" * 70_000 + b'"}')
+    only(verify(RecordingSource(repo)), ("limits.string_too_long", TREATY))
