@@ -491,7 +491,7 @@ def _(files: Files) -> None:
 
 
 # -- key succession used by later documents --------------------------------------------------------
-def _rotate(files: Files) -> None:
+def rotate_alpha(files: Files) -> None:
     """A legitimate succession NA #1 -> #2 effective 30 days ago, with every current document
     (na.pub, sovereign.json, roll call, feed) moved to key #2 as the reference would."""
     _history(files, _fully_signed(ALPHA.succession()))
@@ -505,7 +505,7 @@ def _rotate(files: Files) -> None:
 @attack("treaty-signed-by-retired-na-key")
 def _(files: Files) -> None:
     """After the succession, the retired key #1 still signs a treaty dated after it retired."""
-    _rotate(files)
+    rotate_alpha(files)
     set_treaty(files, na_signed_treaty())
 
 
