@@ -1,7 +1,18 @@
 """Input limits: every resource a hostile repository could exhaust has a documented bound.
 
-Exceeding a limit is a finding (`limits.*` or `json.too_deep`), never a crash. The defaults
-are generous for real trust material (the largest real reference document is under 20 KB).
+Exceeding a limit is a finding, never a crash, and the excess is not processed:
+
+  limit                     default     finding                     what is not processed
+  max_file_bytes            1 MiB       limits.file_too_large       the file is never read
+  max_depth                 64          json.too_deep               the document is not used
+  max_string_chars          65,536      limits.string_too_long      the document is not used
+  max_files_per_sovereign   20,000      limits.too_many_files       files past the limit
+  max_signatures            16          limits.too_many_signatures  no signature is tried
+  max_total_files           2,000,000   limits.too_many_files       files past the limit
+
+The defaults are generous for real trust material (the largest real reference document is
+under 20 KB; the reference's strict parser nests at most 64 deep; a treaty carries one
+signature, a succession three). Callers pass a `Limits` to tighten or loosen them.
 """
 from __future__ import annotations
 
@@ -10,12 +21,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Limits:
-    max_file_bytes: int = 1 << 20          # 1 MiB per document
-    max_depth: int = 64                    # as genesis-mesh strict_json
-    max_string_chars: int = 65_536         # any single string value
-    max_files_per_sovereign: int = 20_000  # treaties included
-    max_signatures: int = 16               # signatures tried per document
-    max_total_files: int = 2_000_000       # whole repository
+    max_file_bytes: int = 1 << 20          # bytes in one document or key file
+    max_depth: int = 64                    # nested objects and arrays in one JSON document
+    max_string_chars: int = 65_536         # characters in one JSON string (keys included)
+    max_files_per_sovereign: int = 20_000  # entries under one sovereigns/<id>/, treaties included
+    max_signatures: int = 16               # signatures on one document or succession record
+    max_total_files: int = 2_000_000       # entries under sovereigns/ in the whole repository
 
 
 DEFAULT_LIMITS = Limits()

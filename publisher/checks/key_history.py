@@ -14,6 +14,7 @@ from publisher import crypto, timestamps
 from publisher.canonical import canonical_bytes, sha256_hex, signed_bytes
 from publisher.checks.form import check_form
 from publisher.findings import Finding, finding, pointer
+from publisher.limits import DEFAULT_LIMITS, Limits
 from publisher.model import Genesis, KeyHistory, NaKey
 from publisher.schemas import check_schema
 
@@ -38,7 +39,7 @@ def _signed_by(record: Mapping[str, Any], key: str) -> bool:
 
 
 def _refusal(record: Any, where: str, path: str, previous: NaKey, previous_digest: str | None,
-             sovereign_id: str, root: str, held: Sequence[str]) -> list[Finding]:
+             sovereign_id: str, root: str, held: Sequence[str], limits: Limits) -> list[Finding]:
     if not isinstance(record, dict):
         return [finding(path, where, "doc.malformed", "a succession record must be an object")]
     problems = check_schema(KIND, record, path)
@@ -51,6 +52,10 @@ def _refusal(record: Any, where: str, path: str, previous: NaKey, previous_diges
 
     def fail(code: str, message: str, field: str = "") -> list[Finding]:
         return [finding(path, where + (pointer(field) if field else ""), code, message)]
+
+    if len(record.get("signatures") or []) > limits.max_signatures:
+        return fail("limits.too_many_signatures", f"more than {limits.max_signatures} signatures; "
+                    "none were tried", "signatures")
 
     if record["sovereign_id"] != sovereign_id:
         return fail("succession.sovereign_mismatch",
@@ -92,7 +97,7 @@ def _refusal(record: Any, where: str, path: str, previous: NaKey, previous_diges
 
 
 def build_key_history(genesis: Genesis, raw: Mapping[str, Any] | None, path: str,
-                      sovereign_id: str) -> tuple[KeyHistory, list[Finding]]:
+                      sovereign_id: str, limits: Limits = DEFAULT_LIMITS) -> tuple[KeyHistory, list[Finding]]:
     """The verified key history; a genesis that did not verify yields no keys at all."""
     if not genesis.verified:
         return KeyHistory(()), []
@@ -116,7 +121,7 @@ def build_key_history(genesis: Genesis, raw: Mapping[str, Any] | None, path: str
         where = pointer("successions", index)
         previous = keys[-1]
         refusal = _refusal(record, where, path, previous, previous_digest, genesis.network_name,
-                           genesis.root_public_key, [k.public_key for k in keys])
+                           genesis.root_public_key, [k.public_key for k in keys], limits)
         if refusal:
             out.extend(refusal)
             for later in range(index + 1, len(records)):

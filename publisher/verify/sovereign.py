@@ -180,7 +180,7 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
                                    "differs from genesis.signed.json without its signatures"))
     if genesis is not None:
         kh_path, kh_raw = folder.json.get("key-history", (f"{base}/key-history.json", None))
-        history, found = build_key_history(genesis, kh_raw, kh_path, sovereign_id)
+        history, found = build_key_history(genesis, kh_raw, kh_path, sovereign_id, limits)
         out.extend(found)
     for key in history.public_keys:
         other_roles.pop(key, None)

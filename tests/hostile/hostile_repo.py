@@ -1,4 +1,5 @@
-"""Materialise the hostile corpus: the baseline plus one attack, in a temporary repository.
+"""Repositories for hostile tests: the committed corpus materialised on disk, or any
+{path: bytes} served from memory through the `Source` protocol (`MemorySource`).
 
 The corpus is committed (tests/hostile/corpus, written by make_corpus.py); a missing corpus
 fails loudly. Attack folders store paths percent-encoded, decoded here.
@@ -10,6 +11,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+
+from publisher.source import Entry
+
+Files = dict[str, bytes]
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -40,3 +45,20 @@ def materialize(target: Path, attack: str | None = None) -> Path:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(path.read_bytes())
     return target
+
+
+class MemorySource:
+    """A read-only repository held in a dict of path -> bytes (every entry a regular file)."""
+
+    def __init__(self, files: Files) -> None:
+        self.files = dict(files)
+
+    def describe(self) -> str:
+        return "memory"
+
+    def entries(self, prefix: str = "") -> list[Entry]:
+        return [Entry(path, "file", len(data)) for path, data in sorted(self.files.items())
+                if not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")]
+
+    def read(self, path: str) -> bytes:
+        return self.files[path]

@@ -1,37 +1,11 @@
-"""Support for the property tests: an in-memory repository source and JSON strategies.
-
-`MemorySource` serves {path: bytes} through the `Source` protocol, so the whole verifier
-(both stages) runs without disk. The strategies generate JSON values within the verifier's
-limits, and re-serialise values with any key order and any JSON whitespace.
-"""
+"""Strategies for the property tests: JSON values within the verifier's limits, and the same
+value re-serialised with any key order and any JSON whitespace."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from hypothesis import strategies as st
-
-from publisher.source import Entry
-
-Files = dict[str, bytes]
-
-
-class MemorySource:
-    """A read-only repository held in a dict of path -> bytes (every entry a regular file)."""
-
-    def __init__(self, files: Files) -> None:
-        self.files = dict(files)
-
-    def describe(self) -> str:
-        return "memory"
-
-    def entries(self, prefix: str = "") -> list[Entry]:
-        return [Entry(path, "file", len(data)) for path, data in sorted(self.files.items())
-                if not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")]
-
-    def read(self, path: str) -> bytes:
-        return self.files[path]
-
 
 SCALARS = (
     st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)

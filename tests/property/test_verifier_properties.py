@@ -16,7 +16,9 @@ from hypothesis import assume, given, strategies as st
 
 from hostile_attacks import rotate_alpha
 from hostile_world import ALPHA, BETA, NOW, TREATY, baseline, dump, put, rows, set_treaty, signed, tid
-from property_support import VALUES, Files, MemorySource, reformatted
+from hostile_repo import MemorySource
+from hostile_world import Files
+from property_support import VALUES, reformatted
 from publisher.canonical import canonical_bytes
 from publisher.codes import REGISTRY
 from publisher.layout import SOVEREIGN_FILES
