@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from hostile_world import (
     ALPHA, ATTACKER, BETA, TREATY, A, Files, Key, Member, add_sovereign, alpha_treaty, at, dump,
-    load, put, set_treaty, signed,
+    load, put, rows, set_treaty, signed,
 )
 from publisher.keyfile import format_public_key_file
 
@@ -491,15 +491,22 @@ def _(files: Files) -> None:
 
 
 # -- key succession used by later documents --------------------------------------------------------
-def rotate_alpha(files: Files) -> None:
+def rotate_alpha(files: Files, *, complete: bool = False) -> None:
     """A legitimate succession NA #1 -> #2 effective 30 days ago, with every current document
-    (na.pub, sovereign.json, roll call, feed) moved to key #2 as the reference would."""
+    (na.pub, sovereign.json, roll call, feed) moved to key #2 as the reference would. With
+    `complete`, alpha's treaty is re-issued under key #2 and beta's treaty pins key #2 too,
+    so the repository verifies with no finding."""
     _history(files, _fully_signed(ALPHA.succession()))
     files[f"{A}/keys/na.pub"] = format_public_key_file(ALPHA.na2.public, "network-authority", ALPHA.na2.label).encode()
     put(files, f"{A}/sovereign.json", ALPHA.identity(network_authority_public_key=ALPHA.na2.public))
     put(files, f"{A}/roll-call.json", signed(ALPHA.roll_call(issued_by=ALPHA.na2.label), "roll-call", ALPHA.na2))
     put(files, f"{A}/revocation-feed.json",
         signed(ALPHA.feed(issued_by=ALPHA.na2.label), "revocation-feed", ALPHA.na2))
+    if complete:
+        set_treaty(files, signed(ALPHA.treaty(BETA, issued_by=ALPHA.na2.label), "recognition-treaty", ALPHA.na2))
+        theirs = signed(BETA.treaty(ALPHA, subject_public_keys=[ALPHA.na2.public]), "recognition-treaty", BETA.na)
+        put(files, f"sovereigns/beta/treaties/{theirs['treaty_id']}.json", theirs)
+        put(files, "sovereigns/beta/recognition-treaties.json", rows([theirs]))
 
 
 @attack("treaty-signed-by-retired-na-key")

@@ -15,9 +15,8 @@ from typing import Any
 from hypothesis import assume, given, strategies as st
 
 from hostile_attacks import rotate_alpha
-from hostile_world import ALPHA, BETA, NOW, TREATY, baseline, dump, put, rows, set_treaty, signed, tid
 from hostile_repo import MemorySource
-from hostile_world import Files
+from hostile_world import NOW, TREATY, Files, baseline, dump
 from property_support import VALUES, reformatted
 from publisher.canonical import canonical_bytes
 from publisher.codes import REGISTRY
@@ -29,20 +28,8 @@ A = "sovereigns/alpha"
 GEN, FEED, ROLL, HIST = (f"{A}/genesis.signed.json", f"{A}/revocation-feed.json",
                          f"{A}/roll-call.json", f"{A}/key-history.json")
 BASELINE = baseline()
-
-
-def rotated() -> Files:
-    """The baseline after a valid NA key succession of alpha's, every document moved to key #2."""
-    files = copy.deepcopy(BASELINE)
-    rotate_alpha(files)
-    set_treaty(files, signed(ALPHA.treaty(BETA, issued_by=ALPHA.na2.label), "recognition-treaty", ALPHA.na2))
-    theirs = signed(BETA.treaty(ALPHA, subject_public_keys=[ALPHA.na2.public]), "recognition-treaty", BETA.na)
-    put(files, f"sovereigns/beta/treaties/{tid('beta->alpha')}.json", theirs)
-    put(files, "sovereigns/beta/recognition-treaties.json", rows([theirs]))
-    return files
-
-
-ROTATED = rotated()
+ROTATED = copy.deepcopy(BASELINE)
+rotate_alpha(ROTATED, complete=True)     # a valid NA key succession: the history's signed record
 NAMES = sorted({f"{A}/{name}" for name in SOVEREIGN_FILES} | {TREATY, f"{A}/keys/operator.pub",
                                                                  "coalition.json", "trust.lock"})
 

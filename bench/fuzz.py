@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""Fuzz `handshake verify` on a small repository for a fixed budget; report inputs and crashes.
+
+The repository is the hostile corpus's world (tests/hostile): two sovereigns, one with a
+verified NA key succession, built in memory from fixed seeds and written to a temporary
+directory. Each input picks one file (or a new one) and replaces its bytes: raw fuzzer bytes,
+the original JSON mutated by the fuzzer, the same re-signed with the right fixed-seed key (so
+the checks after the signature run too), or the original with fuzzer bytes spliced in. Then
+`handshake verify --format json|text` runs in-process on the repository.
+
+A crash is any exception out of the command, an exit status other than 0 or 1, output that is
+not the report, an `internal.check_failed` finding or an unregistered code. Each crash is
+saved under --out (the target path and bytes) to become a hostile-corpus file; fuzzing goes
+on. Engines: atheris (coverage-guided libFuzzer, `pip install atheris`) when importable,
+otherwise `random` (seeded random mutations, no coverage guidance).
+
+Usage: python bench/fuzz.py [--seconds 600] [--max-inputs N] [--engine atheris|random]
+                            [--out bench/out/fuzz] [--seed 0]
+Exit status: 0 when no crash was found, 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import copy
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "hostile")]
+world: Any = None   # tests/hostile/hostile_world, imported in main() after atheris instruments publisher
+
+AT = "2026-11-23T12:00:00Z"
+A, B = "sovereigns/alpha", "sovereigns/beta"
+NEW_FILES = (f"{A}/README.md", f"{A}/keys/operator.pub", f"{A}/treaties/new.json", f"{A}/policy.json",
+             f"{A}/recognition-policy.json", f"{A}/genesis.json", f"{B}/revocation-feed.json",
+             "sovereigns/gamma/genesis.signed.json")
+HOSTILE_STRINGS = ("", "\u202e", "javascript:alert(1)", "<script>alert(1)</script>", "\ud800", "../../x",
+                   "A" * 70_000, "-----BEGIN PRIVATE KEY-----", "2026-11-23T12:00:00+00:00", "\x00",
+                   "sha256:" + "0" * 64, "alpha", "beta", "mailto:", "https://", "NaN")
+HOSTILE_NUMBERS = (0, -1, 1, 2**63, 2**64, -(2**63) - 1, 1e308, -0.0, 0.5, 10**20)
+TOKENS = ('"signatures"', '"sig"', '"key_id"', '"treaty_id"', '"issuer_sovereign_id"', '"successions"',
+          '"root_public_key"', '"network_authority"', "NaN", "Infinity", "1e400", "-0", '"\\ud800"',
+          "\\u0000", "[[[[[[[[", "{{{{", "\ufeff", '"status"', '"revoked"', "null", "true")
+
+
+def build_repository() -> dict[str, bytes]:
+    """The fuzzing repository: the corpus baseline after a complete, valid NA key succession."""
+    import hostile_attacks
+    files = world.baseline()
+    hostile_attacks.rotate_alpha(files, complete=True)
+    return files
+
+
+def signer_for(path: str) -> tuple[str, world.Key] | None:
+    """The document kind and the fixed-seed key that legitimately signs the file at `path`."""
+    member = world.ALPHA if path.startswith(A + "/") else world.BETA if path.startswith(B + "/") else None
+    if member is None:
+        return None
+    na = member.na2 if member is world.ALPHA else member.na
+    name = path.split("/", 2)[2]
+    if name == "genesis.signed.json":
+        return "genesis-block", member.root
+    if name.startswith("treaties/"):
+        return "recognition-treaty", na
+    return {"revocation-feed.json": ("revocation-feed", na), "roll-call.json": ("roll-call", na),
+            "policy.json": ("policy-manifest", na)}.get(name)
+
+
+class Choices:
+    """Decisions drawn from the fuzzer's bytes (atheris) or from a seeded generator (random)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def byte(self) -> int:
+        if self.pos >= len(self.data):
+            return 0
+        self.pos += 1
+        return self.data[self.pos - 1]
+
+    def below(self, n: int) -> int:
+        return (self.byte() | self.byte() << 8) % n if n > 1 else 0
+
+    def chunk(self) -> bytes:
+        size = self.below(64)
+        out = self.data[self.pos:self.pos + size]
+        self.pos += size
+        return out
+
+    def rest(self) -> bytes:
+        return self.data[self.pos:]
+
+
+def scalar(c: Choices) -> Any:
+    kind = c.below(6)
+    if kind == 0:
+        return c.chunk().decode("utf-8", "replace")
+    if kind == 1:
+        return HOSTILE_STRINGS[c.below(len(HOSTILE_STRINGS))]
+    if kind == 2:
+        return HOSTILE_NUMBERS[c.below(len(HOSTILE_NUMBERS))]
+    if kind == 3:
+        return [None, True, False][c.below(3)]
+    if kind == 4:
+        return {} if c.below(2) else []
+    return c.below(1 << 16) - (1 << 15)
+
+
+def mutate_value(value: Any, c: Choices) -> Any:
+    """One structural change at a node chosen by walking down the value."""
+    if isinstance(value, (dict, list)) and value and c.below(3):
+        keys = sorted(value) if isinstance(value, dict) else list(range(len(value)))
+        key = keys[c.below(len(keys))]
+        out = copy.copy(value)
+        out[key] = mutate_value(value[key], c)
+        return out
+    op = c.below(6)
+    if op == 0 and isinstance(value, dict) and value:
+        keys = sorted(value)
+        return {k: v for k, v in value.items() if k != keys[c.below(len(keys))]}
+    if op == 1 and isinstance(value, dict):
+        name = TOKENS[c.below(len(TOKENS))].strip('"') if c.below(2) else c.chunk().decode("utf-8", "replace")
+        return {**value, name: scalar(c)}
+    if op == 2 and isinstance(value, list):
+        return value + [copy.deepcopy(value[c.below(len(value))]) if value else scalar(c)]
+    if op == 3 and isinstance(value, str) and value:
+        i = c.below(len(value))
+        return value[:i] + chr(c.below(0x3000)) + value[i + 1:]
+    if op == 4:
+        return [value] if c.below(2) else {"n": value}
+    return scalar(c)
+
+
+def render(value: Any, c: Choices) -> bytes:
+    indent = [None, 2, 0][c.below(3)]
+    return json.dumps(value, indent=indent, ensure_ascii=bool(c.below(2)), sort_keys=bool(c.below(2))
+                      ).encode("utf-8", "surrogatepass")
+
+
+def content_for(path: str, original: bytes | None, c: Choices) -> bytes:
+    mode = c.below(4) if original is not None else 0
+    if mode == 0:
+        return c.rest()
+    if mode == 3:
+        at = c.below(len(original) + 1)
+        cut = c.below(16)
+        return original[:at] + (c.chunk() or TOKENS[c.below(len(TOKENS))].encode()) + original[at + cut:]
+    try:
+        value = json.loads(original)
+    except ValueError:
+        return c.rest()
+    for _ in range(1 + c.below(3)):
+        value = mutate_value(value, c)
+    signer = signer_for(path)
+    if mode == 2 and signer and isinstance(value, dict):
+        kind, key = signer
+        value = world.signed(value, kind, key)
+    return render(value, c)
+
+
+class Target:
+    """One fuzz input -> one `handshake verify` run on the repository; counts and saves crashes."""
+
+    def __init__(self, repo: Path, files: dict[str, bytes], out: Path) -> None:
+        from publisher.cli import main
+        from publisher.codes import REGISTRY
+        self.main, self.registry = main, REGISTRY
+        self.repo, self.files, self.out = repo, files, out
+        self.slots = sorted(files) + list(NEW_FILES)
+        self.inputs = self.crashes = 0
+        self.codes: dict[str, int] = {}
+
+    def __call__(self, data: bytes) -> None:
+        c = Choices(data)
+        path = self.slots[c.below(len(self.slots))]
+        fmt = "json" if c.below(4) else "text"
+        content = content_for(path, self.files.get(path), c)
+        self.inputs += 1
+        target = self.repo / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        try:
+            problem = self.run(fmt)
+        finally:
+            if path in self.files:
+                target.write_bytes(self.files[path])
+            else:
+                target.unlink()
+        if problem:
+            self.save(path, content, fmt, problem)
+
+    def run(self, fmt: str) -> str | None:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                status = self.main(["verify", str(self.repo), "--at", AT, "--format", fmt, "--jobs", "1"])
+        except BaseException as exc:  # noqa: BLE001 - every escape is the crash we look for
+            return f"{type(exc).__name__}: {exc}"[:500]
+        if status not in (0, 1):
+            return f"exit status {status}: {stderr.getvalue()[:300]}"
+        text = stdout.getvalue()
+        if fmt == "text":
+            return None if text.rstrip().endswith(("OK", "FAILED")) else "text report without summary"
+        try:
+            codes = [f["code"] for f in json.loads(text)["findings"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"unreadable JSON report: {exc}"
+        for code in set(codes):
+            self.codes[code] = self.codes.get(code, 0) + 1
+        if "internal.check_failed" in codes:
+            return "internal.check_failed"
+        unknown = sorted(set(codes) - set(self.registry))
+        return f"unregistered codes {unknown}" if unknown else None
+
+    def save(self, path: str, content: bytes, fmt: str, problem: str) -> None:
+        self.crashes += 1
+        digest = hashlib.sha256(path.encode() + b"\0" + content).hexdigest()[:16]
+        self.out.mkdir(parents=True, exist_ok=True)
+        record = {"path": path, "format": fmt, "problem": problem,
+                  "content_base64": base64.b64encode(content).decode("ascii")}
+        (self.out / f"crash-{digest}.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+    def report(self, engine: str, seconds: float) -> dict[str, Any]:
+        return {"engine": engine, "inputs": self.inputs, "crashes": self.crashes,
+                "seconds": round(seconds, 1), "crash_dir": str(self.out),
+                "distinct_codes": len(self.codes), "codes": dict(sorted(self.codes.items()))}
+
+
+def seed_inputs(files: dict[str, bytes], slots: list[str]) -> list[bytes]:
+    """One input per existing file that reproduces it unchanged (raw mode), as a starting corpus."""
+    seeds = []
+    for index, path in enumerate(slots):
+        if path in files:
+            choice = index.to_bytes(2, "little")
+            seeds.append(choice + b"\x01\x00" + b"\x00\x00" + files[path])   # json format, raw mode
+    return seeds
+
+
+def run_random(target: Target, deadline: float, max_inputs: int, seed: int) -> None:
+    rng = random.Random(seed)
+    seeds = seed_inputs(target.files, target.slots)
+    while time.monotonic() < deadline and target.inputs < max_inputs:
+        base = bytearray(rng.choice(seeds)) if rng.random() < 0.7 else bytearray()
+        base[:8] = rng.randbytes(8)
+        for _ in range(rng.randrange(1, 8)):
+            if base:
+                base[rng.randrange(len(base))] = rng.randrange(256)
+        target(bytes(base) + rng.randbytes(rng.randrange(0, 64)))
+
+
+def run_atheris(target: Target, deadline: float, max_inputs: int, args: argparse.Namespace,
+                finish: Callable[[], None]) -> None:
+    import atheris
+
+    def one(data: bytes) -> None:
+        if time.monotonic() >= deadline or target.inputs >= max_inputs:
+            finish()
+        target(data)
+
+    corpus = Path(tempfile.mkdtemp(prefix="handshake-fuzz-corpus-"))
+    for index, seed in enumerate(seed_inputs(target.files, target.slots)):
+        (corpus / f"seed-{index:03d}").write_bytes(seed)
+    dictionary = corpus.parent / f"{corpus.name}.dict"
+    dictionary.write_text("".join(f'"{_dict_escape(t.encode())}"\n' for t in TOKENS))
+    flags = [sys.argv[0], str(corpus), f"-dict={dictionary}", "-max_len=16384", f"-seed={args.seed or 1}",
+             f"-max_total_time={int(args.seconds) + 60}", "-print_final_stats=1"]
+    atheris.Setup(flags, one)
+    atheris.Fuzz()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
+    parser.add_argument("--max-inputs", type=int, default=10**12, help="input budget (default unbounded)")
+    parser.add_argument("--engine", choices=("atheris", "random"), default=None,
+                        help="default: atheris when importable, else random")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "fuzz"), help="crash directory")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random engine and of libFuzzer")
+    args = parser.parse_args(argv)
+    engine = args.engine or ("atheris" if _has_atheris() else "random")
+    if engine == "atheris":
+        import atheris
+        with atheris.instrument_imports(include=["publisher"]):
+            import publisher.cli  # noqa: F401  (instrumented before first use)
+            import publisher.verify  # noqa: F401
+            import publisher.checks.key_history  # noqa: F401
+            import publisher.crypto  # noqa: F401
+    global world
+    import hostile_world
+    world = hostile_world
+    files = build_repository()
+    repo = Path(tempfile.mkdtemp(prefix="handshake-fuzz-repo-"))
+    for path, data in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_bytes(data)
+    target = Target(repo, files, Path(args.out))
+    baseline_problem = target.run("json")
+    if baseline_problem:
+        raise SystemExit(f"the fuzzing repository itself fails: {baseline_problem}")
+    start = time.monotonic()
+    deadline = start + args.seconds
+
+    def finish() -> None:
+        summary = target.report(engine, time.monotonic() - start)
+        shutil.rmtree(repo, ignore_errors=True)
+        sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")
+        sys.stdout.flush()
+        os._exit(1 if target.crashes else 0)   # libFuzzer never returns control; neither do we
+
+    if engine == "atheris":
+        run_atheris(target, deadline, args.max_inputs, args, finish)
+    else:
+        run_random(target, deadline, args.max_inputs, args.seed)
+    finish()
+    return 0
+
+
+def _dict_escape(token: bytes) -> str:
+    """A libFuzzer dictionary entry: printable ASCII as is, the rest as \\xNN."""
+    return "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else f"\\x{b:02x}" for b in token)
+
+
+def _has_atheris() -> bool:
+    try:
+        import atheris  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
