@@ -45,7 +45,17 @@ def render_text(result: Verification, *, quiet: bool = False) -> str:
 
 def format_finding(f: Finding) -> str:
     where = f.path + (f"#{f.pointer}" if f.pointer else "")
-    return f"{f.severity.value.upper():7} {f.code:32} {where}: {f.message}"
+    return f"{f.severity.value.upper():7} {f.code:32} {printable(where)}: {printable(f.message)}"
+
+
+def printable(text: str) -> str:
+    """`text` safe for one terminal line: paths and messages quote attacker-controlled names, so
+    control, bidi, invisible and line-separator characters are escaped (no terminal escape
+    sequences, no forged report lines)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
+                   else f"\\U{ord(ch):08x}" for ch in text)
 
 
 def render_json(result: Verification) -> str:
