@@ -14,6 +14,7 @@ from publisher.canonical import canonical_bytes
 from publisher.checks.form import check_form
 from publisher.checks.signatures import Unexplained, check_na_signed
 from publisher.findings import Finding, finding, pointer
+from publisher.layout import deceptive_text
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Treaty, TreatyRow
 from publisher.schemas import check_schema
@@ -37,6 +38,10 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
     if issuer != sovereign_id:
         out.append(finding(path, where + "/issuer_sovereign_id", "treaty.wrong_issuer",
                            f"expected issuer {sovereign_id!r} (the folder), found {issuer[:80]!r}"))
+    for field in ("treaty_id", "subject_sovereign_id"):
+        deceptive = deceptive_text(raw[field])
+        if deceptive:   # ids are shown and linked by readers: one must not pass for another
+            out.append(finding(path, where + pointer(field), "layout.deceptive_text", f"{field} {deceptive}"))
     issued, valid_from, expires = (timestamps.parse(raw.get(k)) for k in ("issued_at", "valid_from", "expires_at"))
     if valid_from and expires and expires <= valid_from:
         out.append(finding(path, where + "/expires_at", "treaty.malformed_window",

@@ -543,3 +543,19 @@ def _(files: Files) -> None:
 @attack("treaty-id-path-traversal")
 def _(files: Files) -> None:
     set_treaty(files, na_signed_treaty(treaty_id="../../../index"))
+
+
+# -- identifiers readers see: look-alikes and terminal control sequences ---------------------------
+@attack("treaty-subject-confusable-id")
+def _(files: Files) -> None:
+    """A treaty recognising 'bеta' (Cyrillic e), pinning beta's real key: it reads as beta."""
+    set_treaty(files, na_signed_treaty(subject_sovereign_id="b\u0435ta"))
+
+
+@attack("treaty-id-terminal-escape")
+def _(files: Files) -> None:
+    set_treaty(files, na_signed_treaty(treaty_id="\x1b[2J\x1b[32mOK\nERROR forged line\u202e"))
+
+
+FOLDER_ATTACKS["folder-terminal-escape"] = "evil\x1b[2J"
+_folder_attack("folder-terminal-escape", FOLDER_ATTACKS["folder-terminal-escape"])

@@ -60,6 +60,8 @@ CASES = [
          f"{A}/treaties/ad66f3e5-da96-53e5-a749-84bb96c489f9.json"),
     Case("treaty-row-differs-from-file", ("treaty.row_mismatch",), ROWS),
     Case("treaty-id-path-traversal", ("treaty.filename_mismatch",), T),
+    Case("treaty-subject-confusable-id", ("layout.deceptive_text", "treaty.external_subject"), T),
+    Case("treaty-id-terminal-escape", ("layout.deceptive_text", "treaty.filename_mismatch"), T),
     # strict JSON
     Case("json-duplicate-key", ("json.duplicate_key",), T),
     Case("json-truncated", ("json.invalid",), T),
@@ -144,6 +146,7 @@ CASES = [
     Case("folder-html-markup", ("layout.unsafe_id",), "sovereigns/<img src=x onerror=alert(1)>"),
     Case("folder-too-long", ("layout.unsafe_id",), "sovereigns/" + "a" * 129),
     Case("folder-dot-dot-inside", ("layout.unsafe_id",), "sovereigns/alpha..beta"),
+    Case("folder-terminal-escape", ("layout.deceptive_text", "layout.unsafe_id"), "sovereigns/evil\x1b[2J"),
     Case("unexpected-executable-file", ("layout.unexpected_file",), f"{A}/install.sh"),
     Case("file-directly-under-sovereigns", ("layout.unexpected_file",), "sovereigns/index.json"),
 ]
@@ -192,6 +195,18 @@ def test_attack_through_the_command_line(case: Case, tmp_path: Path,
     assert err == ""
     assert {f["code"] for f in report["findings"]} == set(case.codes)
     assert status == (1 if report["summary"]["error"] else 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_text_report_is_one_printable_line_per_finding(case: Case, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Paths and messages quote attacker-controlled names: the text report escapes control,
+    bidi and line-separator characters, so no terminal escape runs and no line is forged."""
+    repo = materialize(tmp_path / "repo", case.name)
+    cli_main(["verify", str(repo), "--at", "2026-11-23T12:00:00Z", "--jobs", "1"])
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[-1] == "" and all(line.isprintable() for line in lines)
+    assert len(lines) - 2 == len(verify(repo).findings)
 
 
 def test_signed_unknown_field_still_verifies_its_signature(tmp_path: Path) -> None:
