@@ -166,7 +166,27 @@ def content_for(path: str, original: bytes | None, c: Choices) -> bytes:
     if mode == 2 and signer and isinstance(value, dict):
         kind, key = signer
         value = world.signed(value, kind, key)
+    if mode == 2 and path.endswith("key-history.json") and isinstance(value, dict):
+        value = resign_successions(value)
     return render(value, c)
+
+
+def resign_successions(history: dict[str, Any]) -> dict[str, Any]:
+    """Each succession record re-signed by the root and by those of its new and previous keys
+    whose seeds the world knows, so the chain rules after the signatures are exercised."""
+    records = history.get("successions")
+    if not isinstance(records, list):
+        return history
+    keys = {k.public: k for m in (world.ALPHA, world.BETA) for k in (m.root, m.na, m.na2, m.operator)}
+    out = []
+    for record in records:
+        if isinstance(record, dict):
+            member = world.ALPHA if record.get("sovereign_id") != "beta" else world.BETA
+            signers = [member.root] + [keys[k] for k in (record.get("new_public_key"), record.get("previous_public_key"))
+                                       if isinstance(k, str) and k in keys]
+            record = world.signed(record, "key-succession-record", *signers)
+        out.append(record)
+    return {**history, "successions": out}
 
 
 class Target:
