@@ -18,7 +18,7 @@ from hostile_attacks import rotate_alpha
 from hostile_repo import MemorySource
 from hostile_world import NOW, TREATY, Files, baseline, dump
 from property_support import VALUES, reformatted
-from publisher.canonical import canonical_bytes
+from publisher.canonical import canonical_bytes, signed_bytes
 from publisher.codes import REGISTRY
 from publisher.layout import SOVEREIGN_FILES
 from publisher.model import Sovereign
@@ -162,14 +162,29 @@ def test_rotated_repository_is_clean() -> None:
     assert [f.code for f in verify(ROTATED).findings] == []
 
 
+def test_null_omit_when_none_field_is_not_a_change() -> None:
+    """The one edit that keeps signed content: revoked_grant_ids null is signed as absent."""
+    files = dict(BASELINE)
+    files[FEED] = dump({**json.loads(files[FEED]), "revoked_grant_ids": None})
+    assert verify(files).findings == ()
+
+
+KINDS = {GEN: "genesis-block", TREATY: "recognition-treaty", FEED: "revocation-feed", ROLL: "roll-call",
+         HIST: "key-succession-record"}
+
+
 @given(st.data(), st.sampled_from(SIGNED))
 def test_any_single_change_to_signed_content_fails(data: st.DataObject, path: str) -> None:
     files = dict(base_for(path))
     document = json.loads(files[path])
     if path == HIST:   # the signed document is the succession record inside the history
-        document["successions"][0] = data.draw(mutated(document["successions"][0], frozenset({"signatures"})))
+        before = document["successions"][0]
+        document["successions"][0] = after = data.draw(mutated(before, frozenset({"signatures"})))
     else:
-        document = data.draw(mutated(document, frozenset({"signatures"})))
+        before, after = document, data.draw(mutated(document, frozenset({"signatures"})))
+        document = after
+    # FORMATS §1.3: an omit-when-none field set to null is the same signed content as absent.
+    assume(signed_bytes(after, KINDS[path]) != signed_bytes(before, KINDS[path]))
     files[path] = dump(document)
     result = verify(files)
     assert any(f.path == path and f.severity.value == "error" for f in result.findings)
