@@ -172,3 +172,27 @@ def test_unreadable_file_is_a_finding(repo: Path) -> None:
 def test_string_longer_than_the_limit_is_refused(repo: Path) -> None:
     (repo / TREATY).write_bytes(b'{"treaty_id": "' + b"x" * 70_000 + b'"}')
     only(verify(RecordingSource(repo)), ("limits.string_too_long", TREATY))
+
+
+def test_process_pool_reports_exactly_what_one_process_reports(tmp_path: Path) -> None:
+    """Past 64 sovereigns the verifier fans out to worker processes; hostile folders must give
+    the same findings there (nothing lost or changed at the process boundary)."""
+    from hostile_attacks import ATTACKS
+    from hostile_world import Member, add_sovereign, baseline
+
+    files = baseline()
+    for index in range(66):
+        add_sovereign(files, Member(f"member-{index:02d}"), f"member-{index:02d}")
+    for name in ("treaty-signed-by-foreign-key", "json-lone-surrogate", "key-history-embeds-foreign-genesis",
+                 "folder-bidi-override", "private-key-pem-file"):
+        ATTACKS[name](files)
+    repo = tmp_path / "many"
+    for path, data in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_bytes(data)
+    one = verify_repository(WorktreeSource(repo), at=NOW, workers=1)
+    pool = verify_repository(WorktreeSource(repo), at=NOW, workers=2)
+    assert len(one.sovereigns) == 69
+    assert pool.findings == one.findings and pool.sovereigns == one.sovereigns
+    assert {"sig.foreign_key", "json.lone_surrogate", "history.genesis_mismatch", "layout.deceptive_text",
+            "redaction.private_key"} <= {f.code for f in one.findings}
