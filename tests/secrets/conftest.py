@@ -1,0 +1,11 @@
+"""Secret tests use the hostile corpus's world (tests/hostile): its fixed-seed keys are the
+secrets whose leaks they look for."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for path in (HERE, HERE.parent / "hostile"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))

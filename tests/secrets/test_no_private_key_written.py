@@ -1,0 +1,91 @@
+"""Private keys never enter the repository, the reports or anything a command writes.
+
+- the leak scanner finds what it must (planted seeds, PEM blocks) and nothing in clean trees;
+- the project's tracked files hold no private key outside tests/hostile/ (this runs in CI:
+  .ci/run -> make test, so CI refuses a commit that adds one);
+- scripts/make_demo.py writes no private key (its keys live in memory only);
+- `handshake verify` writes nothing into the repository it checks, and its reports never
+  repeat a private key found there (reports end up in CI logs and review comments).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hostile_attacks import pem_private_key
+from hostile_repo import materialize
+from hostile_world import ALPHA, ATTACKER, BETA, Key, baseline
+from leak_scan import private_key_findings, read_tree, real_private_keys, seed_leaks
+from publisher.cli import main as cli_main
+
+ROOT = Path(__file__).resolve().parents[2]
+WORLD_KEYS: list[Key] = [k for m in (ALPHA, BETA) for k in (m.root, m.na, m.na2, m.operator)] + [ATTACKER]
+PRIVATE_KEY_ATTACKS = ["private-key-genesis-mesh-file", "private-key-bare-seed-file", "private-key-pem-file",
+                       "private-key-pem-in-readme", "private-key-in-identity-field",
+                       "private-key-as-public-key-file"]
+
+
+def secret_spellings(key: Key) -> list[str]:
+    der = bytes.fromhex("302e020100300506032b657004220420") + key.seed
+    return [base64.b64encode(key.seed).decode(), key.seed.hex(), base64.b64encode(der).decode()]
+
+
+def test_scanner_finds_planted_seeds_and_nothing_in_a_clean_tree() -> None:
+    files = baseline()
+    assert seed_leaks(files) == [] and private_key_findings(files) == []
+    planted = dict(files)
+    planted["sovereigns/alpha/notes.txt"] = f"backup {ALPHA.na.seed.hex()}\n".encode()
+    planted["sovereigns/beta/README.md"] = f"root: {base64.b64encode(BETA.root.seed).decode()}\n".encode()
+    assert seed_leaks(planted) == ["sovereigns/alpha/notes.txt", "sovereigns/beta/README.md"]
+    assert real_private_keys(pem_private_key(ALPHA.root))
+    assert not real_private_keys(b'_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")')
+
+
+def tracked_files() -> dict[str, bytes]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False)
+    if listed.returncode != 0:
+        pytest.fail(f"git ls-files failed in {ROOT}: {listed.stderr.decode()[:200]}", pytrace=False)
+    paths = [p for p in listed.stdout.decode().split("\0") if p and not p.startswith("tests/hostile/")]
+    return {p: (ROOT / p).read_bytes() for p in paths if (ROOT / p).is_file() and not (ROOT / p).is_symlink()}
+
+
+def test_repository_tracks_no_private_key() -> None:
+    files = tracked_files()
+    assert len(files) > 50
+    assert [p for p in files if p.endswith((".key", ".pem"))] == []
+    assert [p for p, data in files.items() if real_private_keys(data)] == []
+    assert seed_leaks(files) == []
+
+
+def test_demo_generator_writes_no_private_key(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    out.mkdir()
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_demo.py"), "--out", str(out)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    files = read_tree(out)
+    assert any(p.endswith("keys/root.pub") for p in files)
+    assert private_key_findings(files) == [] and seed_leaks(files) == []
+    assert [p for p, data in files.items() if real_private_keys(data)] == []
+
+
+@pytest.mark.parametrize("attack", PRIVATE_KEY_ATTACKS)
+def test_verify_writes_nothing_and_never_repeats_the_key(attack: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    repo = materialize(tmp_path / "repo", attack)
+    before = read_tree(repo)
+    reports = []
+    for fmt in ("text", "json"):
+        status = cli_main(["verify", str(repo), "--at", "2026-11-23T12:00:00Z", "--format", fmt, "--jobs", "1"])
+        reports.append(capsys.readouterr().out)
+        assert status == 1
+    assert "redaction.private_key" in {f["code"] for f in json.loads(reports[1])["findings"]}
+    assert read_tree(repo) == before
+    for report in reports:
+        assert "PRIVATE KEY" not in report
+        assert [s for key in WORLD_KEYS for s in secret_spellings(key) if s in report] == []
