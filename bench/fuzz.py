@@ -11,7 +11,7 @@ the checks after the signature run too), or the original with fuzzer bytes splic
 A crash is any exception out of the command, an exit status other than 0 or 1, output that is
 not the report, an `internal.check_failed` finding or an unregistered code. Each crash is
 saved under --out (the target path and bytes) to become a hostile-corpus file; fuzzing goes
-on. Engines: atheris (coverage-guided libFuzzer, `pip install atheris`) when importable,
+on. Inputs slower than --slow-seconds are saved as slow-*.json (denial-of-service candidates). Engines: atheris (coverage-guided libFuzzer, `pip install atheris`) when importable,
 otherwise `random` (seeded random mutations, no coverage guidance).
 
 Usage: python bench/fuzz.py [--seconds 600] [--max-inputs N] [--engine atheris|random]
@@ -47,7 +47,8 @@ NEW_FILES = (f"{A}/README.md", f"{A}/keys/operator.pub", f"{A}/treaties/new.json
              "sovereigns/gamma/genesis.signed.json")
 HOSTILE_STRINGS = ("", "\u202e", "javascript:alert(1)", "<script>alert(1)</script>", "\ud800", "../../x",
                    "A" * 70_000, "-----BEGIN PRIVATE KEY-----", "2026-11-23T12:00:00+00:00", "\x00",
-                   "sha256:" + "0" * 64, "alpha", "beta", "mailto:", "https://", "NaN")
+                   "sha256:" + "0" * 64, "alpha", "beta", "mailto:", "https://", "NaN",
+                   "https://" + "a" * 60_000 + " ", "mailto:" + "a" * 60_000 + "\n")
 HOSTILE_NUMBERS = (0, -1, 1, 2**63, 2**64, -(2**63) - 1, 1e308, -0.0, 0.5, 10**20)
 TOKENS = ('"signatures"', '"sig"', '"key_id"', '"treaty_id"', '"issuer_sovereign_id"', '"successions"',
           '"root_public_key"', '"network_authority"', "NaN", "Infinity", "1e400", "-0", '"\\ud800"',
@@ -198,7 +199,9 @@ class Target:
         self.main, self.registry = main, REGISTRY
         self.repo, self.files, self.out = repo, files, out
         self.slots = sorted(files) + list(NEW_FILES)
-        self.inputs = self.crashes = 0
+        self.inputs = self.crashes = self.slow = 0
+        self.slowest = 0.0
+        self.slow_seconds = 10.0
         self.codes: dict[str, int] = {}
 
     def __call__(self, data: bytes) -> None:
@@ -210,6 +213,7 @@ class Target:
         target = self.repo / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+        started = time.monotonic()
         try:
             problem = self.run(fmt)
         finally:
@@ -217,8 +221,14 @@ class Target:
                 target.write_bytes(self.files[path])
             else:
                 target.unlink()
+        took = time.monotonic() - started
+        self.slowest = max(self.slowest, took)
         if problem:
-            self.save(path, content, fmt, problem)
+            self.crashes += 1
+            self.save("crash", path, content, fmt, problem)
+        elif took > self.slow_seconds:   # a denial-of-service candidate, kept for a benchmark
+            self.slow += 1
+            self.save("slow", path, content, fmt, f"took {took:.1f} s")
 
     def run(self, fmt: str) -> str | None:
         stdout, stderr = io.StringIO(), io.StringIO()
@@ -243,16 +253,16 @@ class Target:
         unknown = sorted(set(codes) - set(self.registry))
         return f"unregistered codes {unknown}" if unknown else None
 
-    def save(self, path: str, content: bytes, fmt: str, problem: str) -> None:
-        self.crashes += 1
+    def save(self, kind: str, path: str, content: bytes, fmt: str, problem: str) -> None:
         digest = hashlib.sha256(path.encode() + b"\0" + content).hexdigest()[:16]
         self.out.mkdir(parents=True, exist_ok=True)
         record = {"path": path, "format": fmt, "problem": problem,
                   "content_base64": base64.b64encode(content).decode("ascii")}
-        (self.out / f"crash-{digest}.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        (self.out / f"{kind}-{digest}.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
     def report(self, engine: str, seconds: float) -> dict[str, Any]:
         return {"engine": engine, "inputs": self.inputs, "crashes": self.crashes,
+                "slow_inputs": self.slow, "slowest_input_seconds": round(self.slowest, 2),
                 "seconds": round(seconds, 1), "crash_dir": str(self.out),
                 "distinct_codes": len(self.codes), "codes": dict(sorted(self.codes.items()))}
 
@@ -307,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="default: atheris when importable, else random")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "fuzz"), help="crash directory")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random engine and of libFuzzer")
+    parser.add_argument("--slow-seconds", type=float, default=10.0,
+                        help="save inputs slower than this as slow-*.json (default 10)")
     args = parser.parse_args(argv)
     engine = args.engine or ("atheris" if _has_atheris() else "random")
     if engine == "atheris":
@@ -325,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_bytes(data)
     target = Target(repo, files, Path(args.out))
+    target.slow_seconds = args.slow_seconds
     baseline_problem = target.run("json")
     if baseline_problem:
         raise SystemExit(f"the fuzzing repository itself fails: {baseline_problem}")

@@ -65,3 +65,17 @@ def test_target_saves_a_crash(tmp_path: Path, behaviour: str, problem: str) -> N
     record = json.loads(saved[0].read_text())
     assert problem in record["problem"] and record["path"] in files
     assert (repo / record["path"]).read_bytes() == files[record["path"]]   # the repository is restored
+
+
+def test_target_saves_slow_inputs_apart_from_crashes(tmp_path: Path) -> None:
+    fuzz = load_fuzz()
+    files = fuzz.build_repository()
+    repo = tmp_path / "repo"
+    for path, data in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_bytes(data)
+    target = fuzz.Target(repo, files, tmp_path / "out")
+    target.slow_seconds = 0.0           # every input counts as slow: the bookkeeping, not a timing
+    target(b"\x00\x00\x01\x00\x00\x00{}")
+    assert (target.crashes, target.slow) == (0, 1)
+    assert [p.name.split("-")[0] for p in (tmp_path / "out").iterdir()] == ["slow"]

@@ -196,3 +196,30 @@ def test_process_pool_reports_exactly_what_one_process_reports(tmp_path: Path) -
     assert pool.findings == one.findings and pool.sovereigns == one.sovereigns
     assert {"sig.foreign_key", "json.lone_surrogate", "history.genesis_mismatch", "layout.deceptive_text",
             "redaction.private_key"} <= {f.code for f in one.findings}
+
+
+def run_guarded(function, seconds: float = 120):   # type: ignore[no-untyped-def]
+    """Run `function` in a daemon thread; None when it does not finish (a hang guard sized a
+    thousand times the expected run, not a speed assertion)."""
+    box: dict[str, object] = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", function()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return box.get("r")
+
+
+def test_long_hostile_links_do_not_backtrack(repo: Path) -> None:
+    """Schema URL patterns once backtracked quadratically ('host+' then 'rest*' over the same
+    characters): four 60,000-character links in a roll call took minutes. Now linear."""
+    from hostile_world import ALPHA, dump, signed
+
+    long_link = "https://" + "a" * 60_000 + " "
+    parties = ALPHA.parties()
+    for party in parties:
+        party["contact"] = long_link
+        party["url"] = long_link
+    (repo / "sovereigns/alpha/roll-call.json").write_bytes(
+        dump(signed(ALPHA.roll_call(parties), "roll-call", ALPHA.na)))
+    result = run_guarded(lambda: verify(RecordingSource(repo)))
+    assert result is not None, "verification did not finish: a pattern backtracks"
+    assert {f.code for f in result.findings} == {"doc.malformed", "rollcall.unsafe_url"}
