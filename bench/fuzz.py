@@ -11,8 +11,9 @@ the checks after the signature run too), or the original with fuzzer bytes splic
 A crash is any exception out of the command, an exit status other than 0 or 1, output that is
 not the report, an `internal.check_failed` finding or an unregistered code. Each crash is
 saved under --out (the target path and bytes) to become a hostile-corpus file; fuzzing goes
-on. Inputs slower than --slow-seconds are saved as slow-*.json (denial-of-service candidates). Engines: atheris (coverage-guided libFuzzer, `pip install atheris`) when importable,
-otherwise `random` (seeded random mutations, no coverage guidance).
+on. Inputs slower than --slow-seconds are saved as slow-*.json (denial-of-service candidates).
+Engines: atheris (coverage-guided libFuzzer, `pip install atheris`) when importable, otherwise
+`random` (seeded random mutations, no coverage guidance).
 
 Usage: python bench/fuzz.py [--seconds 600] [--max-inputs N] [--engine atheris|random]
                             [--out bench/out/fuzz] [--seed 0]
@@ -34,7 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "hostile")]
@@ -183,8 +185,8 @@ def resign_successions(history: dict[str, Any]) -> dict[str, Any]:
     for record in records:
         if isinstance(record, dict):
             member = world.ALPHA if record.get("sovereign_id") != "beta" else world.BETA
-            signers = [member.root] + [keys[k] for k in (record.get("new_public_key"), record.get("previous_public_key"))
-                                       if isinstance(k, str) and k in keys]
+            named = (record.get("new_public_key"), record.get("previous_public_key"))
+            signers = [member.root] + [keys[k] for k in named if isinstance(k, str) and k in keys]
             record = world.signed(record, "key-succession-record", *signers)
         out.append(record)
     return {**history, "successions": out}

@@ -6,11 +6,12 @@ live with the tests (`test_hostile_corpus.py`), not here: this module only says 
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from hostile_world import (
-    ALPHA, ATTACKER, BETA, TREATY, A, Files, Key, Member, add_sovereign, alpha_treaty, at, dump,
-    load, put, rows, set_treaty, signed,
+    ALPHA, ATTACKER, BETA, TREATY, A, Files, Key, Member, add_sovereign, alpha_treaty, at, load, put, rows,
+    set_treaty, signed,
 )
 from publisher.keyfile import format_public_key_file
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from publisher import crypto
@@ -17,7 +17,7 @@ from publisher.canonical import content_digest, signed_bytes
 from publisher.keyfile import format_public_key_file
 from publisher.timestamps import format_z
 
-NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 NAMESPACE = uuid.UUID("1b0e6a58-61c4-4c1f-8a5e-0d3d6c7e9f21")
 Files = dict[str, bytes]
 
@@ -110,7 +110,7 @@ class Member:
                 {"name": "Independent Audit", "roles": ["auditor"], "holds_keys": [],
                  "contact": "https://audit.example"}]
 
-    def treaty(self, subject: "Member", **overrides: Any) -> dict[str, Any]:
+    def treaty(self, subject: Member, **overrides: Any) -> dict[str, Any]:
         body = {
             "treaty_id": tid(f"{self.id}->{subject.id}"), "issuer_sovereign_id": self.id,
             "subject_sovereign_id": subject.id, "subject_public_keys": [subject.na.public],
