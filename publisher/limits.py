@@ -8,11 +8,14 @@ Exceeding a limit is a finding, never a crash, and the excess is not processed:
   max_string_chars          65,536      limits.string_too_long      the document is not used
   max_files_per_sovereign   20,000      limits.too_many_files       files past the limit
   max_signatures            16          limits.too_many_signatures  no signature is tried
+  max_history_keys          64          limits.too_many_keys        successions past the limit
   max_total_files           2,000,000   limits.too_many_files       files past the limit
 
 The defaults are generous for real trust material (the largest real reference document is
 under 20 KB; the reference's strict parser nests at most 64 deep; a treaty carries one
-signature, a succession three). Callers pass a `Limits` to tighten or loosen them.
+signature, a succession three; 64 NA keys are sixteen years of quarterly rotations). Every
+NA-signed document is tried against the history's keys, so its length bounds that work too.
+Callers pass a `Limits` to tighten or loosen them.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ class Limits:
     max_string_chars: int = 65_536         # characters in one JSON string (keys included)
     max_files_per_sovereign: int = 20_000  # entries under one sovereigns/<id>/, treaties included
     max_signatures: int = 16               # signatures on one document or succession record
+    max_history_keys: int = 64             # NA keys in one key history, the genesis key included
     max_total_files: int = 2_000_000       # entries under sovereigns/ in the whole repository
 
 

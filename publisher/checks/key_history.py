@@ -120,6 +120,12 @@ def build_key_history(genesis: Genesis, raw: Mapping[str, Any] | None, path: str
     for index, record in enumerate(records):
         where = pointer("successions", index)
         previous = keys[-1]
+        if len(keys) >= limits.max_history_keys:
+            # Every document is tried against the history's keys: its length multiplies the work.
+            out.append(finding(path, where, "limits.too_many_keys",
+                               f"the history already holds {len(keys)} NA keys (limit "
+                               f"{limits.max_history_keys}); this and later successions were not used"))
+            break
         refusal = _refusal(record, where, path, previous, previous_digest, genesis.network_name,
                            genesis.root_public_key, [k.public_key for k in keys], limits)
         if refusal:

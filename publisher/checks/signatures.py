@@ -29,8 +29,8 @@ class Unexplained:
 
 
 def decoded_signatures(document: Mapping[str, Any], limits: Limits) -> list[bytes] | None:
-    """The decodable 64-byte signatures (malformed ones are the schema's findings); None when
-    there are more than the limit."""
+    """The distinct decodable 64-byte signatures (malformed ones are the schema's findings);
+    None when there are more than the limit. A repeated signature is tried once."""
     raw = document.get("signatures")
     if not isinstance(raw, list):
         return []
@@ -40,7 +40,7 @@ def decoded_signatures(document: Mapping[str, Any], limits: Limits) -> list[byte
     for item in raw:
         if isinstance(item, dict):
             sig = crypto.decode_signature(item.get("sig"))
-            if sig is not None:
+            if sig is not None and sig not in out:
                 out.append(sig)
     return out
 

@@ -43,6 +43,8 @@ CODES: tuple[Code, ...] = (
     _c("limits.string_too_long", E, "String too long", "A string value exceeds the length limit."),
     _c("limits.too_many_signatures", E, "Too many signatures",
        "A document carries more signatures than the limit; none were tried."),
+    _c("limits.too_many_keys", E, "Key history too long",
+       "The NA key history holds more successions than the limit; the rest were not used."),
     # -- layout --------------------------------------------------------------------------------
     _c("layout.no_sovereigns", E, "No sovereigns", "The repository has no sovereigns/<id>/ folder."),
     _c("layout.missing_file", E, "Required file missing",

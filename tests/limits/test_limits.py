@@ -158,3 +158,38 @@ def test_succession_signatures_past_the_limit_are_not_tried() -> None:
     result = verify(files, max_signatures=2)
     assert ("limits.too_many_signatures", history) in findings(result)
     assert len(result.sovereign("alpha").key_history.keys) == 1
+
+
+def rotated() -> Files:
+    files = baseline()
+    rotate_alpha(files, complete=True)
+    return files
+
+
+def test_history_at_the_key_limit() -> None:
+    assert findings(verify(rotated(), max_history_keys=2)) == set()
+
+
+def test_history_past_the_key_limit_stops_there() -> None:
+    result = verify(rotated(), max_history_keys=1)
+    assert ("limits.too_many_keys", f"{A}/key-history.json") in findings(result)
+    assert len(result.sovereign("alpha").key_history.keys) == 1
+
+
+def count_verifications(files: Files, monkeypatch: pytest.MonkeyPatch) -> int:
+    from publisher import crypto
+    calls = []
+    real = crypto.verify
+    monkeypatch.setattr(crypto, "verify", lambda *args: calls.append(1) or real(*args))
+    verify(files)
+    monkeypatch.setattr(crypto, "verify", real)
+    return len(calls)
+
+
+def test_a_repeated_signature_is_tried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sixteen copies of one junk signature cost what one costs (work is per distinct signature)."""
+    once, sixteen = baseline(), baseline()
+    junk = signed(ALPHA.treaty(BETA), "recognition-treaty", ALPHA.operator)
+    set_treaty(once, junk)
+    set_treaty(sixteen, {**junk, "signatures": junk["signatures"] * 16})
+    assert count_verifications(sixteen, monkeypatch) == count_verifications(once, monkeypatch)
