@@ -119,6 +119,7 @@ LIMIT_TEXT: Mapping[str, str] = {
     "max_string_chars": "Characters in one JSON string (`limits.string_too_long`).",
     "max_files_per_sovereign": "Files read in one sovereign folder (`limits.too_many_files`).",
     "max_signatures": "Signatures tried on one document (`limits.too_many_signatures`).",
+    "max_history_keys": "NA keys in one key history; later successions are not used (`limits.too_many_keys`).",
     "max_total_files": "Files read in the whole repository (`limits.too_many_files`).",
 }
 
