@@ -11,6 +11,7 @@ identifier-like suffixes (`_id`, `_ids`, `_count`, `_url`, `_type`, `_hash`, `_p
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -18,12 +19,23 @@ from publisher import crypto
 from publisher.findings import Finding, finding, pointer
 from publisher.keyfile import looks_like_private_key_file, parse_public_key_file
 
-_TRIGGER = re.compile(
-    rb"private|secret|passw|bearer|credential|token|nonce|authori[sz]ation|cookie|seed|BEGIN|"
-    rb"/home/|/users/|/root/|/var/|/tmp/|/etc/|/opt/|/srv/|[a-z]:\\\\|file:|sqlite|\.db\b|"
-    rb"postgres|mysql|x-admin",
-    re.IGNORECASE,
+# Byte pre-filter: a file is walked only when one of these occurs (lower-cased). Literal
+# substring tests run at memory speed; one alternation regex was ~35 times slower. Every field
+# name and value rule below must be reachable through one of them.
+_TRIGGERS = (
+    b"private", b"secret", b"passw", b"passphrase", b"bearer", b"credential", b"token", b"nonce",
+    b"authoriz", b"authoris", b"cookie", b"seed", b"begin", b"apikey", b"api-key", b"api_key",
+    b"x-admin", b"/home/", b"/users/", b"/root/", b"/var/", b"/tmp/", b"/etc/", b"/opt/", b"/srv/",
+    b"~/", b":\\\\", b"file:", b"sqlite", b".db", b"postgres", b"mysql", b"mongodb",
 )
+
+
+def _triggered(data: bytes) -> bool:
+    low = data.lower()
+    # A \u escape can spell any name ("pass\u0077ord"): such files are always walked.
+    return b"\\u" in low or any(literal in low for literal in _TRIGGERS)
+
+
 _PRIVATE_NAME = re.compile(r"private[_-]?key|^seed$|_seed$|^signing[_-]?key[_-]?seed", re.I)
 _SECRET_SEGMENTS = {"secret", "secrets", "password", "passwd", "passphrase", "bearer",
                     "credential", "credentials", "token", "apikey", "api-key"}
@@ -59,7 +71,7 @@ def scan_bytes(path: str, data: bytes, parsed: Any = None) -> list[Finding]:
         # A genesis-mesh .key file stripped of its comment header is a bare base64 seed.
         out.append(finding(path, "", "redaction.private_key",
                            "a .key file holding one 32-byte base64 value: a private key seed"))
-    if parsed is not None and _TRIGGER.search(data):
+    if parsed is not None and _triggered(data):
         out.extend(_scan_value(path, parsed))
     return out
 
@@ -107,3 +119,25 @@ def _scan_value(path: str, value: Any) -> Iterator[Finding]:
             elif _LOCAL_PATH.search(node):
                 yield finding(path, pointer(*where), "redaction.local_path",
                               f"{node[:80]!r} looks like a local filesystem or database path")
+
+
+PUBLISH_REFUSED = frozenset({"redaction.private_key", "redaction.secret_field", "redaction.admin_material"})
+
+
+def scan_site(files: Mapping[str, bytes]) -> list[Finding]:
+    """Findings that forbid publishing a built site: private keys, secrets and admin material in
+    any file about to be written (raw documents, exports, pages), whatever verification allowed.
+
+    JSON files are parsed only when the byte pre-filter fires; a file that does not parse is
+    scanned as bytes."""
+    out: list[Finding] = []
+    for path, data in files.items():
+        parsed = None
+        if path.endswith(".json") and _triggered(data):
+            try:
+                parsed = json.loads(data)
+            except ValueError:
+                parsed = None
+        out.extend(f for f in scan_bytes(path, data, parsed) if f.code in PUBLISH_REFUSED)
+    return out
+

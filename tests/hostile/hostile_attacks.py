@@ -560,3 +560,25 @@ def _(files: Files) -> None:
 
 FOLDER_ATTACKS["folder-terminal-escape"] = "evil\x1b[2J"
 _folder_attack("folder-terminal-escape", FOLDER_ATTACKS["folder-terminal-escape"])
+
+
+@attack("secret-passphrase-in-identity")
+def _(files: Files) -> None:
+    identity = ALPHA.identity()
+    identity["metadata"]["backup_passphrase"] = "correct horse battery staple"
+    put(files, f"{A}/sovereign.json", identity)
+
+
+@attack("secret-apikey-in-identity")
+def _(files: Files) -> None:
+    identity = ALPHA.identity()
+    identity["metadata"]["monitoringApiKey"] = "mk_9f8e7d6c"
+    put(files, f"{A}/sovereign.json", identity)
+
+
+@attack("secret-field-name-escaped")
+def _(files: Files) -> None:
+    """'password' spelled with a JSON escape, so the bytes never contain the word."""
+    text = files[f"{A}/sovereign.json"].decode()
+    files[f"{A}/sovereign.json"] = text.replace(
+        '"metadata": {', '"metadata": {\n    "admin_pass\\u0077ord": "hunter2",', 1).encode()

@@ -112,6 +112,9 @@ CASES = [
     Case("private-key-in-identity-field", ("redaction.private_key",), IDENT),
     Case("private-key-as-public-key-file", ("redaction.private_key", "key.na_file_mismatch"), f"{A}/keys/na.pub"),
     Case("secret-field-in-identity", ("redaction.secret_field",), IDENT),
+    Case("secret-passphrase-in-identity", ("redaction.secret_field",), IDENT),
+    Case("secret-apikey-in-identity", ("redaction.secret_field",), IDENT),
+    Case("secret-field-name-escaped", ("redaction.secret_field",), IDENT),
     Case("admin-material-in-identity", ("redaction.admin_material",), IDENT),
     Case("local-path-in-identity", ("redaction.local_path",), IDENT),
     # key files
