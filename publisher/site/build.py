@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Mapping, Sequence
 
+from publisher.checks.redaction import PUBLISH_REFUSED, scan_site
 from publisher.checks.urls import is_safe_url
 from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
 from publisher.exports.connectome import connectome_view, export_recognition_graph, export_sovereign_graph
@@ -53,6 +54,17 @@ class BuildRefused(Exception):
     def __init__(self, errors: list[Finding]) -> None:
         super().__init__(f"verification reported {len(errors)} error(s); fix them or build with --allow-errors")
         self.errors = errors
+
+
+class PrivateMaterialRefused(BuildRefused):
+    """The built site would publish a private key, a secret or admin material (RFC-003): never
+    published, whatever --allow-errors says."""
+
+    def __init__(self, leaks: list[Finding]) -> None:
+        Exception.__init__(self, f"the site would publish private key material or secrets in "
+                                 f"{len({f.path for f in leaks})} file(s); remove them from the repository "
+                                 "(and rotate any exposed key): --allow-errors never publishes them")
+        self.errors = leaks
 
 
 @dataclass(frozen=True)
@@ -268,6 +280,11 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     pages.update((p, b) for p, b in per_sovereign.items() if p.endswith(".html"))
     stage("pages")
     files = {**data, **pages, "search-index.json": search_index(ctx), **static_files(), **schemas}
+    # The redaction scan over every byte about to be published, and what verification found
+    # (a seed pasted into a .pub file is only recognisable with the sovereign's keys).
+    leaks = [f for f in verification.findings if f.code in PUBLISH_REFUSED] + scan_site(files)
+    if leaks:
+        raise PrivateMaterialRefused(leaks)
     manifest = {
         "manifest_version": 1, "generator": provenance.generator, "source_commit": provenance.source_commit,
         "evaluated_at": fmt_z(provenance.evaluated_at), "base_url": provenance.base_url,

@@ -89,3 +89,40 @@ def test_verify_writes_nothing_and_never_repeats_the_key(attack: str, tmp_path: 
     for report in reports:
         assert "PRIVATE KEY" not in report
         assert [s for key in WORLD_KEYS for s in secret_spellings(key) if s in report] == []
+
+
+SECRET_ATTACKS = PRIVATE_KEY_ATTACKS + ["secret-field-in-identity", "secret-passphrase-in-identity",
+                                        "secret-apikey-in-identity", "secret-field-name-escaped",
+                                        "admin-material-in-identity"]
+
+
+def build(repo: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = cli_main(["build", str(repo), "--out", str(out), "--at", "2026-11-23T12:00:00Z",
+                       "--allow-errors", "--no-history", "--jobs", "1"])
+    return status, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("attack", SECRET_ATTACKS)
+def test_build_never_publishes_private_material(attack: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Even with --allow-errors the site builder refuses, and the previous site stays as it was."""
+    clean = materialize(tmp_path / "clean")
+    out = tmp_path / "site"
+    assert build(clean, out, capsys)[0] == 0
+    previous = read_tree(out)
+    status, err = build(materialize(tmp_path / "repo", attack), out, capsys)
+    assert status == 1
+    assert "never publishes" in err and "Traceback" not in err
+    assert read_tree(out) == previous
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.build-")]
+
+
+@pytest.mark.parametrize("attack", ["treaty-tampered-after-signing", "folder-bidi-override", "identity-javascript-endpoint"])
+def test_sites_built_with_errors_hold_no_private_material(attack: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "site"
+    assert build(materialize(tmp_path / "repo", attack), out, capsys)[0] == 0
+    files = read_tree(out)
+    assert len(files) > 20
+    assert private_key_findings(files) == [] and seed_leaks(files) == []
+    assert [p for p, data in files.items() if real_private_keys(data)] == []
