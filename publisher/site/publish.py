@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import json
 import os
 import shutil
@@ -67,8 +68,12 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def swap_into_place(staging: Path, target: Path) -> None:
     if not target.exists():
-        os.rename(staging, target)
-        return
+        try:
+            os.rename(staging, target)
+            return
+        except OSError as exc:      # another build published `target` since: replace it like any site
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not target.is_dir():
+                raise
     if _exchange(staging, target):
         shutil.rmtree(staging)              # staging now holds the previous site
         return
@@ -89,12 +94,20 @@ def publish(files: Mapping[str, bytes], target: Path) -> None:
     if not is_replaceable(target):
         raise PublishError(f"{target} exists and is not a Handshake site (no handshake manifest.json); "
                            "refusing to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    except OSError as exc:
+        raise PublishError(f"cannot write beside {target}: {exc.strerror or exc}; "
+                           "the previous site is untouched") from exc
     try:
         write_tree(files, staging)
         os.chmod(staging, 0o755)
         swap_into_place(staging, target)
+    except OSError as exc:          # disk full, read-only, quota: one clear line, nothing half-written
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(f"cannot write the site to {target}: {exc.strerror or exc}"
+                           f"{f' ({exc.filename})' if exc.filename else ''}; the previous site is untouched") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
