@@ -90,6 +90,18 @@ def head_commit(root: str | Path) -> Commit | None:
     return Commit(sha, datetime.fromtimestamp(int(seconds), UTC))
 
 
+def has_head(root: str | Path) -> bool:
+    """True when HEAD names a commit id, readable or not (False before the first commit). Reads
+    no object, so a corrupt HEAD commit still counts: its history is unreadable, not empty."""
+    if not is_repository(root):
+        return False
+    try:
+        open_repo(root).git.rev_parse("--verify", "--quiet", "HEAD")
+    except git.GitCommandError:
+        return False
+    return True
+
+
 def commit_info(root: str | Path, ref: str) -> Commit:
     """Full id and committer time of `ref`."""
     try:

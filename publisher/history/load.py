@@ -52,6 +52,10 @@ def read_history(root: str | Path, rev: str = "HEAD") -> tuple[HistoryResult, li
     out: list[Finding] = []
     walk = Walk()
     if rev == "HEAD" and gitrepo.head_commit(root) is None:
+        if gitrepo.has_head(root):              # HEAD names a commit git cannot read: say so
+            out.append(finding(".git", "", "git.unreadable",
+                               "cannot read the history of HEAD (a corrupt or missing git object); "
+                               "history checks did not run"))
         return walk.finish(), out               # a repository before its first commit has no history
     try:
         if gitrepo.is_shallow(root):
@@ -80,5 +84,7 @@ def read_change_channel(root: str | Path, commit: str | None) -> list[ChangeEntr
     same changes.html and changes.atom."""
     if commit is None or not gitrepo.is_repository(root):
         return None
-    result, _ = read_history(root, commit)
+    result, problems = read_history(root, commit)
+    if any(f.code == "git.unreadable" for f in problems):
+        return None                             # a partial channel would read as complete
     return change_entries(result)
