@@ -8,11 +8,12 @@ SAFE_CONTACT_SCHEMES = ("https", "http", "mailto")
 
 
 def is_safe_url(value: object, schemes: tuple[str, ...] = SAFE_SCHEMES) -> bool:
-    """True for an absolute URL with an allowed scheme and no whitespace or control characters."""
+    """True for an absolute URL with an allowed scheme and no whitespace, control, bidi or
+    invisible characters."""
     if not isinstance(value, str) or not value or len(value) > 2048:
         return False
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return False
+    if not value.isprintable() or any(ch.isspace() for ch in value):
+        return False            # controls, bidi overrides and invisible characters disguise a link
     try:
         parts = urlsplit(value)
     except ValueError:

@@ -582,3 +582,9 @@ def _(files: Files) -> None:
     text = files[f"{A}/sovereign.json"].decode()
     files[f"{A}/sovereign.json"] = text.replace(
         '"metadata": {', '"metadata": {\n    "admin_pass\\u0077ord": "hunter2",', 1).encode()
+
+
+@attack("identity-bidi-endpoint")
+def _(files: Files) -> None:
+    """An https link whose right-to-left override makes it display as another address."""
+    put(files, f"{A}/sovereign.json", ALPHA.identity(endpoints=["https://na.alpha.example/\u202eexe.txt"]))

@@ -125,6 +125,7 @@ CASES = [
     # links and roll call; the schemas also refuse a non-http(s)/mailto contact (doc.malformed)
     Case("identity-javascript-endpoint", ("identity.unsafe_url",), IDENT),
     Case("identity-data-url-endpoint", ("identity.unsafe_url",), IDENT),
+    Case("identity-bidi-endpoint", ("identity.unsafe_url",), IDENT),
     Case("rollcall-javascript-contact", ("rollcall.unsafe_url", "doc.malformed"), ROLL),
     Case("rollcall-javascript-url", ("rollcall.unsafe_url", "doc.malformed"), ROLL),
     Case("rollcall-partner-holds-root", ("rollcall.partner_holds_keys",), ROLL),
