@@ -7,11 +7,13 @@ receive view models only; no HTML is built in Python.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from publisher.resources import resource_dir
 
@@ -27,12 +29,28 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+# Characters that reorder or hide text: C0/C1 controls (but tab and newlines), bidi embeddings,
+# overrides, isolates and marks, zero-width and invisible formatters, line/paragraph separators.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
+                        "\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(value: Any) -> Any:
+    """Every `{{ }}` output passes here before autoescaping: characters that would make an id
+    display as another (a right-to-left override, a zero-width space) are written as a visible
+    `\\uXXXX`. Markup built by templates is left alone (its own outputs passed here already)."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup) and _INVISIBLE.search(value):
+        return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return value
+
+
 @lru_cache(maxsize=4)
 def environment(template_dir: str | None = None) -> jinja2.Environment:
     folder = template_dir or str(resource_dir("site_template"))
     return _Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
+        finalize=visible,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -38,7 +38,7 @@ def test_failed_write_leaves_the_previous_site(demo_site: Site, tmp_path: Path,
         raise OSError("disk full")
 
     monkeypatch.setattr(publish_module, "write_tree", half_then_fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(PublishError, match="disk full"):      # an OSError, reported as one clear line
         publish({"index.html": b"new"}, out)
     assert read_site(out) == before
     assert siblings(out) == []
