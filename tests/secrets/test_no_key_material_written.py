@@ -117,7 +117,8 @@ def test_build_never_publishes_private_material(attack: str, tmp_path: Path,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.build-")]
 
 
-@pytest.mark.parametrize("attack", ["treaty-tampered-after-signing", "folder-bidi-override", "identity-javascript-endpoint"])
+@pytest.mark.parametrize("attack", ["treaty-tampered-after-signing", "folder-bidi-override",
+                                    "identity-javascript-endpoint"])
 def test_sites_built_with_errors_hold_no_private_material(attack: str, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "site"
