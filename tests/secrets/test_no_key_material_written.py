@@ -127,3 +127,54 @@ def test_sites_built_with_errors_hold_no_private_material(attack: str, tmp_path:
     assert len(files) > 20
     assert private_key_findings(files) == [] and seed_leaks(files) == []
     assert [p for p, data in files.items() if real_private_keys(data)] == []
+
+
+GIT = ["git", "-c", "user.name=Secrets Test", "-c", "user.email=secrets@example.invalid", "-c", "commit.gpgsign=false"]
+
+
+@pytest.fixture(scope="module")
+def leaked_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose last commit adds every secret attack of the corpus at once."""
+    from hostile_repo import corpus_dir
+
+    repo = materialize(tmp_path_factory.mktemp("leak") / "repo")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "baseline"]):
+        subprocess.run([*GIT, *args], cwd=repo, check=True)
+    for attack in SECRET_ATTACKS:
+        overlay = corpus_dir() / "attacks" / attack
+        for path in overlay.rglob("*"):
+            if path.is_file():
+                target = repo / path.relative_to(overlay)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+    for args in (["add", "-A"], ["commit", "-qm", "leak"]):
+        subprocess.run([*GIT, *args], cwd=repo, check=True)
+    return repo
+
+
+def assert_no_secret(text: str) -> None:
+    assert "PRIVATE KEY" not in text and "Private Key" not in text
+    assert [s for key in WORLD_KEYS for s in secret_spellings(key) if s in text] == []
+    assert "hunter2" not in text and "tok_live" not in text and "correct horse" not in text
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_review_reports_the_leak_without_repeating_it(leaked_history: Path, fmt: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    cli_main(["review", "--repo", str(leaked_history), "HEAD~1", "HEAD", "--at", "2026-11-23T12:00:00Z",
+              "--format", fmt])
+    report = capsys.readouterr().out
+    plain = report.replace("\\_", "_")
+    assert "redaction.private_key" in plain and "redaction.admin_material" in plain   # the last identity wins
+    assert_no_secret(report)
+
+
+def test_bundle_export_carries_no_secret(leaked_history: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bundle.json"
+    cli_main(["bundle", "export", "alpha", "--repo", str(leaked_history), "--out", str(out),
+              "--at", "2026-11-23T12:00:00Z"])
+    capsys.readouterr()
+    data = out.read_bytes()
+    assert_no_secret(data.decode("utf-8"))
+    assert "bundle.json" not in seed_leaks({"bundle.json": data, **read_tree(leaked_history / "sovereigns")})
