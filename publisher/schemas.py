@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from publisher.fastschema import FastSchemas
 from publisher.findings import Finding, finding, pointer
 from publisher.resources import resource_dir
 
@@ -45,9 +46,17 @@ def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry())
 
 
+@lru_cache(maxsize=1)
+def _fast_schemas() -> FastSchemas:
+    return FastSchemas(load_schemas())
+
+
+@lru_cache(maxsize=None)
 def fast_validator(kind: str) -> Callable[[Any], bool]:
-    """A yes/no validator for the hot path; errors are explained by the full validator."""
-    return validator(kind).is_valid
+    """A yes/no validator for the hot path, compiled once per process: jsonschema-rs where it
+    provably agrees with jsonschema (see publisher.fastschema), else jsonschema itself. It may
+    reject what jsonschema accepts (check_schema then finds no error), never the reverse."""
+    return _fast_schemas().compile(kind) or validator(kind).is_valid
 
 
 def check_schema(kind: str, value: Any, path: str) -> list[Finding]:
