@@ -14,12 +14,36 @@ from functools import lru_cache
 import nacl.exceptions
 import nacl.signing
 
-try:  # libsodium's detached verify through PyNaCl's own cffi handle: no copy of msg+sig.
-    from nacl._sodium import ffi as _ffi, lib as _lib  # type: ignore[attr-defined]
 
-    _DETACHED = _lib.crypto_sign_verify_detached
-except Exception:  # pragma: no cover - fallback for PyNaCl builds without the handle
-    _DETACHED = None
+
+def _detached_verify():  # type: ignore[no-untyped-def]
+    """libsodium's `crypto_sign_verify_detached` from the library PyNaCl itself loaded.
+
+    PyNaCl's compiled cffi module (1.6.2) exports the symbol but does not declare it, so it is
+    declared here and bound from the same shared object (cffi ABI mode): the same libsodium
+    code PyNaCl's `VerifyKey.verify` (crypto_sign_open) runs, without copying msg+sig into a
+    new buffer for each call. None when neither binding is available.
+    """
+    try:
+        from nacl._sodium import lib  # type: ignore[attr-defined]
+
+        return lib.crypto_sign_verify_detached
+    except (ImportError, AttributeError):
+        pass
+    try:
+        import cffi
+        import nacl._sodium
+        import nacl.bindings  # noqa: F401  (runs sodium_init)
+
+        ffi = cffi.FFI()
+        ffi.cdef("int crypto_sign_verify_detached(const char *sig, const char *m, "
+                 "unsigned long long mlen, const char *pk);")
+        return ffi.dlopen(nacl._sodium.__file__).crypto_sign_verify_detached
+    except Exception:  # pragma: no cover - fall back to VerifyKey.verify
+        return None
+
+
+_DETACHED = _detached_verify()
 
 
 def decode_b64(value: object, length: int) -> bytes | None:
