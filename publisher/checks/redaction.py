@@ -23,6 +23,25 @@ _TRIGGER = re.compile(
     rb"postgres|mysql|x-admin",
     re.IGNORECASE,
 )
+
+
+def _fast_trigger():  # type: ignore[no-untyped-def]
+    """`_TRIGGER.search` through RE2 when installed: the same matches, without Python `re`'s
+    per-position alternation (about 18 us per KB). RE2 reads the bytes as Latin-1 with
+    case-insensitive matching: every pattern letter is ASCII, and the only non-ASCII
+    characters that fold to ASCII letters (U+017F, U+212A) are outside Latin-1, so it matches
+    exactly where `re.IGNORECASE` on bytes does; `\\b` is ASCII in both."""
+    try:
+        import re2
+    except ImportError:
+        return _TRIGGER.search
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.case_sensitive = False
+    return re2.compile(_TRIGGER.pattern, options).search
+
+
+_TRIGGER_SEARCH = _fast_trigger()
 _PRIVATE_NAME = re.compile(r"private[_-]?key|^seed$|_seed$|^signing[_-]?key[_-]?seed", re.I)
 _SECRET_SEGMENTS = {"secret", "secrets", "password", "passwd", "passphrase", "bearer",
                     "credential", "credentials", "token", "apikey", "api-key"}
@@ -50,7 +69,7 @@ def _secret_name(name: str) -> bool:
 
 def scan_bytes(path: str, data: bytes, parsed: Any = None) -> list[Finding]:
     """Redaction findings for one file; `parsed` is its JSON value when it is a JSON document."""
-    if not _TRIGGER.search(data):
+    if not _TRIGGER_SEARCH(data):
         return []
     out: list[Finding] = []
     if looks_like_private_key_file(data):
