@@ -33,11 +33,16 @@ class Source(Protocol):
 
 
 class WorktreeSource:
-    """The files of a directory on disk (a checkout, or any folder in the layout)."""
+    """The files of a directory on disk (a checkout, or any folder in the layout).
+
+    Listing also records each regular file's stat stamp (size, mtime_ns, ctime_ns, inode,
+    device) in `stamps`, which the verification cache uses to recognise unchanged files.
+    """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
         self._root = str(self.root)
+        self.stamps: dict[str, tuple[int, int, int, int, int]] = {}
 
     def describe(self) -> str:
         return str(self.root)
@@ -83,6 +88,7 @@ class WorktreeSource:
         except OSError:
             return self._entry(Path(item.path))
         if stat.S_ISREG(info.st_mode):
+            self.stamps[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
             return Entry(rel, "file", info.st_size)
         if stat.S_ISLNK(info.st_mode):
             return self._entry(Path(item.path))
@@ -97,6 +103,7 @@ class WorktreeSource:
             escapes = not (resolved == self.root or self.root in resolved.parents)
             return Entry(rel, "symlink", 0, escapes)
         if stat.S_ISREG(info.st_mode):
+            self.stamps[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
             return Entry(rel, "file", info.st_size)
         return Entry(rel, "other", 0)
 

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-history", action="store_true",
                    help="skip the history checks (they run when REPO is the root of a git repository: "
                         "a swapped root key, a rolled-back feed, a revoked treaty active again...)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="verify every folder again instead of reusing results for unchanged bytes "
+                        "(cache: REPO/.handshake-cache/)")
     p.set_defaults(run=run)
 
 
@@ -55,7 +58,7 @@ def render_json(result: Verification) -> str:
 
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
-    result = verify_path(root, at=parse_at(args.at), workers=args.jobs)
+    result = verify_path(root, at=parse_at(args.at), workers=args.jobs, use_cache=not args.no_cache)
     if not args.no_history and gitrepo.is_repository(root):
         # History checks (publisher.history): attacks along HEAD's history still in effect.
         history, problems = read_history(root)
