@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 try:  # optional at import: without it every document takes the jsonschema path
     import jsonschema_rs
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    jsonschema_rs = None
+    jsonschema_rs = None  # type: ignore[assignment]
 
 ASCII_GUARD = "^[\\t\\n\\r\\x20-\\x7e]*$"
 
@@ -62,10 +63,12 @@ def _guard_node(node: Any) -> bool:
     for key in _ONE:
         ok &= _guard_node(node.get(key))
     for key in _MANY:
-        for item in node.get(key) if isinstance(node.get(key), list) else ():
+        items = node.get(key)
+        for item in items if isinstance(items, list) else ():
             ok &= _guard_node(item)
     for key in _MAP:
-        for item in node.get(key).values() if isinstance(node.get(key), dict) else ():
+        members = node.get(key)
+        for item in members.values() if isinstance(members, dict) else ():
             ok &= _guard_node(item)
     if extra:
         if not isinstance(node.get("allOf", []), list):
