@@ -16,6 +16,9 @@ class Limits:
     max_files_per_sovereign: int = 20_000  # treaties included
     max_signatures: int = 16               # signatures tried per document
     max_total_files: int = 2_000_000       # whole repository
+    # coalition.json and trust.lock hold one entry per sovereign: ~150 bytes each, so 1.5 MB at
+    # 10,000 sovereigns, past max_file_bytes. They get their own bound.
+    max_index_bytes: int = 64 << 20        # 64 MiB for each of the two
 
 
 DEFAULT_LIMITS = Limits()

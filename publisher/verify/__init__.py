@@ -10,10 +10,12 @@ unexpected exception inside one sovereign's checks is caught at that boundary an
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from publisher.cache import Cache, open_cache
 from publisher.findings import Finding, finding, has_errors, sort_findings, summarize
@@ -48,6 +50,11 @@ class Verification:
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
         return next((s for s in self.sovereigns if s.id == sovereign_id), None)
 
+    def with_findings(self, findings: Iterable[Finding]) -> Verification:
+        """A copy whose findings are `findings` (deduplicated, sorted). The models are shared; an
+        answer from a snapshot still loads them only when they are read."""
+        return dataclasses.replace(self, findings=tuple(sort_findings(findings)))
+
 
 def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits: Limits,
                     out: list[Finding]) -> dict[str, Any] | None:
@@ -58,10 +65,11 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
         out.append(finding(path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink"
                            if entry.type == "symlink" else "layout.not_regular", "not a regular file; not read"))
         return None
-    if entry.size > limits.max_file_bytes:
+    bound = max(limits.max_file_bytes, limits.max_index_bytes)   # one entry per sovereign
+    if entry.size > bound:
         out.append(finding(path, "", "limits.file_too_large", f"{entry.size} bytes; not read"))
         return None
-    value = load_json(source.read(path), limits)
+    value = load_json(source.read(path), dataclasses.replace(limits, max_file_bytes=bound))
     if isinstance(value, Refusal):
         out.append(finding(path, "", value.code, value.message))
         return None
@@ -178,6 +186,10 @@ class _Remembered(Verification):
             object.__setattr__(self, "_loaded", self._loader())
         assert self._loaded is not None
         return self._loaded
+
+    def with_findings(self, findings: Iterable[Finding]) -> Verification:
+        return _Remembered(self.at, self.coalition, self._loaded, tuple(sort_findings(findings)),
+                           loader=self._loader, counts=self._counts)
 
     def summary(self) -> dict[str, Any]:
         if self._loaded is not None:
