@@ -180,7 +180,7 @@ def test_cli_output_identical_with_and_without_cache(demo_copy: Path) -> None:
     reference = run("--no-cache")
     assert run() == reference      # cold cache
     assert run() == reference      # warm cache
-    assert (demo_copy / ".handshake-cache").is_dir()
+    assert any((demo_copy / ".handshake-cache").rglob("*")), "the cache was not written"
 
 
 def test_unexpected_exception_is_reported_not_raised(demo_copy: Path, monkeypatch) -> None:
@@ -192,3 +192,40 @@ def test_unexpected_exception_is_reported_not_raised(demo_copy: Path, monkeypatc
     failures = [f for f in result.findings if f.code == "internal.check_failed"]
     assert len(failures) == 5 and all("RuntimeError: boom" in f.message for f in failures)
     assert not (demo_copy / ".handshake-cache" / "snapshot").exists(), "a failed run is not remembered"
+
+
+def test_git_commit_source_same_and_remembered(synthetic_repo: Path, tmp_path: Path) -> None:
+    """A commit (GitSource) verifies like its checkout; a second run is answered by the
+    snapshot found through git ids alone; a new commit is verified again."""
+    from publisher.gitsource import GitSource
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(synthetic_repo), str(repo)], check=True)
+    store = open_cache(tmp_path / "cache-home")
+    reference = verify_path(repo, at=DEMO_AT, workers=1)
+    cold = verify_repository(GitSource(repo, "HEAD"), at=DEMO_AT, workers=2, cache=store)
+    warm = verify_repository(GitSource(repo, "HEAD"), at=DEMO_AT, workers=2, cache=store)
+    assert type(warm).__name__ == "_Remembered"
+    assert outcome(cold) == outcome(warm) == outcome(reference)
+    treaty = sorted((repo / "sovereigns" / "sov-00002" / "treaties").glob("*.json"))[0]
+    treaty.write_text(treaty.read_text().replace('"role:client"', '"role:bridge"'))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "commit", "-q", "-am", "change a treaty"], check=True)
+    changed = verify_repository(GitSource(repo, "HEAD"), at=DEMO_AT, workers=2, cache=store)
+    assert type(changed) is Verification
+    assert outcome(changed) == outcome(verify_path(repo, at=DEMO_AT, workers=1))
+    assert "sig.invalid" in {f.code for f in changed.findings}
+
+
+def test_cli_rev_matches_the_worktree(synthetic_repo: Path, tmp_path: Path) -> None:
+    def run(*extra: str) -> bytes:
+        command = [sys.executable, "-m", "publisher", "verify", str(synthetic_repo), "--at",
+                   "2026-11-23T12:00:00Z", "--format", "json", *extra]
+        env = {**__import__("os").environ, "HANDSHAKE_CACHE_DIR": str(tmp_path / "cache")}
+        done = subprocess.run(command, capture_output=True, cwd=REPO_ROOT, check=False, env=env)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout
+
+    reference = run("--no-cache")
+    assert run("--rev", "HEAD") == reference
+    assert run("--rev", "HEAD") == reference
+    assert run("--rev", "main") == reference

@@ -164,3 +164,13 @@ def test_unmirrored_time_check_is_never_remembered(monkeypatch: pytest.MonkeyPat
     extra = stage.finding("sovereigns/a", "", "treaty.expired", "a new kind of time finding")
     assert timewindows.build_table([sovereign], BASE, []) is not None
     assert timewindows.build_table([sovereign], BASE, [extra]) is None
+
+
+def test_adding_findings_keeps_the_models_unloaded(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    warm = remembered(demo_copy, DEMO_AT)
+    extra = stage.finding("trust.lock", "", "lock.stale_entry", "added by a later stage")
+    both = warm.with_findings([*warm.findings, extra])
+    assert both._loaded is None and both.summary()["sovereigns"] == 5
+    assert both.findings == cold.with_findings([*cold.findings, extra]).findings
+    assert both.sovereigns == cold.sovereigns
