@@ -133,16 +133,20 @@ def generate(dest: Path, scale: synth.Scale, workers: int) -> Corpus:
             _write_payloads(payload_file, out.payloads)
             files += len(out.final_files())
             signatures += len(out.payloads)
+    phases = {"documents and signatures": time.perf_counter() - started}
     head = _commit_history(importer, scale, joined)
     proposal_path, proposal = synth.extra_treaty(scale)
     importer.commit("refs/heads/proposal", synth.NOW - timedelta(hours=1), "Propose one treaty",
                     head, {proposal_path: importer.blob(proposal)})
     importer.close()
+    phases["git fast-import"] = time.perf_counter() - started - sum(phases.values())
     _git(repo, "checkout", "-q", "-f", "main")
+    phases["git checkout"] = time.perf_counter() - started - sum(phases.values())
     seconds = time.perf_counter() - started
     (dest / MANIFEST).write_text(json.dumps({
         "generator_version": GENERATOR_VERSION, "scale": scale.__dict__, "files": files + 3,
-        "signatures": signatures, "seconds": round(seconds, 2)}, indent=2, sort_keys=True))
+        "signatures": signatures, "seconds": round(seconds, 2),
+        "phases": {k: round(v, 2) for k, v in phases.items()}}, indent=2, sort_keys=True))
     return Corpus(repo, payload_path, scale, files + 3, signatures, seconds)
 
 

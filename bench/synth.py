@@ -176,6 +176,7 @@ def build_sovereign(index: int, scale: Scale) -> SovereignOut:
     }
     kinds = _updates_for(index, scale)
     treaties, rows, late = _treaties(index, scale, sid, na, payloads, "add-treaty" in kinds)
+    texts = {t["treaty_id"]: json.dumps(t, indent=2, ensure_ascii=True) for t in treaties}
     policy = _recognition_policy(sid, treaties, rows)
     roll_call, p = na.sign({
         "sovereign_id": sid, "custody_model": "customer-held", "parties": [{
@@ -191,20 +192,21 @@ def build_sovereign(index: int, scale: Scale) -> SovereignOut:
     files[f"{base}/revocation-feed.json"] = dump(feeds[0][0])
     initial = [t for t in treaties if t["treaty_id"] != late]
     for body in initial:
-        files[f"{base}/treaties/{body['treaty_id']}.json"] = dump(body)
+        files[f"{base}/treaties/{body['treaty_id']}.json"] = (texts[body["treaty_id"]] + "\n").encode()
     revoke_id = treaties[0]["treaty_id"] if treaties and "revoke" in kinds else None
-    files[f"{base}/recognition-treaties.json"] = dump(_rows(initial, rows, None))
+    files[f"{base}/recognition-treaties.json"] = dump_rows(_rows(initial, rows, None), texts)
     updates: list[tuple[str, dict[str, bytes]]] = []
     shown = list(initial)
+    rows_path = f"{base}/recognition-treaties.json"
     for kind in kinds:
         if kind == "add-treaty" and late:
             body = next(t for t in treaties if t["treaty_id"] == late)
             shown.append(body)
             revoked = revoke_id if _done(updates, "revoke") else None
-            updates.append((kind, {f"{base}/treaties/{late}.json": dump(body),
-                                   f"{base}/recognition-treaties.json": dump(_rows(shown, rows, revoked))}))
+            updates.append((kind, {f"{base}/treaties/{late}.json": (texts[late] + "\n").encode(),
+                                   rows_path: dump_rows(_rows(shown, rows, revoked), texts)}))
         elif kind == "revoke" and revoke_id:
-            updates.append((kind, {f"{base}/recognition-treaties.json": dump(_rows(shown, rows, revoke_id))}))
+            updates.append((kind, {rows_path: dump_rows(_rows(shown, rows, revoke_id), texts)}))
         elif kind == "feed":
             updates.append((kind, {f"{base}/revocation-feed.json": dump(feeds[-1][0])}))
     return SovereignOut(index, sid, root.public, content_digest(genesis), files, updates, payloads)
@@ -254,6 +256,18 @@ def _treaties(index: int, scale: Scale, sid: str, na: _Signer, payloads: list[tu
         rows[body["treaty_id"]] = "active"
     late = treaties[-1]["treaty_id"] if has_late and len(treaties) > 1 else None
     return treaties, rows, late
+
+
+def dump_rows(document: dict[str, Any], texts: dict[str, str]) -> bytes:
+    """dump(document) for a recognition-treaties document, splicing in each treaty's text
+    from `texts` (json.dumps(body, indent=2)) instead of encoding the bodies again."""
+    skeleton = {**document, "recognition_treaties": [
+        {**item, "treaty": f"\0{item['treaty']['treaty_id']}\0"} for item in document["recognition_treaties"]]}
+    text = json.dumps(skeleton, indent=2, ensure_ascii=True)
+    for item in document["recognition_treaties"]:
+        treaty_id = item["treaty"]["treaty_id"]
+        text = text.replace(json.dumps(f"\0{treaty_id}\0"), texts[treaty_id].replace("\n", "\n      "), 1)
+    return (text + "\n").encode("utf-8")
 
 
 def _rows(shown: list[dict[str, Any]], rows: dict[str, str], revoked: str | None) -> dict[str, Any]:
