@@ -1,6 +1,6 @@
 """Content-addressed verification cache: results of verifying exact bytes, never trusted blindly.
 
-Stage: I/O at the edge of verification. `Cache.get(kind, key)` returns what `put` stored under
+Stage: I/O at the edge of verification. Where: see `open_cache`. `Cache.get(kind, key)` returns what `put` stored under
 the same key, or None. Keys are digests the caller derives from everything a result depends
 on (the bytes or git blob ids, the lock pin, the limits, `code_version()`), so an entry can
 only be stale if its key is wrong, never because time passed.
@@ -124,16 +124,19 @@ class Cache:
         expected = hmac.new(self._secret, payload, hashlib.sha256).digest()
         return payload if hmac.compare_digest(tag, expected) else None
 
-    def get(self, kind: str, key: str, expected_type: type | None = None) -> Any | None:
-        """The value stored under (kind, key), or None for a missing, foreign or corrupt entry."""
+    def get_payload(self, kind: str, key: str) -> bytes | None:
+        """The authenticated pickle stored under (kind, key), not yet loaded; None on a miss."""
         try:
             fd = os.open(self._path(kind, key), os.O_RDONLY | os.O_NOFOLLOW)
             with open(fd, "rb", buffering=0) as handle:
                 data = handle.readall()
         except OSError:
-            self.misses += 1
             return None
-        payload = self._open(data)
+        return self._open(data)
+
+    def get(self, kind: str, key: str, expected_type: type | None = None) -> Any | None:
+        """The value stored under (kind, key), or None for a missing, foreign or corrupt entry."""
+        payload = self.get_payload(kind, key)
         value = None
         if payload is not None:
             try:   # authenticated: written by this user's own run, but maybe by older code
@@ -148,16 +151,24 @@ class Cache:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value` atomically (write a temporary file, rename); errors are ignored."""
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return
+        self.put_payload(kind, key, payload)
+
+    def put_payload(self, kind: str, key: str, payload: bytes) -> None:
+        """Store an already pickled value (see `put`)."""
         path = self._path(kind, key)
         try:
-            data = self._seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            data = self._seal(payload)
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(f".{key}.{os.getpid()}.{secrets.token_hex(4)}")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(temporary, path)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        except OSError:
             return
 
 
@@ -178,10 +189,11 @@ def _usable_directory(path: Path, *, parents: bool) -> bool:
 
 
 def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
-    """The cache for the repository at `repo`: `$HANDSHAKE_CACHE_DIR` when set, else
-    `<repo>/.handshake-cache/` (gitignored), else, when the repository cannot hold one, a
-    per-repository folder under `$XDG_CACHE_HOME/handshake/repos/`. None when caching is off
-    or impossible."""
+    """The cache for the repository at `repo`: `$HANDSHAKE_CACHE_DIR` when set; else
+    `<repo>/.handshake-cache/` when that directory exists (create it to keep the cache beside
+    the repository; it is gitignored); else a per-repository folder under
+    `$XDG_CACHE_HOME/handshake/repos/`, so that nothing is written into a repository unasked.
+    None when caching is off or impossible."""
     if os.environ.get(ENV_OFF):
         return None
     home = _user_cache_home() / "handshake"
@@ -193,7 +205,7 @@ def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
         candidates.append((Path(os.environ[ENV_DIR]), True))
     elif repo is not None:
         root = Path(repo).resolve()
-        if root.is_dir():
+        if (root / CACHE_DIRNAME).is_dir():
             candidates.append((root / CACHE_DIRNAME, False))
         candidates.append((home / "repos" / hashlib.sha256(str(root).encode()).hexdigest()[:24], True))
     for directory, parents in candidates:

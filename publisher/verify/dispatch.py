@@ -111,28 +111,59 @@ class _Runner:
         return _hash("stamps/v1", self.root, job.sovereign_id, stamps)
 
     def run(self, job: Job) -> tuple[SovereignResult, str | None]:
+        """The folder's result (from the cache or verified) and its key."""
         try:
-            return self._cached_or_verified(job)
+            payload, key = self._cached_or_verified(job)
+            result = payload if isinstance(payload, SovereignResult) else _loads(payload, job)
+            if result is not None:
+                return result, key
+            return self._verified(job, {}), None
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
             return failed(job.sovereign_id, job.pin, exc), None
 
-    def _cached_or_verified(self, job: Job) -> tuple[SovereignResult, str | None]:
+    def run_pickled(self, job: Job) -> tuple[bytes, str | None]:
+        """As `run`, pickled, for a worker process: a cache hit is passed on as the stored bytes
+        (never unpickled here), a fresh result is pickled once for both the cache and the parent."""
+        try:
+            payload, key = self._cached_or_verified(job, pickled=True)
+            assert isinstance(payload, bytes)
+            return payload, key
+        except Exception as exc:  # boundary: report, never crash (see publisher.verify)
+            return pickle.dumps(failed(job.sovereign_id, job.pin, exc), pickle.HIGHEST_PROTOCOL), None
+
+    def _cached_or_verified(self, job: Job, *, pickled: bool = False) -> tuple[SovereignResult | bytes, str | None]:
         files: dict[str, bytes] = {}
         digests = self.digests(job, files) if self.cache is not None else None
         key = folder_key(self.limits, job, digests) if digests is not None else None
         if key is not None and self.cache is not None:
-            hit = self.cache.get("sovereign", key, SovereignResult)
-            if hit is not None and hit.sovereign.id == job.sovereign_id:
+            hit = self.cache.get_payload("sovereign", key)
+            if hit is not None:
                 return hit, key
+        result = self._verified(job, files)
+        if key is None and not pickled:
+            return result, None
+        payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+        if key is not None and self.cache is not None:
+            self.cache.put_payload("sovereign", key, payload)
+        return (payload if pickled else result), key
 
+    def _verified(self, job: Job, files: dict[str, bytes]) -> SovereignResult:
         def read(path: str) -> bytes:
             data = files.get(path)
             return data if data is not None else self.read(path)
 
-        result = verify_sovereign(job.sovereign_id, list(job.entries), read, job.pin, self.limits)
-        if key is not None and self.cache is not None:
-            self.cache.put("sovereign", key, result)
-        return result, key
+        return verify_sovereign(job.sovereign_id, list(job.entries), read, job.pin, self.limits)
+
+
+def _loads(payload: bytes, job: Job) -> SovereignResult | None:
+    """A result from authenticated or freshly pickled bytes; None when it is not this folder's."""
+    try:
+        value = pickle.loads(payload)
+    except Exception:
+        return None
+    if isinstance(value, SovereignResult) and value.sovereign.id == job.sovereign_id:
+        return value
+    return None
 
 
 def failed(sovereign_id: str, pin: str | None, exc: BaseException) -> SovereignResult:
@@ -165,16 +196,20 @@ def _start_worker(runner: _Runner) -> None:
     _WORKER[:] = [runner]
 
 
-def _process_job(job: Job) -> tuple[SovereignResult, str | None]:
-    return _WORKER[0].run(job)
+def _process_job(job: Job) -> tuple[bytes, str | None]:
+    return _WORKER[0].run_pickled(job)
 
 
 def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[tuple[SovereignResult, str | None]]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, len(jobs) // (workers * 16))
+    out: list[tuple[SovereignResult, str | None]] = []
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(runner,)) as pool:
-        return list(pool.map(_process_job, jobs, chunksize=chunk))
+        for job, (payload, key) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk), strict=True):
+            result = _loads(payload, job)
+            out.append((result, key) if result is not None else runner.run(job))
+    return out
 
 
 __all__ = ["Job", "folder_key", "run_jobs", "failed"]
