@@ -30,3 +30,14 @@ def test_an_index_past_its_own_bound_is_refused(demo_copy: Path) -> None:
     limits = dataclasses.replace(DEFAULT_LIMITS, max_file_bytes=100, max_index_bytes=len(coalition) - 1)
     found = verify_path(demo_copy, at=DEMO_AT, workers=1, limits=limits).findings
     assert ("coalition.json", "limits.file_too_large") in {(f.path, f.code) for f in found}
+
+
+def test_schemas_admit_the_design_target() -> None:
+    """coalition.json lists every member, trust.lock pins every sovereign: 10,000 of each."""
+    from publisher.schemas import check_schema
+    members = [{"sovereign_id": f"sov-{n:05d}"} for n in range(10_000)]
+    coalition = {"name": "c", "operator": {"name": "o"}, "members": members}
+    assert check_schema("coalition", coalition, "coalition.json") == []
+    pin = {"root_public_key": "A" * 43 + "=", "first_seen_commit": None, "first_seen_at": None}
+    lock = {"lock_version": 1, "sovereigns": {f"sov-{n:05d}": pin for n in range(10_000)}}
+    assert check_schema("trust-lock", lock, "trust.lock") == []
