@@ -32,7 +32,7 @@ def synthetic_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
-    """The embedded demo coalition, copied so tests may write a cache beside it."""
+    """The embedded demo coalition, copied, with its own `.handshake-cache/`."""
     for name in ("sovereigns", "coalition.json", "trust.lock"):
         if not (REPO_ROOT / name).exists():
             pytest.fail(f"demo coalition missing: {REPO_ROOT / name} (run scripts/make_demo.py)", pytrace=False)
@@ -40,4 +40,5 @@ def demo_copy(tmp_path: Path) -> Path:
     shutil.copytree(REPO_ROOT / "sovereigns", target / "sovereigns", symlinks=True)
     for name in ("coalition.json", "trust.lock"):
         shutil.copy2(REPO_ROOT / name, target / name)
+    (target / ".handshake-cache").mkdir()   # keep this test's cache where the test can inspect it
     return target

@@ -12,14 +12,21 @@ from publisher import cache as cache_module
 from publisher.cache import MAGIC, Cache, code_version, open_cache
 
 
-def test_round_trip(tmp_path: Path) -> None:
+def test_round_trip(tmp_path: Path, isolated_cache_home: Path) -> None:
     store = open_cache(tmp_path)
-    assert store is not None and store.directory == tmp_path / ".handshake-cache"
+    assert store is not None and isolated_cache_home in store.directory.parents
+    assert list(tmp_path.iterdir()) == [], "nothing is written into the repository unasked"
     store.put("sovereign", "ab" * 32, {"value": [1, 2, 3]})
     assert store.get("sovereign", "ab" * 32) == {"value": [1, 2, 3]}
     assert store.get("sovereign", "cd" * 32) is None
-    leftovers = [p.name for p in (tmp_path / ".handshake-cache").rglob(".*")]
+    leftovers = [p.name for p in store.directory.rglob(".*")]
     assert leftovers == [], "a temporary file was left behind"
+
+
+def test_existing_cache_directory_in_the_repository_is_used(tmp_path: Path) -> None:
+    (tmp_path / ".handshake-cache").mkdir()
+    store = open_cache(tmp_path)
+    assert store is not None and store.directory == tmp_path / ".handshake-cache"
 
 
 def _entry_path(store: Cache, key: str) -> Path:
@@ -88,7 +95,7 @@ def test_symlinked_cache_directory_is_not_used(tmp_path: Path) -> None:
     repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
     repo.mkdir()
     elsewhere.mkdir()
-    (repo / ".handshake-cache").symlink_to(elsewhere)
+    (repo / ".handshake-cache").symlink_to(elsewhere)   # is_dir() follows it: refused by lstat
     store = open_cache(repo)
     assert store is not None
     assert store.directory != repo / ".handshake-cache"
