@@ -229,3 +229,14 @@ def test_cli_rev_matches_the_worktree(synthetic_repo: Path, tmp_path: Path) -> N
     assert run("--rev", "HEAD") == reference
     assert run("--rev", "HEAD") == reference
     assert run("--rev", "main") == reference
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_state_is_restored(demo_copy: Path, enabled: bool) -> None:
+    import gc
+    (gc.enable if enabled else gc.disable)()
+    try:
+        verify_path(demo_copy, at=DEMO_AT, workers=1)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
