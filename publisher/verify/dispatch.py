@@ -30,9 +30,17 @@ from publisher.limits import Limits
 from publisher.model import KeyHistory, Sovereign
 from publisher.source import Entry, Source
 from publisher.verify.sovereign import SovereignResult, verify_sovereign
+from publisher.verify.timewindows import table_part
 
 RACY_NS = 2_000_000_000          # files changed this recently are not stamped (git's racy-clean rule)
 PARALLEL_THRESHOLD = 64          # folders; below this, a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: SovereignResult
+    key: str | None            # None: not cacheable (no cache, unreadable file, internal failure)
+    part: bytes | None         # pickled timewindows.TablePart, for the snapshot (with a key only)
 
 
 @dataclass(frozen=True)
@@ -110,42 +118,47 @@ class _Runner:
             stamps.append((entry.path, stamp))
         return _hash("stamps/v1", self.root, job.sovereign_id, stamps)
 
-    def run(self, job: Job) -> tuple[SovereignResult, str | None]:
-        """The folder's result (from the cache or verified) and its key."""
+    def run(self, job: Job) -> Outcome:
+        """The folder's result (from the cache or verified), its key and its time-table part."""
         try:
-            payload, key = self._cached_or_verified(job)
+            payload, key, part = self._produce(job, pickled=False)
             result = payload if isinstance(payload, SovereignResult) else _loads(payload, job)
-            if result is not None:
-                return result, key
-            return self._verified(job, {}), None
+            if result is None:
+                return Outcome(self._verified(job, {}), None, None)
+            if key is not None and part is None:
+                part = _pickle(table_part(result.sovereign))
+            return Outcome(result, key, part)
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
-            return failed(job.sovereign_id, job.pin, exc), None
+            return Outcome(failed(job.sovereign_id, job.pin, exc), None, None)
 
-    def run_pickled(self, job: Job) -> tuple[bytes, str | None]:
+    def run_pickled(self, job: Job) -> tuple[bytes, str | None, bytes | None]:
         """As `run`, pickled, for a worker process: a cache hit is passed on as the stored bytes
-        (never unpickled here), a fresh result is pickled once for both the cache and the parent."""
+        (not unpickled here), a fresh result is pickled once for both the cache and the parent."""
         try:
-            payload, key = self._cached_or_verified(job, pickled=True)
+            payload, key, part = self._produce(job, pickled=True)
+            if key is not None and part is None:
+                result = _loads(payload, job) if isinstance(payload, bytes) else None
+                part = _pickle(table_part(result.sovereign)) if result is not None else None
             assert isinstance(payload, bytes)
-            return payload, key
+            return payload, key, part
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
-            return pickle.dumps(failed(job.sovereign_id, job.pin, exc), pickle.HIGHEST_PROTOCOL), None
+            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None
 
-    def _cached_or_verified(self, job: Job, *, pickled: bool = False) -> tuple[SovereignResult | bytes, str | None]:
+    def _produce(self, job: Job, *, pickled: bool) -> tuple[SovereignResult | bytes, str | None, bytes | None]:
         files: dict[str, bytes] = {}
         digests = self.digests(job, files) if self.cache is not None else None
         key = folder_key(self.limits, job, digests) if digests is not None else None
         if key is not None and self.cache is not None:
             hit = self.cache.get_payload("sovereign", key)
             if hit is not None:
-                return hit, key
+                return hit, key, self.cache.get_payload("timepart", key)
         result = self._verified(job, files)
-        if key is None and not pickled:
-            return result, None
-        payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
-        if key is not None and self.cache is not None:
-            self.cache.put_payload("sovereign", key, payload)
-        return (payload if pickled else result), key
+        if key is None or self.cache is None:
+            return (_pickle(result) if pickled else result), None, None
+        payload, part = _pickle(result), _pickle(table_part(result.sovereign))
+        self.cache.put_payload("sovereign", key, payload)
+        self.cache.put_payload("timepart", key, part)
+        return (payload if pickled else result), key, part
 
     def _verified(self, job: Job, files: dict[str, bytes]) -> SovereignResult:
         def read(path: str) -> bytes:
@@ -153,6 +166,10 @@ class _Runner:
             return data if data is not None else self.read(path)
 
         return verify_sovereign(job.sovereign_id, list(job.entries), read, job.pin, self.limits)
+
+
+def _pickle(value: object) -> bytes:
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 def _loads(payload: bytes, job: Job) -> SovereignResult | None:
@@ -175,15 +192,12 @@ def failed(sovereign_id: str, pin: str | None, exc: BaseException) -> SovereignR
 
 
 def run_jobs(source: Source, jobs: Sequence[Job], limits: Limits, workers: int,
-             cache: Cache | None) -> tuple[list[SovereignResult], list[str | None]]:
-    """Results in job order, computed on up to `workers` processes, and each folder's cache key
-    (None when the folder could not be keyed: no cache, or a file that could not be read)."""
+             cache: Cache | None) -> list[Outcome]:
+    """One outcome per job, in job order, computed on up to `workers` processes."""
     runner = _Runner(source, limits, cache)
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        outcomes = [runner.run(job) for job in jobs]
-    else:
-        outcomes = _run_processes(runner, jobs, workers)
-    return [result for result, _ in outcomes], [key for _, key in outcomes]
+        return [runner.run(job) for job in jobs]
+    return _run_processes(runner, jobs, workers)
 
 
 _WORKER: list[_Runner] = []
@@ -196,20 +210,20 @@ def _start_worker(runner: _Runner) -> None:
     _WORKER[:] = [runner]
 
 
-def _process_job(job: Job) -> tuple[bytes, str | None]:
+def _process_job(job: Job) -> tuple[bytes, str | None, bytes | None]:
     return _WORKER[0].run_pickled(job)
 
 
-def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[tuple[SovereignResult, str | None]]:
+def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[Outcome]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, len(jobs) // (workers * 16))
-    out: list[tuple[SovereignResult, str | None]] = []
+    out: list[Outcome] = []
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(runner,)) as pool:
-        for job, (payload, key) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk), strict=True):
+        for job, (payload, key, part) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk), strict=True):
             result = _loads(payload, job)
-            out.append((result, key) if result is not None else runner.run(job))
+            out.append(Outcome(result, key, part) if result is not None else runner.run(job))
     return out
 
 
-__all__ = ["Job", "folder_key", "run_jobs", "failed"]
+__all__ = ["Job", "Outcome", "folder_key", "run_jobs", "failed"]

@@ -13,18 +13,21 @@ per-folder entry makes the model load fall back to a full verification.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from publisher.cache import Cache, code_version
 from publisher.findings import Finding, summarize
 from publisher.limits import Limits
 from publisher.model import Coalition, Sovereign
 from publisher.source import Entry, Source
-from publisher.verify.timewindows import TimeTable, build_table, evaluate
+from publisher.verify import dispatch
+from publisher.verify.dispatch import Job, Outcome
+from publisher.verify.timewindows import TablePart, TimeTable, evaluate, join
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -38,15 +41,21 @@ class Snapshot:
 
 
 def build_snapshot(static: Sequence[Finding], timed: Sequence[Finding], coalition: Coalition,
-                   sovereigns: Mapping[str, Sovereign], keys: Mapping[str, str], at: datetime) -> Snapshot | None:
-    """The snapshot of a finished verification; None when its time table does not reproduce
-    `timed` (see publisher.verify.timewindows)."""
-    ordered = [sovereigns[sid] for sid in sorted(sovereigns)]
-    table = build_table(ordered, at, timed)
+                   jobs: Sequence[Job], outcomes: Sequence[Outcome], at: datetime) -> Snapshot | None:
+    """The snapshot of a finished verification (every outcome keyed, with its time-table
+    part); None when the joined time table does not reproduce `timed`."""
+    ordered = sorted(zip(jobs, outcomes, strict=True), key=lambda pair: pair[0].sovereign_id)
+    parts = []
+    for _, outcome in ordered:
+        part = pickle.loads(outcome.part) if outcome.part is not None else None
+        if not isinstance(part, TablePart):
+            return None
+        parts.append(part)
+    table = join(parts, at, timed)
     if table is None:
         return None
-    return Snapshot(tuple(static), coalition, tuple(sorted(keys.items())),
-                    sum(len(s.treaties) for s in ordered), table)
+    return Snapshot(tuple(static), coalition, tuple((job.sovereign_id, str(o.key)) for job, o in ordered),
+                    sum(len(o.result.sovereign.treaties) for _, o in ordered), table)
 
 
 def findings_at(remembered: Snapshot, at: datetime) -> list[Finding]:
@@ -66,8 +75,7 @@ def fingerprint(source: Source, limits: Limits, entries: Sequence[Entry] | None)
     stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
     if entries is None or stamps is None:
         return None
-    from publisher.verify.dispatch import RACY_NS
-    horizon = time.time_ns() - RACY_NS
+    horizon = time.time_ns() - dispatch.RACY_NS
     listing = []
     for entry in entries:
         stamp = stamps.get(entry.path) if entry.type == "file" else None

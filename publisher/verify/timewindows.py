@@ -84,6 +84,23 @@ class TimeTable:
     bare: tuple[bytes, ...]                        # per sovereign: pickled Sovereign without those
 
 
+@dataclass(frozen=True)
+class TablePart:
+    """One sovereign's rows of a TimeTable: built where the sovereign was verified (a worker
+    process), cached beside its result, joined in the parent."""
+
+    bounds: tuple[int, ...]
+    kinds: bytes
+    constants: tuple[tuple[int, tuple[Finding, ...]], ...]
+    payloads: tuple[bytes, ...]
+    bare: bytes
+
+
+# Constant findings are taken at a fixed time far from any real evaluation, so that a message
+# that did depend on `at` could never pass the check in `join`.
+REFERENCE_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _pickle(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
@@ -100,38 +117,55 @@ def _stripped(treaty: Treaty) -> Treaty:
                                                                if k in treaty.raw})
 
 
-def build_table(sovereigns: Sequence[Sovereign], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
-    """The table for `sovereigns`, or None when it does not reproduce `timed` (check_time's
-    findings at `at`): a time check this module does not mirror yet is never remembered."""
+def table_part(sovereign: Sovereign) -> TablePart:
+    """The time-table rows of one verified sovereign."""
+    bounds: list[int] = []
+    kinds = bytearray()
+    constants: list[tuple[int, tuple[Finding, ...]]] = []
+    payloads: list[bytes] = []
+    bare = _bare(sovereign)
+    for treaty in sovereign.treaties:
+        small = _stripped(treaty)
+        lo, hi, quiet = treaty_window(small, sovereign.key_history)
+        if not quiet:
+            alone = dataclasses.replace(bare, treaties=(small,))
+            constants.append((len(payloads), tuple(stage.check_time({sovereign.id: alone}, REFERENCE_AT))))
+        bounds += (lo, hi)
+        kinds += TREATY
+        payloads.append(_pickle(small))
+    documents = dataclasses.replace(
+        bare, feed=sovereign.feed and dataclasses.replace(sovereign.feed, raw={}, reasons={}),
+        policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
+        roll_call=sovereign.roll_call and dataclasses.replace(sovereign.roll_call, raw={}))
+    if documents.feed or documents.policy_manifest or documents.roll_call:
+        bounds += documents_window(sovereign)
+        kinds += DOCUMENTS
+        payloads.append(_pickle(documents))
+    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), _pickle(bare))
+
+
+def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
+    """The table of a coalition from its sovereigns' parts (in sovereign order), or None when it
+    does not reproduce `timed` (check_time's findings at `at`): a time check this module does
+    not mirror yet is never remembered."""
     bounds, owners, kinds = array("q"), array("q"), bytearray()
     constants: dict[int, tuple[Finding, ...]] = {}
     payloads: list[bytes] = []
-    bare_list: list[bytes] = []
-    for index, sovereign in enumerate(sovereigns):
-        bare = _bare(sovereign)
-        bare_list.append(_pickle(bare))
-        for treaty in sovereign.treaties:
-            small = _stripped(treaty)
-            lo, hi, quiet = treaty_window(small, sovereign.key_history)
-            if not quiet:
-                constants[len(payloads)] = tuple(stage.check_time(
-                    {sovereign.id: dataclasses.replace(bare, treaties=(small,))}, at))
-            bounds.extend((lo, hi))
-            owners.append(index)
-            kinds += TREATY
-            payloads.append(_pickle(small))
-        documents = dataclasses.replace(
-            bare, feed=sovereign.feed and dataclasses.replace(sovereign.feed, raw={}, reasons={}),
-            policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
-            roll_call=sovereign.roll_call and dataclasses.replace(sovereign.roll_call, raw={}))
-        if documents.feed or documents.policy_manifest or documents.roll_call:
-            bounds.extend(documents_window(sovereign))
-            owners.append(index)
-            kinds += DOCUMENTS
-            payloads.append(_pickle(documents))
+    for index, part in enumerate(parts):
+        offset = len(payloads)
+        bounds.extend(part.bounds)
+        owners.extend([index] * len(part.payloads))
+        kinds += part.kinds
+        constants.update((offset + local, found) for local, found in part.constants)
+        payloads.extend(part.payloads)
     table = TimeTable(bounds.tobytes(), owners.tobytes(), bytes(kinds), constants, tuple(payloads),
-                      tuple(bare_list))
+                      tuple(part.bare for part in parts))
     return table if set(evaluate(table, at)) == set(timed) else None
+
+
+def build_table(sovereigns: Sequence[Sovereign], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
+    """`join` of every sovereign's `table_part`, in one process."""
+    return join([table_part(s) for s in sovereigns], at, timed)
 
 
 def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
