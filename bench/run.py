@@ -109,12 +109,12 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
 
 
 def _verify_note(output: Path | None) -> str:
+    """The summary line `handshake verify` prints last."""
     try:
-        summary = json.loads(output.read_text())["summary"] if output else {}
-    except (OSError, ValueError, KeyError):
-        return "output unreadable"
-    return (f"{summary.get('sovereigns')} sovereigns, {summary.get('treaties')} treaties: "
-            f"{summary.get('error')} errors, {summary.get('warning')} warnings")
+        lines = output.read_text().splitlines() if output else []
+    except OSError:
+        lines = []
+    return lines[-1] if lines else "no output"
 
 
 def _combine_history(rows: list[dict[str, Any]], floor: float) -> None:

@@ -45,20 +45,20 @@ def handshake(*args: str) -> list[str]:
 
 def verify_stages(repo: Path, repo_root: Path, cache: Path, jobs: int) -> list[Stage]:
     extra = ["--no-history"] if "--no-history" in help_text("verify", repo_root) else []
-    base = handshake("verify", str(repo), "--at", AT, "--format", "json", "--jobs", str(jobs), *extra)
+    base = handshake("verify", str(repo), "--at", AT, "--jobs", str(jobs), *extra)
     env = {"HANDSHAKE_CACHE_DIR": str(cache)}
     stages = [
-        Stage("verify (cold)", base, env=env, output="verify-cold.json",
+        Stage("verify (cold)", base, env=env, output="verify-cold.txt",
               floor="signatures / cores", target="<= 1.5x floor"),
-        Stage("verify (no change)", base, env=env, output="verify-warm.json",
+        Stage("verify (no change)", base, env=env, output="verify-warm.txt",
               floor="signatures / cores", target="< 1 s"),
     ]
     if "--rev" in help_text("verify", repo_root):
         rev = [*base, "--rev", "HEAD"]
         stages.append(Stage("verify --rev HEAD (cold)", rev, env={"HANDSHAKE_CACHE_DIR": str(cache) + "-rev"},
-                            output="verify-rev-cold.json", floor="signatures / cores", target="<= 1.5x floor"))
+                            output="verify-rev-cold.txt", floor="signatures / cores", target="<= 1.5x floor"))
         stages.append(Stage("verify --rev HEAD (no change)", rev, env={"HANDSHAKE_CACHE_DIR": str(cache) + "-rev"},
-                            output="verify-rev-warm.json", floor="signatures / cores", target="< 1 s"))
+                            output="verify-rev-warm.txt", floor="signatures / cores", target="< 1 s"))
     return stages
 
 
