@@ -232,6 +232,21 @@ def ls_tree(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeEnt
     return entries
 
 
+def top_level(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
+    """The entries named `paths` at `commit`, not recursed into: a folder is one tree id."""
+    try:
+        out = open_repo(root).git.ls_tree("-z", "--full-tree", commit, "--", *paths, stdout_as_string=False)
+    except git.GitCommandError as exc:
+        raise _fail(f"cannot list {commit}", exc) from exc
+    entries = []
+    for token in out.split(b"\0"):
+        if token:
+            meta, _, path = token.partition(b"\t")
+            mode, kind, object_id = meta.decode("ascii").split()
+            entries.append(TreeEntry(path.decode("utf-8", "surrogateescape"), mode, kind, object_id, None))
+    return sorted(entries, key=lambda e: e.path)
+
+
 class BlobReader:
     """Blobs by id through one `git cat-file --batch` process; `requests` counts ids asked for.
 

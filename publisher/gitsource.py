@@ -35,6 +35,12 @@ class GitSource:
         self._listed: dict[str, dict[str, gitrepo.TreeEntry]] = {}
         self._ids: dict[str, str] = {}
 
+    def fingerprint(self) -> str:
+        """The git ids of everything verification reads (the `sovereigns` tree, the two root
+        files), so a cache can recognise a commit it has verified without listing it."""
+        rows = gitrepo.top_level(self.root, self.commit, ["sovereigns", "trust.lock", "coalition.json"])
+        return repr([(row.path, row.mode, row.type, row.object_id) for row in rows])
+
     def describe(self) -> str:
         return f"{self.root}@{self.commit[:12]}"
 

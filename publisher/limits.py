@@ -31,6 +31,9 @@ class Limits:
     max_signatures: int = 16               # signatures on one document or succession record
     max_history_keys: int = 64             # NA keys in one key history, the genesis key included
     max_total_files: int = 2_000_000       # entries under sovereigns/ in the whole repository
+    # coalition.json and trust.lock hold one entry per sovereign: ~150 bytes each, so 1.5 MB at
+    # 10,000 sovereigns, past max_file_bytes. They get their own bound.
+    max_index_bytes: int = 64 << 20        # bytes in each of coalition.json and trust.lock
 
 
 DEFAULT_LIMITS = Limits()

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-from typing import Any, Callable, Mapping
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-
+from publisher.fastschema import FastSchemas
 from publisher.findings import Finding, finding, pointer
 from publisher.resources import resource_dir
+
+if TYPE_CHECKING:   # jsonschema is imported on first use: valid documents never need it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 _NUMERIC = re.compile(r"-?\d+")
 MAX_ERRORS_PER_DOCUMENT = 50
@@ -35,19 +37,31 @@ def load_schemas() -> Mapping[str, Mapping[str, Any]]:
 
 @lru_cache(maxsize=1)
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     resources = [(s["$id"], Resource.from_contents(s)) for s in load_schemas().values() if "$id" in s]
     return Registry().with_resources(resources)
 
 
 @lru_cache(maxsize=None)
 def validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = load_schemas()[kind]
     return Draft202012Validator(schema, registry=_registry())
 
 
+@lru_cache(maxsize=1)
+def _fast_schemas() -> FastSchemas:
+    return FastSchemas(load_schemas())
+
+
+@cache
 def fast_validator(kind: str) -> Callable[[Any], bool]:
-    """A yes/no validator for the hot path; errors are explained by the full validator."""
-    return validator(kind).is_valid
+    """A yes/no validator for the hot path, compiled once per process: jsonschema-rs where it
+    provably agrees with jsonschema (see publisher.fastschema), else jsonschema itself. It may
+    reject what jsonschema accepts (check_schema then finds no error), never the reverse."""
+    return _fast_schemas().compile(kind) or validator(kind).is_valid
 
 
 def check_schema(kind: str, value: Any, path: str) -> list[Finding]:

@@ -106,6 +106,11 @@ def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
     need_strings = len(data) > limits.max_string_chars or _SURROGATE_ESCAPE.search(data) is not None
     if not (need_depth or need_strings):
         return value
+    if not need_strings:
+        # No string can be refused (each is shorter than the file, and lone surrogates need a
+        # \uD8xx escape), so only depth is left: walk containers level by level, skip scalars.
+        return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}") \
+            if _deeper_than(value, limits.max_depth) else value
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -126,6 +131,17 @@ def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
             if refusal:
                 return refusal
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when a container sits deeper than `limit` (the top value is at depth 1)."""
+    level = [value] if type(value) in (dict, list) else []
+    for _ in range(limit):
+        level = [child for node in level for child in (node.values() if type(node) is dict else node)
+                 if type(child) is dict or type(child) is list]
+        if not level:
+            return False
+    return bool(level)
 
 
 def _check_string(text: str, limits: Limits) -> Refusal | None:

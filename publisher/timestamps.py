@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _CANONICAL = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{6}))?(Z|[+-]([0-9]{2}):([0-9]{2}))?"
@@ -53,6 +54,13 @@ def parse(value: object) -> datetime | None:
     """
     if not isinstance(value, str):
         return None
+    return _parse(value)
+
+
+@lru_cache(maxsize=65_536)
+def _parse(value: str) -> datetime | None:
+    """`parse` for strings; memoised because each signed timestamp is read several times
+    (canonical-form check, window checks, lifecycle) and datetimes are immutable."""
     match = _LENIENT.fullmatch(value)
     if match is None:
         return None

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     head = gitrepo.head_commit(root)
     at = evaluation_time(root, args.at, head)
     started = time.perf_counter()
-    verification = verify_path(root, at=at, workers=args.jobs)
+    verification = verify_path(root, at=at, workers=args.jobs, use_cache=True)
     verified = time.perf_counter()
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)

@@ -1,7 +1,7 @@
 """Verify a Handshake repository: the ordered pipeline, and its one entry point.
 
-    load entries -> trust.lock pins -> per sovereign (parallel, time-independent):
-      layout, strict JSON, redaction, genesis, key history, documents, signatures
+    load entries -> trust.lock pins -> per sovereign (threads, time-independent, cached by
+      content digest): layout, strict JSON, redaction, genesis, key history, documents, signatures
     -> coalition stage: membership, cross-references, foreign signers, lifecycle at `at`
 
 `verify_repository` never raises on repository content: every problem is a Finding. An
@@ -10,21 +10,24 @@ unexpected exception inside one sovereign's checks is caught at that boundary an
 """
 from __future__ import annotations
 
+import dataclasses
+import gc
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
+from publisher.cache import Cache, open_cache
 from publisher.findings import Finding, finding, has_errors, sort_findings, summarize
 from publisher.limits import DEFAULT_LIMITS, Limits
 from publisher.model import Coalition, Sovereign
 from publisher.source import Entry, Source, group_by_sovereign
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
-from publisher.verify.sovereign import SovereignResult, verify_sovereign
-
-PARALLEL_THRESHOLD = 64   # sovereigns; below this a process pool costs more than it saves
+from publisher.verify import snapshot
+from publisher.verify.dispatch import Job, run_jobs
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Verification:
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
         return next((s for s in self.sovereigns if s.id == sovereign_id), None)
 
+    def with_findings(self, findings: Iterable[Finding]) -> Verification:
+        """A copy whose findings are `findings` (deduplicated, sorted). The models are shared; an
+        answer from a snapshot still loads them only when they are read."""
+        return dataclasses.replace(self, findings=tuple(sort_findings(findings)))
+
 
 def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits: Limits,
                     out: list[Finding]) -> dict[str, Any] | None:
@@ -59,10 +67,11 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
         out.append(finding(path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink"
                            if entry.type == "symlink" else "layout.not_regular", "not a regular file; not read"))
         return None
-    if entry.size > limits.max_file_bytes:
+    bound = max(limits.max_file_bytes, limits.max_index_bytes)   # one entry per sovereign
+    if entry.size > bound:
         out.append(finding(path, "", "limits.file_too_large", f"{entry.size} bytes; not read"))
         return None
-    value = load_json(source.read(path), limits)
+    value = load_json(source.read(path), dataclasses.replace(limits, max_file_bytes=bound))
     if isinstance(value, Refusal):
         out.append(finding(path, "", value.code, value.message))
         return None
@@ -72,35 +81,55 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
     return value
 
 
-def _verify_one(args: tuple[Source, str, list[Entry], str | None, Limits]) -> SovereignResult:
-    source, sovereign_id, entries, pin, limits = args
-    try:
-        return verify_sovereign(sovereign_id, entries, source.read, pin, limits)
-    except Exception as exc:  # boundary: report, never crash (see module docstring)
-        from publisher.model import KeyHistory
-        empty = Sovereign(sovereign_id, pin, "none", None, KeyHistory(()), None, (), None, None, None)
-        return SovereignResult(empty, (finding(f"sovereigns/{sovereign_id}", "", "internal.check_failed",
-                                               f"{type(exc).__name__}: {str(exc)[:200]}"),))
-
-
-def _run(jobs: list[tuple[Source, str, list[Entry], str | None, Limits]], workers: int) -> list[SovereignResult]:
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        return [_verify_one(job) for job in jobs]
-    chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_verify_one, jobs, chunksize=chunk))
-
-
 def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_LIMITS,
-                      workers: int | None = None) -> Verification:
-    """Verify every sovereign under `source` as of `at` (an aware UTC datetime)."""
+                      workers: int | None = None, cache: Cache | None = None) -> Verification:
+    """Verify every sovereign under `source` as of `at` (an aware UTC datetime).
+
+    `workers` threads verify folders (default: one per core). With a `cache` (publisher.cache),
+    folders whose bytes were verified before are not verified again, and a repeated input is
+    answered from its snapshot (publisher.verify.snapshot) with only the time checks re-run.
+    Neither changes a finding.
+    """
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    with _collector_paused():
+        return _verify(source, at, limits, workers, cache, use_snapshot=cache is not None)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Verification allocates millions of long-lived acyclic objects (documents, models,
+    unpickled results); CPython's cyclic collector rescans them all as the heap grows, which
+    measured 2.8x the cost of unpickling the per-folder results. Reference counting still frees
+    everything; the collector is restored (not run) afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,
+            *, use_snapshot: bool) -> Verification:
+    fingerprint = snapshot.fingerprint(source, limits, None) if use_snapshot else None
+    if fingerprint is not None and cache is not None:
+        remembered = _remembered(source, at, limits, workers, cache, fingerprint)
+        if remembered is not None:
+            return remembered
     out: list[Finding] = []
     entries = source.entries("sovereigns")
+    root_listing = source.entries(stage.LOCK_PATH) + source.entries(stage.COALITION_PATH)
+    if use_snapshot and fingerprint is None and cache is not None:
+        fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
+        remembered = _remembered(source, at, limits, workers, cache, fingerprint) if fingerprint else None
+        if remembered is not None:
+            return remembered
     if len(entries) > limits.max_total_files:
         out.append(finding("sovereigns", "", "limits.too_many_files",
                            f"{len(entries)} files (limit {limits.max_total_files}); the rest were not read"))
         entries = entries[: limits.max_total_files]
-    root_entries = {e.path: e for e in source.entries(stage.LOCK_PATH) + source.entries(stage.COALITION_PATH)}
+    root_entries = {e.path: e for e in root_listing}
     lock_raw = _load_root_json(source, root_entries, stage.LOCK_PATH, limits, out)
     pins, found = stage.parse_lock(lock_raw)
     out.extend(found)
@@ -118,8 +147,9 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
     groups = {sid: group for sid, group in groups.items() if group}
     if not groups:
         out.append(finding("sovereigns", "", "layout.no_sovereigns", "no sovereigns/<id>/ folder found"))
-    jobs = [(source, sid, group, pins.get(sid), limits) for sid, group in groups.items()]
-    results = _run(jobs, workers if workers is not None else (os.cpu_count() or 1))
+    jobs = [Job(sid, tuple(group), pins.get(sid)) for sid, group in groups.items()]
+    outcomes = run_jobs(source, jobs, limits, workers, cache)
+    results = [o.result for o in outcomes]
     sovereigns = {r.sovereign.id: r.sovereign for r in results}
     for result in results:
         out.extend(result.findings)
@@ -131,14 +161,82 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
     out.extend(stage.check_cross_references(sovereigns))
     foreign, replaced = stage.check_foreign_signers(results, sovereigns)
     out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
-    out.extend(stage.check_time(sovereigns, at))
+    timed = stage.check_time(sovereigns, at)
+    if fingerprint is not None and cache is not None and all(o.key and o.part for o in outcomes):
+        built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
+        if built is not None:
+            cache.put("snapshot", fingerprint, built)
     return Verification(at=at, coalition=coalition,
                         sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
-                        findings=tuple(sort_findings(out)))
+                        findings=tuple(sort_findings(out + timed)))
 
 
-def verify_path(root: str | os.PathLike[str], *, at: datetime, **kwargs: Any) -> Verification:
+def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache,
+                fingerprint: str) -> Verification | None:
+    """The verification of an input seen before, time checks re-run; None on a miss."""
+    remembered = cache.get("snapshot", fingerprint, snapshot.Snapshot)
+    if remembered is None:
+        return None
+    findings = tuple(sort_findings(snapshot.findings_at(remembered, at)))
+
+    def load() -> tuple[Sovereign, ...]:
+        return snapshot.load_sovereigns(cache, remembered, lambda: _verify(
+            source, at, limits, workers, cache, use_snapshot=False).sovereigns)
+
+    return _Remembered(at, remembered.coalition, None, findings, loader=load,
+                       counts=(len(remembered.folders), remembered.treaty_count))
+
+
+class _Remembered(Verification):
+    """A Verification answered from a snapshot: the same fields, the models loaded on first use
+    (`summary()` does not need them). Compares equal to a Verification with the same fields."""
+
+    _loaded: tuple[Sovereign, ...] | None
+    _loader: Callable[[], tuple[Sovereign, ...]]
+    _counts: tuple[int, int]
+
+    def __init__(self, at: datetime, coalition: Coalition, sovereigns: tuple[Sovereign, ...] | None,
+                 findings: tuple[Finding, ...], *, loader: Any = None, counts: tuple[int, int] = (0, 0)) -> None:
+        for name, value in (("at", at), ("coalition", coalition), ("findings", findings),
+                            ("_loaded", sovereigns), ("_loader", loader), ("_counts", counts)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def sovereigns(self) -> tuple[Sovereign, ...]:
+        if self._loaded is None:
+            object.__setattr__(self, "_loaded", self._loader())
+        assert self._loaded is not None
+        return self._loaded
+
+    def with_findings(self, findings: Iterable[Finding]) -> Verification:
+        return _Remembered(self.at, self.coalition, self._loaded, tuple(sort_findings(findings)),
+                           loader=self._loader, counts=self._counts)
+
+    def summary(self) -> dict[str, Any]:
+        if self._loaded is not None:
+            return super().summary()
+        sovereigns, treaties = self._counts
+        return snapshot.counts_summary(self.findings, sovereigns, treaties, self.at, self.ok)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verification):
+            return NotImplemented
+        return (self.at, self.coalition, self.sovereigns, self.findings) == \
+            (other.at, other.coalition, other.sovereigns, other.findings)
+
+    __hash__ = Verification.__hash__
+
+    def __reduce__(self) -> Any:
+        return (Verification, (self.at, self.coalition, self.sovereigns, self.findings))
+
+
+def verify_path(root: str | os.PathLike[str], *, at: datetime, use_cache: bool = False,
+                **kwargs: Any) -> Verification:
+    """`verify_repository` over the files of a directory; `use_cache` opens the repository's
+    cache (publisher.cache.open_cache) unless `cache` is given."""
     from publisher.source import WorktreeSource
+    if use_cache and "cache" not in kwargs:
+        kwargs["cache"] = open_cache(root)
     return verify_repository(WorktreeSource(root), at=at, **kwargs)
 
 

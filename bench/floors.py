@@ -1,0 +1,88 @@
+"""The floors each stage is compared with, measured in the same run on the same input.
+
+- signatures: libsodium's `crypto_sign_verify_detached` (bound from PyNaCl's own library, as
+  `publisher.crypto` does) over every signature of the final tree, one process; the floor of
+  a stage using N cores is that time divided by N.
+- history: `git log --raw --no-abbrev` over the same commits.
+- build: `mkdocs build` and, where installed, `hugo` on generated Markdown pages, as pages
+  per second (capped page count: mkdocs needs ~23 ms per page).
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from bench import measure
+
+SIGNATURE_LOOP = """
+import sys, time
+from bench.corpus import read_payloads
+from publisher import crypto
+payloads = list(read_payloads(__import__("pathlib").Path(sys.argv[1])))
+verify = crypto._DETACHED
+assert verify is not None, "crypto_sign_verify_detached is not bound"
+started, cpu = time.perf_counter(), time.process_time()
+bad = sum(verify(sig, msg, len(msg), key) != 0 for key, msg, sig in payloads)
+print(len(payloads), bad, time.perf_counter() - started, time.process_time() - cpu)
+"""
+
+
+def signature_floor(payloads: Path, repo_root: Path, out: Path) -> tuple[float, float, int, measure.Run]:
+    """(wall and CPU seconds for one core to verify every signature, count, the run)."""
+    result = out / "floor-signatures.txt"
+    run = measure.run([sys.executable, "-c", SIGNATURE_LOOP, str(payloads)], cwd=repo_root, stdout=result)
+    count, bad, seconds, cpu = result.read_text().split()
+    if int(bad):
+        raise RuntimeError(f"{bad} benchmark signatures do not verify")
+    return float(seconds), float(cpu), int(count), run
+
+
+def git_log_floor(repo: Path, ref: str = "main") -> measure.Run:
+    return measure.run(["git", "log", "--raw", "--no-abbrev", "--no-renames", ref], cwd=repo)
+
+
+def _markdown_pages(docs: Path, count: int) -> None:
+    docs.mkdir(parents=True)
+    (docs / "index.md").write_text("# Benchmark\n\nGenerated pages.\n")
+    for n in range(count - 1):
+        (docs / f"page-{n:05d}.md").write_text(
+            f"# Sovereign {n:05d}\n\nA page of moderate size: a table of treaties and keys.\n\n"
+            "| treaty | subject | state | expires |\n|---|---|---|---|\n"
+            + "".join(f"| t-{n}-{k} | sov-{k:05d} | active | 2027-0{1 + k % 9}-01 |\n" for k in range(10))
+            + "\n## Keys\n\n" + "".join(f"- `key-{n}-{k}` since 2026-0{1 + k % 9}-01\n" for k in range(3)))
+
+
+def mkdocs_floor(work: Path, pages: int) -> tuple[float, measure.Run] | None:
+    """Pages per second of `mkdocs build` on `pages` generated pages, or None without mkdocs."""
+    try:
+        import mkdocs  # noqa: F401
+    except ImportError:
+        return None
+    project = work / "mkdocs-floor"
+    shutil.rmtree(project, ignore_errors=True)
+    _markdown_pages(project / "docs", pages)
+    (project / "mkdocs.yml").write_text("site_name: floor\nuse_directory_urls: false\n")
+    run = measure.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(project / "site")], cwd=project)
+    if run.returncode != 0:
+        raise RuntimeError(f"mkdocs build failed: {run.stderr_tail}")
+    return pages / run.seconds, run
+
+
+def hugo_floor(work: Path, pages: int) -> tuple[float, measure.Run] | None:
+    """Pages per second of `hugo` on `pages` generated pages, or None when hugo is not installed."""
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        return None
+    project = work / "hugo-floor"
+    shutil.rmtree(project, ignore_errors=True)
+    _markdown_pages(project / "content", pages)
+    (project / "hugo.toml").write_text('baseURL = "https://example.invalid/"\ntitle = "floor"\n')
+    layouts = project / "layouts" / "_default"
+    layouts.mkdir(parents=True)
+    (layouts / "single.html").write_text("<html><body>{{ .Content }}</body></html>\n")
+    (layouts / "list.html").write_text("<html><body>{{ .Content }}</body></html>\n")
+    run = measure.run([hugo, "--quiet", "-d", str(project / "public")], cwd=project)
+    if run.returncode != 0:
+        raise RuntimeError(f"hugo failed: {run.stderr_tail}")
+    return pages / run.seconds, run

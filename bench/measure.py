@@ -1,0 +1,101 @@
+"""Run one benchmark stage as a child process: wall time, CPU time and peak memory.
+
+Peak memory is the larger of two readings: the child's own `ru_maxrss` from `wait4` (which
+the kernel raises to the largest descendant it waited for), and the sum of the resident set
+sizes of the child and all its descendants, sampled every 20 ms from /proc (a process pool's
+workers are alive at the same time, so their memory adds up). Nothing here uses tracemalloc.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Sequence
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Run:
+    """What one child process cost."""
+
+    command: list[str]
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+    returncode: int
+    stderr_tail: str = ""
+    notes: dict[str, object] = field(default_factory=dict)
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(b")") + 2:].split()[1])
+        tree.setdefault(parent, []).append(int(name))
+    return tree
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and every descendant."""
+    tree = _children()
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+        pending.extend(tree.get(current, ()))
+    return total
+
+
+def run(command: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+        stdout: Path | None = None, timeout: float | None = None) -> Run:
+    """Run `command` to completion and measure it; stdout goes to `stdout` (or nowhere)."""
+    sink = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL
+    started = time.perf_counter()
+    try:
+        process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                peak[0] = max(peak[0], _tree_rss(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        assert process.stderr is not None
+        stderr_reader = threading.Thread(target=lambda: setattr(process, "_err", process.stderr.read()), daemon=True)
+        stderr_reader.start()
+        deadline = None if timeout is None else started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                process.kill()
+            time.sleep(0.005)
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        stderr_reader.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdout is not None:
+            sink.close()
+    err = getattr(process, "_err", b"").decode("utf-8", "replace")
+    return Run(list(command), seconds, usage.ru_utime + usage.ru_stime,
+               max(usage.ru_maxrss * 1024, peak[0]) / 2**20, process.returncode, err[-2000:])

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Benchmark Handshake on a synthetic coalition: every stage against a floor from the same run.
+
+Usage: python bench/run.py [--scale tiny|small|medium|full] [--jobs N] [--regenerate]
+                           [--out bench/out] [--mkdocs-pages N] [--only verify,build,...]
+
+Generates (or reuses) a coalition with real Ed25519 signatures and a real git history under
+`--out/<scale>/`, then runs each stage as a child process and prints, per stage, wall time,
+CPU time, peak memory (process tree) and the ratio to its floor. Results also go to
+`--out/<scale>/results.json`. See bench/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench import corpus, floors, measure, stages, synth  # noqa: E402
+
+TARGETS = {"verify (cold)": 1.5, "verify --rev HEAD (cold)": 1.5}
+ABSOLUTE = {"verify (no change)": 1.0, "verify --rev HEAD (no change)": 1.0, "review (one-file change)": 0.5}
+MEMORY_LIMIT_MB = 2048
+
+
+def _corpus(args: argparse.Namespace) -> tuple[corpus.Corpus, bool]:
+    scale = synth.SCALES[args.scale]
+    dest = Path(args.out) / scale.name
+    found = None if args.regenerate else corpus.existing(dest, scale)
+    if found is not None:
+        return found, False
+    print(f"generating the {scale.name} coalition ({scale.sovereigns} sovereigns, "
+          f"{scale.sovereigns * scale.treaties_per_sovereign} treaties, {scale.commits} commits)...", flush=True)
+    return corpus.generate(dest, scale, args.jobs), True
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("HANDSHAKE_NO_CACHE", None)
+    env.update(extra)
+    return env
+
+
+def _pages(text: str) -> int | None:
+    match = re.search(r"\((\d+) pages\)", text)
+    return int(match.group(1)) if match else None
+
+
+def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    sig_seconds, sig_cpu, sig_count, sig_run = floors.signature_floor(found.payloads, REPO_ROOT, work)
+    rows.append({"stage": "floor: signatures (1 core)", "seconds": sig_seconds, "cpu": sig_cpu,
+                 "peak_mb": sig_run.peak_mb, "note": f"{sig_count} signatures, "
+                 f"{sig_seconds / sig_count * 1e6:.0f} us each; floor for {args.jobs} cores = "
+                 f"{sig_seconds / args.jobs:.2f} s"})
+    log_run = floors.git_log_floor(found.repo)
+    rows.append({"stage": "floor: git log --raw", "seconds": log_run.seconds, "cpu": log_run.cpu_seconds,
+                 "peak_mb": log_run.peak_mb, "note": f"{found.scale.commits} commits"})
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(str(cache) + "-rev", ignore_errors=True)
+    plan = stages.verify_stages(found.repo, REPO_ROOT, cache, args.jobs)
+    plan += stages.build_stages(found.repo, work / "site", cache, args.jobs)
+    plan += stages.history_stages(found.repo)
+    only = set(args.only.split(",")) if args.only else None
+    mkdocs_rate = hugo_rate = None
+    for stage in plan:
+        if only and not any(stage.name.startswith(o) for o in only):
+            continue
+        if stage.command is None:
+            rows.append({"stage": stage.name, "note": f"not measured: {stage.missing}"})
+            continue
+        print(f"  {stage.name} ...", flush=True)
+        output = work / stage.output if stage.output else None
+        result = measure.run(stage.command, cwd=REPO_ROOT, env=_env(stage.env), stdout=output)
+        row: dict[str, Any] = {"stage": stage.name, "seconds": result.seconds, "cpu": result.cpu_seconds,
+                               "peak_mb": result.peak_mb, "returncode": result.returncode, "target": stage.target}
+        if result.returncode not in (0, 1):
+            row["note"] = f"FAILED (exit {result.returncode}): {result.stderr_tail.strip()[-300:]}"
+        elif stage.name.startswith("verify"):
+            floor = sig_seconds / args.jobs
+            row.update(floor=floor, ratio=result.seconds / floor, cpu_ratio=result.cpu_seconds / sig_cpu)
+            row["note"] = _verify_note(output)
+        elif stage.name.startswith("build"):
+            pages = _pages(output.read_text() if output else "") or 0
+            if mkdocs_rate is None and args.mkdocs_pages:
+                mk = floors.mkdocs_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
+                hu = floors.hugo_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
+                mkdocs_rate = mk[0] if mk else None
+                hugo_rate = hu[0] if hu else None
+            rate = pages / result.seconds if pages else None
+            row.update(pages=pages, pages_per_s=rate, mkdocs_pages_per_s=mkdocs_rate, hugo_pages_per_s=hugo_rate)
+            row["ratio_mkdocs"] = rate / mkdocs_rate if rate and mkdocs_rate else None
+            row["note"] = (f"{pages} pages, {rate or 0:.0f} pages/s; mkdocs {mkdocs_rate or 0:.0f} pages/s; "
+                           f"hugo {f'{hugo_rate:.0f} pages/s' if hugo_rate else 'not installed'}")
+        elif stage.floor == "git log --raw":
+            row.update(floor=log_run.seconds, ratio=result.seconds / log_run.seconds)
+        rows.append(row)
+    _combine_history(rows, log_run.seconds)
+    return rows
+
+
+def _verify_note(output: Path | None) -> str:
+    """The summary line `handshake verify` prints last."""
+    try:
+        lines = output.read_text().splitlines() if output else []
+    except OSError:
+        lines = []
+    return lines[-1] if lines else "no output"
+
+
+def _combine_history(rows: list[dict[str, Any]], floor: float) -> None:
+    parts = [r for r in rows if r["stage"] in ("pin (--check)", "history checks") and "seconds" in r]
+    if len(parts) == 2:
+        seconds = sum(r["seconds"] for r in parts)
+        rows.append({"stage": "pin + history", "seconds": seconds, "cpu": sum(r["cpu"] for r in parts),
+                     "peak_mb": max(r["peak_mb"] for r in parts), "floor": floor, "ratio": seconds / floor,
+                     "target": "<= 3x floor"})
+
+
+def verdict(row: dict[str, Any]) -> str:
+    if "seconds" not in row or row["stage"].startswith("floor"):
+        return ""
+    problems = []
+    if row["peak_mb"] > MEMORY_LIMIT_MB:
+        problems.append("memory")
+    if row["stage"] in TARGETS and row.get("ratio", 0) > TARGETS[row["stage"]]:
+        problems.append("time")
+    if row["stage"] in ABSOLUTE and row["seconds"] >= ABSOLUTE[row["stage"]]:
+        problems.append("time")
+    if row["stage"] == "pin + history" and row.get("ratio", 0) > 3:
+        problems.append("time")
+    if row["stage"] in ("pin (--check)", "history checks"):
+        return "see pin + history" if not problems else "ABOVE TARGET (memory)"
+    if row["stage"].startswith("build") and ((row.get("pages_per_s") or 0) < 1000
+                                             or (row["stage"] == "build" and (row.get("ratio_mkdocs") or 0) < 20)):
+        problems.append("time")
+    return "ABOVE TARGET (" + ", ".join(problems) + ")" if problems else "ok"
+
+
+def print_table(rows: list[dict[str, Any]], found: corpus.Corpus, generated_s: float) -> None:
+    scale = found.scale
+    print(f"\nscale {scale.name}: {scale.sovereigns} sovereigns, {scale.sovereigns * scale.treaties_per_sovereign} "
+          f"treaties, {scale.sovereigns} revocation feeds, {scale.commits} commits, {found.files} files, "
+          f"{found.signatures} signatures; corpus generated in {generated_s:.1f} s")
+    print(f"{'stage':32} {'time s':>8} {'cpu s':>8} {'peak MB':>8} {'x floor':>8} {'x cpu':>6}  {'target':24} verdict")
+    load = os.getloadavg()
+    print(f"(machine load average {load[0]:.2f}; x floor: wall time / floor, for build: pages/s vs mkdocs "
+          "pages/s*; x cpu: CPU seconds / signature-floor CPU seconds)")
+    for row in rows:
+        if "seconds" not in row:
+            print(f"{row['stage']:32} {row.get('note', '')}")
+            continue
+        ratio = f"{row['ratio']:.2f}" if row.get("ratio") is not None else (
+            f"{row['ratio_mkdocs']:.1f}*" if row.get("ratio_mkdocs") else "")
+        cpu_ratio = f"{row['cpu_ratio']:.2f}" if row.get("cpu_ratio") is not None else ""
+        print(f"{row['stage']:32} {row['seconds']:8.2f} {row['cpu']:8.2f} {row['peak_mb']:8.0f} {ratio:>8} "
+              f"{cpu_ratio:>6}  {row.get('target', ''):24} {verdict(row)}")
+        if row.get("note"):
+            print(f"{'':34}{row['note']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(synth.SCALES), default="small")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
+    parser.add_argument("--out", default=str(REPO_ROOT / "bench" / "out"))
+    parser.add_argument("--regenerate", action="store_true", help="generate the corpus even if one exists")
+    parser.add_argument("--mkdocs-pages", type=int, default=500, help="page count for the mkdocs/hugo floor")
+    parser.add_argument("--only", help="comma-separated stage name prefixes to run (floors always run)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    found, generated = _corpus(args)
+    generated_s = time.perf_counter() - started if generated else found.seconds
+    work = Path(args.out) / found.scale.name / "run"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    rows = run_stages(args, found, work)
+    print_table(rows, found, generated_s)
+    results = {"scale": found.scale.__dict__, "files": found.files, "signatures": found.signatures,
+               "generated_seconds": generated_s, "jobs": args.jobs, "load_average": os.getloadavg(),
+               "stages": rows}
+    (Path(args.out) / found.scale.name / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

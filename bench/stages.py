@@ -1,0 +1,105 @@
+"""The stages the benchmark runs, as the command lines a user or CI would type.
+
+A stage whose command is not on this branch yet (the site, history, pin and review commands
+land separately) is reported as not measured, with the reason, instead of failing the run.
+"""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from bench.synth import NOW
+
+AT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Stage:
+    name: str
+    command: list[str] | None          # None: not measurable on this branch
+    missing: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    output: str | None = None           # file name (under the run directory) for stdout
+    floor: str = ""                     # which floor the stage is compared with
+    target: str = ""
+
+
+def has_command(name: str) -> bool:
+    return importlib.util.find_spec(f"publisher.cli.cmd_{name}") is not None
+
+
+@cache
+def help_text(command: str, repo_root: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "publisher", command, "--help"], cwd=repo_root,
+                          capture_output=True, text=True, check=False)
+    return done.stdout
+
+
+def handshake(*args: str) -> list[str]:
+    return [sys.executable, "-m", "publisher", *args]
+
+
+def verify_stages(repo: Path, repo_root: Path, cache: Path, jobs: int) -> list[Stage]:
+    extra = ["--no-history"] if "--no-history" in help_text("verify", repo_root) else []
+    base = handshake("verify", str(repo), "--at", AT, "--jobs", str(jobs), *extra)
+    env = {"HANDSHAKE_CACHE_DIR": str(cache)}
+    stages = [
+        Stage("verify (cold)", base, env=env, output="verify-cold.txt",
+              floor="signatures / cores", target="<= 1.5x floor"),
+        Stage("verify (no change)", base, env=env, output="verify-warm.txt",
+              floor="signatures / cores", target="< 1 s"),
+    ]
+    if "--rev" in help_text("verify", repo_root):
+        rev = [*base, "--rev", "HEAD"]
+        stages.append(Stage("verify --rev HEAD (cold)", rev, env={"HANDSHAKE_CACHE_DIR": str(cache) + "-rev"},
+                            output="verify-rev-cold.txt", floor="signatures / cores", target="<= 1.5x floor"))
+        stages.append(Stage("verify --rev HEAD (no change)", rev, env={"HANDSHAKE_CACHE_DIR": str(cache) + "-rev"},
+                            output="verify-rev-warm.txt", floor="signatures / cores", target="< 1 s"))
+    return stages
+
+
+def build_stages(repo: Path, site: Path, cache: Path, jobs: int) -> list[Stage]:
+    if not has_command("build"):
+        return [Stage("build", None, "`handshake build` is not on this branch yet (site helper)"),
+                Stage("build (no change)", None, "`handshake build` is not on this branch yet")]
+    command = handshake("build", str(repo), "--out", str(site), "--at", AT, "--jobs", str(jobs))
+    env = {"HANDSHAKE_CACHE_DIR": str(cache)}
+    return [Stage("build", command, env=env, output="build.txt", floor="mkdocs / hugo pages per second",
+                  target=">= 1,000 pages/s and >= 20x mkdocs"),
+            Stage("build (no change)", command, env=env, output="build-warm.txt",
+                  floor="mkdocs / hugo pages per second", target=">= 1,000 pages/s")]
+
+
+HISTORY_SNIPPET = """
+import sys
+from publisher.history.load import history_findings, read_history
+history, problems = read_history(sys.argv[1])
+found = problems + history_findings(history)
+print(len(found))
+"""
+
+
+def history_stages(repo: Path) -> list[Stage]:
+    stages = []
+    if has_command("pin"):
+        stages.append(Stage("pin (--check)", handshake("pin", str(repo), "--check"), output="pin.txt",
+                            floor="git log --raw", target="pin + history <= 3x floor"))
+    else:
+        stages.append(Stage("pin", None, "`handshake pin` is not on this branch yet (history helper)"))
+    if importlib.util.find_spec("publisher.history") is not None:
+        stages.append(Stage("history checks", [sys.executable, "-c", HISTORY_SNIPPET, str(repo)],
+                            output="history.txt", floor="git log --raw", target="pin + history <= 3x floor"))
+    else:
+        stages.append(Stage("history checks", None, "publisher.history is not on this branch yet (history helper)"))
+    if has_command("review"):
+        stages.append(Stage("review (one-file change)", handshake(
+            "review", "main", "proposal", "--repo", str(repo), "--format", "json", "--at", AT),
+            output="review.json", floor="", target="< 0.5 s"))
+    else:
+        stages.append(Stage("review (one-file change)", None,
+                            "`handshake review` is not on this branch yet (history helper)"))
+    return stages

@@ -1,0 +1,214 @@
+"""Content-addressed verification cache: results of verifying exact bytes, never trusted blindly.
+
+Stage: I/O at the edge of verification. Where: see `open_cache`. `Cache.get(kind, key)` returns what `put` stored under
+the same key, or None. Keys are digests the caller derives from everything a result depends
+on (the bytes or git blob ids, the lock pin, the limits, `code_version()`), so an entry can
+only be stale if its key is wrong, never because time passed.
+
+Each entry is `MAGIC + HMAC-SHA256(secret, payload) + payload` (payload: a pickle). The secret is
+per user and lives outside every repository (`$XDG_CACHE_HOME/handshake/cache.secret`, mode
+0600): a cache directory committed to a repository, copied from another machine or edited
+by hand fails the check and is ignored, so a pickle is only ever loaded from bytes this user's
+own runs wrote. A truncated, corrupt or foreign entry is a miss and is overwritten.
+Refuses to use a cache directory that is a symbolic link, and never raises: without a usable
+secret or directory, every lookup misses and nothing is written.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import stat
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+MAGIC = b"HSC1"
+DIGEST = 32
+CACHE_DIRNAME = ".handshake-cache"
+ENV_DIR = "HANDSHAKE_CACHE_DIR"       # use this directory instead of <repo>/.handshake-cache
+ENV_OFF = "HANDSHAKE_NO_CACHE"        # any non-empty value: no cache at all
+
+
+def _user_cache_home() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME")
+    return Path(base) if base else Path.home() / ".cache"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Digest of everything that decides a verification result besides the input: this
+    package's source, the shipped schemas, the Python version and the validating libraries."""
+    from publisher.resources import resource_dir
+
+    h = hashlib.sha256()
+    package, schemas = Path(__file__).resolve().parent, resource_dir("schemas")
+    files = [(p.relative_to(package).as_posix(), p) for p in sorted(package.rglob("*.py"))]
+    files += [(f"schemas/{p.name}", p) for p in sorted(schemas.glob("*.json"))]
+    for name, path in files:
+        h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(sys.version.encode())
+    for module in ("jsonschema", "jsonschema_rs", "nacl", "re2", "referencing"):
+        h.update(f"{module}={_installed_version(module)}".encode())
+    return h.hexdigest()
+
+
+def _installed_version(module: str) -> str:
+    """`<dist-info name>` of an importable module, from one directory listing (importlib.metadata
+    costs ~0.1 s per lookup); 'absent' when it is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        return "absent"
+    origin = Path(spec.origin)
+    site = origin.parent.parent if origin.name.startswith("__init__") else origin.parent
+    wanted = {module.lower().replace("_", "-"), {"nacl": "pynacl", "re2": "google-re2"}.get(module, module)}
+    try:
+        names = os.listdir(site)
+    except OSError:
+        return "unknown"
+    found = sorted(n for n in names if n.endswith(".dist-info")
+                   and n[:-len(".dist-info")].rsplit("-", 1)[0].lower().replace("_", "-") in wanted)
+    return ",".join(found) or f"unknown:{origin.stat().st_size}"
+
+
+def _load_secret(home: Path) -> bytes | None:
+    """The per-user HMAC secret, created on first use (0600, never inside a repository)."""
+    path = home / "cache.secret"
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            value = secrets.token_bytes(32)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            except FileExistsError:   # another process created it first: read theirs
+                return _load_secret(home)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(value)
+            return value
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            value = handle.read(64)
+        if info.st_uid != os.getuid() or info.st_mode & 0o077 or len(value) != 32:
+            return None
+        return value
+    except OSError:
+        return None
+
+
+class Cache:
+    """Entries under `directory`, authenticated with `secret`."""
+
+    def __init__(self, directory: Path, secret: bytes) -> None:
+        self.directory = directory
+        self._secret = secret
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / key
+
+    def _seal(self, payload: bytes) -> bytes:
+        return MAGIC + hmac.new(self._secret, payload, hashlib.sha256).digest() + payload
+
+    def _open(self, data: bytes) -> bytes | None:
+        if len(data) < len(MAGIC) + DIGEST or not data.startswith(MAGIC):
+            return None
+        tag, payload = data[len(MAGIC):len(MAGIC) + DIGEST], data[len(MAGIC) + DIGEST:]
+        expected = hmac.new(self._secret, payload, hashlib.sha256).digest()
+        return payload if hmac.compare_digest(tag, expected) else None
+
+    def get_payload(self, kind: str, key: str) -> bytes | None:
+        """The authenticated pickle stored under (kind, key), not yet loaded; None on a miss."""
+        try:
+            fd = os.open(self._path(kind, key), os.O_RDONLY | os.O_NOFOLLOW)
+            with open(fd, "rb", buffering=0) as handle:
+                data = handle.readall()
+        except OSError:
+            return None
+        return self._open(data)
+
+    def get(self, kind: str, key: str, expected_type: type | None = None) -> Any | None:
+        """The value stored under (kind, key), or None for a missing, foreign or corrupt entry."""
+        payload = self.get_payload(kind, key)
+        value = None
+        if payload is not None:
+            try:   # authenticated: written by this user's own run, but maybe by older code
+                value = pickle.loads(payload)
+            except Exception:
+                value = None
+        if value is None or (expected_type is not None and not isinstance(value, expected_type)):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store `value` atomically (write a temporary file, rename); errors are ignored."""
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return
+        self.put_payload(kind, key, payload)
+
+    def put_payload(self, kind: str, key: str, payload: bytes) -> None:
+        """Store an already pickled value (see `put`)."""
+        path = self._path(kind, key)
+        try:
+            data = self._seal(payload)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{key}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            return
+
+
+def _usable_directory(path: Path, *, parents: bool) -> bool:
+    """True for a real directory owned by this user (created when missing); a symbolic link,
+    a file or someone else's directory is refused."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        try:
+            path.mkdir(mode=0o700, parents=parents)
+            info = path.lstat()
+        except OSError:
+            return False
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+
+
+def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
+    """The cache for the repository at `repo`: `$HANDSHAKE_CACHE_DIR` when set; else
+    `<repo>/.handshake-cache/` when that directory exists (create it to keep the cache beside
+    the repository; it is gitignored); else a per-repository folder under
+    `$XDG_CACHE_HOME/handshake/repos/`, so that nothing is written into a repository unasked.
+    None when caching is off or impossible."""
+    if os.environ.get(ENV_OFF):
+        return None
+    home = _user_cache_home() / "handshake"
+    secret = _load_secret(home)
+    if secret is None:
+        return None
+    candidates: list[tuple[Path, bool]] = []
+    if os.environ.get(ENV_DIR):
+        candidates.append((Path(os.environ[ENV_DIR]), True))
+    elif repo is not None:
+        root = Path(repo).resolve()
+        if (root / CACHE_DIRNAME).is_dir():
+            candidates.append((root / CACHE_DIRNAME, False))
+        candidates.append((home / "repos" / hashlib.sha256(str(root).encode()).hexdigest()[:24], True))
+    for directory, parents in candidates:
+        if _usable_directory(directory, parents=parents):
+            return Cache(directory, secret)
+    return None

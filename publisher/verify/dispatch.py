@@ -1,0 +1,229 @@
+"""Per-sovereign jobs: find the folder's content digest, reuse a cached result, else verify.
+
+Stage: between listing and the coalition stage of `verify_repository`. A folder's key covers
+the code version, the limits, the folder id, the pinned root key and every entry (path, type,
+size, symlink escape, content digest). The digest is the git blob id when the source lists
+one; otherwise the sha256 of the bytes, which a worktree source lets us skip on later runs
+through a per-folder stat stamp (size, mtime, ctime, inode, device of every file; files
+touched within the last 2 s are "racy" and never stamped, as git does). A cache hit returns
+the stored `SovereignResult` without reading or verifying; a miss verifies the bytes already
+read for hashing. An unreadable file disables caching for that folder.
+
+Large repositories are split over worker processes (fork where available): most of the cost
+is Python-level document checking, which threads would serialise on the GIL (measured slower
+than one thread); only libsodium releases it. Never raises on repository content; an
+unexpected exception is `internal.check_failed` on that folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import pickle
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from collections.abc import Sequence
+
+from publisher.cache import Cache, code_version
+from publisher.findings import finding
+from publisher.limits import Limits
+from publisher.model import KeyHistory, Sovereign
+from publisher.source import Entry, Source
+from publisher.verify.sovereign import SovereignResult, verify_sovereign
+from publisher.verify.timewindows import table_part
+
+RACY_NS = 2_000_000_000          # files changed this recently are not stamped (git's racy-clean rule)
+PARALLEL_THRESHOLD = 64          # folders; below this, a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: SovereignResult
+    key: str | None            # None: not cacheable (no cache, unreadable file, internal failure)
+    part: bytes | None         # pickled timewindows.TablePart, for the snapshot (with a key only)
+
+
+@dataclass(frozen=True)
+class Job:
+    sovereign_id: str
+    entries: tuple[Entry, ...]
+    pin: str | None
+
+
+def _hash(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def folder_key(limits: Limits, job: Job, digests: Sequence[str]) -> str:
+    """The content address of one folder's verification result."""
+    listing = [(e.path, e.type, e.size, e.escapes, d) for e, d in zip(job.entries, digests, strict=True)]
+    return _hash("sovereign/v1", code_version(), limits, job.sovereign_id, job.pin, listing)
+
+
+class _Runner:
+    """Everything a job needs besides itself: the source, the limits, the cache."""
+
+    def __init__(self, source: Source, limits: Limits, cache: Cache | None) -> None:
+        self.source = source
+        self.limits = limits
+        self.cache = cache
+        self.stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
+        self.root = getattr(source, "describe", lambda: "")()
+        self.horizon = time.time_ns() - RACY_NS
+
+    def read(self, path: str) -> bytes:
+        return self.source.read(path)
+
+    def _readable(self, entry: Entry) -> bool:
+        return entry.type == "file" and entry.size <= self.limits.max_file_bytes
+
+    def digests(self, job: Job, files: dict[str, bytes]) -> list[str] | None:
+        """One digest per entry; None when a file could not be read (no caching then)."""
+        if all(e.blob_id for e in job.entries if self._readable(e)):
+            return [f"git:{e.blob_id}" if self._readable(e) else "-" for e in job.entries]
+        stamp_key = self._stamp_key(job)
+        if stamp_key is not None and self.cache is not None:
+            stored = self.cache.get("stamps", stamp_key, list)
+            if stored is not None and len(stored) == len(job.entries) and all(isinstance(d, str) for d in stored):
+                return [str(d) for d in stored]
+        out = []
+        for entry in job.entries:
+            if not self._readable(entry):
+                out.append("-")
+                continue
+            try:
+                data = files[entry.path] = self.read(entry.path)
+            except OSError:
+                return None
+            out.append("sha256:" + hashlib.sha256(data).hexdigest())
+        if stamp_key is not None and self.cache is not None:
+            self.cache.put("stamps", stamp_key, out)
+        return out
+
+    def _stamp_key(self, job: Job) -> str | None:
+        """Digest of the stat stamps of the folder's files, or None when one is missing or racy."""
+        if self.stamps is None:
+            return None
+        stamps = []
+        for entry in job.entries:
+            if not self._readable(entry):
+                continue
+            stamp = self.stamps.get(entry.path)
+            if stamp is None or stamp[1] >= self.horizon or stamp[2] >= self.horizon:
+                return None
+            stamps.append((entry.path, stamp))
+        return _hash("stamps/v1", self.root, job.sovereign_id, stamps)
+
+    def run(self, job: Job) -> Outcome:
+        """The folder's result (from the cache or verified), its key and its time-table part."""
+        try:
+            payload, key, part = self._produce(job, pickled=False)
+            result = payload if isinstance(payload, SovereignResult) else _loads(payload, job)
+            if result is None:
+                return Outcome(self._verified(job, {}), None, None)
+            if key is not None and part is None:
+                part = _pickle(table_part(result.sovereign))
+            return Outcome(result, key, part)
+        except Exception as exc:  # boundary: report, never crash (see publisher.verify)
+            return Outcome(failed(job.sovereign_id, job.pin, exc), None, None)
+
+    def run_pickled(self, job: Job) -> tuple[bytes, str | None, bytes | None]:
+        """As `run`, pickled, for a worker process: a cache hit is passed on as the stored bytes
+        (not unpickled here), a fresh result is pickled once for both the cache and the parent."""
+        try:
+            payload, key, part = self._produce(job, pickled=True)
+            if key is not None and part is None:
+                result = _loads(payload, job) if isinstance(payload, bytes) else None
+                part = _pickle(table_part(result.sovereign)) if result is not None else None
+            assert isinstance(payload, bytes)
+            return payload, key, part
+        except Exception as exc:  # boundary: report, never crash (see publisher.verify)
+            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None
+
+    def _produce(self, job: Job, *, pickled: bool) -> tuple[SovereignResult | bytes, str | None, bytes | None]:
+        files: dict[str, bytes] = {}
+        digests = self.digests(job, files) if self.cache is not None else None
+        key = folder_key(self.limits, job, digests) if digests is not None else None
+        if key is not None and self.cache is not None:
+            hit = self.cache.get_payload("sovereign", key)
+            if hit is not None:
+                return hit, key, self.cache.get_payload("timepart", key)
+        result = self._verified(job, files)
+        if key is None or self.cache is None:
+            return (_pickle(result) if pickled else result), None, None
+        payload, part = _pickle(result), _pickle(table_part(result.sovereign))
+        self.cache.put_payload("sovereign", key, payload)
+        self.cache.put_payload("timepart", key, part)
+        return (payload if pickled else result), key, part
+
+    def _verified(self, job: Job, files: dict[str, bytes]) -> SovereignResult:
+        def read(path: str) -> bytes:
+            data = files.get(path)
+            return data if data is not None else self.read(path)
+
+        return verify_sovereign(job.sovereign_id, list(job.entries), read, job.pin, self.limits)
+
+
+def _pickle(value: object) -> bytes:
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(payload: bytes, job: Job) -> SovereignResult | None:
+    """A result from authenticated or freshly pickled bytes; None when it is not this folder's."""
+    try:
+        value = pickle.loads(payload)
+    except Exception:
+        return None
+    if isinstance(value, SovereignResult) and value.sovereign.id == job.sovereign_id:
+        return value
+    return None
+
+
+def failed(sovereign_id: str, pin: str | None, exc: BaseException) -> SovereignResult:
+    empty = Sovereign(id=sovereign_id, root_public_key=pin, root_source="none", genesis=None,
+                      key_history=KeyHistory(()), identity=None, treaties=(), feed=None, roll_call=None,
+                      policy_manifest=None, recognition_policy=None)
+    return SovereignResult(empty, (finding(f"sovereigns/{sovereign_id}", "", "internal.check_failed",
+                                           f"{type(exc).__name__}: {str(exc)[:200]}"),))
+
+
+def run_jobs(source: Source, jobs: Sequence[Job], limits: Limits, workers: int,
+             cache: Cache | None) -> list[Outcome]:
+    """One outcome per job, in job order, computed on up to `workers` processes."""
+    runner = _Runner(source, limits, cache)
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        return [runner.run(job) for job in jobs]
+    return _run_processes(runner, jobs, workers)
+
+
+_WORKER: list[_Runner] = []
+
+
+def _start_worker(runner: _Runner) -> None:
+    # A forked worker must not share the parent's readers (a git cat-file pipe): re-create the
+    # source from its pickled state, as a spawned worker does.
+    runner.source = pickle.loads(pickle.dumps(runner.source))
+    _WORKER[:] = [runner]
+
+
+def _process_job(job: Job) -> tuple[bytes, str | None, bytes | None]:
+    return _WORKER[0].run_pickled(job)
+
+
+def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[Outcome]:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, len(jobs) // (workers * 16))
+    out: list[Outcome] = []
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(runner,)) as pool:
+        for job, (payload, key, part) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk), strict=True):
+            result = _loads(payload, job)
+            out.append(Outcome(result, key, part) if result is not None else runner.run(job))
+    return out
+
+
+__all__ = ["Job", "Outcome", "folder_key", "run_jobs", "failed"]

@@ -1,0 +1,111 @@
+"""The no-change path: a whole verification remembered under the fingerprint of its input.
+
+Stage: wraps `verify_repository` when a cache is given. The fingerprint covers every byte the
+verifier could read (git tree and blob ids from a source that knows them, else the listing
+and the stat stamp of every file), the limits and the code version. A snapshot stores every
+time-independent finding, the coalition, the cache keys of the per-folder results, and the
+time table of publisher.verify.timewindows. On a hit, the time checks are evaluated again at
+the new `at` (for each treaty or document either recorded for an interval that contains
+`at`, or checked again by `coalition.check_time`). Sovereign models are loaded from the per-folder entries
+only when `Verification.sovereigns` is read. A snapshot never changes a finding: a missing
+per-folder entry makes the model load fall back to a full verification.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from collections.abc import Callable, Sequence
+
+from publisher.cache import Cache, code_version
+from publisher.findings import Finding, summarize
+from publisher.limits import Limits
+from publisher.model import Coalition, Sovereign
+from publisher.source import Entry, Source
+from publisher.verify import dispatch
+from publisher.verify.dispatch import Job, Outcome
+from publisher.verify.timewindows import TablePart, TimeTable, evaluate, join
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a repeated verification of the same input needs, except the models."""
+
+    static: tuple[Finding, ...]                  # every finding that check_time does not make
+    coalition: Coalition
+    folders: tuple[tuple[str, str], ...]         # (sovereign id, per-folder cache key), sorted
+    treaty_count: int
+    time: TimeTable
+
+
+def build_snapshot(static: Sequence[Finding], timed: Sequence[Finding], coalition: Coalition,
+                   jobs: Sequence[Job], outcomes: Sequence[Outcome], at: datetime) -> Snapshot | None:
+    """The snapshot of a finished verification (every outcome keyed, with its time-table
+    part); None when the joined time table does not reproduce `timed`."""
+    ordered = sorted(zip(jobs, outcomes, strict=True), key=lambda pair: pair[0].sovereign_id)
+    parts = []
+    for _, outcome in ordered:
+        part = pickle.loads(outcome.part) if outcome.part is not None else None
+        if not isinstance(part, TablePart):
+            return None
+        parts.append(part)
+    table = join(parts, at, timed)
+    if table is None:
+        return None
+    return Snapshot(tuple(static), coalition, tuple((job.sovereign_id, str(o.key)) for job, o in ordered),
+                    sum(len(o.result.sovereign.treaties) for _, o in ordered), table)
+
+
+def findings_at(remembered: Snapshot, at: datetime) -> list[Finding]:
+    return [*remembered.static, *evaluate(remembered.time, at)]
+
+
+def fingerprint(source: Source, limits: Limits, entries: Sequence[Entry] | None) -> str | None:
+    """Digest of every input byte, or None when the source cannot vouch for one cheaply.
+
+    A source with a `fingerprint()` method (a git commit: tree and blob ids) answers before
+    listing; a worktree answers from its listing and the stat stamps of its files (none may be
+    racy: changed within the last 2 s)."""
+    own = getattr(source, "fingerprint", None)
+    if callable(own):
+        value = own()
+        return None if value is None else _digest("git", value, limits)
+    stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
+    if entries is None or stamps is None:
+        return None
+    horizon = time.time_ns() - dispatch.RACY_NS
+    listing = []
+    for entry in entries:
+        stamp = stamps.get(entry.path) if entry.type == "file" else None
+        if entry.type == "file" and (stamp is None or stamp[1] >= horizon or stamp[2] >= horizon):
+            return None
+        listing.append((entry.path, entry.type, entry.size, entry.escapes, stamp))
+    return _digest("worktree", (source.describe(), listing), limits)
+
+
+def _digest(kind: str, value: Any, limits: Limits) -> str:
+    h = hashlib.sha256(repr(("snapshot/v1", kind, code_version(), limits)).encode())
+    h.update(repr(value).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def load_sovereigns(cache: Cache, snapshot: Snapshot,
+                    recompute: Callable[[], tuple[Sovereign, ...]]) -> tuple[Sovereign, ...]:
+    """Every model from its per-folder entry, in id order; `recompute()` when one is gone."""
+    from publisher.verify.sovereign import SovereignResult
+    out = []
+    for sovereign_id, key in snapshot.folders:
+        result = cache.get("sovereign", key, SovereignResult)
+        if result is None or result.sovereign.id != sovereign_id:
+            return recompute()
+        out.append(result.sovereign)
+    return tuple(out)
+
+
+def counts_summary(findings: Sequence[Finding], sovereigns: int, treaties: int, at: datetime,
+                   ok: bool) -> dict[str, Any]:
+    """Verification.summary() without the models (same keys, same values)."""
+    return {**summarize(findings), "sovereigns": sovereigns, "treaties": treaties,
+            "evaluated_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": ok}

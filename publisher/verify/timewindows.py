@@ -1,0 +1,198 @@
+"""check_time without the models: per treaty and document, when its findings cannot change.
+
+Stage: the time-dependent part of the coalition stage, for the snapshot path
+(publisher.verify.snapshot). `build_table` records, for every treaty and for each sovereign's
+other NA-signed documents (feed, policy manifest, roll call), the interval of evaluation times
+over which `coalition.check_time` reports the same findings for it: none for an active treaty
+away from its deadlines and signed by a key that still vouches; the same message whatever
+`at` is for a revoked, replaced or suspended one. `evaluate` runs the real `check_time` on
+stripped copies of the items whose interval does not contain `at` (expired, expiring,
+not yet valid, key past its horizon) and takes the rest as recorded. The windows mirror
+lifecycle.treaty_state and check_time; a table that does not reproduce check_time at the
+time it is built is refused (None), and tests/perf/test_snapshot.py sweeps every deadline.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from array import array
+from dataclasses import dataclass
+from datetime import datetime, timedelta, UTC
+from collections.abc import Mapping, Sequence
+
+from publisher.findings import Finding
+from publisher.lifecycle import EXPIRING_WITHIN
+from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, Sovereign, Treaty
+from publisher.timestamps import SKEW
+from publisher.verify import coalition as stage
+
+NEVER, ALWAYS = -(2**62), 2**62          # window bounds, microseconds since the epoch
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_SECOND = timedelta(seconds=1)
+TREATY, DOCUMENTS = b"t", b"d"
+
+
+def micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def treaty_window(treaty: Treaty, history: KeyHistory) -> tuple[int, int, bool]:
+    """(lo, hi, quiet): a quiet treaty reports nothing for `lo <= at < hi`, another reports the
+    same findings whatever `at` is. An empty window (lo == hi) means "always check", which is
+    where any doubt goes, including datetime arithmetic that would overflow (check_time then
+    fails the same way it would have)."""
+    row = treaty.row
+    if (row is not None and row.status == "revoked") or treaty.status in ("revoked", "suspended"):
+        return NEVER, ALWAYS, False        # revoked/replaced/suspended: a message without `at`
+    if treaty.expires_at is None:
+        return 0, 0, True                  # "expired", evaluated at `at`: always re-checked
+    try:
+        lo = NEVER if treaty.valid_from is None else micros(treaty.valid_from - SKEW)
+        # active needs int((expires_at - at).total_seconds()) > 72 h: at < expires_at - 72 h - 1 s
+        hi = micros(treaty.expires_at - EXPIRING_WITHIN - ONE_SECOND)
+        key = history.key_for(treaty.signer) if treaty.signer else None
+        if key is not None and key.end is not None:
+            hi = min(hi, micros(key.end + HANDOVER + VOUCHING_GRACE))
+    except OverflowError:
+        return 0, 0, True
+    return lo, max(lo, hi), True
+
+
+def documents_window(sovereign: Sovereign) -> tuple[int, int]:
+    """Feed, policy manifest and roll call report only `sig.outlives_key`, once their signing
+    key stops vouching: quiet until the earliest such moment."""
+    hi = ALWAYS
+    for document in (sovereign.feed, sovereign.policy_manifest, sovereign.roll_call):
+        key = sovereign.key_history.key_for(document.signer) if document is not None and document.signer else None
+        if key is not None and key.end is not None:
+            try:
+                hi = min(hi, micros(key.end + HANDOVER + VOUCHING_GRACE))
+            except OverflowError:
+                return 0, 0
+    return NEVER, hi
+
+
+@dataclass(frozen=True)
+class TimeTable:
+    """Everything `evaluate` needs, in a form that loads without building 100,000 objects."""
+
+    bounds: bytes                                  # array('q'): lo, hi per item
+    owners: bytes                                  # array('q'): sovereign index per item
+    kinds: bytes                                   # TREATY or DOCUMENTS per item
+    constants: Mapping[int, tuple[Finding, ...]]   # items that report something inside their window
+    payloads: tuple[bytes, ...]                    # pickled stripped Treaty / documents-only Sovereign
+    bare: tuple[bytes, ...]                        # per sovereign: pickled Sovereign without those
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """One sovereign's rows of a TimeTable: built where the sovereign was verified (a worker
+    process), cached beside its result, joined in the parent."""
+
+    bounds: tuple[int, ...]
+    kinds: bytes
+    constants: tuple[tuple[int, tuple[Finding, ...]], ...]
+    payloads: tuple[bytes, ...]
+    bare: bytes
+
+
+# Constant findings are taken at a fixed time far from any real evaluation, so that a message
+# that did depend on `at` could never pass the check in `join`.
+REFERENCE_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _pickle(value: object) -> bytes:
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _bare(sovereign: Sovereign) -> Sovereign:
+    return dataclasses.replace(sovereign, genesis=None, identity=None, treaties=(), feed=None, roll_call=None,
+                               policy_manifest=None, recognition_policy=None, files=(), operator_keys=())
+
+
+def _stripped(treaty: Treaty) -> Treaty:
+    """The treaty as check_time reads it (window fields, ids, status, row, signer)."""
+    return dataclasses.replace(treaty, subject_public_keys=(), allowed_roles=(), accepted_statuses=(), claims={},
+                               metadata={}, issued_by="", raw={k: treaty.raw[k] for k in ("expires_at", "valid_from")
+                                                               if k in treaty.raw})
+
+
+def table_part(sovereign: Sovereign) -> TablePart:
+    """The time-table rows of one verified sovereign."""
+    bounds: list[int] = []
+    kinds = bytearray()
+    constants: list[tuple[int, tuple[Finding, ...]]] = []
+    payloads: list[bytes] = []
+    bare = _bare(sovereign)
+    for treaty in sovereign.treaties:
+        small = _stripped(treaty)
+        lo, hi, quiet = treaty_window(small, sovereign.key_history)
+        if not quiet:
+            alone = dataclasses.replace(bare, treaties=(small,))
+            constants.append((len(payloads), tuple(stage.check_time({sovereign.id: alone}, REFERENCE_AT))))
+        bounds += (lo, hi)
+        kinds += TREATY
+        payloads.append(_pickle(small))
+    documents = dataclasses.replace(
+        bare, feed=sovereign.feed and dataclasses.replace(sovereign.feed, raw={}, reasons={}),
+        policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
+        roll_call=sovereign.roll_call and dataclasses.replace(sovereign.roll_call, raw={}))
+    if documents.feed or documents.policy_manifest or documents.roll_call:
+        bounds += documents_window(sovereign)
+        kinds += DOCUMENTS
+        payloads.append(_pickle(documents))
+    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), _pickle(bare))
+
+
+def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
+    """The table of a coalition from its sovereigns' parts (in sovereign order), or None when it
+    does not reproduce `timed` (check_time's findings at `at`): a time check this module does
+    not mirror yet is never remembered."""
+    bounds, owners, kinds = array("q"), array("q"), bytearray()
+    constants: dict[int, tuple[Finding, ...]] = {}
+    payloads: list[bytes] = []
+    for index, part in enumerate(parts):
+        offset = len(payloads)
+        bounds.extend(part.bounds)
+        owners.extend([index] * len(part.payloads))
+        kinds += part.kinds
+        constants.update((offset + local, found) for local, found in part.constants)
+        payloads.extend(part.payloads)
+    table = TimeTable(bounds.tobytes(), owners.tobytes(), bytes(kinds), constants, tuple(payloads),
+                      tuple(part.bare for part in parts))
+    return table if set(evaluate(table, at)) == set(timed) else None
+
+
+def build_table(sovereigns: Sequence[Sovereign], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
+    """`join` of every sovereign's `table_part`, in one process."""
+    return join([table_part(s) for s in sovereigns], at, timed)
+
+
+def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
+    """check_time's findings at `at`: recorded inside each window, re-checked outside."""
+    now = micros(at)
+    bounds, owners = array("q"), array("q")
+    bounds.frombytes(table.bounds)
+    owners.frombytes(table.owners)
+    out: list[Finding] = []
+    pending: dict[int, list[int]] = {}
+    for index, (lo, hi) in enumerate(zip(bounds[0::2], bounds[1::2], strict=True)):
+        if lo <= now < hi:
+            if index in table.constants:
+                out.extend(table.constants[index])
+        else:
+            pending.setdefault(owners[index], []).append(index)
+    for owner, items in pending.items():
+        bare: Sovereign = pickle.loads(table.bare[owner])
+        treaties, documents = [], None
+        for index in items:
+            if table.kinds[index:index + 1] == TREATY:
+                treaties.append(pickle.loads(table.payloads[index]))
+            else:
+                documents = pickle.loads(table.payloads[index])
+        sovereign = dataclasses.replace(
+            bare, treaties=tuple(treaties), feed=documents.feed if documents else None,
+            policy_manifest=documents.policy_manifest if documents else None,
+            roll_call=documents.roll_call if documents else None)
+        out.extend(stage.check_time({sovereign.id: sovereign}, at))
+    return out

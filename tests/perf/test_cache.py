@@ -1,0 +1,135 @@
+"""publisher.cache: entries come back only to the user who wrote them, intact; anything else
+is a miss, never an error and never a trusted result."""
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from publisher import cache as cache_module
+from publisher.cache import MAGIC, Cache, code_version, open_cache
+
+
+def test_round_trip(tmp_path: Path, isolated_cache_home: Path) -> None:
+    store = open_cache(tmp_path)
+    assert store is not None and isolated_cache_home in store.directory.parents
+    assert list(tmp_path.iterdir()) == [], "nothing is written into the repository unasked"
+    store.put("sovereign", "ab" * 32, {"value": [1, 2, 3]})
+    assert store.get("sovereign", "ab" * 32) == {"value": [1, 2, 3]}
+    assert store.get("sovereign", "cd" * 32) is None
+    leftovers = [p.name for p in store.directory.rglob(".*")]
+    assert leftovers == [], "a temporary file was left behind"
+
+
+def test_existing_cache_directory_in_the_repository_is_used(tmp_path: Path) -> None:
+    (tmp_path / ".handshake-cache").mkdir()
+    store = open_cache(tmp_path)
+    assert store is not None and store.directory == tmp_path / ".handshake-cache"
+
+
+def _entry_path(store: Cache, key: str) -> Path:
+    return store.directory / "sovereign" / key[:2] / key
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[:-1],                                   # truncated payload
+    lambda data: data[:10],                                   # truncated header
+    lambda data: data[:-1] + bytes([data[-1] ^ 1]),           # one payload bit flipped
+    lambda data: b"XXXX" + data[4:],                          # wrong magic
+    lambda data: b"",                                         # empty file
+], ids=["truncated", "header-only", "bit-flip", "magic", "empty"])
+def test_damaged_entry_is_a_miss_and_is_rewritten(tmp_path: Path, damage) -> None:
+    store = open_cache(tmp_path)
+    assert store is not None
+    key = "0f" * 32
+    store.put("sovereign", key, ("result", 1))
+    path = _entry_path(store, key)
+    path.write_bytes(damage(path.read_bytes()))
+    assert store.get("sovereign", key) is None
+    store.put("sovereign", key, ("result", 2))
+    assert store.get("sovereign", key) == ("result", 2)
+
+
+class _Exploding:
+    def __reduce__(self):  # what a planted pickle would do when loaded
+        return (os.system, ("echo pwned > /dev/null",))
+
+
+def test_planted_entry_with_another_secret_is_never_unpickled(tmp_path: Path, monkeypatch) -> None:
+    """An entry committed to the repository (or written with another user's secret) fails the
+    HMAC check before pickle sees it."""
+    store = open_cache(tmp_path)
+    assert store is not None
+    foreign = Cache(store.directory, b"\x01" * 32)
+    key = "aa" * 32
+    foreign.put("sovereign", key, _Exploding())
+    loaded = []
+    monkeypatch.setattr(cache_module.pickle, "loads", lambda data: loaded.append(data))
+    assert store.get("sovereign", key) is None
+    assert loaded == []
+
+
+def test_unsealed_pickle_is_refused(tmp_path: Path) -> None:
+    store = open_cache(tmp_path)
+    assert store is not None
+    key = "bb" * 32
+    path = _entry_path(store, key)
+    path.parent.mkdir(parents=True)
+    payload = pickle.dumps(("forged", "result"))
+    path.write_bytes(MAGIC + b"\0" * 32 + payload)
+    assert store.get("sovereign", key) is None
+
+
+def test_wrong_type_is_a_miss(tmp_path: Path) -> None:
+    store = open_cache(tmp_path)
+    assert store is not None
+    store.put("sovereign", "cc" * 32, "a string")
+    assert store.get("sovereign", "cc" * 32, dict) is None
+    assert store.get("sovereign", "cc" * 32, str) == "a string"
+
+
+def test_symlinked_cache_directory_is_not_used(tmp_path: Path) -> None:
+    """A repository may commit `.handshake-cache` as a link to elsewhere; it is never followed."""
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    repo.mkdir()
+    elsewhere.mkdir()
+    (repo / ".handshake-cache").symlink_to(elsewhere)   # is_dir() follows it: refused by lstat
+    store = open_cache(repo)
+    assert store is not None
+    assert store.directory != repo / ".handshake-cache"
+    store.put("sovereign", "dd" * 32, 1)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_cache_can_be_turned_off(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HANDSHAKE_NO_CACHE", "1")
+    assert open_cache(tmp_path) is None
+
+
+def test_explicit_cache_directory(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(tmp_path / "elsewhere"))
+    store = open_cache(tmp_path / "repo")
+    assert store is not None and store.directory == tmp_path / "elsewhere"
+
+
+def test_secret_readable_by_others_disables_the_cache(tmp_path: Path, isolated_cache_home: Path) -> None:
+    assert open_cache(tmp_path) is not None
+    secret = isolated_cache_home / "handshake" / "cache.secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    secret.chmod(0o644)
+    assert open_cache(tmp_path) is None
+
+
+def test_secret_is_created_once_and_reused(tmp_path: Path, isolated_cache_home: Path) -> None:
+    first = open_cache(tmp_path)
+    assert first is not None
+    first.put("sovereign", "ee" * 32, "kept")
+    second = open_cache(tmp_path)
+    assert second is not None and second.get("sovereign", "ee" * 32) == "kept"
+
+
+def test_code_version_is_stable_within_a_process() -> None:
+    assert code_version() == code_version()
+    assert len(code_version()) == 64

@@ -1,0 +1,242 @@
+"""Cached, uncached, single-threaded and threaded verification give the same outcome: the same
+findings, the same sovereign models (raw documents included) and the same summary, on the
+demo and on a synthetic coalition, before and after the inputs change."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.cache import open_cache
+from publisher.limits import Limits
+from publisher.source import Entry, WorktreeSource
+from publisher.verify import Verification, dispatch, verify_path, verify_repository
+from tests.conftest import DEMO_AT, REPO_ROOT
+
+
+def outcome(result: Verification) -> Any:
+    return (result.findings, result.summary(), dataclasses.asdict(result.coalition),
+            [dataclasses.asdict(s) for s in result.sovereigns])
+
+
+def all_modes(root: Path, **kwargs: Any) -> dict[str, Any]:
+    """Outcome of every execution mode; the cache is cold for 'cached-cold'."""
+    store = open_cache(root)
+    assert store is not None
+    return {
+        "uncached-1": outcome(verify_path(root, at=DEMO_AT, workers=1, **kwargs)),
+        "uncached-pool": outcome(verify_path(root, at=DEMO_AT, workers=2, **kwargs)),
+        "cached-cold": outcome(verify_path(root, at=DEMO_AT, workers=2, cache=store, **kwargs)),
+        "cached-warm": outcome(verify_path(root, at=DEMO_AT, workers=2, cache=store, **kwargs)),
+        "cached-warm-1": outcome(verify_path(root, at=DEMO_AT, workers=1, cache=store, **kwargs)),
+    }
+
+
+def assert_same(modes: dict[str, Any]) -> None:
+    reference = modes["uncached-1"]
+    for name, value in modes.items():
+        assert value == reference, f"{name} differs from the uncached single-threaded run"
+
+
+@pytest.fixture
+def pool_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers=2 runs a process pool even for the 5-sovereign demo."""
+    monkeypatch.setattr(dispatch, "PARALLEL_THRESHOLD", 1)
+
+
+@pytest.fixture
+def stamps_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by the test itself are seconds old; let stat stamps count at once."""
+    monkeypatch.setattr(dispatch, "RACY_NS", 0)
+
+
+def test_demo_same_in_every_mode(demo_copy: Path, pool_always: None) -> None:
+    modes = all_modes(demo_copy)
+    assert_same(modes)
+    findings, summary = modes["uncached-1"][0], modes["uncached-1"][1]
+    assert summary["error"] == 0 and summary["sovereigns"] == 5
+    assert {f.code for f in findings} >= {"treaty.expired", "treaty.revoked", "treaty.replaced"}
+
+
+def test_synthetic_coalition_same_in_every_mode(synthetic_repo: Path, tmp_path: Path, pool_always: None) -> None:
+    import shutil
+    repo = tmp_path / "repo"
+    shutil.copytree(synthetic_repo, repo, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    modes = all_modes(repo)
+    assert_same(modes)
+    assert modes["uncached-1"][1]["sovereigns"] == 12 and modes["uncached-1"][1]["error"] == 0
+
+
+def test_warm_run_reads_no_sovereign_file(demo_copy: Path, stamps_trusted: None, monkeypatch) -> None:
+    store = open_cache(demo_copy)
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    reads: list[str] = []
+    original = WorktreeSource.read
+
+    def counting(self: WorktreeSource, path: str) -> bytes:
+        reads.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(WorktreeSource, "read", counting)
+    warm = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    assert outcome(warm) == outcome(cold)
+    assert [p for p in reads if p.startswith("sovereigns/")] == []
+
+
+def _treaty_file(root: Path) -> Path:
+    return sorted((root / "sovereigns" / "aurora-commons" / "treaties").glob("*.json"))[0]
+
+
+@pytest.mark.parametrize("keep_mtime", [False, True], ids=["plain-edit", "edit-keeping-size-and-mtime"])
+def test_changed_bytes_are_verified_again(demo_copy: Path, stamps_trusted: None, keep_mtime: bool) -> None:
+    store = open_cache(demo_copy)
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    path = _treaty_file(demo_copy)
+    before = path.stat()
+    text = path.read_text()
+    document = json.loads(text)
+    purpose = document["scope"]["claims"]["purpose"]
+    tampered = text.replace(json.dumps(purpose), json.dumps(purpose[::-1]), 1)
+    assert tampered != text and len(tampered) == len(text)
+    path.write_text(tampered)
+    if keep_mtime:   # ctime still moves: the stamp notices
+        import os
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    cached = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    uncached = verify_path(demo_copy, at=DEMO_AT, workers=1)
+    assert outcome(cached) == outcome(uncached)
+    rel = path.relative_to(demo_copy).as_posix()
+    assert ("sig.invalid", rel) in {(f.code, f.path) for f in cached.findings}
+
+
+def test_changed_pin_and_limits_are_part_of_the_key(demo_copy: Path, stamps_trusted: None) -> None:
+    store = open_cache(demo_copy)
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    lock = json.loads((demo_copy / "trust.lock").read_text())
+    other = lock["sovereigns"]["borealis-health"]["root_public_key"]
+    lock["sovereigns"]["aurora-commons"]["root_public_key"] = other
+    (demo_copy / "trust.lock").write_text(json.dumps(lock, indent=2) + "\n")
+    tight = Limits(max_signatures=0)
+    for kwargs in ({}, {"limits": tight}):
+        cached = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store, **kwargs)
+        uncached = verify_path(demo_copy, at=DEMO_AT, workers=1, **kwargs)
+        assert outcome(cached) == outcome(uncached)
+    codes = {f.code for f in verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store).findings}
+    assert "lock.root_mismatch" in codes
+
+
+class BlobSource:
+    """A git-like source: files in memory, each listed with its git blob id."""
+
+    def __init__(self, root: Path) -> None:
+        self.files = {p.relative_to(root).as_posix(): p.read_bytes()
+                      for p in sorted(root.rglob("*")) if p.is_file()}
+        self.reads: list[str] = []
+
+    def describe(self) -> str:
+        return "memory"
+
+    def entries(self, prefix: str = "") -> list[Entry]:
+        def blob_id(data: bytes) -> str:
+            return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        return [Entry(p, "file", len(d), False, blob_id(d)) for p, d in sorted(self.files.items())
+                if p == prefix or p.startswith(prefix.rstrip("/") + "/")]
+
+    def read(self, path: str) -> bytes:
+        self.reads.append(path)
+        return self.files[path]
+
+
+def test_blob_ids_are_keys_without_reading(demo_copy: Path, pool_always: None) -> None:
+    store = open_cache(demo_copy)
+    source = BlobSource(demo_copy)
+    cold = verify_repository(source, at=DEMO_AT, workers=2, cache=store)
+    source.reads.clear()
+    warm = verify_repository(source, at=DEMO_AT, workers=2, cache=store)
+    assert outcome(warm) == outcome(cold)
+    assert [p for p in source.reads if p.startswith("sovereigns/")] == []
+    path = _treaty_file(demo_copy).relative_to(demo_copy).as_posix()
+    source.files[path] = source.files[path].replace(b"2026-", b"2025-", 1)
+    changed = verify_repository(source, at=DEMO_AT, workers=2, cache=store)
+    reference = verify_repository(source, at=DEMO_AT, workers=1)
+    assert outcome(changed) == outcome(reference)
+    assert outcome(changed) != outcome(cold)
+
+
+def test_cli_output_identical_with_and_without_cache(demo_copy: Path) -> None:
+    def run(*extra: str) -> bytes:
+        command = [sys.executable, "-m", "publisher", "verify", str(demo_copy), "--at",
+                   "2026-11-23T12:00:00Z", "--format", "json", *extra]
+        done = subprocess.run(command, capture_output=True, cwd=REPO_ROOT, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout
+
+    reference = run("--no-cache")
+    assert run() == reference      # cold cache
+    assert run() == reference      # warm cache
+    assert any((demo_copy / ".handshake-cache").rglob("*")), "the cache was not written"
+
+
+def test_unexpected_exception_is_reported_not_raised(demo_copy: Path, monkeypatch) -> None:
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dispatch, "verify_sovereign", explode)
+    result = verify_path(demo_copy, at=DEMO_AT, workers=2, cache=open_cache(demo_copy))
+    failures = [f for f in result.findings if f.code == "internal.check_failed"]
+    assert len(failures) == 5 and all("RuntimeError: boom" in f.message for f in failures)
+    assert not (demo_copy / ".handshake-cache" / "snapshot").exists(), "a failed run is not remembered"
+
+
+def test_git_commit_source_same_and_remembered(synthetic_repo: Path, tmp_path: Path) -> None:
+    """A commit (GitSource) verifies like its checkout; a second run is answered by the
+    snapshot found through git ids alone; a new commit is verified again."""
+    from publisher.gitsource import GitSource
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(synthetic_repo), str(repo)], check=True)
+    store = open_cache(tmp_path / "cache-home")
+    reference = verify_path(repo, at=DEMO_AT, workers=1)
+    cold = verify_repository(GitSource(repo, "HEAD"), at=DEMO_AT, workers=2, cache=store)
+    warm = verify_repository(GitSource(repo, "HEAD"), at=DEMO_AT, workers=2, cache=store)
+    assert type(warm).__name__ == "_Remembered"
+    assert outcome(cold) == outcome(warm) == outcome(reference)
+    treaty = sorted((repo / "sovereigns" / "sov-00002" / "treaties").glob("*.json"))[0]
+    treaty.write_text(treaty.read_text().replace('"role:client"', '"role:bridge"'))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "commit", "-q", "-am", "change a treaty"], check=True)
+    changed = verify_repository(GitSource(repo, "HEAD"), at=DEMO_AT, workers=2, cache=store)
+    assert type(changed) is Verification
+    assert outcome(changed) == outcome(verify_path(repo, at=DEMO_AT, workers=1))
+    assert "sig.invalid" in {f.code for f in changed.findings}
+
+
+def test_cli_rev_matches_the_worktree(synthetic_repo: Path, tmp_path: Path) -> None:
+    def run(*extra: str) -> bytes:
+        command = [sys.executable, "-m", "publisher", "verify", str(synthetic_repo), "--at",
+                   "2026-11-23T12:00:00Z", "--format", "json", *extra]
+        env = {**__import__("os").environ, "HANDSHAKE_CACHE_DIR": str(tmp_path / "cache")}
+        done = subprocess.run(command, capture_output=True, cwd=REPO_ROOT, check=False, env=env)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout
+
+    reference = run("--no-cache")
+    assert run("--rev", "HEAD") == reference
+    assert run("--rev", "HEAD") == reference
+    assert run("--rev", "main") == reference
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_state_is_restored(demo_copy: Path, enabled: bool) -> None:
+    import gc
+    (gc.enable if enabled else gc.disable)()
+    try:
+        verify_path(demo_copy, at=DEMO_AT, workers=1)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

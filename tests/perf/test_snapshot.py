@@ -1,0 +1,176 @@
+"""The no-change path (publisher.verify.snapshot): a repeated input is answered from its
+snapshot with exactly the findings a fresh verification gives, at any evaluation time; the
+time windows are sound; models load only when asked for, and come back intact."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import datetime, timedelta, UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from publisher.cache import open_cache
+from publisher.lifecycle import EXPIRING_WITHIN
+from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
+from publisher.timestamps import SKEW
+from publisher.verify import Verification, dispatch, timewindows, verify_path
+from publisher.verify import coalition as stage
+from tests.conftest import DEMO_AT
+
+
+@pytest.fixture(autouse=True)
+def stamps_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by the tests are seconds old; let their stat stamps count at once."""
+    monkeypatch.setattr(dispatch, "RACY_NS", 0)
+
+
+def fresh(root: Path, at: datetime) -> Verification:
+    return verify_path(root, at=at, workers=1)
+
+
+def remembered(root: Path, at: datetime) -> Verification:
+    result = verify_path(root, at=at, workers=1, cache=open_cache(root))
+    assert type(result).__name__ == "_Remembered", "expected an answer from the snapshot"
+    return result
+
+
+def _deadlines(result: Verification) -> list[datetime]:
+    """Every instant where some treaty's or key's time finding changes, and its neighbours."""
+    moments = []
+    for sovereign in result.sovereigns:
+        for treaty in sovereign.treaties:
+            for base in (treaty.valid_from and treaty.valid_from - SKEW, treaty.expires_at,
+                         treaty.expires_at and treaty.expires_at - EXPIRING_WITHIN,
+                         treaty.expires_at and treaty.expires_at - timedelta(hours=24)):
+                if base is not None:
+                    moments.append(base)
+        for key in sovereign.key_history.keys:
+            if key.end is not None:
+                moments.append(key.end + HANDOVER + VOUCHING_GRACE)
+    offsets = (timedelta(seconds=-1), timedelta(microseconds=-1), timedelta(0),
+               timedelta(microseconds=1), timedelta(seconds=1))
+    return sorted({m + o for m in moments for o in offsets})
+
+
+def test_demo_snapshot_matches_fresh_at_every_deadline(demo_copy: Path) -> None:
+    first = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    assert first == fresh(demo_copy, DEMO_AT)
+    moments = _deadlines(first) + [DEMO_AT + timedelta(days=d) for d in range(-500, 800, 17)]
+    for at in moments:
+        expected = fresh(demo_copy, at)
+        got = remembered(demo_copy, at)
+        assert got.findings == expected.findings, at
+        assert got.summary() == expected.summary(), at
+
+
+def test_synthetic_snapshot_matches_fresh(synthetic_repo: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(synthetic_repo, repo, ignore=shutil.ignore_patterns(".git"))
+    first = verify_path(repo, at=DEMO_AT, workers=2, cache=open_cache(repo))
+    for at in [DEMO_AT, DEMO_AT + timedelta(days=3), DEMO_AT + timedelta(days=90), DEMO_AT - timedelta(days=200)]:
+        expected = fresh(repo, at)
+        got = remembered(repo, at)
+        assert got.findings == expected.findings and got.summary() == expected.summary()
+    assert first.findings == fresh(repo, DEMO_AT).findings
+
+
+def test_models_load_only_when_read(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    warm = remembered(demo_copy, DEMO_AT)
+    assert warm.summary() == cold.summary() and warm.ok == cold.ok
+    assert warm._loaded is None, "summary() must not load the models"
+    assert [dataclasses.asdict(s) for s in warm.sovereigns] == [dataclasses.asdict(s) for s in cold.sovereigns]
+    assert warm == cold and warm.sovereign("aurora-commons") == cold.sovereign("aurora-commons")
+    replaced = dataclasses.replace(warm, findings=())
+    assert replaced.sovereigns == cold.sovereigns and replaced.findings == ()
+
+
+def test_missing_folder_entry_falls_back_to_verifying(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    for entry in (demo_copy / ".handshake-cache" / "sovereign").rglob("*"):
+        if entry.is_file():
+            entry.unlink()
+    warm = remembered(demo_copy, DEMO_AT)
+    assert [dataclasses.asdict(s) for s in warm.sovereigns] == [dataclasses.asdict(s) for s in cold.sovereigns]
+
+
+def test_corrupt_snapshot_is_ignored(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    for entry in (demo_copy / ".handshake-cache" / "snapshot").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(entry.read_bytes()[:-3])
+    again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    assert type(again) is Verification and again == cold
+
+
+def test_any_change_misses_the_snapshot(demo_copy: Path) -> None:
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    (demo_copy / "sovereigns" / "aurora-commons" / "notes.txt").write_text("unexpected\n")
+    again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    assert type(again) is Verification
+    assert "layout.unexpected_file" in {f.code for f in again.findings}
+    assert again.findings == fresh(demo_copy, DEMO_AT).findings
+
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+moments = st.integers(-400 * 86400, 400 * 86400).map(lambda s: BASE + timedelta(seconds=s))
+optional_moments = st.none() | moments
+
+
+@st.composite
+def treaty_cases(draw: Any) -> tuple[Sovereign, datetime]:
+    succeeded = draw(optional_moments)
+    keys = [NaKey(1, "K1", "k1", None, succeeded, draw(optional_moments), draw(st.booleans()))]
+    if succeeded is not None:
+        keys.append(NaKey(2, "K2", "k2", succeeded, None, draw(optional_moments), True))
+    row = draw(st.none() | st.builds(TreatyRow, st.sampled_from(["active", "revoked"]),
+                                     st.none(), st.sampled_from([None, "member_departed", "replaced_by:x"])))
+    expires, valid_from = draw(optional_moments), draw(optional_moments)
+    treaty = Treaty(path="sovereigns/a/treaties/t.json", treaty_id="t", issuer="a", subject="b",
+                    subject_public_keys=("S",), allowed_roles=("role:client",), accepted_statuses=("active",),
+                    claims={}, status=draw(st.sampled_from(["active", "revoked", "suspended"])),
+                    valid_from=valid_from, expires_at=expires, signer=draw(st.sampled_from([None, "K1", "K2", "K9"])),
+                    row=row, raw={"expires_at": "E", "valid_from": "V"})
+    sovereign = Sovereign("a", None, "none", None, KeyHistory(tuple(keys)), None, (treaty,), None, None, None, None)
+    candidates = [m for m in (valid_from and valid_from - SKEW, expires and expires - EXPIRING_WITHIN,
+                              expires, succeeded and succeeded + HANDOVER + VOUCHING_GRACE) if m is not None]
+    at = draw(moments) if not candidates or draw(st.booleans()) else draw(st.sampled_from(candidates))
+    at += draw(st.sampled_from([timedelta(0), timedelta(microseconds=1), timedelta(microseconds=-1),
+                                timedelta(seconds=1), timedelta(seconds=-1)]))
+    return sovereign, at
+
+
+@settings(max_examples=3000, deadline=None)
+@given(treaty_cases(), st.lists(moments, max_size=3))
+def test_time_windows_are_sound(case: tuple[Sovereign, datetime], others: list[datetime]) -> None:
+    """A table built at one time gives check_time's findings at that time, at the deadline
+    neighbours, and anywhere else."""
+    sovereign, at = case
+    table = timewindows.build_table([sovereign], at, stage.check_time({"a": sovereign}, at))
+    assert table is not None
+    for moment in [at, at - timedelta(days=30), at + timedelta(days=30), *others]:
+        assert sorted(timewindows.evaluate(table, moment), key=repr) == \
+            sorted(stage.check_time({"a": sovereign}, moment), key=repr), moment
+
+
+def test_unmirrored_time_check_is_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If check_time grows a check the table does not know, building the table refuses."""
+    history = KeyHistory((NaKey(1, "K1", "k1", None, None, None, False),))
+    sovereign = Sovereign("a", None, "none", None, history, None, (), None, None, None, None)
+    extra = stage.finding("sovereigns/a", "", "treaty.expired", "a new kind of time finding")
+    assert timewindows.build_table([sovereign], BASE, []) is not None
+    assert timewindows.build_table([sovereign], BASE, [extra]) is None
+
+
+def test_adding_findings_keeps_the_models_unloaded(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    warm = remembered(demo_copy, DEMO_AT)
+    extra = stage.finding("trust.lock", "", "lock.stale_entry", "added by a later stage")
+    both = warm.with_findings([*warm.findings, extra])
+    assert both._loaded is None and both.summary()["sovereigns"] == 5
+    assert both.findings == cold.with_findings([*cold.findings, extra]).findings
+    assert both.sovereigns == cold.sovereigns
