@@ -42,7 +42,7 @@ docs: setup
 	$(BIN)/mkdocs build --strict --site-dir _docs
 
 bench: setup
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(SITE) _docs .pytest_cache .hypothesis .handshake-cache
