@@ -10,10 +10,13 @@ Exceeding a limit is a finding, never a crash, and the excess is not processed:
   max_signatures            16          limits.too_many_signatures  no signature is tried
   max_history_keys          64          limits.too_many_keys        successions past the limit
   max_total_files           2,000,000   limits.too_many_files       files past the limit
+  max_index_bytes           8,388,608   limits.file_too_large       coalition.json or trust.lock is never read
 
 The defaults are generous for real trust material (the largest real reference document is
 under 20 KB; the reference's strict parser nests at most 64 deep; a treaty carries one
-signature, a succession three; 64 NA keys are sixteen years of quarterly rotations). Every
+signature, a succession three; 64 NA keys are sixteen years of quarterly rotations).
+coalition.json and trust.lock grow by about 150 bytes per sovereign, so they get their own
+bound (8 MiB: room for about 50,000 sovereigns) instead of the per-document one. Every
 NA-signed document is tried against the history's keys, so its length bounds that work too.
 Callers pass a `Limits` to tighten or loosen them.
 """
@@ -33,7 +36,7 @@ class Limits:
     max_total_files: int = 2_000_000       # entries under sovereigns/ in the whole repository
     # coalition.json and trust.lock hold one entry per sovereign: ~150 bytes each, so 1.5 MB at
     # 10,000 sovereigns, past max_file_bytes. They get their own bound.
-    max_index_bytes: int = 64 << 20        # bytes in each of coalition.json and trust.lock
+    max_index_bytes: int = 8 << 20         # bytes in each of coalition.json and trust.lock
 
 
 DEFAULT_LIMITS = Limits()

@@ -121,7 +121,7 @@ LIMIT_TEXT: Mapping[str, str] = {
     "max_signatures": "Signatures tried on one document (`limits.too_many_signatures`).",
     "max_history_keys": "NA keys in one key history; later successions are not used (`limits.too_many_keys`).",
     "max_total_files": "Files read in the whole repository (`limits.too_many_files`).",
-    "max_index_bytes": "Bytes in coalition.json or trust.lock, which grow with the number of sovereigns; a larger one is not read (`limits.file_too_large`).",
+    "max_index_bytes": "Bytes in coalition.json or trust.lock (8 MiB: they grow with the number of sovereigns); a larger one is not read (`limits.file_too_large`).",
 }
 
 

@@ -62,7 +62,7 @@ def test_file_past_the_size_limit_is_not_read() -> None:
 def test_root_file_past_the_size_limit() -> None:
     files = baseline()
     files["trust.lock"] = files["trust.lock"] + b" " * 4096
-    result = verify(files, max_file_bytes=4096)
+    result = verify(files, max_file_bytes=4096, max_index_bytes=4096)
     assert ("limits.file_too_large", "trust.lock") in findings(result)
 
 

@@ -126,26 +126,6 @@ def test_separator_characters_python_calls_whitespace() -> None:
     assert jsonschema_rs.validator_for(guarded).is_valid("a\x1cb") is False
 
 
-FRAGMENTS = [b"private", b"SECRET", b"passw", b"BeArEr", b"credential", b"tokEn", b"nonce",
-             b"authorisation", b"AUTHORIZATION", b"cookie", b"seed", b"begin", b"/home/", b"/USERS/",
-             b"/root/", b"/var/", b"/tmp/", b"/etc/", b"/opt/", b"/srv/", b"c:\\\\", b"Z:\\\\", b"file:",
-             b"sqlite", b".db", b".DB", b"postgres", b"mysql", b"x-admin", "ſ".encode(), b"K",
-             b"\xc0", b"\xe9", b"_", b"1", b" "]
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.binary(max_size=3)), max_size=8),
-       st.integers(0, 6))
-def test_redaction_prefilter_fires_exactly_as_python_re(parts: list[bytes], cut: int) -> None:
-    data = b"".join(parts)
-    data = data[cut:] if cut < len(data) else data
-    assert bool(redaction._TRIGGER_SEARCH(data)) == bool(redaction._TRIGGER.search(data))
-
-
-def test_redaction_prefilter_uses_re2() -> None:
-    assert redaction._TRIGGER_SEARCH != redaction._TRIGGER.search, "google-re2 is a dependency (pyproject)"
-
-
 def _walk_depth(value: Any, limits: Limits) -> bool:
     """The original node-by-node walk, depth only."""
     stack = [(value, 1)]
