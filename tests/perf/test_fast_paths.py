@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher import crypto, fastschema, schemas
-from publisher.checks import redaction
 from publisher.limits import Limits
 from publisher.source import Entry, WorktreeSource
 from publisher.strictjson import Refusal, _check_values, load_json
