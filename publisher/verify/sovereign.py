@@ -216,14 +216,21 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
         identity, found = check_identity(raw, path, sovereign_id, genesis, history)
         out.extend(found)
 
-    roll_call = None
-    if "roll-call" in folder.json:
-        path, raw = folder.json["roll-call"]
-        roll_call, found, unexp = check_roll_call(raw, path, sovereign_id, history,
-                                                  other_roles=other_roles, limits=limits)
+    def signed(kind: str, check: Callable[..., tuple[Any, list[Finding], Unexplained | None]],
+               **extra: Any) -> Any:
+        """Check the folder's NA-signed document of `kind`, if any, collecting what it reports."""
+        if kind not in folder.json:
+            return None
+        path, raw = folder.json[kind]
+        model, found, unexp = check(raw, path, sovereign_id, history, other_roles=other_roles,
+                                    limits=limits, **extra)
         out.extend(found)
-        unexplained += [unexp] if unexp else []
-    else:
+        if unexp:
+            unexplained.append(unexp)
+        return model
+
+    roll_call = signed("roll-call", check_roll_call)
+    if "roll-call" not in folder.json:
         out.append(finding(f"{base}/roll-call.json", "", "rollcall.missing",
                            "no roll-call.json: readers cannot see who operates this sovereign"))
     out.extend(check_threshold(roll_call, history))
@@ -233,20 +240,8 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
     out.extend(found)
     unexplained += unexp
 
-    feed = None
-    if "revocation-feed" in folder.json:
-        path, raw = folder.json["revocation-feed"]
-        feed, found, unexp = check_feed(raw, path, sovereign_id, history, other_roles=other_roles,
-                                        limits=limits, threshold=threshold)
-        out.extend(found)
-        unexplained += [unexp] if unexp else []
-    policy = None
-    if "policy-manifest" in folder.json:
-        path, raw = folder.json["policy-manifest"]
-        policy, found, unexp = check_policy_manifest(raw, path, sovereign_id, history,
-                                                     other_roles=other_roles, limits=limits)
-        out.extend(found)
-        unexplained += [unexp] if unexp else []
+    feed = signed("revocation-feed", check_feed, threshold=threshold)
+    policy = signed("policy-manifest", check_policy_manifest)
     recognition_policy = None
     if "recognition-policy" in folder.json:
         path, recognition_policy = folder.json["recognition-policy"]
