@@ -26,7 +26,8 @@ from publisher.keyfile import looks_like_private_key_file, parse_public_key_file
 _TRIGGERS = (
     b"private", b"secret", b"passw", b"passphrase", b"bearer", b"credential", b"token", b"nonce",
     b"authoriz", b"authoris", b"cookie", b"seed", b"begin", b"apikey", b"api-key", b"api_key",
-    b"x-admin", b"/home/", b"/users/", b"/root/", b"/var/", b"/tmp/", b"/etc/", b"/opt/", b"/srv/",
+    b"x-admin", b"admin", b"header",
+    b"/home/", b"/users/", b"/root/", b"/var/", b"/tmp/", b"/etc/", b"/opt/", b"/srv/",
     b"~/", b":\\\\", b"file:", b"sqlite", b".db", b"postgres", b"mysql", b"mongodb",
 )
 
