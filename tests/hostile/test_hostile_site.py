@@ -109,7 +109,12 @@ def test_nothing_executes_in_the_browser(browser: Any, tmp_path: Path) -> None: 
         watched.page.wait_for_selector("#search-results li")
         results = watched.page.inner_text("#search-results")
         assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", watched.page.inner_text("main"))
+        # The CSP itself forbids inline script: one injected at run time is blocked and reported.
+        watched.page.evaluate("""() => { const s = document.createElement('script');
+                                         s.textContent = 'window.__inline = 1'; document.body.appendChild(s); }""")
+        assert watched.page.evaluate("typeof window.__inline") == "undefined"
+        assert any(v.startswith("script-src") for v in watched.page.evaluate("window.__csp"))
     assert dialogs == []
-    assert [e for e in watched.errors if not e.startswith("404")] == []
+    assert [e for e in watched.errors if not e.startswith("404") and "Content Security Policy" not in e] == []
     assert results
     watched.close()
