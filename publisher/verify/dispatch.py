@@ -152,6 +152,8 @@ class _Runner:
             hit = self.cache.get_payload("sovereign", key)
             if hit is not None:
                 return hit, key, self.cache.get_payload("timepart", key)
+        if key is not None and digests is not None and not self._same_bytes(job, files, digests):
+            key = None   # a file changed since it was listed: verify what is there, remember nothing
         result = self._verified(job, files)
         if key is None or self.cache is None:
             return (_pickle(result) if pickled else result), None, None
@@ -159,6 +161,21 @@ class _Runner:
         self.cache.put_payload("sovereign", key, payload)
         self.cache.put_payload("timepart", key, part)
         return (payload if pickled else result), key, part
+
+    def _same_bytes(self, job: Job, files: dict[str, bytes], digests: Sequence[str]) -> bool:
+        """Read (into `files`) what a stat-stamp hit skipped, and check that the bytes about to be
+        verified are the ones the key names: a result is never stored under another file's digest."""
+        for entry, digest in zip(job.entries, digests, strict=True):
+            if not digest.startswith("sha256:") or entry.path in files:
+                continue             # not read; read by blob id (content-addressed); or just hashed
+            try:
+                data = files[entry.path] if entry.path in files else self.read(entry.path)
+            except OSError:
+                return False
+            files[entry.path] = data
+            if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+                return False
+        return True
 
     def _verified(self, job: Job, files: dict[str, bytes]) -> SovereignResult:
         def read(path: str) -> bytes:
