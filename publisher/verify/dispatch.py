@@ -126,7 +126,7 @@ class _Runner:
             if result is None:
                 return Outcome(self._verified(job, {}), None, None)
             if key is not None and part is None:
-                part = _pickle(table_part(result.sovereign))
+                part = _part(result)
             return Outcome(result, key, part)
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
             return Outcome(failed(job.sovereign_id, job.pin, exc), None, None)
@@ -138,7 +138,7 @@ class _Runner:
             payload, key, part = self._produce(job, pickled=True)
             if key is not None and part is None:
                 result = _loads(payload, job) if isinstance(payload, bytes) else None
-                part = _pickle(table_part(result.sovereign)) if result is not None else None
+                part = _part(result) if result is not None else None
             assert isinstance(payload, bytes)
             return payload, key, part
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
@@ -157,9 +157,10 @@ class _Runner:
         result = self._verified(job, files)
         if key is None or self.cache is None:
             return (_pickle(result) if pickled else result), None, None
-        payload, part = _pickle(result), _pickle(table_part(result.sovereign))
+        payload, part = _pickle(result), _part(result)
         self.cache.put_payload("sovereign", key, payload)
-        self.cache.put_payload("timepart", key, part)
+        if part is not None:
+            self.cache.put_payload("timepart", key, part)
         return (payload if pickled else result), key, part
 
     def _same_bytes(self, job: Job, files: dict[str, bytes], digests: Sequence[str]) -> bool:
@@ -187,6 +188,15 @@ class _Runner:
 
 def _pickle(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _part(result: SovereignResult) -> bytes | None:
+    """The pickled time-table part of a result; None when it cannot be built (the run then
+    keeps no snapshot, and nothing else changes)."""
+    try:
+        return _pickle(table_part(result.sovereign))
+    except Exception:
+        return None
 
 
 def _loads(payload: bytes, job: Job) -> SovereignResult | None:

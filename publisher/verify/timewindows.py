@@ -14,15 +14,17 @@ time it is built is refused (None), and tests/perf/test_snapshot.py sweeps every
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import pickle
 from array import array
 from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from publisher.findings import Finding
 from publisher.lifecycle import EXPIRING_WITHIN
-from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, Sovereign, Treaty
+from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
 from publisher.timestamps import SKEW
 from publisher.verify import coalition as stage
 
@@ -80,8 +82,8 @@ class TimeTable:
     owners: bytes                                  # array('q'): sovereign index per item
     kinds: bytes                                   # TREATY or DOCUMENTS per item
     constants: Mapping[int, tuple[Finding, ...]]   # items that report something inside their window
-    payloads: tuple[bytes, ...]                    # pickled stripped Treaty / documents-only Sovereign
-    bare: tuple[bytes, ...]                        # per sovereign: pickled Sovereign without those
+    payloads: tuple[bytes, ...]                    # encoded stripped Treaty / pickled documents-only Sovereign
+    histories: tuple[bytes, ...]                   # per sovereign: encoded (id, key history)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class TablePart:
     kinds: bytes
     constants: tuple[tuple[int, tuple[Finding, ...]], ...]
     payloads: tuple[bytes, ...]
-    bare: bytes
+    history: bytes
 
 
 # Constant findings are taken at a fixed time far from any real evaluation, so that a message
@@ -103,6 +105,51 @@ REFERENCE_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 def _pickle(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+# Eventful treaties are rebuilt on every no-change run, ~12,000 of them at the design scale:
+# they are stored as marshal data (a few us to load) rather than pickled dataclasses (~25 us,
+# 3x the bytes). Datetimes travel as microseconds; a value marshal cannot hold (a field added
+# to the model later) fails the encoding, and the sovereign then simply has no snapshot.
+_DATETIME = "\0datetime"
+
+
+def _flat(value: object) -> object:
+    return (_DATETIME, micros(value)) if isinstance(value, datetime) else value
+
+
+def _unflat(value: object) -> object:
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == _DATETIME and isinstance(value[1], int):
+        return EPOCH + timedelta(microseconds=value[1])
+    return value
+
+
+def _encode(instance: object, cls: type) -> tuple[Any, ...]:
+    return tuple(_flat(getattr(instance, f.name)) for f in dataclasses.fields(cls))
+
+
+def _decode(values: tuple[object, ...], cls: type) -> Any:
+    return cls(*(_unflat(v) for v in values))
+
+
+def encode_treaty(treaty: Treaty) -> bytes:
+    row = None if treaty.row is None else _encode(treaty.row, TreatyRow)
+    return marshal.dumps((_encode(dataclasses.replace(treaty, row=None), Treaty), row))
+
+
+def decode_treaty(data: bytes) -> Treaty:
+    values, row = marshal.loads(data)
+    treaty: Treaty = _decode(values, Treaty)
+    return treaty if row is None else dataclasses.replace(treaty, row=_decode(row, TreatyRow))
+
+
+def encode_history(sovereign: Sovereign) -> bytes:
+    return marshal.dumps((sovereign.id, tuple(_encode(key, NaKey) for key in sovereign.key_history.keys)))
+
+
+def decode_history(data: bytes) -> tuple[str, KeyHistory]:
+    sovereign_id, keys = marshal.loads(data)
+    return sovereign_id, KeyHistory(tuple(_decode(key, NaKey) for key in keys))
 
 
 def _bare(sovereign: Sovereign) -> Sovereign:
@@ -132,7 +179,7 @@ def table_part(sovereign: Sovereign) -> TablePart:
             constants.append((len(payloads), tuple(stage.check_time({sovereign.id: alone}, REFERENCE_AT))))
         bounds += (lo, hi)
         kinds += TREATY
-        payloads.append(_pickle(small))
+        payloads.append(encode_treaty(small))
     documents = dataclasses.replace(
         bare, feed=sovereign.feed and dataclasses.replace(sovereign.feed, raw={}, reasons={}),
         policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
@@ -141,7 +188,7 @@ def table_part(sovereign: Sovereign) -> TablePart:
         bounds += documents_window(sovereign)
         kinds += DOCUMENTS
         payloads.append(_pickle(documents))
-    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), _pickle(bare))
+    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), encode_history(sovereign))
 
 
 def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
@@ -159,7 +206,7 @@ def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> 
         constants.update((offset + local, found) for local, found in part.constants)
         payloads.extend(part.payloads)
     table = TimeTable(bounds.tobytes(), owners.tobytes(), bytes(kinds), constants, tuple(payloads),
-                      tuple(part.bare for part in parts))
+                      tuple(part.history for part in parts))
     return table if set(evaluate(table, at)) == set(timed) else None
 
 
@@ -183,16 +230,17 @@ def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
         else:
             pending.setdefault(owners[index], []).append(index)
     for owner, items in pending.items():
-        bare: Sovereign = pickle.loads(table.bare[owner])
+        sovereign_id, history = decode_history(table.histories[owner])
         treaties, documents = [], None
         for index in items:
             if table.kinds[index:index + 1] == TREATY:
-                treaties.append(pickle.loads(table.payloads[index]))
+                treaties.append(decode_treaty(table.payloads[index]))
             else:
                 documents = pickle.loads(table.payloads[index])
-        sovereign = dataclasses.replace(
-            bare, treaties=tuple(treaties), feed=documents.feed if documents else None,
-            policy_manifest=documents.policy_manifest if documents else None,
-            roll_call=documents.roll_call if documents else None)
-        out.extend(stage.check_time({sovereign.id: sovereign}, at))
+        sovereign = Sovereign(
+            id=sovereign_id, root_public_key=None, root_source="none", genesis=None, key_history=history,
+            identity=None, treaties=tuple(treaties), feed=documents.feed if documents else None,
+            roll_call=documents.roll_call if documents else None,
+            policy_manifest=documents.policy_manifest if documents else None, recognition_policy=None)
+        out.extend(stage.check_time({sovereign_id: sovereign}, at))
     return out

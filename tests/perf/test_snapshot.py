@@ -174,3 +174,15 @@ def test_adding_findings_keeps_the_models_unloaded(demo_copy: Path) -> None:
     assert both._loaded is None and both.summary()["sovereigns"] == 5
     assert both.findings == cold.with_findings([*cold.findings, extra]).findings
     assert both.sovereigns == cold.sovereigns
+
+
+def test_treaties_and_histories_survive_their_compact_encoding(synthetic_repo: Path) -> None:
+    result = verify_path(synthetic_repo, at=DEMO_AT, workers=1)
+    rotated = [s for s in result.sovereigns if len(s.key_history.keys) > 1]
+    assert rotated, "the synthetic coalition rotates some NA keys"
+    for sovereign in result.sovereigns:
+        assert timewindows.decode_history(timewindows.encode_history(sovereign)) == \
+            (sovereign.id, sovereign.key_history)
+        for treaty in sovereign.treaties:
+            again = timewindows.decode_treaty(timewindows.encode_treaty(treaty))
+            assert again == treaty and again.raw == treaty.raw and again.row == treaty.row
