@@ -238,7 +238,13 @@ def _start_worker(runner: _Runner) -> None:
 
 
 def _process_job(job: Job) -> tuple[bytes, str | None, bytes | None]:
-    return _WORKER[0].run_pickled(job)
+    runner = _WORKER[0]
+    try:
+        return runner.run_pickled(job)
+    finally:
+        forget = getattr(runner.source, "forget", None)   # a worker's reads are not needed again
+        if callable(forget):
+            forget()
 
 
 def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[Outcome]:

@@ -111,45 +111,52 @@ def _pickle(value: object) -> bytes:
 # they are stored as marshal data (a few us to load) rather than pickled dataclasses (~25 us,
 # 3x the bytes). Datetimes travel as microseconds; a value marshal cannot hold (a field added
 # to the model later) fails the encoding, and the sovereign then simply has no snapshot.
-_DATETIME = "\0datetime"
 
 
-def _flat(value: object) -> object:
-    return (_DATETIME, micros(value)) if isinstance(value, datetime) else value
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _unflat(value: object) -> object:
-    if isinstance(value, tuple) and len(value) == 2 and value[0] == _DATETIME and isinstance(value[1], int):
-        return EPOCH + timedelta(microseconds=value[1])
-    return value
+_TREATY, _ROW, _KEY = _fields(Treaty), _fields(TreatyRow), _fields(NaKey)
+_ROW_AT = _TREATY.index("row")
 
 
-def _encode(instance: object, cls: type) -> tuple[Any, ...]:
-    return tuple(_flat(getattr(instance, f.name)) for f in dataclasses.fields(cls))
+def _encode(instance: object, names: tuple[str, ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """Field values in order (datetimes as microseconds) and which positions held datetimes."""
+    values = [getattr(instance, name) for name in names]
+    stamps = tuple(i for i, value in enumerate(values) if isinstance(value, datetime))
+    for i in stamps:
+        values[i] = micros(values[i])
+    return tuple(values), stamps
 
 
-def _decode(values: tuple[object, ...], cls: type) -> Any:
-    return cls(*(_unflat(v) for v in values))
+def _decode(encoded: tuple[tuple[Any, ...], tuple[int, ...]]) -> list[Any]:
+    values, stamps = encoded
+    out = list(values)
+    for i in stamps:
+        out[i] = EPOCH + timedelta(microseconds=out[i])
+    return out
 
 
 def encode_treaty(treaty: Treaty) -> bytes:
-    row = None if treaty.row is None else _encode(treaty.row, TreatyRow)
-    return marshal.dumps((_encode(dataclasses.replace(treaty, row=None), Treaty), row))
+    row = None if treaty.row is None else _encode(treaty.row, _ROW)
+    return marshal.dumps((_encode(dataclasses.replace(treaty, row=None), _TREATY), row))
 
 
 def decode_treaty(data: bytes) -> Treaty:
     values, row = marshal.loads(data)
-    treaty: Treaty = _decode(values, Treaty)
-    return treaty if row is None else dataclasses.replace(treaty, row=_decode(row, TreatyRow))
+    fields = _decode(values)
+    fields[_ROW_AT] = None if row is None else TreatyRow(*_decode(row))
+    return Treaty(*fields)
 
 
 def encode_history(sovereign: Sovereign) -> bytes:
-    return marshal.dumps((sovereign.id, tuple(_encode(key, NaKey) for key in sovereign.key_history.keys)))
+    return marshal.dumps((sovereign.id, tuple(_encode(key, _KEY) for key in sovereign.key_history.keys)))
 
 
 def decode_history(data: bytes) -> tuple[str, KeyHistory]:
     sovereign_id, keys = marshal.loads(data)
-    return sovereign_id, KeyHistory(tuple(_decode(key, NaKey) for key in keys))
+    return sovereign_id, KeyHistory(tuple(NaKey(*_decode(key)) for key in keys))
 
 
 def _bare(sovereign: Sovereign) -> Sovereign:
