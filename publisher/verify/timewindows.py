@@ -17,6 +17,7 @@ import dataclasses
 import marshal
 import pickle
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -76,13 +77,20 @@ def documents_window(sovereign: Sovereign) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class TimeTable:
-    """Everything `evaluate` needs, in a form that loads without building 100,000 objects."""
+    """Everything `evaluate` needs, in a form that loads without building 100,000 objects.
 
-    bounds: bytes                                  # array('q'): lo, hi per item
+    Items are numbered; their windows are kept twice, sorted by upper and by lower bound, so
+    the items outside their window at a given time are found by bisection."""
+
+    by_hi: bytes                                   # array('q'): upper bounds, ascending
+    by_hi_items: bytes                             # array('q'): the item of each
+    by_lo: bytes                                   # array('q'): lower bounds, ascending
+    by_lo_items: bytes                             # array('q'): the item of each
     owners: bytes                                  # array('q'): sovereign index per item
     kinds: bytes                                   # TREATY or DOCUMENTS per item
-    constants: Mapping[int, tuple[Finding, ...]]   # items that report something inside their window
-    payloads: tuple[bytes, ...]                    # encoded stripped Treaty / pickled documents-only Sovereign
+    constants: Mapping[int, tuple[Finding, ...]]   # items that report the same findings at any time
+    payloads: bytes                                # encoded stripped Treaty / pickled documents-only Sovereign
+    offsets: bytes                                 # array('q'): where each item's payload starts (+ end)
     histories: tuple[bytes, ...]                   # per sovereign: encoded (id, key history)
 
 
@@ -202,18 +210,27 @@ def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> 
     """The table of a coalition from its sovereigns' parts (in sovereign order), or None when it
     does not reproduce `timed` (check_time's findings at `at`): a time check this module does
     not mirror yet is never remembered."""
-    bounds, owners, kinds = array("q"), array("q"), bytearray()
+    los, his, owners, kinds = [], [], array("q"), bytearray()
     constants: dict[int, tuple[Finding, ...]] = {}
-    payloads: list[bytes] = []
+    payloads, offsets = bytearray(), array("q")
     for index, part in enumerate(parts):
-        offset = len(payloads)
-        bounds.extend(part.bounds)
+        first = len(offsets)
+        for local, payload in enumerate(part.payloads):
+            los.append((part.bounds[2 * local], first + local))
+            his.append((part.bounds[2 * local + 1], first + local))
+            offsets.append(len(payloads))
+            payloads += payload
         owners.extend([index] * len(part.payloads))
         kinds += part.kinds
-        constants.update((offset + local, found) for local, found in part.constants)
-        payloads.extend(part.payloads)
-    table = TimeTable(bounds.tobytes(), owners.tobytes(), bytes(kinds), constants, tuple(payloads),
-                      tuple(part.history for part in parts))
+        constants.update((first + local, found) for local, found in part.constants)
+    offsets.append(len(payloads))
+    los.sort()
+    his.sort()
+    table = TimeTable(
+        array("q", (b for b, _ in his)).tobytes(), array("q", (i for _, i in his)).tobytes(),
+        array("q", (b for b, _ in los)).tobytes(), array("q", (i for _, i in los)).tobytes(),
+        owners.tobytes(), bytes(kinds), constants, bytes(payloads), offsets.tobytes(),
+        tuple(part.history for part in parts))
     return table if set(evaluate(table, at)) == set(timed) else None
 
 
@@ -222,32 +239,38 @@ def build_table(sovereigns: Sequence[Sovereign], at: datetime, timed: Sequence[F
     return join([table_part(s) for s in sovereigns], at, timed)
 
 
+def _array(data: bytes) -> array[int]:
+    values = array("q")
+    values.frombytes(data)
+    return values
+
+
 def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
     """check_time's findings at `at`: recorded inside each window, re-checked outside."""
     now = micros(at)
-    bounds, owners = array("q"), array("q")
-    bounds.frombytes(table.bounds)
-    owners.frombytes(table.owners)
-    out: list[Finding] = []
+    his, los = _array(table.by_hi), _array(table.by_lo)
+    hi_items, lo_items = _array(table.by_hi_items), _array(table.by_lo_items)
+    # outside [lo, hi): hi <= now (a prefix of by_hi) or lo > now (a suffix of by_lo)
+    outside = set(hi_items[:bisect_right(his, now)]) | set(lo_items[bisect_right(los, now):])
+    out = [found for item, findings in table.constants.items() if item not in outside for found in findings]
+    owners, offsets = _array(table.owners), _array(table.offsets)
     pending: dict[int, list[int]] = {}
-    for index, (lo, hi) in enumerate(zip(bounds[0::2], bounds[1::2], strict=True)):
-        if lo <= now < hi:
-            if index in table.constants:
-                out.extend(table.constants[index])
-        else:
-            pending.setdefault(owners[index], []).append(index)
+    for item in sorted(outside):
+        pending.setdefault(owners[item], []).append(item)
+    sovereigns: dict[str, Sovereign] = {}
     for owner, items in pending.items():
         sovereign_id, history = decode_history(table.histories[owner])
         treaties, documents = [], None
-        for index in items:
-            if table.kinds[index:index + 1] == TREATY:
-                treaties.append(decode_treaty(table.payloads[index]))
+        for item in items:
+            payload = table.payloads[offsets[item]:offsets[item + 1]]
+            if table.kinds[item:item + 1] == TREATY:
+                treaties.append(decode_treaty(payload))
             else:
-                documents = pickle.loads(table.payloads[index])
-        sovereign = Sovereign(
+                documents = pickle.loads(payload)
+        sovereigns[sovereign_id] = Sovereign(
             id=sovereign_id, root_public_key=None, root_source="none", genesis=None, key_history=history,
             identity=None, treaties=tuple(treaties), feed=documents.feed if documents else None,
             roll_call=documents.roll_call if documents else None,
             policy_manifest=documents.policy_manifest if documents else None, recognition_policy=None)
-        out.extend(stage.check_time({sovereign_id: sovereign}, at))
+    out.extend(stage.check_time(sovereigns, at))
     return out
