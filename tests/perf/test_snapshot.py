@@ -91,7 +91,7 @@ def test_models_load_only_when_read(demo_copy: Path) -> None:
 
 def test_missing_folder_entry_falls_back_to_verifying(demo_copy: Path) -> None:
     cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
-    for entry in (demo_copy / ".handshake-cache" / "sovereign").rglob("*"):
+    for entry in (demo_copy / ".handshake-cache" / "folder").rglob("*"):
         if entry.is_file():
             entry.unlink()
     warm = remembered(demo_copy, DEMO_AT)
