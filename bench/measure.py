@@ -1,9 +1,12 @@
 """Run one benchmark stage as a child process: wall time, CPU time and peak memory.
 
 Peak memory is the larger of two readings: the child's own `ru_maxrss` from `wait4` (which
-the kernel raises to the largest descendant it waited for), and the sum of the resident set
-sizes of the child and all its descendants, sampled every 20 ms from /proc (a process pool's
-workers are alive at the same time, so their memory adds up). Nothing here uses tracemalloc.
+the kernel raises to the largest descendant it waited for), and the memory of the child and
+all its descendants together, sampled every 20 ms from /proc (a process pool's workers are
+alive at the same time, so their memory adds up). The sum uses each process's proportional
+set size (smaps_rollup `Pss`), so pages a forked worker still shares with its parent are not
+counted twice; without smaps_rollup it falls back to the resident set size. Nothing here
+uses tracemalloc.
 """
 from __future__ import annotations
 
@@ -46,17 +49,29 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _memory(pid: int) -> int:
+    """Proportional (else resident) bytes of one process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and every descendant."""
+    """Bytes held by `pid` and every descendant."""
     tree = _children()
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
-        try:
-            with open(f"/proc/{current}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            pass
+        total += _memory(current)
         pending.extend(tree.get(current, ()))
     return total
 

@@ -110,6 +110,7 @@ class Cache:
         self._secret = secret
         self.hits = 0
         self.misses = 0
+        self._made: set[Path] = set()    # entry folders this process created or found
 
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / key[:2] / key
@@ -162,7 +163,9 @@ class Cache:
         path = self._path(kind, key)
         try:
             data = self._seal(payload)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
             temporary = path.with_name(f".{key}.{os.getpid()}.{secrets.token_hex(4)}")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as handle:

@@ -11,7 +11,6 @@ from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import parse_at, repo_path
 from publisher.findings import Finding
 from publisher.gitsource import GitSource
-from publisher.history.load import history_findings, read_history
 from publisher.verify import Verification, verify_path, verify_repository
 
 
@@ -83,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         result = verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache)
     if not args.no_history and gitrepo.is_repository(root):
         # History checks (publisher.history): attacks along the history still in effect.
+        from publisher.history.load import history_findings, read_history   # only when used
+
         history, problems = read_history(root, args.rev or "HEAD")
         extra = problems + history_findings(history)
         result = result.with_findings([*result.findings, *extra])

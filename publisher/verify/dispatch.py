@@ -41,6 +41,7 @@ class Outcome:
     result: SovereignResult
     key: str | None            # None: not cacheable (no cache, unreadable file, internal failure)
     part: bytes | None         # pickled timewindows.TablePart, for the snapshot (with a key only)
+    stamp: tuple[str, tuple[str, ...]] | None = None   # (stat-stamp key, digests) to remember
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Job:
     sovereign_id: str
     entries: tuple[Entry, ...]
     pin: str | None
+
+
+# What a worker sends back: the result's pickle, its key, its time-table part, its stamp.
+Shipped = tuple[bytes, "str | None", "bytes | None", "tuple[str, tuple[str, ...]] | None"]
 
 
 def _hash(*parts: object) -> str:
@@ -64,6 +69,50 @@ def folder_key(limits: Limits, job: Job, digests: Sequence[str]) -> str:
     return _hash("sovereign/v1", code_version(), limits, job.sovereign_id, job.pin, listing)
 
 
+def _pickle(value: object) -> bytes:
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _part(result: SovereignResult) -> bytes | None:
+    """The pickled time-table part of a result; None when it cannot be built (the run then
+    keeps no snapshot, and nothing else changes)."""
+    try:
+        return _pickle(table_part(result.sovereign))
+    except Exception:
+        return None
+
+
+def _loads(payload: bytes, sovereign_id: str) -> SovereignResult | None:
+    """A result from authenticated or freshly pickled bytes; None when it is not this folder's."""
+    try:
+        value = pickle.loads(payload)
+    except Exception:
+        return None
+    if isinstance(value, SovereignResult) and value.sovereign.id == sovereign_id:
+        return value
+    return None
+
+
+def _entry(cache: Cache, key: str) -> tuple[bytes, bytes | None] | None:
+    """A folder's cache entry: (pickled result, pickled time-table part or None)."""
+    payload = cache.get_payload("folder", key)
+    if payload is None:
+        return None
+    try:
+        result, part = pickle.loads(payload)   # a pair of byte strings: nothing deep is built here
+    except Exception:
+        return None
+    if not isinstance(result, bytes) or not (part is None or isinstance(part, bytes)):
+        return None
+    return result, part
+
+
+def cached_result(cache: Cache, key: str, sovereign_id: str) -> SovereignResult | None:
+    """The stored result of a folder, or None."""
+    entry = _entry(cache, key)
+    return _loads(entry[0], sovereign_id) if entry is not None else None
+
+
 class _Runner:
     """Everything a job needs besides itself: the source, the limits, the cache."""
 
@@ -74,6 +123,11 @@ class _Runner:
         self.stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
         self.root = getattr(source, "describe", lambda: "")()
         self.horizon = time.time_ns() - RACY_NS
+        # One entry per repository maps each folder's stat-stamp key to its digests: one file to
+        # read and write per run, not one per folder.
+        self.index_key = _hash("stamp-index/v1", self.root)
+        index = cache.get("stamps", self.index_key, dict) if cache is not None and self.stamps is not None else None
+        self.index: dict[str, tuple[str, ...]] = index or {}
 
     def read(self, path: str) -> bytes:
         return self.source.read(path)
@@ -81,15 +135,17 @@ class _Runner:
     def _readable(self, entry: Entry) -> bool:
         return entry.type == "file" and entry.size <= self.limits.max_file_bytes
 
-    def digests(self, job: Job, files: dict[str, bytes]) -> list[str] | None:
-        """One digest per entry; None when a file could not be read (no caching then)."""
+    def digests(self, job: Job, files: dict[str, bytes]
+                ) -> tuple[list[str] | None, tuple[str, tuple[str, ...]] | None]:
+        """One digest per entry (None when a file could not be read: no caching then), and the
+        (stamp key, digests) pair for the stamp index."""
         if all(e.blob_id for e in job.entries if self._readable(e)):
-            return [f"git:{e.blob_id}" if self._readable(e) else "-" for e in job.entries]
+            return [f"git:{e.blob_id}" if self._readable(e) else "-" for e in job.entries], None
         stamp_key = self._stamp_key(job)
-        if stamp_key is not None and self.cache is not None:
-            stored = self.cache.get("stamps", stamp_key, list)
-            if stored is not None and len(stored) == len(job.entries) and all(isinstance(d, str) for d in stored):
-                return [str(d) for d in stored]
+        stored = self.index.get(stamp_key) if stamp_key is not None else None
+        if stamp_key is not None and isinstance(stored, tuple) and len(stored) == len(job.entries) \
+                and all(isinstance(d, str) for d in stored):
+            return list(stored), (stamp_key, stored)
         out = []
         for entry in job.entries:
             if not self._readable(entry):
@@ -98,11 +154,9 @@ class _Runner:
             try:
                 data = files[entry.path] = self.read(entry.path)
             except OSError:
-                return None
+                return None, None
             out.append("sha256:" + hashlib.sha256(data).hexdigest())
-        if stamp_key is not None and self.cache is not None:
-            self.cache.put("stamps", stamp_key, out)
-        return out
+        return out, ((stamp_key, tuple(out)) if stamp_key is not None else None)
 
     def _stamp_key(self, job: Job) -> str | None:
         """Digest of the stat stamps of the folder's files, or None when one is missing or racy."""
@@ -119,46 +173,60 @@ class _Runner:
         return _hash("stamps/v1", self.root, job.sovereign_id, stamps)
 
     def run(self, job: Job) -> Outcome:
-        """The folder's result (from the cache or verified), its key and its time-table part."""
+        """The folder's result (from the cache or verified), its key, part and stamp."""
         try:
-            payload, key, part = self._produce(job, pickled=False)
-            result = payload if isinstance(payload, SovereignResult) else _loads(payload, job)
+            payload, key, part, stamp = self.ship(job)
+            result = _loads(payload, job.sovereign_id)
             if result is None:
                 return Outcome(self._verified(job, {}), None, None)
-            if key is not None and part is None:
-                part = _pickle(table_part(result.sovereign))
-            return Outcome(result, key, part)
+            return Outcome(result, key, part, stamp)
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
             return Outcome(failed(job.sovereign_id, job.pin, exc), None, None)
 
-    def run_pickled(self, job: Job) -> tuple[bytes, str | None, bytes | None]:
-        """As `run`, pickled, for a worker process: a cache hit is passed on as the stored bytes
-        (not unpickled here), a fresh result is pickled once for both the cache and the parent."""
+    def ship(self, job: Job) -> Shipped:
+        """As `run`, pickled (a worker process sends this): a cache hit is passed on as the stored
+        bytes, never unpickled here; a fresh result is pickled once for the cache and the parent."""
         try:
-            payload, key, part = self._produce(job, pickled=True)
-            if key is not None and part is None:
-                result = _loads(payload, job) if isinstance(payload, bytes) else None
-                part = _pickle(table_part(result.sovereign)) if result is not None else None
-            assert isinstance(payload, bytes)
-            return payload, key, part
+            return self._produce(job)
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
-            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None
+            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None, None
 
-    def _produce(self, job: Job, *, pickled: bool) -> tuple[SovereignResult | bytes, str | None, bytes | None]:
+    def _produce(self, job: Job) -> Shipped:
         files: dict[str, bytes] = {}
-        digests = self.digests(job, files) if self.cache is not None else None
+        digests, stamp = self.digests(job, files) if self.cache is not None else (None, None)
         key = folder_key(self.limits, job, digests) if digests is not None else None
         if key is not None and self.cache is not None:
-            hit = self.cache.get_payload("sovereign", key)
+            hit = _entry(self.cache, key)
             if hit is not None:
-                return hit, key, self.cache.get_payload("timepart", key)
+                part = hit[1]
+                if part is None:
+                    stored = _loads(hit[0], job.sovereign_id)
+                    part = _part(stored) if stored is not None else None
+                return hit[0], key, part, stamp
+        if key is not None and digests is not None and not self._same_bytes(job, files, digests):
+            key, stamp = None, None   # a file changed since it was listed: verify it, remember nothing
         result = self._verified(job, files)
+        payload = _pickle(result)
         if key is None or self.cache is None:
-            return (_pickle(result) if pickled else result), None, None
-        payload, part = _pickle(result), _pickle(table_part(result.sovereign))
-        self.cache.put_payload("sovereign", key, payload)
-        self.cache.put_payload("timepart", key, part)
-        return (payload if pickled else result), key, part
+            return payload, None, None, None
+        part = _part(result)
+        self.cache.put_payload("folder", key, _pickle((payload, part)))
+        return payload, key, part, stamp
+
+    def _same_bytes(self, job: Job, files: dict[str, bytes], digests: Sequence[str]) -> bool:
+        """Read (into `files`) what a stat-stamp hit skipped, and check that the bytes about to be
+        verified are the ones the key names: a result is never stored under another file's digest."""
+        for entry, digest in zip(job.entries, digests, strict=True):
+            if not digest.startswith("sha256:") or entry.path in files:
+                continue             # not read; read by blob id (content-addressed); or just hashed
+            try:
+                data = self.read(entry.path)
+            except OSError:
+                return False
+            files[entry.path] = data
+            if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+                return False
+        return True
 
     def _verified(self, job: Job, files: dict[str, bytes]) -> SovereignResult:
         def read(path: str) -> bytes:
@@ -167,20 +235,13 @@ class _Runner:
 
         return verify_sovereign(job.sovereign_id, list(job.entries), read, job.pin, self.limits)
 
-
-def _pickle(value: object) -> bytes:
-    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-
-
-def _loads(payload: bytes, job: Job) -> SovereignResult | None:
-    """A result from authenticated or freshly pickled bytes; None when it is not this folder's."""
-    try:
-        value = pickle.loads(payload)
-    except Exception:
-        return None
-    if isinstance(value, SovereignResult) and value.sovereign.id == job.sovereign_id:
-        return value
-    return None
+    def remember_stamps(self, outcomes: Sequence[Outcome]) -> None:
+        """Write the stamp index of this run's folders (only when it changed)."""
+        if self.cache is None or self.stamps is None:
+            return
+        index = dict(o.stamp for o in outcomes if o.stamp is not None)
+        if index != self.index:
+            self.cache.put("stamps", self.index_key, index)
 
 
 def failed(sovereign_id: str, pin: str | None, exc: BaseException) -> SovereignResult:
@@ -196,8 +257,11 @@ def run_jobs(source: Source, jobs: Sequence[Job], limits: Limits, workers: int,
     """One outcome per job, in job order, computed on up to `workers` processes."""
     runner = _Runner(source, limits, cache)
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        return [runner.run(job) for job in jobs]
-    return _run_processes(runner, jobs, workers)
+        outcomes = [runner.run(job) for job in jobs]
+    else:
+        outcomes = _run_processes(runner, jobs, workers)
+    runner.remember_stamps(outcomes)
+    return outcomes
 
 
 _WORKER: list[_Runner] = []
@@ -210,8 +274,14 @@ def _start_worker(runner: _Runner) -> None:
     _WORKER[:] = [runner]
 
 
-def _process_job(job: Job) -> tuple[bytes, str | None, bytes | None]:
-    return _WORKER[0].run_pickled(job)
+def _process_job(job: Job) -> Shipped:
+    runner = _WORKER[0]
+    try:
+        return runner.ship(job)
+    finally:
+        forget = getattr(runner.source, "forget", None)   # a worker's reads are not needed again
+        if callable(forget):
+            forget()
 
 
 def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[Outcome]:
@@ -220,10 +290,11 @@ def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[O
     chunk = max(1, len(jobs) // (workers * 16))
     out: list[Outcome] = []
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(runner,)) as pool:
-        for job, (payload, key, part) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk), strict=True):
-            result = _loads(payload, job)
-            out.append(Outcome(result, key, part) if result is not None else runner.run(job))
+        for job, (payload, key, part, stamp) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk),
+                                                    strict=True):
+            result = _loads(payload, job.sovereign_id)
+            out.append(Outcome(result, key, part, stamp) if result is not None else runner.run(job))
     return out
 
 
-__all__ = ["Job", "Outcome", "folder_key", "run_jobs", "failed"]
+__all__ = ["Job", "Outcome", "cached_result", "folder_key", "run_jobs", "failed"]

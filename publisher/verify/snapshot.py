@@ -94,11 +94,10 @@ def _digest(kind: str, value: Any, limits: Limits) -> str:
 def load_sovereigns(cache: Cache, snapshot: Snapshot,
                     recompute: Callable[[], tuple[Sovereign, ...]]) -> tuple[Sovereign, ...]:
     """Every model from its per-folder entry, in id order; `recompute()` when one is gone."""
-    from publisher.verify.sovereign import SovereignResult
     out = []
     for sovereign_id, key in snapshot.folders:
-        result = cache.get("sovereign", key, SovereignResult)
-        if result is None or result.sovereign.id != sovereign_id:
+        result = dispatch.cached_result(cache, key, sovereign_id)
+        if result is None:
             return recompute()
         out.append(result.sovereign)
     return tuple(out)

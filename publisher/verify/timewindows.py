@@ -14,15 +14,18 @@ time it is built is refused (None), and tests/perf/test_snapshot.py sweeps every
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import pickle
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from publisher.findings import Finding
 from publisher.lifecycle import EXPIRING_WITHIN
-from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, Sovereign, Treaty
+from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
 from publisher.timestamps import SKEW
 from publisher.verify import coalition as stage
 
@@ -74,14 +77,21 @@ def documents_window(sovereign: Sovereign) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class TimeTable:
-    """Everything `evaluate` needs, in a form that loads without building 100,000 objects."""
+    """Everything `evaluate` needs, in a form that loads without building 100,000 objects.
 
-    bounds: bytes                                  # array('q'): lo, hi per item
+    Items are numbered; their windows are kept twice, sorted by upper and by lower bound, so
+    the items outside their window at a given time are found by bisection."""
+
+    by_hi: bytes                                   # array('q'): upper bounds, ascending
+    by_hi_items: bytes                             # array('q'): the item of each
+    by_lo: bytes                                   # array('q'): lower bounds, ascending
+    by_lo_items: bytes                             # array('q'): the item of each
     owners: bytes                                  # array('q'): sovereign index per item
     kinds: bytes                                   # TREATY or DOCUMENTS per item
-    constants: Mapping[int, tuple[Finding, ...]]   # items that report something inside their window
-    payloads: tuple[bytes, ...]                    # pickled stripped Treaty / documents-only Sovereign
-    bare: tuple[bytes, ...]                        # per sovereign: pickled Sovereign without those
+    constants: Mapping[int, tuple[Finding, ...]]   # items that report the same findings at any time
+    payloads: bytes                                # encoded stripped Treaty / pickled documents-only Sovereign
+    offsets: bytes                                 # array('q'): where each item's payload starts (+ end)
+    histories: tuple[bytes, ...]                   # per sovereign: encoded (id, key history)
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ class TablePart:
     kinds: bytes
     constants: tuple[tuple[int, tuple[Finding, ...]], ...]
     payloads: tuple[bytes, ...]
-    bare: bytes
+    history: bytes
 
 
 # Constant findings are taken at a fixed time far from any real evaluation, so that a message
@@ -103,6 +113,58 @@ REFERENCE_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 def _pickle(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+# Eventful treaties are rebuilt on every no-change run, ~12,000 of them at the design scale:
+# they are stored as marshal data (a few us to load) rather than pickled dataclasses (~25 us,
+# 3x the bytes). Datetimes travel as microseconds; a value marshal cannot hold (a field added
+# to the model later) fails the encoding, and the sovereign then simply has no snapshot.
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_TREATY, _ROW, _KEY = _fields(Treaty), _fields(TreatyRow), _fields(NaKey)
+_ROW_AT = _TREATY.index("row")
+
+
+def _encode(instance: object, names: tuple[str, ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """Field values in order (datetimes as microseconds) and which positions held datetimes."""
+    values = [getattr(instance, name) for name in names]
+    stamps = tuple(i for i, value in enumerate(values) if isinstance(value, datetime))
+    for i in stamps:
+        values[i] = micros(values[i])
+    return tuple(values), stamps
+
+
+def _decode(encoded: tuple[tuple[Any, ...], tuple[int, ...]]) -> list[Any]:
+    values, stamps = encoded
+    out = list(values)
+    for i in stamps:
+        out[i] = EPOCH + timedelta(microseconds=out[i])
+    return out
+
+
+def encode_treaty(treaty: Treaty) -> bytes:
+    row = None if treaty.row is None else _encode(treaty.row, _ROW)
+    return marshal.dumps((_encode(dataclasses.replace(treaty, row=None), _TREATY), row))
+
+
+def decode_treaty(data: bytes) -> Treaty:
+    values, row = marshal.loads(data)
+    fields = _decode(values)
+    fields[_ROW_AT] = None if row is None else TreatyRow(*_decode(row))
+    return Treaty(*fields)
+
+
+def encode_history(sovereign: Sovereign) -> bytes:
+    return marshal.dumps((sovereign.id, tuple(_encode(key, _KEY) for key in sovereign.key_history.keys)))
+
+
+def decode_history(data: bytes) -> tuple[str, KeyHistory]:
+    sovereign_id, keys = marshal.loads(data)
+    return sovereign_id, KeyHistory(tuple(NaKey(*_decode(key)) for key in keys))
 
 
 def _bare(sovereign: Sovereign) -> Sovereign:
@@ -132,7 +194,7 @@ def table_part(sovereign: Sovereign) -> TablePart:
             constants.append((len(payloads), tuple(stage.check_time({sovereign.id: alone}, REFERENCE_AT))))
         bounds += (lo, hi)
         kinds += TREATY
-        payloads.append(_pickle(small))
+        payloads.append(encode_treaty(small))
     documents = dataclasses.replace(
         bare, feed=sovereign.feed and dataclasses.replace(sovereign.feed, raw={}, reasons={}),
         policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
@@ -141,25 +203,34 @@ def table_part(sovereign: Sovereign) -> TablePart:
         bounds += documents_window(sovereign)
         kinds += DOCUMENTS
         payloads.append(_pickle(documents))
-    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), _pickle(bare))
+    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), encode_history(sovereign))
 
 
 def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
     """The table of a coalition from its sovereigns' parts (in sovereign order), or None when it
     does not reproduce `timed` (check_time's findings at `at`): a time check this module does
     not mirror yet is never remembered."""
-    bounds, owners, kinds = array("q"), array("q"), bytearray()
+    los, his, owners, kinds = [], [], array("q"), bytearray()
     constants: dict[int, tuple[Finding, ...]] = {}
-    payloads: list[bytes] = []
+    payloads, offsets = bytearray(), array("q")
     for index, part in enumerate(parts):
-        offset = len(payloads)
-        bounds.extend(part.bounds)
+        first = len(offsets)
+        for local, payload in enumerate(part.payloads):
+            los.append((part.bounds[2 * local], first + local))
+            his.append((part.bounds[2 * local + 1], first + local))
+            offsets.append(len(payloads))
+            payloads += payload
         owners.extend([index] * len(part.payloads))
         kinds += part.kinds
-        constants.update((offset + local, found) for local, found in part.constants)
-        payloads.extend(part.payloads)
-    table = TimeTable(bounds.tobytes(), owners.tobytes(), bytes(kinds), constants, tuple(payloads),
-                      tuple(part.bare for part in parts))
+        constants.update((first + local, found) for local, found in part.constants)
+    offsets.append(len(payloads))
+    los.sort()
+    his.sort()
+    table = TimeTable(
+        array("q", (b for b, _ in his)).tobytes(), array("q", (i for _, i in his)).tobytes(),
+        array("q", (b for b, _ in los)).tobytes(), array("q", (i for _, i in los)).tobytes(),
+        owners.tobytes(), bytes(kinds), constants, bytes(payloads), offsets.tobytes(),
+        tuple(part.history for part in parts))
     return table if set(evaluate(table, at)) == set(timed) else None
 
 
@@ -168,31 +239,38 @@ def build_table(sovereigns: Sequence[Sovereign], at: datetime, timed: Sequence[F
     return join([table_part(s) for s in sovereigns], at, timed)
 
 
+def _array(data: bytes) -> array[int]:
+    values = array("q")
+    values.frombytes(data)
+    return values
+
+
 def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
     """check_time's findings at `at`: recorded inside each window, re-checked outside."""
     now = micros(at)
-    bounds, owners = array("q"), array("q")
-    bounds.frombytes(table.bounds)
-    owners.frombytes(table.owners)
-    out: list[Finding] = []
+    his, los = _array(table.by_hi), _array(table.by_lo)
+    hi_items, lo_items = _array(table.by_hi_items), _array(table.by_lo_items)
+    # outside [lo, hi): hi <= now (a prefix of by_hi) or lo > now (a suffix of by_lo)
+    outside = set(hi_items[:bisect_right(his, now)]) | set(lo_items[bisect_right(los, now):])
+    out = [found for item, findings in table.constants.items() if item not in outside for found in findings]
+    owners, offsets = _array(table.owners), _array(table.offsets)
     pending: dict[int, list[int]] = {}
-    for index, (lo, hi) in enumerate(zip(bounds[0::2], bounds[1::2], strict=True)):
-        if lo <= now < hi:
-            if index in table.constants:
-                out.extend(table.constants[index])
-        else:
-            pending.setdefault(owners[index], []).append(index)
+    for item in sorted(outside):
+        pending.setdefault(owners[item], []).append(item)
+    sovereigns: dict[str, Sovereign] = {}
     for owner, items in pending.items():
-        bare: Sovereign = pickle.loads(table.bare[owner])
+        sovereign_id, history = decode_history(table.histories[owner])
         treaties, documents = [], None
-        for index in items:
-            if table.kinds[index:index + 1] == TREATY:
-                treaties.append(pickle.loads(table.payloads[index]))
+        for item in items:
+            payload = table.payloads[offsets[item]:offsets[item + 1]]
+            if table.kinds[item:item + 1] == TREATY:
+                treaties.append(decode_treaty(payload))
             else:
-                documents = pickle.loads(table.payloads[index])
-        sovereign = dataclasses.replace(
-            bare, treaties=tuple(treaties), feed=documents.feed if documents else None,
-            policy_manifest=documents.policy_manifest if documents else None,
-            roll_call=documents.roll_call if documents else None)
-        out.extend(stage.check_time({sovereign.id: sovereign}, at))
+                documents = pickle.loads(payload)
+        sovereigns[sovereign_id] = Sovereign(
+            id=sovereign_id, root_public_key=None, root_source="none", genesis=None, key_history=history,
+            identity=None, treaties=tuple(treaties), feed=documents.feed if documents else None,
+            roll_call=documents.roll_call if documents else None,
+            policy_manifest=documents.policy_manifest if documents else None, recognition_policy=None)
+    out.extend(stage.check_time(sovereigns, at))
     return out

@@ -240,3 +240,51 @@ def test_collector_state_is_restored(demo_copy: Path, enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_bytes_that_change_after_listing_are_not_cached_under_the_old_digest(
+        demo_copy: Path, stamps_trusted: None, tmp_path: Path, monkeypatch) -> None:
+    """A file rewritten between the listing (whose stat stamps say 'unchanged, digest D') and
+    the read for verification must not leave its result stored under D."""
+    import shutil
+    store = open_cache(demo_copy)
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)         # stamps -> digests recorded
+    limits = Limits(max_signatures=15)                                  # folder keys miss, stamps hit
+    rel = _treaty_file(demo_copy).relative_to(demo_copy).as_posix()
+    original = WorktreeSource.read
+
+    def racing(self: WorktreeSource, path: str) -> bytes:
+        data = original(self, path)
+        return data.replace(b"2026-", b"2025-", 1) if path == rel else data
+
+    monkeypatch.setattr(WorktreeSource, "read", racing)
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store, limits=limits)
+    monkeypatch.setattr(WorktreeSource, "read", original)
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_copy, copy, ignore=shutil.ignore_patterns(".handshake-cache"))
+    cached = verify_path(copy, at=DEMO_AT, workers=1, cache=store, limits=limits)
+    assert outcome(cached) == outcome(verify_path(copy, at=DEMO_AT, workers=1, limits=limits))
+
+
+def test_unchanged_folders_are_not_read_when_only_a_root_file_changed(demo_copy: Path, stamps_trusted: None,
+                                                                      monkeypatch) -> None:
+    """coalition.json changes: no snapshot applies, but every folder's digests come from the
+    stamp index and its result from the cache, without reading a sovereign file."""
+    store = open_cache(demo_copy)
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    coalition = json.loads((demo_copy / "coalition.json").read_text())
+    coalition["description"] = "changed"
+    (demo_copy / "coalition.json").write_text(json.dumps(coalition, indent=2))
+    reads: list[str] = []
+    original = WorktreeSource.read
+
+    def counting(self: WorktreeSource, path: str) -> bytes:
+        reads.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(WorktreeSource, "read", counting)
+    again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    assert type(again) is Verification
+    assert [p for p in reads if p.startswith("sovereigns/")] == []
+    monkeypatch.setattr(WorktreeSource, "read", original)
+    assert outcome(again) == outcome(verify_path(demo_copy, at=DEMO_AT, workers=1))

@@ -91,7 +91,7 @@ def test_models_load_only_when_read(demo_copy: Path) -> None:
 
 def test_missing_folder_entry_falls_back_to_verifying(demo_copy: Path) -> None:
     cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
-    for entry in (demo_copy / ".handshake-cache" / "sovereign").rglob("*"):
+    for entry in (demo_copy / ".handshake-cache" / "folder").rglob("*"):
         if entry.is_file():
             entry.unlink()
     warm = remembered(demo_copy, DEMO_AT)
@@ -174,3 +174,15 @@ def test_adding_findings_keeps_the_models_unloaded(demo_copy: Path) -> None:
     assert both._loaded is None and both.summary()["sovereigns"] == 5
     assert both.findings == cold.with_findings([*cold.findings, extra]).findings
     assert both.sovereigns == cold.sovereigns
+
+
+def test_treaties_and_histories_survive_their_compact_encoding(synthetic_repo: Path) -> None:
+    result = verify_path(synthetic_repo, at=DEMO_AT, workers=1)
+    rotated = [s for s in result.sovereigns if len(s.key_history.keys) > 1]
+    assert rotated, "the synthetic coalition rotates some NA keys"
+    for sovereign in result.sovereigns:
+        assert timewindows.decode_history(timewindows.encode_history(sovereign)) == \
+            (sovereign.id, sovereign.key_history)
+        for treaty in sovereign.treaties:
+            again = timewindows.decode_treaty(timewindows.encode_treaty(treaty))
+            assert again == treaty and again.raw == treaty.raw and again.row == treaty.row
