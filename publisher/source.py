@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 
+_READ_CHUNK = 1 << 20
+
+
 @dataclass(frozen=True)
 class Entry:
     path: str                  # repo-relative, POSIX separators
@@ -111,8 +114,14 @@ class WorktreeSource:
         full = os.path.join(self._root, path)
         # O_NOFOLLOW: a file swapped for a symlink after listing is refused, not followed.
         fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with open(fd, "rb", buffering=0) as handle:
-            return handle.readall()
+        try:
+            # Raw reads on the descriptor: a file object per read cost as much as the syscalls.
+            chunks = []
+            while chunk := os.read(fd, _READ_CHUNK):
+                chunks.append(chunk)
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        finally:
+            os.close(fd)
 
 
 def group_by_sovereign(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
