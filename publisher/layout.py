@@ -92,6 +92,8 @@ def deceptive_text(text: str) -> str | None:
     whose compatibility decomposition or skeleton is ASCII (Cyrillic 'а' for Latin 'a',
     fullwidth forms) is a confusable.
     """
+    if text.isascii() and text.isprintable():   # the common case: no control, nothing confusable
+        return None
     for ch in text:
         if ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cf", "Cc"):
             return f"contains the invisible or bidirectional control character U+{ord(ch):04X}"
