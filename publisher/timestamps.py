@@ -25,8 +25,13 @@ SKEW = timedelta(minutes=5)
 
 def is_canonical(value: object) -> bool:
     """genesis-mesh 1.8.1 `canonical_timestamp`: the form the reference writes back."""
-    if not isinstance(value, str):
-        return False
+    return isinstance(value, str) and _is_canonical(value)
+
+
+@lru_cache(maxsize=65_536)
+def _is_canonical(value: str) -> bool:
+    """`is_canonical` for strings; memoised: a document repeats its timestamps (issued_at is
+    often valid_from) and a coalition repeats them across documents."""
     match = _CANONICAL.fullmatch(value)
     if match is None:
         return False

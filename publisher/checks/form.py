@@ -38,9 +38,15 @@ SORTED_UNIQUE: Mapping[str, tuple[str, ...]] = {
 }
 
 
+_PARTS: dict[str, tuple[str, ...]] = {}
+
+
 def _lookup(document: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:
+    parts = _PARTS.get(dotted)
+    if parts is None:
+        parts = _PARTS[dotted] = tuple(dotted.split("."))
     node: Any = document
-    for part in dotted.split("."):
+    for part in parts:
         if not isinstance(node, dict) or part not in node:
             return False, None
         node = node[part]
@@ -52,7 +58,7 @@ def check_form(document: Mapping[str, Any], kind: str, path: str) -> list[Findin
     out: list[Finding] = []
     for dotted in TIMESTAMPS.get(kind, ()):
         present, value = _lookup(document, dotted)
-        if not present or not isinstance(value, str):
+        if not present or not isinstance(value, str) or (value[-1:] == "Z" and timestamps.is_canonical(value)):
             continue
         where = pointer(*dotted.split("."))
         if not timestamps.is_canonical(value):
