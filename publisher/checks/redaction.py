@@ -20,22 +20,37 @@ from publisher import crypto
 from publisher.findings import Finding, finding, pointer
 from publisher.keyfile import looks_like_private_key_file, parse_public_key_file
 
-# Byte pre-filter: a file is walked only when one of these occurs (lower-cased). Literal
-# substring tests run at memory speed; one alternation regex was ~35 times slower. Every field
-# name and value rule below must be reachable through one of them.
+# Byte pre-filter: a file is walked only when one of these occurs (lower-cased). Every field
+# name and value rule below must be reachable through one of them. They are found in one pass
+# by an Aho-Corasick automaton (pyahocorasick): 36 separate substring searches measured 2.5x
+# slower per file, and one alternation regex slower still (see `_triggered`).
 _TRIGGERS = (
     b"private", b"secret", b"passw", b"passphrase", b"bearer", b"credential", b"token", b"nonce",
     b"authoriz", b"authoris", b"cookie", b"seed", b"begin", b"apikey", b"api-key", b"api_key",
     b"x-admin", b"admin", b"header",
     b"/home/", b"/users/", b"/root/", b"/var/", b"/tmp/", b"/etc/", b"/opt/", b"/srv/",
     b"~/", b":\\\\", b"file:", b"sqlite", b".db", b"postgres", b"mysql", b"mongodb",
+    # A \u escape can spell any name ("pass\u0077ord"): such files are always walked.
+    b"\\u",
 )
 
 
+def _automaton() -> Any:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+    for literal in _TRIGGERS:
+        automaton.add_word(literal.decode("latin-1"))   # latin-1: one character per byte
+    automaton.make_automaton()
+    return automaton
+
+
+_FIND = _automaton().iter
+
+
 def _triggered(data: bytes) -> bool:
-    low = data.lower()
-    # A \u escape can spell any name ("pass\u0077ord"): such files are always walked.
-    return b"\\u" in low or any(literal in low for literal in _TRIGGERS)
+    """True when the lower-cased bytes contain one of `_TRIGGERS`."""
+    return next(_FIND(data.lower().decode("latin-1")), None) is not None
 
 
 _PRIVATE_NAME = re.compile(r"private[_-]?key|^seed$|_seed$|^signing[_-]?key[_-]?seed", re.I)
