@@ -175,8 +175,8 @@ class _Runner:
     def run(self, job: Job) -> Outcome:
         """The folder's result (from the cache or verified), its key, part and stamp."""
         try:
-            payload, key, part, stamp = self.ship(job)
-            result = _loads(payload, job.sovereign_id)
+            fresh, (payload, key, part, stamp) = self._produce(job, keep=True)
+            result = fresh if fresh is not None else _loads(payload, job.sovereign_id)
             if result is None:
                 return Outcome(self._verified(job, {}), None, None)
             return Outcome(result, key, part, stamp)
@@ -187,11 +187,13 @@ class _Runner:
         """As `run`, pickled (a worker process sends this): a cache hit is passed on as the stored
         bytes, never unpickled here; a fresh result is pickled once for the cache and the parent."""
         try:
-            return self._produce(job)
+            return self._produce(job, keep=False)[1]
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
             return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None, None
 
-    def _produce(self, job: Job) -> Shipped:
+    def _produce(self, job: Job, *, keep: bool) -> tuple[SovereignResult | None, Shipped]:
+        """The shipped form of the folder's outcome, and (with `keep`, for a result verified in
+        this process) the result itself, so an in-process run never unpickles what it pickled."""
         files: dict[str, bytes] = {}
         digests, stamp = self.digests(job, files) if self.cache is not None else (None, None)
         key = folder_key(self.limits, job, digests) if digests is not None else None
@@ -202,16 +204,27 @@ class _Runner:
                 if part is None:
                     stored = _loads(hit[0], job.sovereign_id)
                     part = _part(stored) if stored is not None else None
-                return hit[0], key, part, stamp
+                return None, (hit[0], key, part, stamp)
         if key is not None and digests is not None and not self._same_bytes(job, files, digests):
             key, stamp = None, None   # a file changed since it was listed: verify it, remember nothing
+        self._prefetch(job, files)
         result = self._verified(job, files)
-        payload = _pickle(result)
         if key is None or self.cache is None:
-            return payload, None, None, None
+            return (result, (b"", None, None, None)) if keep else (None, (_pickle(result), None, None, None))
+        payload = _pickle(result)
         part = _part(result)
         self.cache.put_payload("folder", key, _pickle((payload, part)))
-        return payload, key, part, stamp
+        return (result if keep else None), (payload, key, part, stamp)
+
+    def _prefetch(self, job: Job, files: dict[str, bytes]) -> None:
+        """Read the folder's files in one batch where the source can (a git commit: one cat-file
+        round trip per folder instead of one per file); what it leaves out is read one by one."""
+        read_many = getattr(self.source, "read_many", None)
+        if not callable(read_many):
+            return
+        wanted = [e.path for e in job.entries if self._readable(e) and e.path not in files]
+        if wanted:
+            files.update(read_many(wanted, self.limits.max_file_bytes))
 
     def _same_bytes(self, job: Job, files: dict[str, bytes], digests: Sequence[str]) -> bool:
         """Read (into `files`) what a stat-stamp hit skipped, and check that the bytes about to be
@@ -264,20 +277,23 @@ def run_jobs(source: Source, jobs: Sequence[Job], limits: Limits, workers: int,
     return outcomes
 
 
-_WORKER: list[_Runner] = []
+_WORKER: list[tuple[_Runner, Sequence[Job]]] = []
 
 
-def _start_worker(runner: _Runner) -> None:
-    # A forked worker must not share the parent's readers (a git cat-file pipe): re-create the
-    # source from its pickled state, as a spawned worker does.
-    runner.source = pickle.loads(pickle.dumps(runner.source))
-    _WORKER[:] = [runner]
+def _start_worker(runner: _Runner, jobs: Sequence[Job]) -> None:
+    # Forked workers inherit the runner and the jobs (nothing is pickled; the pool then sends
+    # job indices, not 190,000 entries). They must not share the parent's readers (a git
+    # cat-file pipe): a source that holds one gives a fresh copy.
+    fresh = getattr(runner.source, "for_worker", None)
+    if callable(fresh):
+        runner.source = fresh()
+    _WORKER[:] = [(runner, jobs)]
 
 
-def _process_job(job: Job) -> Shipped:
-    runner = _WORKER[0]
+def _process_job(index: int) -> Shipped:
+    runner, jobs = _WORKER[0]
     try:
-        return runner.ship(job)
+        return runner.ship(jobs[index])
     finally:
         forget = getattr(runner.source, "forget", None)   # a worker's reads are not needed again
         if callable(forget):
@@ -289,9 +305,10 @@ def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[O
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, len(jobs) // (workers * 16))
     out: list[Outcome] = []
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(runner,)) as pool:
-        for job, (payload, key, part, stamp) in zip(jobs, pool.map(_process_job, jobs, chunksize=chunk),
-                                                    strict=True):
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(runner, jobs)) as pool:
+        shipped = pool.map(_process_job, range(len(jobs)), chunksize=chunk)
+        for job, (payload, key, part, stamp) in zip(jobs, shipped, strict=True):
             result = _loads(payload, job.sovereign_id)
             out.append(Outcome(result, key, part, stamp) if result is not None else runner.run(job))
     return out
