@@ -247,6 +247,9 @@ def top_level(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeE
     return sorted(entries, key=lambda e: e.path)
 
 
+_INLINE_REQUEST_BYTES = 4096   # below PIPE_BUF-sized pipes' capacity on every platform
+
+
 class BlobReader:
     """Blobs by id through one `git cat-file --batch` process; `requests` counts ids asked for.
 
@@ -280,8 +283,13 @@ class BlobReader:
         proc = self._proc()
         assert proc.stdin is not None and proc.stdout is not None
         payload = "".join(f"{oid}\n" for oid in wanted).encode("ascii")
-        writer = threading.Thread(target=self._write, args=(proc, payload), daemon=True)
-        writer.start()
+        writer = None
+        if len(payload) <= _INLINE_REQUEST_BYTES:
+            # Fits the pipe while cat-file is idle (every earlier answer was read): no thread.
+            self._write(proc, payload)
+        else:
+            writer = threading.Thread(target=self._write, args=(proc, payload), daemon=True)
+            writer.start()
         out: dict[str, bytes] = {}
         try:
             for oid in wanted:
@@ -305,7 +313,8 @@ class BlobReader:
             self.close(kill=True)
             raise
         finally:
-            writer.join()
+            if writer is not None:
+                writer.join()
         return out
 
     def _drain(self, proc: subprocess.Popen[bytes], count: int, oid: str) -> None:

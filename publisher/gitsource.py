@@ -106,6 +106,23 @@ class GitSource:
             self._cache.update(self.blobs.read_many(missing))
         return {oid: self._cache[oid] for oid in object_ids}
 
+    def read_many(self, paths: list[str], max_bytes: int) -> dict[str, bytes]:
+        """Bytes of several listed files in one cat-file round trip (a sovereign folder); a
+        blob over `max_bytes` is left out, and any failure leaves it all to `read`."""
+        ids = {path: self._ids[path] for path in paths if path in self._ids}
+        try:
+            blobs = self.read_objects_bounded(list(ids.values()), max_bytes)
+        except (gitrepo.GitError, OSError):
+            return {}
+        return {path: blobs[oid] for path, oid in ids.items() if oid in blobs}
+
+    def read_objects_bounded(self, object_ids: list[str], max_bytes: int) -> dict[str, bytes]:
+        missing = [oid for oid in object_ids if oid not in self._cache]
+        if missing:
+            found = self.blobs.read_many(missing, max_bytes=max_bytes)
+            self._cache.update((oid, data) for oid, data in found.items() if data or not max_bytes)
+        return {oid: self._cache[oid] for oid in object_ids if oid in self._cache}
+
     def read(self, path: str) -> bytes:
         object_id = self.blob_id(path)
         if object_id is None:
@@ -114,6 +131,13 @@ class GitSource:
             return self.read_objects([object_id])[object_id]
         except gitrepo.GitError as exc:
             raise OSError(str(exc)) from exc
+
+    def for_worker(self) -> GitSource:
+        """A copy for a forked worker: same listing, its own cat-file process (started on first
+        read), none of the parent's blobs."""
+        copy = object.__new__(GitSource)
+        copy.__dict__.update(self.__getstate__())
+        return copy
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
