@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from stat import S_ISREG
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, NamedTuple, Protocol
 
 
 _READ_CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One listed path. A named tuple: a 10,000-sovereign tree lists 190,000 of them, and a
+    frozen dataclass cost three times as much to build."""
+
     path: str                  # repo-relative, POSIX separators
     type: str                  # "file" | "symlink" | "other"
     size: int = 0
@@ -57,8 +59,10 @@ class WorktreeSource:
         if not base.is_dir():
             return []
         found: list[Entry] = []
+        stamps = self.stamps
         # Equivalent to os.walk(followlinks=False) with string paths: one lstat per file is the
-        # cost that matters at 100,000+ files (pathlib objects cost more than the syscall).
+        # cost that matters at 190,000 files, so the loop does nothing else (d_type answers
+        # is_dir/is_file without a system call; pathlib objects cost more than the syscall).
         pending = [(str(base), base.relative_to(self.root).as_posix() if prefix else "")]
         while pending:
             directory, rel = pending.pop()
@@ -67,8 +71,21 @@ class WorktreeSource:
                     items = list(listing)
             except OSError:
                 continue   # as os.walk: an unreadable directory is skipped
+            head = f"{rel}/" if rel else ""
             for item in items:
-                child = f"{rel}/{item.name}" if rel else item.name
+                child = head + item.name
+                if item.is_file(follow_symlinks=False):
+                    try:
+                        info = item.stat(follow_symlinks=False)
+                    except OSError:
+                        found.append(self._entry(Path(item.path)))
+                        continue
+                    if S_ISREG(info.st_mode):
+                        stamps[child] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+                        found.append(Entry(child, "file", info.st_size))
+                        continue
+                    found.append(self._entry(Path(item.path)))
+                    continue
                 try:
                     is_dir = item.is_dir()   # follows symlinks, as os.walk classifies
                 except OSError:
@@ -82,7 +99,7 @@ class WorktreeSource:
                         pending.append((item.path, child))
                     continue
                 found.append(self._file_entry(item, child))
-        found.sort(key=lambda e: e.path)
+        found.sort()
         return found
 
     def _file_entry(self, item: os.DirEntry[str], rel: str) -> Entry:
