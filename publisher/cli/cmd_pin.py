@@ -1,6 +1,7 @@
 """`handshake pin [REPO]`: write trust.lock from history (each sovereign's first-seen root).
 
-Reads the first-parent history of HEAD once (`git log --raw` + `cat-file --batch`). Existing
+Reads the first-parent history of HEAD once (`git log --raw` + `cat-file --batch` of the
+genesis blobs only, see `publisher.history.firstseen`). Existing
 pins are never moved: a pin that disagrees with history is reported and kept (exit 1). A
 shallow clone is refused (exit 2): its first commit is not where the keys were first seen.
 The file is written atomically (temporary file + rename), `indent=2`, sorted keys.
@@ -16,10 +17,9 @@ from pathlib import Path
 from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
-from publisher.history.load import load_steps
+from publisher.history.firstseen import first_seen_roots
 from publisher.history.pin import build_lock, render_lock
 from publisher.history.views import parse_document
-from publisher.history.walk import analyze
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,12 +53,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if gitrepo.is_shallow(root):
             raise UsageError("shallow clone: first-seen roots need the full history (git fetch --unshallow)")
-        result = analyze(load_steps(root, args.rev))
+        first_seen, commits = first_seen_roots(root, args.rev)
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from exc
     lock_path = root / "trust.lock"
     existing = parse_document(lock_path.read_bytes()) if lock_path.is_file() else None
-    plan = build_lock(result.first_seen, existing)
+    plan = build_lock(first_seen, existing)
     text = render_lock(plan.lock)
     changed = not lock_path.is_file() or lock_path.read_text("utf-8") != text
     for message in plan.messages:
@@ -69,5 +69,5 @@ def run(args: argparse.Namespace) -> int:
     if changed:
         write_atomically(lock_path, text)
     print(f"trust.lock: {len(plan.lock['sovereigns'])} pin(s); {len(plan.added)} added, "
-          f"{len(plan.updated)} updated, {len(plan.conflicts)} conflict(s) · {result.commits} commit(s) read")
+          f"{len(plan.updated)} updated, {len(plan.conflicts)} conflict(s) · {commits} commit(s) read")
     return EXIT_FINDINGS if plan.conflicts else EXIT_OK
