@@ -7,6 +7,7 @@ fetched through one `git cat-file --batch` process in pipelined batches. A shall
 """
 from __future__ import annotations
 
+import os
 from itertools import islice
 from pathlib import Path
 from collections.abc import Iterator
@@ -47,8 +48,37 @@ def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader
             reader.close()
 
 
-def read_history(root: str | Path, rev: str = "HEAD") -> tuple[HistoryResult, list[Finding]]:
-    """Walk the history of `rev`; git problems become findings next to the partial result."""
+def default_workers() -> int:
+    """Processes for the history walk: the cores this process may use, at most 2 (the walk's
+    parent reads git log and the repository files; beyond 2 workers git log is the bottleneck)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
+def _walk(root: str | Path, rev: str, workers: int) -> tuple[HistoryResult, gitrepo.GitError | None]:
+    if workers > 1:
+        from publisher.history.parallel import analyze_parallel
+        try:
+            return analyze_parallel(root, rev, workers=workers), None
+        except gitrepo.GitError:
+            pass                    # walk again in one process: the same partial result and error
+    walk = Walk()
+    try:
+        for step in load_steps(root, rev):
+            walk.step(step)
+    except gitrepo.GitError as exc:
+        return walk.finish(), exc
+    return walk.finish(), None
+
+
+def read_history(root: str | Path, rev: str = "HEAD", *,
+                 workers: int | None = None) -> tuple[HistoryResult, list[Finding]]:
+    """Walk the history of `rev`; git problems become findings next to the partial result.
+
+    `workers` > 1 spreads the walk over processes (`parallel`), same result; default: up to 2."""
     out: list[Finding] = []
     walk = Walk()
     if rev == "HEAD" and gitrepo.head_commit(root) is None:
@@ -62,11 +92,13 @@ def read_history(root: str | Path, rev: str = "HEAD") -> tuple[HistoryResult, li
             out.append(finding(".git", "", "git.shallow",
                                "shallow clone: history checks and first-seen pins start at the "
                                "oldest fetched commit; fetch the full history (fetch-depth: 0)"))
-        for step in load_steps(root, rev):
-            walk.step(step)
+        result, error = _walk(root, rev, default_workers() if workers is None else workers)
     except gitrepo.GitError as exc:
         out.append(finding(".git", "", "git.unreadable", str(exc)[:300]))
-    return walk.finish(), out
+        return walk.finish(), out
+    if error is not None:
+        out.append(finding(".git", "", "git.unreadable", str(error)[:300]))
+    return result, out
 
 
 def history_findings(result: HistoryResult) -> list[Finding]:

@@ -87,6 +87,7 @@ class Walk:
         self.first_pins: dict[str, str] = {}
         self.lock_pins: dict[str, str] = {}
         self.open: dict[tuple[str, str, str], Change] = {}
+        self.groups: list[tuple[str, list[Change]]] = []     # the last step's changes by group
         self.result = HistoryResult()
 
     def step(self, step: Step) -> list[Change]:
@@ -108,15 +109,18 @@ class Walk:
                 folder.pop(path, None)
             else:
                 folder[path] = parse_document(data) if needs_content(path) else None
-        found: list[Change] = []
+        # Groups in output order: the repository files (""), then each sovereign by id.
+        groups: list[tuple[str, list[Change]]] = []
         if repo_before != self.repo:
-            found += compare_repository(repo_before, self.repo, self.first_pins)
+            groups.append(("", compare_repository(repo_before, self.repo, self.first_pins)))
             self.lock_pins = pins(self.repo.get(LOCK))
             for sid, pin in self.lock_pins.items():
                 self.first_pins.setdefault(sid, pin)
         for sid in sorted(touched):
-            found += self._sovereign(sid, step)
-        stamped = [replace(c, commit=step.commit, time=step.time) for c in found]
+            groups.append((sid, self._sovereign(sid, step)))
+        self.groups = [(sid, [replace(c, commit=step.commit, time=step.time) for c in found])
+                       for sid, found in groups if found]
+        stamped = [c for _, found in self.groups for c in found]
         for change in stamped:
             if change.code in CHECKS:
                 self.open.setdefault((change.code, change.sovereign, change.subject), change)

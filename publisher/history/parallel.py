@@ -1,0 +1,183 @@
+"""The history walk spread over processes: the same `HistoryResult` as `walk.analyze`, faster.
+
+I/O edge. Sovereigns are independent in the walk (each has its own documents, views and
+memory); only coalition.json and trust.lock are repository-wide. So the parent reads the one
+`git log --raw` stream, keeps the repository files itself, and sends each sovereign's changes
+(path, blob id, mode: no bytes) to the worker that owns the sovereign (a stable hash of its
+id). Each worker reads its blobs through its own `git cat-file --batch` process (git inflates
+in parallel too), walks its sovereigns with an ordinary `Walk`, and returns its changes per
+commit index. The parent merges them in the order the single walk produces (per commit: the
+repository's changes, then each sovereign by id), so the result is identical; the tests
+compare the two. Memory is split too: each worker holds only its sovereigns' documents.
+
+Refuses nothing itself: a git failure anywhere stops every worker and is raised as
+`gitrepo.GitError` (the caller re-walks sequentially for the exact partial result).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from publisher import gitrepo
+from publisher.history.model import Change
+from publisher.history.repository import COALITION, LOCK
+from publisher.history.views import needs_content
+from publisher.history.walk import FirstSeen, HistoryResult, Step, Walk
+from publisher.layout import split_sovereign_path
+from publisher.limits import DEFAULT_LIMITS
+
+READABLE_MODES = ("100644", "100755")
+FLUSH_FILES = 4096          # send a worker its batch once this many changed files are queued
+FLUSH_COMMITS = 512
+
+# (commit index, commit id, commit time, [(path, blob id or None, mode)])
+Batch = list[tuple[int, str, datetime, list[tuple[str, str | None, str]]]]
+
+
+def owner(sovereign_id: str, workers: int) -> int:
+    return zlib.crc32(sovereign_id.encode("utf-8", "surrogateescape")) % workers
+
+
+def _steps(reader: gitrepo.BlobReader, batch: Batch) -> Iterator[tuple[int, Step]]:
+    wanted = [blob for _, _, _, files in batch for path, blob, mode in files
+              if blob and mode in READABLE_MODES and needs_content(path)]
+    data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
+    for index, sha, time, files in batch:
+        yield index, Step(sha, time, {path: None if blob is None else data.get(blob, b"")
+                                      for path, blob, _ in files})
+
+
+def _worker(root: str, conn: Any) -> None:
+    """Walk the sovereigns this worker owns; reply (groups by index, open, first seen) or an error."""
+    walk, groups = Walk(), []
+    try:
+        with gitrepo.BlobReader(root) as reader:
+            while (batch := conn.recv()) is not None:
+                for index, step in _steps(reader, batch):
+                    walk.step(step)
+                    if walk.groups:
+                        groups.append((index, walk.groups))
+        result = walk.finish()
+        conn.send(("ok", groups, result.open, result.first_seen))
+    except gitrepo.GitError as exc:
+        conn.send(("error", str(exc)))
+    except (EOFError, OSError):
+        return                      # the parent stopped (its own error): nothing to report
+    finally:
+        conn.close()
+
+
+class _Pool:
+    def __init__(self, root: str | Path, workers: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conns, self.procs = [], []
+        for _ in range(workers):
+            mine, theirs = context.Pipe()
+            proc = context.Process(target=_worker, args=(str(root), theirs), daemon=True)
+            proc.start()
+            theirs.close()
+            self.conns.append(mine)
+            self.procs.append(proc)
+        self.pending: list[Batch] = [[] for _ in range(workers)]
+        self.queued = 0
+
+    def add(self, index: int, entry: gitrepo.LogEntry, files: list[list[tuple[str, str | None, str]]]) -> None:
+        for worker, mine in enumerate(files):
+            if mine:
+                self.pending[worker].append((index, entry.commit.sha, entry.commit.time, mine))
+                self.queued += len(mine)
+
+    def flush(self) -> None:
+        for worker, batch in enumerate(self.pending):
+            if batch:
+                self.conns[worker].send(batch)
+        self.pending = [[] for _ in self.conns]
+        self.queued = 0
+
+    def finish(self) -> list[Any]:
+        self.flush()
+        for conn in self.conns:
+            conn.send(None)
+        replies = []
+        for conn in self.conns:
+            try:
+                replies.append(conn.recv())
+            except EOFError:
+                replies.append(("error", "a history worker stopped unexpectedly"))
+        self.close()
+        for reply in replies:
+            if reply[0] == "error":
+                raise gitrepo.GitError(reply[1])
+        return replies
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def _split(entry: gitrepo.LogEntry, workers: int) -> tuple[list[Any], list[list[tuple[str, str | None, str]]]]:
+    repo: list[Any] = []
+    files: list[list[tuple[str, str | None, str]]] = [[] for _ in range(workers)]
+    for change in entry.changes:
+        if change.path in (COALITION, LOCK):
+            repo.append(change)
+        elif (split := split_sovereign_path(change.path)) is not None:
+            files[owner(split[0], workers)].append((change.path, change.new_blob, change.new_mode))
+    return repo, files
+
+
+def _merge(walk: Walk, repo_groups: dict[int, list[tuple[str, list[Change]]]], replies: list[Any],
+           order: dict[str, int]) -> HistoryResult:
+    by_index: dict[int, list[tuple[str, list[Change]]]] = {i: list(g) for i, g in repo_groups.items()}
+    for _, groups, _, _ in replies:
+        for index, found in groups:
+            by_index.setdefault(index, []).extend(found)
+    result = walk.finish()
+    result.changes = [c for index in sorted(by_index)
+                      for _, found in sorted(by_index[index], key=lambda g: g[0]) for c in found]
+    result.open = sorted([*result.open, *(c for reply in replies for c in reply[2])], key=Change.sort_key)
+    seen: dict[str, FirstSeen] = {sid: s for reply in replies for sid, s in reply[3].items()}
+    result.first_seen = {sid: seen[sid] for sid in sorted(seen, key=lambda s: (order[seen[s].commit], s))}
+    return result
+
+
+def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -> HistoryResult:
+    """`walk.analyze(load_steps(root, rev))` over `workers` processes (raises gitrepo.GitError)."""
+    pool = _Pool(root, workers)
+    walk, repo_groups, order = Walk(), {}, {}
+    try:
+        with gitrepo.BlobReader(root) as reader:
+            batch: Batch = []
+            for index, entry in enumerate(gitrepo.iter_log(root, rev)):
+                order[entry.commit.sha] = index
+                repo, files = _split(entry, workers)
+                pool.add(index, entry, files)
+                batch.append((index, entry.commit.sha, entry.commit.time,
+                              [(c.path, c.new_blob, c.new_mode) for c in repo]))
+                if pool.queued >= FLUSH_FILES or len(batch) >= FLUSH_COMMITS:
+                    pool.flush()
+                    _walk_repo(walk, reader, batch, repo_groups)
+                    batch = []
+            _walk_repo(walk, reader, batch, repo_groups)
+        replies = pool.finish()
+    except BaseException:
+        pool.close()
+        raise
+    return _merge(walk, repo_groups, replies, order)
+
+
+def _walk_repo(walk: Walk, reader: gitrepo.BlobReader, batch: Batch,
+               repo_groups: dict[int, list[tuple[str, list[Change]]]]) -> None:
+    for index, step in _steps(reader, batch):
+        walk.step(step)
+        if walk.groups:
+            repo_groups[index] = walk.groups
