@@ -15,8 +15,6 @@ from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import parse_at, repo_path
 from publisher.codes.history import LEVEL_ORDER
-from publisher.review.collect import collect_review
-from publisher.review.render import render_json, render_markdown
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     if args.expiring_days < 0:
         raise UsageError("--expiring-days must be 0 or more")
     at = parse_at(args.at) if args.at else None
+    # Imported here, not at the top: `handshake review` runs in CI on every pull request and
+    # start-up is a large part of its half-second budget.
+    from publisher.review.collect import collect_review
+    from publisher.review.render import render_json, render_markdown
     try:
         review = collect_review(root, args.base, args.head, at=at, use_merge_base=args.merge_base,
                                 expiring_within=timedelta(days=args.expiring_days))

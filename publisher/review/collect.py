@@ -81,8 +81,7 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
                    use_merge_base: bool = False, expiring_within: timedelta = timedelta(days=30),
                    limits: Limits = DEFAULT_LIMITS) -> Review:
     """Review the trust changes from `base_ref` to `head_ref` (raises gitrepo.GitError)."""
-    head = gitrepo.resolve(root, head_ref)
-    base = gitrepo.resolve(root, base_ref)
+    head, base = gitrepo.resolve_many(root, [head_ref, base_ref])
     if use_merge_base:
         base = gitrepo.merge_base(root, base, head)
     when = at or gitrepo.commit_info(root, head).time
