@@ -2,8 +2,10 @@
 
 One `git log --raw` stream (first parent, oldest first) lists what each commit changed under
 sovereigns/, trust.lock and coalition.json; the new blobs of the files a view reads are
-fetched through one `git cat-file --batch` process in pipelined batches. A shallow clone is a
-`git.shallow` finding, an unreadable history a `git.unreadable` finding, never a traceback.
+fetched through one `git cat-file --batch` process in pipelined batches. `read_history`
+spreads the walk over up to 2 processes (`parallel`: same result, sovereigns split between
+workers). A shallow clone is a `git.shallow` finding, an unreadable history a `git.unreadable`
+finding, never a traceback.
 """
 from __future__ import annotations
 
