@@ -9,6 +9,7 @@ finding, never a traceback.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 from itertools import islice
 from pathlib import Path
@@ -52,7 +53,10 @@ def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader
 
 def default_workers() -> int:
     """Processes for the history walk: the cores this process may use, at most 2 (the walk's
-    parent reads git log and the repository files; beyond 2 workers git log is the bottleneck)."""
+    parent reads git log and the repository files; beyond 2 workers git log is the bottleneck).
+    One where processes cannot be forked (the workers inherit the walk's state)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -61,7 +65,7 @@ def default_workers() -> int:
 
 
 def _walk(root: str | Path, rev: str, workers: int) -> tuple[HistoryResult, gitrepo.GitError | None]:
-    if workers > 1:
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         from publisher.history.parallel import analyze_parallel
         try:
             return analyze_parallel(root, rev, workers=workers), None

@@ -139,3 +139,17 @@ def test_a_corrupt_object_gives_the_same_partial_result_with_workers(tmp_path):
     two, problems_two = read_history(tmp_path, workers=2)
     assert [f.code for f in problems_two] == ["git.unreadable"] and problems_one == problems_two
     assert one.changes == two.changes and one.open == two.open
+
+
+def test_without_fork_the_walk_runs_in_one_process(monkeypatch):
+    """Where processes cannot be forked, read_history walks in one process instead of failing."""
+    import multiprocessing
+
+    from publisher.history import load
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert load.default_workers() == 1
+    called = []
+    monkeypatch.setattr("publisher.history.parallel.analyze_parallel", lambda *a, **k: called.append(1))
+    load._walk(".", "HEAD", 2)
+    assert called == []
