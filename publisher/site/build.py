@@ -1,50 +1,47 @@
-"""Build the static site in memory: verification -> context -> exports -> pages -> manifest.
+"""Build the static site: verification -> context -> exports -> pages -> manifest.
 
-Pipeline (pure apart from reading the raw documents through the `Source`):
+Pipeline (pure apart from reading the raw documents through the `Source` and the render cache):
   refuse a verification with errors (unless allow_errors) -> shared context (slugs, graph,
-  indexes) -> raw documents under their repository paths -> RFC-006 / RFC-003 / roll-call
-  exports -> content digest -> HTML pages (coalition, roll call, connectome, sovereigns,
-  treaties, clusters, docs) -> search index -> vendored static files and schemas -> manifest.
-Returns `{site path: bytes}`; writing it to disk atomically is `publisher.site.publish`.
-The same verification, sources and provenance always give the same bytes.
+  indexes) -> each sovereign's pages and exports on forked workers (`units`), while this
+  process copies the raw documents and writes the RFC-006 / roll-call exports, search index,
+  static files and schemas -> content digest -> coalition-wide pages -> manifest.
+Files go to a sink: in memory (`Site.files`) or straight into the staging directory that
+`publisher.site.publish` swaps into place. With a cache, unchanged pages are not rendered again
+(`render_cache`). The same verification, sources and provenance always give the same bytes,
+whatever the cache held and however many workers ran. Every byte is scanned for private
+material before a site is returned (PrivateMaterialRefused, whatever --allow-errors says).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Mapping, Sequence
 
+from publisher.cache import Cache
 from publisher.checks.redaction import PUBLISH_REFUSED, scan_site
 from publisher.checks.urls import is_safe_url
-from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
-from publisher.exports.connectome import connectome_view, export_recognition_graph, export_sovereign_graph
+from publisher.exports.connectome import connectome_view, export_recognition_graph
 from publisher.exports.roll_call import export_roll_call
 from publisher.findings import Finding, finding
 from publisher.resources import resource_dir
-from publisher.site import paths
+from publisher.site import paths, render_cache
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
 from publisher.site.render import render, static_files
-from publisher.site.views import page, treaty_view
+from publisher.site.sink import MemorySink, Sink, json_bytes, sha256
+from publisher.site.units import History, UnitPool
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
-from publisher.site.views_changes import changes_feed_view, changes_page_view, sovereign_history
+from publisher.site.views_changes import changes_feed_view, changes_page_view
 from publisher.site.views_connectome import connectome_page_view
-from publisher.site.views_sovereign import sovereign_view
-from publisher.model import Sovereign
 from publisher.source import Source
 
 if TYPE_CHECKING:
     from publisher.history.changes import ChangeEntry
     from publisher.verify import Verification
 
-History = Mapping[str, Sequence["ChangeEntry"]] | None   # change entries per sovereign; None: no git history
-
 ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
-PARALLEL_THRESHOLD = 200     # sovereigns; below this forking costs more than it saves
 MANIFEST = "manifest.json"
 
 
@@ -73,6 +70,7 @@ class Site:
     pages: int
     manifest: dict[str, Any]
     notes: tuple[Finding, ...] = ()
+    rendered: int = 0           # sovereign units rendered; the others came from the render cache
 
 
 def naming_notes(ctx: SiteContext) -> list[Finding]:
@@ -84,156 +82,86 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
     return notes
 
 
-def json_bytes(value: Any) -> bytes:
-    """Exports as compact sorted JSON (the C encoder: indentation would be ten times slower at
-    10,000 sovereigns); trust bundles keep the reference CLI's indented form."""
-    return (json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _endpoint(ctx: SiteContext, slug: str) -> str:
-    base = ctx.provenance.base_url or (ctx.verification.coalition.site_url or "")
-    base = base.rstrip("/") if is_safe_url(base) else ""
-    return f"{base}/{paths.sovereign_dir(slug)}" if base else paths.sovereign_dir(slug)
-
-
-def _data_files(ctx: SiteContext, source: Source) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """Raw documents under their repository paths, and the coalition-wide exports."""
+def _data_files(ctx: SiteContext, source: Source, sink: Sink) -> dict[str, Any]:
+    """Raw documents under their repository paths, and the coalition-wide exports (written to
+    `sink`); returns the connectome view the connectome page is drawn from."""
     v = ctx.verification
-    files: dict[str, bytes] = {}
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
-            files[path] = source.read(path)
+            sink.put(path, source.read(path))
     for sovereign in v.sovereigns:
         slug = ctx.slugs[sovereign.id]
         for path in sovereign.files:
-            files[paths.raw_path(slug, path)] = source.read(path)
+            sink.put(paths.raw_path(slug, path), source.read(path))
     export = export_recognition_graph(v)
     view = connectome_view(export)
-    files["recognition-graph.json"] = json_bytes(export)
-    files["connectome.json"] = json_bytes(view)
-    files["roll-call.json"] = json_bytes(export_roll_call(v))
-    return files, view
+    sink.put("recognition-graph.json", json_bytes(export))
+    sink.put("connectome.json", json_bytes(view))
+    sink.put("roll-call.json", json_bytes(export_roll_call(v)))
+    return view
 
 
-def _sovereign_exports(ctx: SiteContext, sovereign: Sovereign) -> dict[str, bytes]:
-    """The sovereign's own connectome view (its NA's /connectome.json) and trust bundle + hash."""
-    v = ctx.verification
-    slug = ctx.slugs[sovereign.id]
-    files = {f"{paths.sovereign_dir(slug)}/connectome.json":
-             json_bytes(connectome_view(export_sovereign_graph(v, sovereign.id)))}
-    if sovereign.genesis is not None:
-        endpoint = _endpoint(ctx, slug)
-        surfaces = {**default_surfaces(sovereign, endpoint),
-                    "trust_bundle": _endpoint_file(ctx, paths.bundle_path(slug))}
-        bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces)
-        files[paths.bundle_path(slug)] = render_bundle(bundle)
-        files[paths.bundle_hash_path(slug)] = (bundle_hash(bundle) + "\n").encode("ascii")
-    return files
-
-
-def _bundle_index(ctx: SiteContext, files: dict[str, bytes]) -> tuple[bytes, dict[str, str]]:
-    hashes = {paths.bundle_path(ctx.slugs[s.id]): files[paths.bundle_hash_path(ctx.slugs[s.id])].decode().strip()
-              for s in ctx.verification.sovereigns if paths.bundle_path(ctx.slugs[s.id]) in files}
+def _bundle_index(ctx: SiteContext, hashes: dict[str, str]) -> bytes:
     index = {"bundles": [{"sovereign_id": s.id, "path": paths.bundle_path(ctx.slugs[s.id]),
                           "bundle_hash": hashes[paths.bundle_path(ctx.slugs[s.id])]}
                          for s in ctx.verification.sovereigns if paths.bundle_path(ctx.slugs[s.id]) in hashes]}
-    return json_bytes(index), hashes
+    return json_bytes(index)
 
 
-def _endpoint_file(ctx: SiteContext, path: str) -> str:
-    base = ctx.provenance.base_url or (ctx.verification.coalition.site_url or "")
-    base = base.rstrip("/") if is_safe_url(base) else ""
-    return f"{base}/{path}" if base else path
-
-
-def content_digest(files: dict[str, bytes]) -> str:
+def content_digest(digests: Mapping[str, str]) -> str:
     """sha256 over the sorted (path, sha256) list of the published documents and exports."""
-    listing = {path: sha256(data) for path, data in sorted(files.items())}
+    listing = dict(sorted(digests.items()))
     return sha256(json.dumps(listing, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
 def _site_info(ctx: SiteContext) -> dict[str, Any]:
+    """What every page's chrome shows; the commit as a marker (`render_cache.finish`)."""
     coalition = ctx.verification.coalition
     docs_external = coalition.docs_url is not None and is_safe_url(coalition.docs_url)
     prov = ctx.provenance
     return {"name": coalition.name, "generator": prov.generator, "evaluated_at": fmt_z(prov.evaluated_at),
-            "commit": (prov.source_commit or "working tree")[:12],
+            "commit": render_cache.SHORT,
             "docs": {"href": coalition.docs_url if docs_external else "docs/index.html", "external": docs_external},
             "errors_shown": prov.allow_errors and not ctx.verification.ok}
 
 
-def _sovereign_pages(ctx: SiteContext, site: dict[str, Any], sovereign_ids: list[str],
-                     history: History) -> dict[str, bytes]:
-    """The exports and pages of each sovereign and of each of its treaties."""
-    pages: dict[str, bytes] = {}
-    for sovereign_id in sovereign_ids:
-        sovereign = ctx.sovereigns[sovereign_id]
-        pages.update(_sovereign_exports(ctx, sovereign))
-        model = sovereign_view(ctx, sovereign)
-        model["history"] = sovereign_history(ctx, history, sovereign.id, model["page"]["root"])
-        pages[model["page"]["path"]] = render("sovereign.html", {"site": site, **model})
-        owner = {"name": sovereign.display_name, "href": ctx.sovereign_href(sovereign.id)}
-        for treaty in sovereign.treaties:
-            path = paths.treaty_page(ctx.slugs[sovereign.id], ctx.treaty_slugs[(sovereign.id, treaty.treaty_id)])
-            pages[path] = render("treaty.html", {"site": site, "page": page(path, f"Treaty {treaty.treaty_id}",
-                                                                             "sovereigns"),
-                                                 "treaty": treaty_view(ctx, treaty), "sovereign": owner})
-    return pages
+class _Pages:
+    """Coalition-wide pages, each rendered or taken from the render cache by its model digest."""
+
+    def __init__(self, ctx: SiteContext, site: dict[str, Any], cache: Cache | None, sink: Sink) -> None:
+        self.site, self.cache, self.sink = site, cache, sink
+        self.commit = render_cache.commit_texts(ctx.provenance.source_commit)
+        self.leaks: list[Finding] = []
+        self.count = 0
+
+    def emit(self, template: str, model: dict[str, Any], path: str | None = None) -> None:
+        context = model if path is not None else {"site": self.site, **model}
+        path = path or model["page"]["path"]
+        key = render_cache.digest(template, context)
+        entry = render_cache.load(self.cache, render_cache.PAGE_KIND, key)
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], bytes)):
+            data = render(template, context)
+            entry = (data, scan_site({path: data}))
+            render_cache.store(self.cache, render_cache.PAGE_KIND, key, entry)
+        self.leaks.extend(entry[1])
+        self.sink.put(path, render_cache.finish(entry[0], *self.commit))
+        self.count += path.endswith(".html")
 
 
-_FORKED: tuple[SiteContext, dict[str, Any], History] | None = None     # the parent's state, inherited by fork
-
-
-def _render_chunk(sovereign_ids: list[str]) -> dict[str, bytes]:
-    assert _FORKED is not None
-    return _sovereign_pages(_FORKED[0], _FORKED[1], sovereign_ids, _FORKED[2])
-
-
-def _all_sovereign_pages(ctx: SiteContext, site: dict[str, Any], workers: int, history: History) -> dict[str, bytes]:
-    """Per-sovereign pages, on `workers` forked processes for large coalitions (pages are
-    independent; results are merged by path, so the output does not depend on scheduling)."""
-    global _FORKED
-    ids = [s.id for s in ctx.verification.sovereigns]
-    if workers <= 1 or len(ids) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return _sovereign_pages(ctx, site, ids, history)
-    size = max(1, len(ids) // (workers * 4))
-    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
-    _FORKED = (ctx, site, history)
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            pages: dict[str, bytes] = {}
-            for result in pool.map(_render_chunk, chunks):
-                pages.update(result)
-            return pages
-    finally:
-        _FORKED = None
-
-
-def _pages(ctx: SiteContext, site: dict[str, Any], view: dict[str, Any], digest: str,
-           data: dict[str, bytes], schemas: list[str], changes: Sequence[ChangeEntry] | None) -> dict[str, bytes]:
+def _pages(ctx: SiteContext, out: _Pages, view: dict[str, Any], digest: str, root_documents: list[str],
+           schemas: list[str], changes: Sequence[ChangeEntry] | None) -> None:
     """The coalition-wide pages (after the per-sovereign files: they show the content digest)."""
-    pages: dict[str, bytes] = {}
-
-    def emit(template: str, model: dict[str, Any]) -> None:
-        pages[model["page"]["path"]] = render(template, {"site": site, **model})
-
-    emit("index.html", index_view(ctx, digest) | {
-        "root_documents": [p for p in ROOT_DOCUMENTS if p in data], "schemas": schemas})
-    emit("roll-call.html", roll_call_page_view(ctx))
+    out.emit("index.html", index_view(ctx, digest) | {"root_documents": root_documents, "schemas": schemas})
+    out.emit("roll-call.html", roll_call_page_view(ctx))
     connectome, clusters = connectome_page_view(ctx, view)
-    emit("connectome.html", connectome)
+    out.emit("connectome.html", connectome)
     for cluster in clusters:
-        emit("cluster.html", cluster)
-    emit("changes.html", changes_page_view(ctx, changes))
-    pages["changes.atom"] = render("changes.atom", changes_feed_view(ctx, changes, ctx.provenance.base_url))
-    emit("guide.html", docs_view(ctx, "guide.html", "How to read this site"))
-    if not site["docs"]["external"]:
-        emit("docs.html", docs_view(ctx, "docs/index.html", "Handshake documentation"))
-    return pages
+        out.emit("cluster.html", cluster)
+    out.emit("changes.html", changes_page_view(ctx, changes))
+    out.emit("changes.atom", changes_feed_view(ctx, changes, ctx.provenance.base_url), path="changes.atom")
+    out.emit("guide.html", docs_view(ctx, "guide.html", "How to read this site"))
+    if not out.site["docs"]["external"]:
+        out.emit("docs.html", docs_view(ctx, "docs/index.html", "Handshake documentation"))
 
 
 def search_index(ctx: SiteContext) -> bytes:
@@ -252,46 +180,85 @@ def schema_files() -> dict[str, bytes]:
     return {f"schemas/{p.name}": p.read_bytes() for p in sorted(root.glob("*.json"))}
 
 
+def _scan(files: Mapping[str, bytes], cache: Cache | None) -> list[Finding]:
+    """The redaction scan of files built here; a large file's findings are remembered under its
+    exact bytes (the coalition-wide exports are walked as JSON, seconds at 10,000 sovereigns)."""
+    out: list[Finding] = []
+    for path, data in files.items():
+        if cache is None or len(data) < render_cache.SCAN_CACHE_MIN:
+            out.extend(scan_site({path: data}))
+            continue
+        key = render_cache.digest("scan", path, hashlib.sha256(data).hexdigest())
+        found = render_cache.load(cache, render_cache.SCAN_KIND, key)
+        if not isinstance(found, list):
+            found = scan_site({path: data})
+            render_cache.store(cache, render_cache.SCAN_KIND, key, found)
+        out.extend(found)
+    return out
+
+
+class _Scanned:
+    """A sink wrapper that scans what passes through it (files the main process builds)."""
+
+    def __init__(self, sink: Sink, cache: Cache | None) -> None:
+        self.sink, self.cache = sink, cache
+        self.leaks: list[Finding] = []
+
+    def put(self, path: str, data: bytes) -> None:
+        self.leaks.extend(_scan({path: data}, self.cache))
+        self.sink.put(path, data)
+
+
 def build_site(verification: Verification, source: Source, provenance: Provenance,
                *, workers: int = 1, on_stage: Callable[[str], None] | None = None,
-               changes: Sequence[ChangeEntry] | None = None) -> Site:
-    """Every file of the site, in memory (BuildRefused when verification has errors).
+               changes: Sequence[ChangeEntry] | None = None, cache: Cache | None = None,
+               sink: Sink | None = None) -> Site:
+    """Every file of the site (BuildRefused when verification has errors), in `sink`: in memory
+    by default (`Site.files`), or written into a staging directory (`DirectorySink`).
 
     `changes` is the repository's change channel read from git at the source commit (newest
-    first), or None when there is no history: the change pages then say so."""
+    first), or None when there is no history: the change pages then say so. With a `cache`
+    (publisher.cache), pages whose inputs did not change are not rendered again."""
     if not verification.ok and not provenance.allow_errors:
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
+    sink = sink if sink is not None else MemorySink()
     ctx = build_context(verification, provenance)
     site = _site_info(ctx)
-    stage("context")
-    data, view = _data_files(ctx, source)
     history: History = None
     if changes is not None:
         from publisher.history.changes import by_sovereign
         history = by_sovereign(changes)
-    per_sovereign = _all_sovereign_pages(ctx, site, workers, history)
-    data.update((p, b) for p, b in per_sovereign.items() if not p.endswith(".html"))
-    data["trust-bundles/index.json"], hashes = _bundle_index(ctx, data)
-    stage("sovereigns")
-    digest = content_digest(data)
+    stage("context")
+    units = UnitPool(ctx, site, history, cache, sink, workers)     # forks before the main work
+    scanned = _Scanned(sink, cache)
+    view = _data_files(ctx, source, scanned)
+    root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
     schemas = schema_files()
-    pages = _pages(ctx, site, view, digest, data, sorted(p.split("/", 1)[1] for p in schemas), changes)
-    pages.update((p, b) for p, b in per_sovereign.items() if p.endswith(".html"))
+    for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():
+        scanned.put(path, data)
+    result = units.collect()
+    scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
+    stage("sovereigns")
+    digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
+        "static/") and p != "search-index.json" and not p.endswith((".html", ".atom"))})
+    out = _Pages(ctx, site, cache, sink)
+    _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), changes)
     stage("pages")
-    files = {**data, **pages, "search-index.json": search_index(ctx), **static_files(), **schemas}
     # The redaction scan over every byte about to be published, and what verification found
     # (a seed pasted into a .pub file is only recognisable with the sovereign's keys).
-    leaks = [f for f in verification.findings if f.code in PUBLISH_REFUSED] + scan_site(files)
+    leaks = [f for f in verification.findings if f.code in PUBLISH_REFUSED] + scanned.leaks + result.leaks + out.leaks
     if leaks:
-        raise PrivateMaterialRefused(leaks)
+        raise PrivateMaterialRefused(sorted(set(leaks), key=lambda f: (f.path, f.pointer, f.code, f.message)))
+    hashes = {p: result.hashes[p] for p in sorted(result.hashes)}
     manifest = {
         "manifest_version": 1, "generator": provenance.generator, "source_commit": provenance.source_commit,
         "evaluated_at": fmt_z(provenance.evaluated_at), "base_url": provenance.base_url,
         "allow_errors": provenance.allow_errors, "history": changes is not None,
         "content_digest": digest, "bundle_hashes": hashes,
-        "files": {path: sha256(files[path]) for path in sorted(files)},
+        "files": dict(sorted(sink.digests.items())),
     }
-    files[MANIFEST] = json_bytes(manifest)
-    return Site(files=dict(sorted(files.items())), pages=sum(p.endswith(".html") for p in pages), manifest=manifest,
-                notes=tuple(naming_notes(ctx)))
+    sink.put(MANIFEST, json_bytes(manifest))
+    pages = out.count + sum(1 for p in sink.digests if p.startswith("sovereigns/") and p.endswith(".html"))
+    return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest,
+                notes=tuple(naming_notes(ctx)), rendered=result.rendered)

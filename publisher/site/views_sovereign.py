@@ -7,10 +7,12 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+import markupsafe
+
 from publisher.connectome import Edge
 from publisher.exports.roll_call import TRUST_BEARING_KEYS
 from publisher.model import RollCall, Sovereign
-from publisher.site import paths
+from publisher.site import paths, render_cache
 from publisher.site.context import SiteContext
 from publisher.site.format import fmt_time, fmt_z, key_fingerprint
 from publisher.site.svg import EdgeSpec, NodeSpec, SvgGraph, layout_graph, neighbourhood
@@ -152,10 +154,11 @@ def _files(ctx: SiteContext, sovereign: Sovereign) -> list[dict[str, str]]:
 
 
 def verify_commands(ctx: SiteContext, sovereign_id: str | None = None) -> list[str]:
+    """Shell lines to verify from a clone; the checkout line carries the commit marker."""
     prov = ctx.provenance
     lines = []
-    if prov.source_commit:
-        lines.append(f"git checkout {prov.source_commit}")
+    if prov.source_commit:      # the commit itself as a marker: see render_cache.finish
+        lines.append(markupsafe.Markup("git checkout ") + render_cache.COMMIT)
     command = f"handshake verify . --at {fmt_z(prov.evaluated_at)}"
     if sovereign_id is not None:
         command += f" | grep -F {shlex.quote('sovereigns/' + sovereign_id + '/')}"

@@ -1,0 +1,168 @@
+"""One sovereign's part of the site, rendered or taken from the render cache, on any process.
+
+Stage: per-sovereign output of `publisher.site.build`. A unit is the sovereign's page, the
+page of each treaty it issued, its connectome view (RFC-006) and its trust bundle (RFC-003)
+with the bundle hash. `unit_inputs` computes every view model and export value (cheap, pure);
+their digest (`render_cache.digest`) keys the rendered files, so a unit whose inputs did not
+change is never rendered again. The redaction scan of the unit's files runs here too (on
+every core) and is remembered with them. Files go to the `sink` with the commit markers
+replaced; `UnitResult` carries what the coalition-wide stage needs back (bundle hashes,
+findings that forbid publishing).
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+
+from publisher.cache import Cache
+from publisher.checks.redaction import scan_site
+from publisher.checks.urls import is_safe_url
+from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
+from publisher.exports.connectome import connectome_view, export_sovereign_graph
+from publisher.findings import Finding
+from publisher.model import Sovereign
+from publisher.site import paths, render_cache
+from publisher.site.context import SiteContext
+from publisher.site.render import render
+from publisher.site.sink import Sink, json_bytes
+from publisher.site.views import page, treaty_view
+from publisher.site.views_changes import sovereign_history
+from publisher.site.views_sovereign import sovereign_view
+
+if TYPE_CHECKING:
+    from publisher.history.changes import ChangeEntry
+
+History = Mapping[str, Sequence["ChangeEntry"]] | None   # change entries per sovereign; None: no git history
+PARALLEL_THRESHOLD = 200     # sovereigns; below this forking costs more than it saves
+CHUNKS_PER_WORKER = 8        # small chunks keep both cores busy to the end
+
+
+@dataclass
+class UnitResult:
+    hashes: dict[str, str] = field(default_factory=dict)       # bundle path -> bundle hash
+    leaks: list[Finding] = field(default_factory=list)        # redaction findings that refuse publishing
+    rendered: int = 0                                          # units rendered (the others came from the cache)
+
+
+def endpoint_file(ctx: SiteContext, path: str) -> str:
+    base = ctx.provenance.base_url or (ctx.verification.coalition.site_url or "")
+    base = base.rstrip("/") if is_safe_url(base) else ""
+    return f"{base}/{path}" if base else path
+
+
+def unit_inputs(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, history: History) -> dict[str, Any]:
+    """Everything the unit's files are rendered from: view models and export values."""
+    v = ctx.verification
+    slug = ctx.slugs[sovereign.id]
+    model = sovereign_view(ctx, sovereign)
+    model["history"] = sovereign_history(ctx, history, sovereign.id, model["page"]["root"])
+    owner = {"name": sovereign.display_name, "href": ctx.sovereign_href(sovereign.id)}
+    treaties = []
+    for treaty in sovereign.treaties:
+        path = paths.treaty_page(slug, ctx.treaty_slugs[(sovereign.id, treaty.treaty_id)])
+        treaties.append({"page": page(path, f"Treaty {treaty.treaty_id}", "sovereigns"),
+                         "treaty": treaty_view(ctx, treaty), "sovereign": owner})
+    bundle = None
+    if sovereign.genesis is not None:
+        endpoint = endpoint_file(ctx, paths.sovereign_dir(slug))
+        surfaces = {**default_surfaces(sovereign, endpoint),
+                    "trust_bundle": endpoint_file(ctx, paths.bundle_path(slug))}
+        bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces)
+    return {"slug": slug, "site": site, "sovereign": model, "treaties": treaties, "bundle": bundle,
+            "connectome": connectome_view(export_sovereign_graph(v, sovereign.id))}
+
+
+def render_unit(inputs: dict[str, Any]) -> dict[str, bytes]:
+    """The unit's files, commit markers still in place."""
+    site, slug = inputs["site"], inputs["slug"]
+    files = {f"{paths.sovereign_dir(slug)}/connectome.json": json_bytes(inputs["connectome"])}
+    if inputs["bundle"] is not None:
+        files[paths.bundle_path(slug)] = render_bundle(inputs["bundle"])
+        files[paths.bundle_hash_path(slug)] = (bundle_hash(inputs["bundle"]) + "\n").encode("ascii")
+    model = inputs["sovereign"]
+    files[model["page"]["path"]] = render("sovereign.html", {"site": site, **model})
+    for treaty in inputs["treaties"]:
+        files[treaty["page"]["path"]] = render("treaty.html", {"site": site, **treaty})
+    return files
+
+
+def build_unit(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, history: History,
+               cache: Cache | None, sink: Sink) -> UnitResult:
+    inputs = unit_inputs(ctx, site, sovereign, history)
+    key = render_cache.digest(inputs)
+    entry = render_cache.load(cache, render_cache.UNIT_KIND, key)
+    result = UnitResult()
+    if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], dict)):
+        files = render_unit(inputs)
+        entry = (files, scan_site(files))
+        render_cache.store(cache, render_cache.UNIT_KIND, key, entry)
+        result.rendered = 1
+    files, result.leaks = entry[0], list(entry[1])
+    commit, short = render_cache.commit_texts(ctx.provenance.source_commit)
+    for path, data in files.items():
+        sink.put(path, render_cache.finish(data, commit, short))
+    slug = inputs["slug"]
+    if paths.bundle_hash_path(slug) in files:
+        result.hashes[paths.bundle_path(slug)] = files[paths.bundle_hash_path(slug)].decode("ascii").strip()
+    return result
+
+
+def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], history: History,
+                cache: Cache | None, sink: Sink) -> UnitResult:
+    total = UnitResult()
+    for sovereign_id in ids:
+        one = build_unit(ctx, site, ctx.sovereigns[sovereign_id], history, cache, sink)
+        total.hashes.update(one.hashes)
+        total.leaks.extend(one.leaks)
+        total.rendered += one.rendered
+    return total
+
+
+_FORKED: tuple[Any, ...] | None = None     # the parent's state, inherited by fork
+
+
+def _chunk(ids: list[str]) -> tuple[UnitResult, Sink]:
+    assert _FORKED is not None
+    ctx, site, history, cache, sink = _FORKED
+    own = sink.fork()
+    return build_units(ctx, site, ids, history, cache, own), own
+
+
+class UnitPool:
+    """Every sovereign's unit on `workers` forked processes (or here, for small coalitions or
+    one worker). Start it, do other work, then `collect()`: results are merged by path and
+    sovereign id, so the output never depends on scheduling."""
+
+    def __init__(self, ctx: SiteContext, site: dict[str, Any], history: History, cache: Cache | None,
+                 sink: Sink, workers: int) -> None:
+        global _FORKED
+        self._args = (ctx, site, history, cache, sink)
+        self._ids = [s.id for s in ctx.verification.sovereigns]
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Any] = []
+        if workers > 1 and len(self._ids) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+            size = max(1, len(self._ids) // (workers * CHUNKS_PER_WORKER))
+            _FORKED = self._args
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+            self._futures = [self._pool.submit(_chunk, self._ids[i:i + size]) for i in range(0, len(self._ids), size)]
+
+    def collect(self) -> UnitResult:
+        global _FORKED
+        ctx, site, history, cache, sink = self._args
+        if self._pool is None:
+            return build_units(ctx, site, self._ids, history, cache, sink)
+        total = UnitResult()
+        try:
+            for future in self._futures:
+                part, own = future.result()
+                sink.merge(own)
+                total.hashes.update(part.hashes)
+                total.leaks.extend(part.leaks)
+                total.rendered += part.rendered
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+            _FORKED = None
+        return total
