@@ -1,4 +1,4 @@
-"""`handshake build [REPO] [--out DIR] [--at ISO8601|now] [--base-url URL] [--allow-errors]`:
+"""`handshake build [REPO] [--out DIR] [--at ISO8601|now] [--base-url URL] [--allow-errors] [--jobs N] [--no-cache]`:
 verify the repository and write the static site, atomically replacing the previous one."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from publisher import gitrepo
+from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_path, source_date_epoch
@@ -16,7 +17,8 @@ from publisher.history.load import read_change_channel
 from publisher.site import GENERATOR
 from publisher.site.build import BuildRefused, build_site
 from publisher.site.context import Provenance
-from publisher.site.publish import PublishError, publish
+from publisher.site.publish import PublishError, staging
+from publisher.site.sink import DirectorySink
 from publisher.source import WorktreeSource
 from publisher.verify import verify_path
 
@@ -38,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-history", action="store_true",
                    help="do not read git history (changes.html and changes.atom then say none was available)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="render every page and verify every document again (no verification or render cache)")
     p.set_defaults(run=run)
 
 
@@ -60,30 +64,32 @@ def run(args: argparse.Namespace) -> int:
     head = gitrepo.head_commit(root)
     at = evaluation_time(root, args.at, head)
     started = time.perf_counter()
-    verification = verify_path(root, at=at, workers=args.jobs, use_cache=True)
+    verification = verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache)
     verified = time.perf_counter()
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
+    out = Path(args.out) if args.out else root / "_site"
+    workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     try:
         changes = None if args.no_history else read_change_channel(root, provenance.source_commit)
-        site = build_site(verification, WorktreeSource(root), provenance, changes=changes,
-                          workers=args.jobs if args.jobs is not None else (os.cpu_count() or 1))
+        with staging(out) as folder:      # files are written as they are built; swapped in at the end
+            site = build_site(verification, WorktreeSource(root), provenance, changes=changes, workers=workers,
+                              cache=None if args.no_cache else open_cache(root), sink=DirectorySink(folder))
+            built = time.perf_counter()
     except BuildRefused as exc:
         for item in exc.errors:
             print(format_finding(item), file=sys.stderr)
         print(f"handshake build: refusing to build: {exc}. The previous site is untouched.", file=sys.stderr)
         return EXIT_FINDINGS
-    rendered = time.perf_counter()
-    out = Path(args.out) if args.out else root / "_site"
-    try:
-        publish(site.files, out)
     except PublishError as exc:
         raise UsageError(str(exc)) from exc
     done = time.perf_counter()
     for note in site.notes:
         print(format_finding(note), file=sys.stderr)
-    render_s = rendered - verified
-    print(f"wrote {len(site.files)} files ({site.pages} pages) to {out} · evaluated at "
-          f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build {render_s:.2f} s "
-          f"({site.pages / render_s if render_s > 0 else 0:.0f} pages/s), write {done - rendered:.2f} s")
+    build_s = built - verified
+    units = len(verification.sovereigns)
+    print(f"wrote {len(site.manifest['files']) + 1} files ({site.pages} pages) to {out} · evaluated at "
+          f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "
+          f"({site.pages / build_s if build_s > 0 else 0:.0f} pages/s; {site.rendered} of {units} sovereigns "
+          f"rendered, the rest from the render cache), swap {done - built:.2f} s")
     return EXIT_OK

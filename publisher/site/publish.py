@@ -4,7 +4,8 @@ The previous site stays untouched until the new tree is complete: on Linux the t
 directories are exchanged atomically (renameat2 RENAME_EXCHANGE); elsewhere the old tree is
 renamed aside and the new one renamed into place (a moment without a site, never a half-built
 one). Refuses to replace a non-empty directory that is not a Handshake site (no manifest.json),
-so a mistyped --out cannot delete someone's files. This module and the CLI are the only writers.
+so a mistyped --out cannot delete someone's files. `staging` hands the builder the directory
+to write into (`publisher.site.sink.DirectorySink`), `publish` writes an in-memory site.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
@@ -88,26 +90,40 @@ def swap_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def publish(files: Mapping[str, bytes], target: Path) -> None:
-    """Write `files` as the complete content of `target`, atomically replacing what was there."""
+def _check_target(target: Path) -> Path:
     target = Path(target).absolute()
     if not is_replaceable(target):
         raise PublishError(f"{target} exists and is not a Handshake site (no handshake manifest.json); "
                            "refusing to replace it")
+    return target
+
+
+@contextmanager
+def staging(target: Path) -> Iterator[Path]:
+    """A fresh directory beside `target` to build into; swapped into place when the block ends
+    normally, removed (the previous site untouched) when it raises. PublishError for a target
+    that is not a Handshake site or a filesystem that refuses the writes."""
+    target = _check_target(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     except OSError as exc:
         raise PublishError(f"cannot write beside {target}: {exc.strerror or exc}; "
                            "the previous site is untouched") from exc
     try:
-        write_tree(files, staging)
-        os.chmod(staging, 0o755)
-        swap_into_place(staging, target)
+        yield folder
+        os.chmod(folder, 0o755)
+        swap_into_place(folder, target)
     except OSError as exc:          # disk full, read-only, quota: one clear line, nothing half-written
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         raise PublishError(f"cannot write the site to {target}: {exc.strerror or exc}"
                            f"{f' ({exc.filename})' if exc.filename else ''}; the previous site is untouched") from exc
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def publish(files: Mapping[str, bytes], target: Path) -> None:
+    """Write `files` as the complete content of `target`, atomically replacing what was there."""
+    with staging(target) as folder:
+        write_tree(files, folder)
