@@ -9,18 +9,22 @@ import time
 from pathlib import Path
 
 from publisher import gitrepo
-from publisher.cache import open_cache
+from publisher.cache import Cache, open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_path, source_date_epoch
+from publisher.history.changes import ChangeEntry
 from publisher.history.load import read_change_channel
-from publisher.site import GENERATOR
+from publisher.site import GENERATOR, render_cache
 from publisher.site.build import BuildRefused, build_site
 from publisher.site.context import Provenance
-from publisher.site.publish import PublishError, staging
+from publisher.site.publish import PublishError, previous_site, record_published, staging
 from publisher.site.sink import DirectorySink
 from publisher.source import WorktreeSource
 from publisher.verify import verify_path
+
+
+CHANGES_KIND = "site-changes"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,6 +63,20 @@ def evaluation_time(root: Path, value: str | None, head: gitrepo.Commit | None):
     return parse_at("now")
 
 
+def change_channel(root: Path, commit: str | None, cache: Cache | None) -> list[ChangeEntry] | None:
+    """The change channel at `commit`, remembered under the commit id (a commit's history never
+    changes) and the code version; None without git history."""
+    key = render_cache.digest("change-channel", commit) if commit is not None and cache is not None else None
+    if key is not None:
+        remembered = render_cache.load(cache, CHANGES_KIND, key)
+        if isinstance(remembered, list):
+            return remembered
+    changes = read_change_channel(root, commit)
+    if key is not None and changes is not None:
+        render_cache.store(cache, CHANGES_KIND, key, changes)
+    return changes
+
+
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     head = gitrepo.head_commit(root)
@@ -70,12 +88,17 @@ def run(args: argparse.Namespace) -> int:
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
     out = Path(args.out) if args.out else root / "_site"
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    cache = None if args.no_cache else open_cache(root)
     try:
-        changes = None if args.no_history else read_change_channel(root, provenance.source_commit)
-        with staging(out) as folder:      # files are written as they are built; swapped in at the end
+        changes = None if args.no_history else change_channel(root, provenance.source_commit, cache)
+        with staging(out) as stage:      # files are written as they are built; swapped in at the end
+            sink = DirectorySink(stage.path, previous_site(out, cache))
             site = build_site(verification, WorktreeSource(root), provenance, changes=changes, workers=workers,
-                              cache=None if args.no_cache else open_cache(root), sink=DirectorySink(folder))
+                              cache=cache, sink=sink)
+            stage.keep_previous = sink.finish()
             built = time.perf_counter()
+        if not stage.keep_previous:
+            record_published(out, cache)
     except BuildRefused as exc:
         for item in exc.errors:
             print(format_finding(item), file=sys.stderr)
@@ -88,8 +111,10 @@ def run(args: argparse.Namespace) -> int:
         print(format_finding(note), file=sys.stderr)
     build_s = built - verified
     units = len(verification.sovereigns)
-    print(f"wrote {len(site.manifest['files']) + 1} files ({site.pages} pages) to {out} · evaluated at "
+    verb = "kept" if stage.keep_previous else "wrote"
+    print(f"{verb} {len(site.manifest['files']) + 1} files ({site.pages} pages) in {out} · evaluated at "
           f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "
-          f"({site.pages / build_s if build_s > 0 else 0:.0f} pages/s; {site.rendered} of {units} sovereigns "
-          f"rendered, the rest from the render cache), swap {done - built:.2f} s")
+          f"({site.pages / build_s if build_s > 0 else 0:.0f} pages/s) · {site.rendered} of {units} sovereigns "
+          f"rendered, the others from the render cache; {len(sink.reused)} files unchanged"
+          f"{' (the site in place is already this build)' if stage.keep_previous else ''} · swap {done - built:.2f} s")
     return EXIT_OK

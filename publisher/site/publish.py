@@ -6,10 +6,14 @@ renamed aside and the new one renamed into place (a moment without a site, never
 one). Refuses to replace a non-empty directory that is not a Handshake site (no manifest.json),
 so a mistyped --out cannot delete someone's files. `staging` hands the builder the directory
 to write into (`publisher.site.sink.DirectorySink`), `publish` writes an in-memory site.
+`record_published` remembers (in the sealed cache) the stamps of a site just published, so the
+next build can link the files it would write identically (`previous_site`) and leave a site
+that is already exactly the build in place.
 """
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import ctypes.util
 import errno
 import json
@@ -17,9 +21,14 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterator, Mapping
 
+from publisher.cache import Cache
+from publisher.site.sink import Previous, sha256, site_stamps
+
+PUBLISHED_KIND = "site-published"
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -98,11 +107,18 @@ def _check_target(target: Path) -> Path:
     return target
 
 
+@dataclass
+class Staging:
+    path: Path
+    keep_previous: bool = False     # set when the previous site is already exactly the build
+
+
 @contextmanager
-def staging(target: Path) -> Iterator[Path]:
+def staging(target: Path) -> Iterator[Staging]:
     """A fresh directory beside `target` to build into; swapped into place when the block ends
-    normally, removed (the previous site untouched) when it raises. PublishError for a target
-    that is not a Handshake site or a filesystem that refuses the writes."""
+    normally (unless `keep_previous` was set: then it is removed), removed (the previous site
+    untouched) when it raises. PublishError for a target that is not a Handshake site or a
+    filesystem that refuses the writes."""
     target = _check_target(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +127,11 @@ def staging(target: Path) -> Iterator[Path]:
         raise PublishError(f"cannot write beside {target}: {exc.strerror or exc}; "
                            "the previous site is untouched") from exc
     try:
-        yield folder
+        handle = Staging(folder)
+        yield handle
+        if handle.keep_previous:
+            shutil.rmtree(folder)
+            return
         os.chmod(folder, 0o755)
         swap_into_place(folder, target)
     except OSError as exc:          # disk full, read-only, quota: one clear line, nothing half-written
@@ -125,5 +145,44 @@ def staging(target: Path) -> Iterator[Path]:
 
 def publish(files: Mapping[str, bytes], target: Path) -> None:
     """Write `files` as the complete content of `target`, atomically replacing what was there."""
-    with staging(target) as folder:
-        write_tree(files, folder)
+    with staging(target) as stage:
+        write_tree(files, stage.path)
+
+
+def _published_key(target: Path) -> str:
+    return hashlib.sha256(f"site-published/v1\0{Path(target).absolute()}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def previous_site(target: Path, cache: Cache | None) -> Previous | None:
+    """The site at `target` as this user's last build left it (stamps recorded by
+    `record_published`), or None: no cache, no record, or a manifest that is not the recorded one."""
+    if cache is None:
+        return None
+    target = Path(target).absolute()
+    recorded = cache.get(PUBLISHED_KIND, _published_key(target), tuple)
+    try:
+        data = (target / "manifest.json").read_bytes()
+    except OSError:
+        return None
+    if recorded is None or len(recorded) != 3 or recorded[0] != sha256(data):
+        return None
+    try:
+        digests = json.loads(data)["files"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(digests, dict):
+        return None
+    return Previous(target, {**digests, "manifest.json": sha256(data)}, recorded[1], recorded[2])
+
+
+def record_published(target: Path, cache: Cache | None) -> None:
+    """Remember the stamps of every file and directory of the site just published at `target`."""
+    if cache is None:
+        return
+    target = Path(target).absolute()
+    try:
+        data = (target / "manifest.json").read_bytes()
+    except OSError:
+        return
+    files, folders = site_stamps(target)
+    cache.put(PUBLISHED_KIND, _published_key(target), (sha256(data), files, folders))

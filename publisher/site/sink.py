@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +47,84 @@ class MemorySink:
         self.digests.update(other.digests)
 
 
-class DirectorySink:
-    """Files written under `root` as they come; only their digests stay in memory."""
+Stamp = tuple[int, int, int]          # size, mtime_ns, inode
 
-    def __init__(self, root: Path) -> None:
+
+def stamp_of(path: Path) -> Stamp | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def site_stamps(root: Path) -> tuple[dict[str, Stamp], dict[str, Stamp]]:
+    """The stamp of every regular file and every directory under `root` (symlinks count as
+    files with a stamp that never matches a published one)."""
+    files: dict[str, Stamp] = {}
+    folders: dict[str, Stamp] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel = os.path.relpath(dirpath, root)
+        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        folder = stamp_of(Path(dirpath))
+        if folder is not None:
+            folders[rel] = folder
+        for name in filenames:
+            found = stamp_of(Path(dirpath) / name)
+            if found is not None:
+                files[rel + name] = found
+    return files, folders
+
+
+class Previous:
+    """The site currently published at `root`, as far as it is provably unchanged since this
+    user's last build wrote it: its manifest's digests, and the stamps recorded right after that
+    build (`site_stamps`). A file is reusable when its digest is the one wanted and its stamp
+    is the recorded one; anything edited, added or removed by hand since is rewritten."""
+
+    def __init__(self, root: Path, digests: dict[str, str], files: dict[str, Stamp],
+                 folders: dict[str, Stamp]) -> None:
+        self.root, self.digests, self.files, self.folders = root, digests, files, folders
+
+    def reusable(self, path: str, digest: str) -> bool:
+        recorded = self.files.get(path)
+        return (recorded is not None and self.digests.get(path) == digest
+                and stamp_of(self.root / path) == recorded)
+
+    def untouched(self) -> bool:
+        """No file added to or removed from any directory since (directory stamps)."""
+        return all(stamp_of(self.root / rel) == stamp for rel, stamp in self.folders.items())
+
+
+class DirectorySink:
+    """Files written under `root` as they come; only their digests stay in memory. With a
+    `previous` site, a file it already holds byte for byte is not written: `finish` links it
+    into `root` (a hard link: no copy, the previous site is only ever unlinked), or reports that
+    the previous site is already exactly this one."""
+
+    def __init__(self, root: Path, previous: Previous | None = None) -> None:
         self.root = Path(root)
+        self.previous = previous
         self.files: dict[str, bytes] = {}      # always empty: the bytes are on disk
         self.digests: dict[str, str] = {}
+        self.reused: list[str] = []
         self._made: set[str] = set()
 
-    def put(self, path: str, data: bytes) -> None:
-        if path.startswith("/") or ".." in path.split("/"):
-            raise ValueError(f"refusing to write outside the site: {path[:120]!r}")
+    def _folder(self, path: str) -> None:
         folder = path.rpartition("/")[0]
         if folder and folder not in self._made:
             os.makedirs(self.root / folder, exist_ok=True)
             self._made.add(folder)
+
+    def put(self, path: str, data: bytes) -> None:
+        if path.startswith("/") or ".." in path.split("/"):
+            raise ValueError(f"refusing to write outside the site: {path[:120]!r}")
+        digest = sha256(data)
+        self.digests[path] = digest
+        if self.previous is not None and self.previous.reusable(path, digest):
+            self.reused.append(path)
+            return
+        self._folder(path)
         fd = os.open(self.root / path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
         try:
             view = memoryview(data)
@@ -69,13 +132,29 @@ class DirectorySink:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
-        self.digests[path] = sha256(data)
 
     def fork(self) -> DirectorySink:
-        return DirectorySink(self.root)
+        return DirectorySink(self.root, self.previous)
 
     def merge(self, other: DirectorySink) -> None:
         self.digests.update(other.digests)
+        self.reused.extend(other.reused)
+
+    def finish(self) -> bool:
+        """True when the previous site is already exactly this build (nothing written, nothing
+        missing, nothing extra); otherwise link every reused file into `root` and return False."""
+        previous = self.previous
+        if previous is None:
+            return False
+        if len(self.reused) == len(self.digests) == len(previous.files) and previous.untouched():
+            return True
+        for path in self.reused:
+            self._folder(path)
+            try:
+                os.link(previous.root / path, self.root / path, follow_symlinks=False)
+            except OSError:
+                shutil.copyfile(previous.root / path, self.root / path, follow_symlinks=False)
+        return False
 
 
 Sink = MemorySink | DirectorySink

@@ -1,0 +1,211 @@
+"""Incremental and parallel builds give exactly the bytes of a cold serial build.
+
+The render cache (publisher.site.render_cache) keys a sovereign's pages by the digest of what
+they render from; these tests change one thing at a time (a treaty added, a treaty revoked, a
+revocation feed re-issued, a root key rotation) and compare a build that reuses the cache with
+one that renders everything, file by file. Also: a tampered cache entry is never used, and a
+build on forked workers equals the serial build.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from publisher.cache import Cache
+from publisher.site import render_cache, units
+from publisher.site.build import Site, build_site
+from publisher.site.publish import previous_site, record_published, staging
+from publisher.site.sink import DirectorySink
+from publisher.site.verify_site import read_site
+from publisher.source import WorktreeSource
+from publisher.verify import verify_path
+from tests.history.trustrepo import NOW, World, write_state
+from tests.site.site_golden import provenance
+
+NAMES = ("alpha", "bravo", "charlie", "delta", "echo")
+
+
+def world() -> World:
+    w = World(*NAMES)
+    for i, name in enumerate(NAMES):
+        w[name].treaty("next", w[NAMES[(i + 1) % len(NAMES)]])
+        w[name].treaty("skip", w[NAMES[(i + 2) % len(NAMES)]])
+    w["alpha"].set_feed(["att-1"])
+    w.pin_all()
+    return w
+
+
+def build(repo: Path, cache: Cache | None, *, workers: int = 1, commit: str = "a" * 40) -> Site:
+    verification = verify_path(repo, at=NOW, workers=1)
+    assert verification.ok, [f for f in verification.findings if f.severity.value == "error"]
+    return build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, source_commit=commit),
+                      workers=workers, cache=cache)
+
+
+def assert_same(a: Site, b: Site) -> None:
+    assert sorted(a.files) == sorted(b.files)
+    differing = [p for p in a.files if a.files[p] != b.files[p]]
+    assert differing == []
+
+
+@pytest.fixture()
+def cache(tmp_path: Path) -> Cache:
+    return Cache(tmp_path / "cache", b"k" * 32)
+
+
+def test_a_no_change_build_renders_nothing_and_gives_the_same_bytes(tmp_path: Path, cache: Cache) -> None:
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    cold = build(repo, cache)
+    assert cold.rendered == len(NAMES)
+    warm = build(repo, cache)
+    assert warm.rendered == 0
+    assert_same(warm, cold)
+    assert_same(warm, build(repo, None))
+
+
+def test_a_new_commit_reuses_every_page_and_shows_the_new_commit(tmp_path: Path, cache: Cache) -> None:
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    build(repo, cache, commit="a" * 40)
+    warm = build(repo, cache, commit="b" * 40)
+    assert warm.rendered == 0
+    assert_same(warm, build(repo, None, commit="b" * 40))
+    page = warm.files["sovereigns/alpha/index.html"].decode()
+    assert "git checkout " + "b" * 40 in page and "<code>" + "b" * 12 + "</code>" in page
+    assert "a" * 12 not in page and "\u2063" not in page
+
+
+def _add_treaty(w: World) -> None:
+    w["delta"].treaty("new", w["alpha"])
+
+
+def _revoke(w: World) -> None:
+    w["bravo"].revoke(next(iter(w["bravo"].treaties)))
+
+
+def _feed(w: World) -> None:
+    w["charlie"].set_feed(["att-9", "att-10"])
+
+
+def _rotate(w: World) -> None:
+    w["echo"].rotate_root("echo-root-2")
+
+
+@pytest.mark.parametrize("change", [_add_treaty, _revoke, _feed, _rotate], ids=lambda f: f.__name__.strip("_"))
+def test_after_a_change_the_incremental_build_equals_a_cold_one(tmp_path: Path, cache: Cache, change) -> None:
+    repo = tmp_path / "repo"
+    w = world()
+    write_state(repo, w.files())
+    build(repo, cache)
+    change(w)
+    write_state(repo, w.files())
+    incremental = build(repo, cache)
+    cold = build(repo, None)
+    assert_same(incremental, cold)
+    assert 1 <= incremental.rendered <= len(NAMES)
+
+
+def test_a_feed_change_renders_only_the_units_that_show_the_feed(tmp_path: Path, cache: Cache) -> None:
+    repo = tmp_path / "repo"
+    w = world()
+    write_state(repo, w.files())
+    build(repo, cache)
+    _feed(w)
+    write_state(repo, w.files())
+    # charlie's page and bundle, and the connectome exports of alpha and bravo (they accept
+    # charlie: its revocations are imported there); delta and echo are not rendered again
+    assert build(repo, cache).rendered == 3
+
+
+def _unit_entries(cache: Cache) -> list[Path]:
+    return sorted(p for p in (cache.directory / render_cache.UNIT_KIND).rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("how", ["flipped byte", "truncated", "other secret"])
+def test_a_tampered_cache_entry_is_not_used(tmp_path: Path, cache: Cache, how: str) -> None:
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    cold = build(repo, cache)
+    entries = _unit_entries(cache)
+    assert len(entries) == len(NAMES)
+    for entry in entries:
+        data = bytearray(entry.read_bytes())
+        if how == "flipped byte":
+            data[-10] ^= 0x01
+            entry.write_bytes(bytes(data))
+        elif how == "truncated":
+            entry.write_bytes(bytes(data[:40]))
+        else:
+            Cache(cache.directory, b"x" * 32).put_payload(render_cache.UNIT_KIND, entry.name, bytes(data[36:]))
+    again = build(repo, cache)
+    assert again.rendered == len(NAMES)
+    assert_same(again, cold)
+
+
+def test_a_forged_entry_with_other_pages_is_refused(tmp_path: Path, cache: Cache) -> None:
+    """Entries written under another secret (a cache copied from elsewhere) never reach the site."""
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    cold = build(repo, cache)
+    forger = Cache(cache.directory, b"f" * 32)
+    for entry in _unit_entries(cache):
+        files = {"sovereigns/alpha/index.html": b"<script>alert(1)</script>"}
+        render_cache.store(forger, render_cache.UNIT_KIND, entry.name, (files, []))
+    again = build(repo, cache)
+    assert again.rendered == len(NAMES) and b"alert(1)" not in again.files["sovereigns/alpha/index.html"]
+    assert_same(again, cold)
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    serial = build(repo, None, workers=1)
+    monkeypatch.setattr(units, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(units, "CHUNKS_PER_WORKER", 2)
+    parallel = build(repo, None, workers=2)
+    assert_same(parallel, serial)
+    cache = Cache(tmp_path / "cache", b"k" * 32)
+    assert_same(build(repo, cache, workers=2), serial)
+    warm = build(repo, cache, workers=2)
+    assert warm.rendered == 0
+    assert_same(warm, serial)
+
+
+def _publish(repo: Path, out: Path, cache: Cache, commit: str = "a" * 40) -> tuple[DirectorySink, bool]:
+    verification = verify_path(repo, at=NOW, workers=1)
+    with staging(out) as stage:
+        sink = DirectorySink(stage.path, previous_site(out, cache))
+        build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, source_commit=commit),
+                   cache=cache, sink=sink)
+        stage.keep_previous = sink.finish()
+    if not stage.keep_previous:
+        record_published(out, cache)
+    return sink, stage.keep_previous
+
+
+def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(tmp_path: Path,
+                                                                              cache: Cache) -> None:
+    repo, out = tmp_path / "repo", tmp_path / "site"
+    w = world()
+    write_state(repo, w.files())
+    expected = build(repo, None).files
+    _, kept = _publish(repo, out, cache)
+    assert not kept and read_site(out) == expected
+    sink, kept = _publish(repo, out, cache)
+    assert kept and len(sink.reused) == len(expected) and read_site(out) == expected
+    (out / "extra.html").write_bytes(b"not ours")                   # a file added by hand
+    _, kept = _publish(repo, out, cache)
+    assert not kept and read_site(out) == expected
+    page = out / "sovereigns/alpha/index.html"                      # a file edited by hand
+    page.write_bytes(b"edited")
+    os.utime(page, ns=(1, 1))
+    _, kept = _publish(repo, out, cache)
+    assert not kept and read_site(out) == expected
+    _feed(w)                                                        # a change: only changed files written
+    write_state(repo, w.files())
+    sink, kept = _publish(repo, out, cache)
+    assert not kept and read_site(out) == build(repo, None).files
+    assert "sovereigns/charlie/index.html" not in sink.reused and "sovereigns/alpha/index.html" in sink.reused
