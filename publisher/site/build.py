@@ -26,11 +26,11 @@ from publisher.exports.connectome import connectome_view, export_recognition_gra
 from publisher.exports.roll_call import export_roll_call
 from publisher.findings import Finding, finding
 from publisher.resources import resource_dir
-from publisher.site import paths, render_cache
+from publisher.site import incremental, paths, render_cache
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
 from publisher.site.render import render, static_files
-from publisher.site.sink import MemorySink, Sink, json_bytes, sha256
+from publisher.site.sink import DirectorySink, MemorySink, Sink, json_bytes, sha256
 from publisher.site.units import History, UnitPool
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
 from publisher.site.views_changes import changes_feed_view, changes_page_view
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from publisher.history.changes import ChangeEntry
     from publisher.verify import Verification
 
-ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
+ROOT_DOCUMENTS = incremental.ROOT_DOCUMENTS
 MANIFEST = "manifest.json"
 
 
@@ -223,6 +223,14 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
     sink = sink if sink is not None else MemorySink()
+    key = None
+    if cache is not None and isinstance(sink, DirectorySink):
+        key = incremental.site_key(verification, source, provenance, changes)
+        found = incremental.kept(sink.previous, cache, key)
+        if found is not None and sink.previous is not None:
+            sink.keep_all()
+            manifest = json.loads((sink.previous.root / MANIFEST).read_bytes())
+            return Site(files={}, pages=found[0], manifest=manifest, notes=tuple(found[1]), rendered=0)
     ctx = build_context(verification, provenance)
     site = _site_info(ctx)
     history: History = None
@@ -258,7 +266,10 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
         "content_digest": digest, "bundle_hashes": hashes,
         "files": dict(sorted(sink.digests.items())),
     }
-    sink.put(MANIFEST, json_bytes(manifest))
+    manifest_bytes = json_bytes(manifest)
+    sink.put(MANIFEST, manifest_bytes)
     pages = out.count + sum(1 for p in sink.digests if p.startswith("sovereigns/") and p.endswith(".html"))
-    return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest,
-                notes=tuple(naming_notes(ctx)), rendered=result.rendered)
+    notes = tuple(naming_notes(ctx))
+    incremental.remember(cache, key, sha256(manifest_bytes), pages, notes)
+    return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest, notes=notes,
+                rendered=result.rendered)

@@ -44,11 +44,11 @@ _MARK_PREFIX = "\u2063hs-".encode("utf-8")
 
 @lru_cache(maxsize=4)
 def template_version(template_dir: str | None = None) -> str:
-    """Digest of every template (not the static files: they are copied, never rendered)."""
+    """Digest of every template and static file."""
     root = Path(template_dir) if template_dir is not None else resource_dir("site_template")
     h = hashlib.sha256()
-    for path in sorted(p for p in root.iterdir() if p.is_file()):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 

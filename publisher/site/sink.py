@@ -91,6 +91,13 @@ class Previous:
         return (recorded is not None and self.digests.get(path) == digest
                 and stamp_of(self.root / path) == recorded)
 
+    def intact(self) -> bool:
+        """Every file of its manifest (and no other) still has its recorded stamp, and no
+        directory changed: the site is exactly what the build that recorded it wrote."""
+        if set(self.files) != set(self.digests):
+            return False
+        return all(stamp_of(self.root / path) == stamp for path, stamp in self.files.items()) and self.untouched()
+
     def untouched(self) -> bool:
         """No file added to or removed from any directory since (directory stamps)."""
         return all(stamp_of(self.root / rel) == stamp for rel, stamp in self.folders.items())
@@ -136,6 +143,12 @@ class DirectorySink:
     def fork(self) -> DirectorySink:
         return DirectorySink(self.root, self.previous)
 
+    def keep_all(self) -> None:
+        """Take the whole previous site as this build (`incremental.kept` proved it is)."""
+        assert self.previous is not None
+        self.digests = {p: d for p, d in self.previous.digests.items() if p != "manifest.json"}
+        self.reused = list(self.previous.files)
+
     def merge(self, other: DirectorySink) -> None:
         self.digests.update(other.digests)
         self.reused.extend(other.reused)
@@ -146,7 +159,8 @@ class DirectorySink:
         previous = self.previous
         if previous is None:
             return False
-        if len(self.reused) == len(self.digests) == len(previous.files) and previous.untouched():
+        wanted = set(self.digests) | {"manifest.json"}
+        if set(self.reused) == set(previous.files) == wanted and previous.untouched():
             return True
         for path in self.reused:
             self._folder(path)

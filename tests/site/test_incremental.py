@@ -209,3 +209,17 @@ def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(t
     sink, kept = _publish(repo, out, cache)
     assert not kept and read_site(out) == build(repo, None).files
     assert "sovereigns/charlie/index.html" not in sink.reused and "sovereigns/alpha/index.html" in sink.reused
+
+
+def test_a_document_rewritten_with_the_same_value_is_republished(tmp_path: Path, cache: Cache) -> None:
+    """The whole-site key covers the raw bytes, not only what verification parsed from them."""
+    repo, out = tmp_path / "repo", tmp_path / "site"
+    write_state(repo, world().files())
+    _publish(repo, out, cache)
+    assert _publish(repo, out, cache)[1]
+    path = repo / "sovereigns/alpha/sovereign.json"
+    path.write_bytes(path.read_bytes().rstrip(b"\n") + b"\n\n")
+    sink, kept = _publish(repo, out, cache)
+    assert not kept and "sovereigns/alpha/sovereign.json" not in sink.reused
+    assert read_site(out) == build(repo, None).files
+    assert (out / "sovereigns/alpha/sovereign.json").read_bytes() == path.read_bytes()

@@ -1,0 +1,84 @@
+"""The no-change build: recognise that the site in place is already exactly this build.
+
+Stage: before any view model is computed. `site_key` digests everything a site is built from:
+the verification (every model, finding and the evaluation time, pickled without memo so equal
+values give equal bytes whoever shares what), the bytes of every published raw document, the
+provenance (commit included), the change channel, the templates, the static files and the
+code version. After a build is published, `remember` stores under that key the digest of the
+manifest it wrote, its page count and its notes (sealed cache, see publisher.cache). `kept`
+answers a later build with the same key when the published site is provably the one written
+then: its manifest is that manifest and every file and directory still has the stamp recorded
+right after publishing (`publisher.site.sink.Previous`). Anything else (a key miss, a file
+edited, added or removed by hand, no record) returns None and the build runs normally, with
+the per-sovereign render cache. Never raises on a cache problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+
+from publisher.cache import Cache
+from publisher.findings import Finding
+from publisher.site import render_cache
+from publisher.site.context import Provenance
+from publisher.site.sink import Previous
+from publisher.source import Source
+
+if TYPE_CHECKING:
+    from publisher.history.changes import ChangeEntry
+    from publisher.verify import Verification
+
+SITE_KIND = "site-whole"
+ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
+
+
+def _pickled(value: Any) -> bytes:
+    """Pickle without the memo: the bytes depend on the values only, not on object identity."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
+
+
+def site_key(verification: Verification, source: Source, provenance: Provenance,
+             changes: Sequence[ChangeEntry] | None) -> str | None:
+    """The digest of every input of the site, or None when one cannot be pickled."""
+    h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
+    try:
+        h.update(_pickled((verification.at, verification.coalition, verification.findings)))
+        for sovereign in verification.sovereigns:
+            h.update(_pickled(sovereign))
+        h.update(_pickled(list(changes) if changes is not None else None))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return None
+    for path in ROOT_DOCUMENTS:
+        if any(e.path == path and e.type == "file" for e in source.entries(path)):
+            h.update(f"{path}\0".encode() + hashlib.sha256(source.read(path)).digest())
+    for sovereign in verification.sovereigns:
+        for path in sovereign.files:
+            h.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(source.read(path)).digest())
+    return h.hexdigest()
+
+
+def kept(previous: Previous | None, cache: Cache | None, key: str | None) -> tuple[int, list[Finding]] | None:
+    """(pages, notes) of the build recorded under `key` when `previous` is still exactly the
+    site it published; None otherwise."""
+    if previous is None or cache is None or key is None:
+        return None
+    entry = render_cache.load(cache, SITE_KIND, key)
+    if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[1], int)):
+        return None
+    manifest_digest, pages, notes = entry
+    if previous.digests.get("manifest.json") != manifest_digest or not previous.intact():
+        return None
+    return pages, list(notes)
+
+
+def remember(cache: Cache | None, key: str | None, manifest_digest: str, pages: int,
+             notes: Sequence[Finding]) -> None:
+    if cache is not None and key is not None:
+        render_cache.store(cache, SITE_KIND, key, (manifest_digest, pages, tuple(notes)))
