@@ -75,8 +75,10 @@ def _envelope(payload: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def export_trust_bundle(verification: Verification, sovereign_id: str, *, created_at: datetime,
-                        source_endpoint: str, surfaces: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The RFC-003 v1 bundle of one published sovereign (ValueError when it cannot have one)."""
+                        source_endpoint: str, surfaces: Mapping[str, str] | None = None,
+                        view: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The RFC-003 v1 bundle of one published sovereign (ValueError when it cannot have one).
+    `view`: the sovereign's connectome view when the caller already computed it."""
     sovereign = sovereigns_by_id(verification).get(sovereign_id)
     if sovereign is None:
         raise ValueError(f"sovereign {sovereign_id[:80]!r} is not published in this repository")
@@ -85,7 +87,8 @@ def export_trust_bundle(verification: Verification, sovereign_id: str, *, create
     endpoint = source_endpoint.rstrip("/") or source_endpoint
     metadata = sovereign_metadata(sovereign, endpoint,
                                   surfaces if surfaces is not None else default_surfaces(sovereign, endpoint))
-    view = connectome_view(export_sovereign_graph(verification, sovereign_id))
+    if view is None:
+        view = connectome_view(export_sovereign_graph(verification, sovereign_id))
     return {
         "bundle_type": BUNDLE_TYPE,
         "bundle_version": BUNDLE_VERSION,

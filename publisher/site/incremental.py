@@ -15,7 +15,6 @@ the per-sovereign render cache. Never raises on a cache problem.
 from __future__ import annotations
 
 import hashlib
-import io
 import pickle
 from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
@@ -35,24 +34,15 @@ SITE_KIND = "site-whole"
 ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
 
 
-def _pickled(value: Any) -> bytes:
-    """Pickle without the memo: the bytes depend on the values only, not on object identity."""
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump(value)
-    return out.getvalue()
-
-
 def site_key(verification: Verification, source: Source, provenance: Provenance,
              changes: Sequence[ChangeEntry] | None) -> str | None:
     """The digest of every input of the site, or None when one cannot be pickled."""
     h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
     try:
-        h.update(_pickled((verification.at, verification.coalition, verification.findings)))
+        h.update(render_cache.pickled((verification.at, verification.coalition, verification.findings)))
         for sovereign in verification.sovereigns:
-            h.update(_pickled(sovereign))
-        h.update(_pickled(list(changes) if changes is not None else None))
+            h.update(render_cache.pickled(sovereign))
+        h.update(render_cache.pickled(list(changes) if changes is not None else None))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
         return None
     for path in ROOT_DOCUMENTS:

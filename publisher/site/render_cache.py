@@ -19,6 +19,7 @@ zlib-compressed. Never raises on a cache failure.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 import zlib
 from functools import lru_cache
@@ -30,7 +31,7 @@ import markupsafe
 from publisher.cache import Cache, code_version
 from publisher.resources import resource_dir
 
-RENDER_VERSION = "site-render/v1"
+RENDER_VERSION = "site-render/v2"
 UNIT_KIND = "site-unit"          # a sovereign's pages and exports
 PAGE_KIND = "site-page"          # one coalition-wide page
 SCAN_KIND = "site-scan"          # redaction findings of one large file's exact bytes
@@ -52,11 +53,21 @@ def template_version(template_dir: str | None = None) -> str:
     return h.hexdigest()
 
 
+def pickled(value: Any) -> bytes:
+    """`value` pickled without the memo: the bytes depend on the values only (plain dicts, lists,
+    strings, numbers, datetimes and frozen dataclasses; no sets), never on which objects happen
+    to be shared, so a model rebuilt from a cached verification gives the same key."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
+
+
 def digest(*parts: Any) -> str:
-    """The cache key of a rendering: its inputs' repr (plain dicts, lists, strings, numbers,
-    datetimes and frozen dataclasses only: deterministic), the templates and the code."""
+    """The cache key of a rendering: its inputs, the templates and the code."""
     h = hashlib.sha256(f"{RENDER_VERSION}\0{code_version()}\0{template_version()}\0".encode())
-    h.update(repr(parts).encode("utf-8", "surrogatepass"))
+    h.update(pickled(parts))
     return h.hexdigest()
 
 

@@ -65,14 +65,16 @@ def unit_inputs(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, hi
         path = paths.treaty_page(slug, ctx.treaty_slugs[(sovereign.id, treaty.treaty_id)])
         treaties.append({"page": page(path, f"Treaty {treaty.treaty_id}", "sovereigns"),
                          "treaty": treaty_view(ctx, treaty), "sovereign": owner})
+    view = connectome_view(export_sovereign_graph(v, sovereign.id))
     bundle = None
     if sovereign.genesis is not None:
         endpoint = endpoint_file(ctx, paths.sovereign_dir(slug))
         surfaces = {**default_surfaces(sovereign, endpoint),
                     "trust_bundle": endpoint_file(ctx, paths.bundle_path(slug))}
-        bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces)
+        bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces,
+                                     view=view)
     return {"slug": slug, "site": site, "sovereign": model, "treaties": treaties, "bundle": bundle,
-            "connectome": connectome_view(export_sovereign_graph(v, sovereign.id))}
+            "connectome": view}
 
 
 def render_unit(inputs: dict[str, Any]) -> dict[str, bytes]:

@@ -223,3 +223,35 @@ def test_a_document_rewritten_with_the_same_value_is_republished(tmp_path: Path,
     assert not kept and "sovereigns/alpha/sovereign.json" not in sink.reused
     assert read_site(out) == build(repo, None).files
     assert (out / "sovereigns/alpha/sovereign.json").read_bytes() == path.read_bytes()
+
+
+KEYS_SCRIPT = """
+import sys
+from pathlib import Path
+from publisher.site import render_cache
+from publisher.site.build import _site_info
+from publisher.site.context import build_context
+from publisher.site.units import unit_inputs
+from publisher.verify import verify_path
+from tests.history.trustrepo import NOW
+from tests.site.site_golden import provenance
+v = verify_path(Path(sys.argv[1]), at=NOW, workers=1)
+ctx = build_context(v, provenance(evaluated_at=NOW))
+site = _site_info(ctx)
+for s in v.sovereigns:
+    print(s.id, render_cache.digest(unit_inputs(ctx, site, s, None)))
+"""
+
+
+def test_render_keys_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """A set in a view model would make keys differ between processes (every build a miss)."""
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    root = Path(__file__).resolve().parents[2]
+    outputs = [subprocess.run([sys.executable, "-c", KEYS_SCRIPT, str(repo)], cwd=root, check=True, text=True,
+                              capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")]
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == len(NAMES)
