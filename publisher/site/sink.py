@@ -47,6 +47,17 @@ class MemorySink:
         self.digests.update(other.digests)
 
 
+def write_file(root: Path, path: str, data: bytes) -> None:
+    """Write one file of the site (never through a symbolic link); the one place that does."""
+    fd = os.open(root / path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 Stamp = tuple[int, int, int]          # size, mtime_ns, inode
 
 
@@ -132,13 +143,7 @@ class DirectorySink:
             self.reused.append(path)
             return
         self._folder(path)
-        fd = os.open(self.root / path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
+        write_file(self.root, path, data)
 
     def fork(self) -> DirectorySink:
         return DirectorySink(self.root, self.previous)

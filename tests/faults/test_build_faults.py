@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import publisher.site.publish as publish
+import publisher.site.sink as sink
 from hostile_repo import materialize
 from publisher.cli import main as cli_main
 from site_check import evaluated_at, problems, staging_leftovers, tree
@@ -95,13 +96,17 @@ def test_two_builds_at_once_over_a_published_site(repo: Path, published: Path) -
 
 
 def failing_writer(code: int, after: int):   # type: ignore[no-untyped-def]
-    real = publish.write_tree
+    """`sink.write_file` (the build writes each file into its staging directory as it is
+    built) that fails once `after` files are written."""
+    real = sink.write_file
+    written = [0]
 
-    def write_tree(files, root):   # type: ignore[no-untyped-def]
-        items = list(files.items())
-        real(dict(items[:after]), root)
-        raise OSError(code, os.strerror(code), str(root / items[after][0]))
-    return write_tree
+    def write_file(root, path, data):   # type: ignore[no-untyped-def]
+        if written[0] == after:
+            raise OSError(code, os.strerror(code), str(root / path))
+        written[0] += 1
+        real(root, path, data)
+    return write_file
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT],
@@ -110,7 +115,7 @@ def test_unwritable_output_is_a_clear_error_and_no_partial_site(
         code: int, repo: Path, published: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     before = tree(published)
-    monkeypatch.setattr(publish, "write_tree", failing_writer(code, after=5))
+    monkeypatch.setattr(sink, "write_file", failing_writer(code, after=5))
     status = build(repo, published, AT_NEW)                      # raising here would be a traceback
     err = capsys.readouterr().err
     assert status == 2
