@@ -30,7 +30,7 @@ from publisher.site import incremental, paths, render_cache
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
 from publisher.site.render import render, static_files
-from publisher.site.sink import DirectorySink, MemorySink, Sink, json_bytes, sha256
+from publisher.site.sink import DirectorySink, MemorySink, Sink, Writer, json_bytes, sha256
 from publisher.site.units import History, UnitPool
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
 from publisher.site.views_changes import changes_feed_view, changes_page_view
@@ -82,7 +82,7 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
     return notes
 
 
-def _data_files(ctx: SiteContext, source: Source, sink: Sink) -> dict[str, Any]:
+def _data_files(ctx: SiteContext, source: Source, sink: Writer) -> dict[str, Any]:
     """Raw documents under their repository paths, and the coalition-wide exports (written to
     `sink`); returns the connectome view the connectome page is drawn from."""
     v = ctx.verification

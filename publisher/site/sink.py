@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 def json_bytes(value: Any) -> bytes:
@@ -74,7 +74,7 @@ def site_stamps(root: Path) -> tuple[dict[str, Stamp], dict[str, Stamp]]:
     files with a stamp that never matches a published one)."""
     files: dict[str, Stamp] = {}
     folders: dict[str, Stamp] = {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
         rel = os.path.relpath(dirpath, root)
         rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         folder = stamp_of(Path(dirpath))
@@ -177,3 +177,9 @@ class DirectorySink:
 
 
 Sink = MemorySink | DirectorySink
+
+
+class Writer(Protocol):
+    """Anything files can be put into (a sink, or a wrapper around one)."""
+
+    def put(self, path: str, data: bytes) -> None: ...

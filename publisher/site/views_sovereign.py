@@ -156,7 +156,7 @@ def _files(ctx: SiteContext, sovereign: Sovereign) -> list[dict[str, str]]:
 def verify_commands(ctx: SiteContext, sovereign_id: str | None = None) -> list[str]:
     """Shell lines to verify from a clone; the checkout line carries the commit marker."""
     prov = ctx.provenance
-    lines = []
+    lines: list[str] = []
     if prov.source_commit:      # the commit itself as a marker: see render_cache.finish
         lines.append(markupsafe.Markup("git checkout ") + render_cache.COMMIT)
     command = f"handshake verify . --at {fmt_z(prov.evaluated_at)}"
