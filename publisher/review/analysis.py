@@ -21,11 +21,14 @@ from publisher.history.model import Change, sort_changes
 from publisher.history.repository import COALITION, LOCK, compare_repository, pins
 from publisher.history.views import build_view
 
-# Introduced findings that mean the root of trust itself is wrong.
+# Introduced findings that mean the root of trust itself is wrong, or that a secret leaks.
 CRITICAL_FINDINGS = frozenset({
     "lock.root_mismatch", "genesis.root_mismatch", "key.root_unpinned",
     "rotation.chain_break", "rotation.invalid_old_root_signature", "rotation.invalid_new_root_signature",
     "rotation.key_reused", "rotation.sovereign_mismatch",
+    # A change that would publish private material is critical whatever else it does: a PR
+    # workflow failing only on critical must stop it even before its verify step runs.
+    "redaction.private_key", "redaction.secret_field", "redaction.admin_material",
 })
 _FINDING_LEVEL = {Severity.ERROR: "high", Severity.WARNING: "medium", Severity.INFO: "info"}
 

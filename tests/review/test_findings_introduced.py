@@ -15,7 +15,10 @@ PATH = "sovereigns/alpha/treaties/t.json"
     ("treaty.external_subject", "info"),
     ("lock.root_mismatch", "critical"),
     ("rotation.invalid_old_root_signature", "critical"),
-], ids=["error", "warning", "info", "root-mismatch", "bad-rotation"])
+    ("redaction.private_key", "critical"),
+    ("redaction.secret_field", "critical"),
+    ("redaction.local_path", "high"),
+], ids=["error", "warning", "info", "root-mismatch", "bad-rotation", "private-key", "secret", "local-path"])
 def test_level_of_an_introduced_finding(code, level):
     changes = introduced_findings([], [finding(PATH, "/signatures", code, "detail")])
     assert [(c.level, c.subject, c.sovereign) for c in changes] == [(level, code, "alpha")]
