@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 # Fields a kind leaves out of its signed form when null/absent (FORMATS §1.3).
 OMIT_WHEN_NONE: Mapping[str, tuple[str, ...]] = {

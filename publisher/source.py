@@ -10,7 +10,8 @@ import os
 import stat
 from stat import S_ISREG
 from pathlib import Path
-from typing import Iterable, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
+from collections.abc import Iterable
 
 
 _READ_CHUNK = 1 << 20

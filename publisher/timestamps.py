@@ -10,7 +10,7 @@ Unsigned NA output (`+00:00`) is parsed leniently. Time is always a parameter, n
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from functools import lru_cache
 
 _CANONICAL = re.compile(
@@ -73,7 +73,7 @@ def _parse(value: str) -> datetime | None:
     try:
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         result = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                          int(second or 0), micro, tzinfo=timezone.utc)
+                          int(second or 0), micro, tzinfo=UTC)
     except ValueError:
         return None
     if zone and zone not in ("Z", "z"):
@@ -91,7 +91,7 @@ def _parse(value: str) -> datetime | None:
 
 def format_z(moment: datetime) -> str:
     """The canonical signed form of an aware datetime."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if moment.microsecond:
         text += f".{moment.microsecond:06d}"

@@ -5,7 +5,8 @@ timestamps in UTC `Z` form, every defaulted field present, feed id lists sorted 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.findings import Finding, finding, pointer

@@ -6,7 +6,8 @@ verifying under the pinned root. The block's own root_public_key is never its ow
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.canonical import content_digest

@@ -3,7 +3,8 @@ descriptive. It must agree with the verified genesis and key history; unknown fi
 ignored as RFC-001 says; endpoints are reachability hints, never trust anchors."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher.checks.urls import is_safe_url
 from publisher.findings import Finding, finding, pointer

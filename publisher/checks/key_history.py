@@ -8,7 +8,8 @@ the first refused record is used. Only `genesis` and `successions` are evidence;
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from publisher import crypto, timestamps
 from publisher.canonical import canonical_bytes, sha256_hex, signed_bytes

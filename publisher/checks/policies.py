@@ -2,7 +2,8 @@
 (recognition-policy.json, unsigned local posture, FORMATS §7)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.checks.form import check_form

@@ -36,7 +36,7 @@ _TRIGGERS = (
 
 
 def _automaton() -> Any:
-    import ahocorasick
+    import ahocorasick  # type: ignore[import-not-found]  # C extension without stubs
 
     automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
     for literal in _TRIGGERS:

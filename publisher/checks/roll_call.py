@@ -6,7 +6,8 @@ custody means the operator holds root and NA keys.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.checks.form import check_form
@@ -68,7 +69,8 @@ def check_rules(parties: tuple[Party, ...], custody: str, path: str) -> list[Fin
                            "managed-na-key custody must name the party holding the network-authority key"))
     if custody == "customer-held" and len(operators) == 1:
         missing = sorted({"root", "network-authority"} - set(operators[0].holds_keys))
-        others = [p.name for p in parties if p is not operators[0] and {"root", "network-authority"} & set(p.holds_keys)]
+        others = [p.name for p in parties
+                  if p is not operators[0] and {"root", "network-authority"} & set(p.holds_keys)]
         if missing or others:
             out.append(finding(path, "/custody_model", "rollcall.custody_mismatch",
                                "customer-held custody, but " + (

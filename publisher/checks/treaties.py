@@ -7,7 +7,8 @@ Time-dependent lifecycle (expired, expiring soon...) is not judged here: see
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from publisher import timestamps
 from publisher.canonical import canonical_bytes

@@ -8,7 +8,8 @@ judgements: each treaty's lifecycle state and the NA key vouching horizon.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from publisher.canonical import content_digest
 from publisher.checks.signatures import explain_foreign
@@ -55,7 +56,7 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
             continue
         seen.add(sid)
 
-        def text(key: str) -> str | None:
+        def text(key: str, item: dict[str, Any] = item) -> str | None:
             value = item.get(key)
             return value if isinstance(value, str) else None
 
@@ -112,7 +113,8 @@ def check_membership(coalition: Coalition, sovereigns: Mapping[str, Sovereign]) 
     return out
 
 
-def check_lock_coverage(lock_present: bool, pins: Mapping[str, str], sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
+def check_lock_coverage(lock_present: bool, pins: Mapping[str, str],
+                        sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
     if not lock_present:
         return []
     out = [finding(LOCK_PATH, pointer("sovereigns", sid), "lock.stale_entry",
@@ -157,7 +159,8 @@ def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]
     return out
 
 
-def check_foreign_signers(results: Sequence[SovereignResult], sovereigns: Mapping[str, Sovereign]) -> tuple[list[Finding], set[tuple[str, str]]]:
+def check_foreign_signers(results: Sequence[SovereignResult], sovereigns: Mapping[str, Sovereign]
+                          ) -> tuple[list[Finding], set[tuple[str, str]]]:
     """sig.foreign_key findings, and the (path, pointer) of sig.invalid findings they replace."""
     keys = {sid: s.key_history.public_keys + ((s.root_public_key,) if s.root_public_key else ())
             for sid, s in sovereigns.items()}
@@ -198,7 +201,8 @@ def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Findin
             elif state.state == "expiring_soon":
                 hours = (state.seconds_until_expiry or 0) / 3600
                 out.append(finding(treaty.path, "/expires_at", "treaty.expiring_soon",
-                                   f"{label} expires in {hours:.1f} h (risk {state.expiry_risk}); evaluated at {stamp}"))
+                                   f"{label} expires in {hours:.1f} h (risk {state.expiry_risk}); "
+                                   f"evaluated at {stamp}"))
             elif state.state == "not_yet_valid":
                 out.append(finding(treaty.path, "/valid_from", "treaty.not_yet_valid",
                                    f"{label} becomes valid at {treaty.raw.get('valid_from')}; evaluated at {stamp}"))

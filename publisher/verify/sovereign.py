@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from publisher.canonical import canonical_bytes
 from publisher.checks.cosigners import check_cosigners, check_threshold
