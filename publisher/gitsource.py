@@ -100,28 +100,24 @@ class GitSource:
             self.tree(path)
         return self._ids.get(path)
 
-    def read_objects(self, object_ids: list[str]) -> dict[str, bytes]:
+    def read_objects(self, object_ids: list[str], max_bytes: int | None = None) -> dict[str, bytes]:
+        """Bytes by blob id. With `max_bytes`, a larger blob is left out (and not kept)."""
         missing = [oid for oid in object_ids if oid not in self._cache]
         if missing:
-            self._cache.update(self.blobs.read_many(missing))
-        return {oid: self._cache[oid] for oid in object_ids}
+            found = self.blobs.read_many(missing, max_bytes=max_bytes)
+            # read_many gives b"" for a blob over max_bytes: keep only what was really read
+            self._cache.update((oid, data) for oid, data in found.items() if data or max_bytes is None)
+        return {oid: self._cache[oid] for oid in object_ids if oid in self._cache}
 
     def read_many(self, paths: list[str], max_bytes: int) -> dict[str, bytes]:
         """Bytes of several listed files in one cat-file round trip (a sovereign folder); a
         blob over `max_bytes` is left out, and any failure leaves it all to `read`."""
         ids = {path: self._ids[path] for path in paths if path in self._ids}
         try:
-            blobs = self.read_objects_bounded(list(ids.values()), max_bytes)
+            blobs = self.read_objects(list(ids.values()), max_bytes)
         except (gitrepo.GitError, OSError):
             return {}
         return {path: blobs[oid] for path, oid in ids.items() if oid in blobs}
-
-    def read_objects_bounded(self, object_ids: list[str], max_bytes: int) -> dict[str, bytes]:
-        missing = [oid for oid in object_ids if oid not in self._cache]
-        if missing:
-            found = self.blobs.read_many(missing, max_bytes=max_bytes)
-            self._cache.update((oid, data) for oid, data in found.items() if data or not max_bytes)
-        return {oid: self._cache[oid] for oid in object_ids if oid in self._cache}
 
     def read(self, path: str) -> bytes:
         object_id = self.blob_id(path)
