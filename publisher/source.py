@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-from stat import S_ISREG
 from pathlib import Path
 from typing import NamedTuple, Protocol
 from collections.abc import Iterable
@@ -60,7 +59,6 @@ class WorktreeSource:
         if not base.is_dir():
             return []
         found: list[Entry] = []
-        stamps = self.stamps
         # Equivalent to os.walk(followlinks=False) with string paths: one lstat per file is the
         # cost that matters at 190,000 files, so the loop does nothing else (d_type answers
         # is_dir/is_file without a system call; pathlib objects cost more than the syscall).
@@ -75,17 +73,8 @@ class WorktreeSource:
             head = f"{rel}/" if rel else ""
             for item in items:
                 child = head + item.name
-                if item.is_file(follow_symlinks=False):
-                    try:
-                        info = item.stat(follow_symlinks=False)
-                    except OSError:
-                        found.append(self._entry(Path(item.path)))
-                        continue
-                    if S_ISREG(info.st_mode):
-                        stamps[child] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-                        found.append(Entry(child, "file", info.st_size))
-                        continue
-                    found.append(self._entry(Path(item.path)))
+                if item.is_file(follow_symlinks=False):   # the common case: no is_dir() call
+                    found.append(self._file_entry(item, child))
                     continue
                 try:
                     is_dir = item.is_dir()   # follows symlinks, as os.walk classifies
