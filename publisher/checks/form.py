@@ -59,10 +59,13 @@ def check_form(document: Mapping[str, Any], kind: str, path: str) -> list[Findin
     out: list[Finding] = []
     for dotted in TIMESTAMPS.get(kind, ()):
         present, value = _lookup(document, dotted)
-        if not present or not isinstance(value, str) or (value[-1:] == "Z" and timestamps.is_canonical(value)):
+        if not present or not isinstance(value, str):
+            continue
+        canonical = timestamps.is_canonical(value)
+        if canonical and value.endswith("Z"):
             continue
         where = pointer(*dotted.split("."))
-        if not timestamps.is_canonical(value):
+        if not canonical:
             out.append(finding(path, where, "doc.non_canonical_form",
                                f"timestamp {value[:40]!r} is not in canonical form "
                                "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"))
