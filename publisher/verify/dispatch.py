@@ -175,8 +175,9 @@ class _Runner:
     def run(self, job: Job) -> Outcome:
         """The folder's result (from the cache or verified), its key, part and stamp."""
         try:
-            fresh, (payload, key, part, stamp) = self._produce(job, keep=True)
-            result = fresh if fresh is not None else _loads(payload, job.sovereign_id)
+            result, payload, key, part, stamp = self._produce(job)
+            if result is None and payload is not None:
+                result = _loads(payload, job.sovereign_id)
             if result is None:
                 return Outcome(self._verified(job, {}), None, None)
             return Outcome(result, key, part, stamp)
@@ -187,13 +188,16 @@ class _Runner:
         """As `run`, pickled (a worker process sends this): a cache hit is passed on as the stored
         bytes, never unpickled here; a fresh result is pickled once for the cache and the parent."""
         try:
-            return self._produce(job, keep=False)[1]
+            result, payload, key, part, stamp = self._produce(job)
+            return (payload if payload is not None else _pickle(result)), key, part, stamp
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
             return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None, None
 
-    def _produce(self, job: Job, *, keep: bool) -> tuple[SovereignResult | None, Shipped]:
-        """The shipped form of the folder's outcome, and (with `keep`, for a result verified in
-        this process) the result itself, so an in-process run never unpickles what it pickled."""
+    def _produce(self, job: Job) -> tuple[SovereignResult | None, bytes | None, str | None, bytes | None,
+                                          tuple[str, tuple[str, ...]] | None]:
+        """(result, its pickle, key, time-table part, stamp). A cache hit gives only the stored
+        pickle (result None: nothing is unpickled here); a fresh result comes with its pickle only
+        when it was cached, so an in-process run without a cache never pickles at all."""
         files: dict[str, bytes] = {}
         digests, stamp = self.digests(job, files) if self.cache is not None else (None, None)
         key = folder_key(self.limits, job, digests) if digests is not None else None
@@ -204,17 +208,17 @@ class _Runner:
                 if part is None:
                     stored = _loads(hit[0], job.sovereign_id)
                     part = _part(stored) if stored is not None else None
-                return None, (hit[0], key, part, stamp)
+                return None, hit[0], key, part, stamp
         if key is not None and digests is not None and not self._same_bytes(job, files, digests):
             key, stamp = None, None   # a file changed since it was listed: verify it, remember nothing
         self._prefetch(job, files)
         result = self._verified(job, files)
         if key is None or self.cache is None:
-            return (result, (b"", None, None, None)) if keep else (None, (_pickle(result), None, None, None))
+            return result, None, None, None, None
         payload = _pickle(result)
         part = _part(result)
         self.cache.put_payload("folder", key, _pickle((payload, part)))
-        return (result if keep else None), (payload, key, part, stamp)
+        return result, payload, key, part, stamp
 
     def _prefetch(self, job: Job, files: dict[str, bytes]) -> None:
         """Read the folder's files in one batch where the source can (a git commit: one cat-file
