@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 TRUST_PATHS = ("sovereigns", "trust.lock", "coalition.json")
+REGULAR_FILE_MODES = ("100644", "100755")     # tree modes of files whose bytes are read
 _ZERO = "0" * 40
 _CHUNK = 1 << 16
 
@@ -127,6 +128,13 @@ def is_repository(root: str | Path) -> bool:
     return (Path(root) / ".git").exists()
 
 
+def _refuse_options(*refs: str) -> None:
+    """A ref starting with "-" would reach git as an option: refused as an unknown revision."""
+    for ref in refs:
+        if ref.startswith("-"):
+            raise GitError(f"unknown revision {ref!r}")
+
+
 def _fail(what: str, exc: GitError) -> GitError:
     return GitError(f"{what}: {str(exc).strip()[:300]}")
 
@@ -174,9 +182,7 @@ def resolve(root: str | Path, ref: str) -> str:
 
 def resolve_many(root: str | Path, refs: Sequence[str]) -> list[str]:
     """Full commit ids of `refs`, with one git process."""
-    for ref in refs:
-        if ref.startswith("-"):
-            raise GitError(f"unknown revision {ref!r}")
+    _refuse_options(*refs)
     try:
         out = _text(root, "rev-parse", "--verify", "--quiet", f"{refs[0]}^{{commit}}") if len(refs) == 1 \
             else _text(root, "rev-parse", *[f"{ref}^{{commit}}" for ref in refs])
@@ -295,8 +301,7 @@ def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_P
 
 def diff_raw(root: str | Path, base: str, head: str, paths: Sequence[str] = TRUST_PATHS) -> list[RawChange]:
     """Paths whose blob differs between two commits (`git diff --raw`), with both blob ids."""
-    if base.startswith("-") or head.startswith("-"):
-        raise GitError(f"unknown revision {base if base.startswith('-') else head!r}")
+    _refuse_options(base, head)
     try:
         out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff",
                    f"{base}^{{commit}}", f"{head}^{{commit}}", "--", *paths)
@@ -322,8 +327,7 @@ def _tree_rows(out: bytes, sized: bool) -> list[TreeEntry]:
 
 def ls_tree(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
     """Every entry under `paths` at `commit` (recursive, with blob sizes), sorted by path."""
-    if commit.startswith("-"):
-        raise GitError(f"unknown revision {commit!r}")
+    _refuse_options(commit)
     try:
         out = _run(root, "ls-tree", "-r", "-z", "-l", "--full-tree", f"{commit}^{{tree}}", "--", *paths)
     except GitError as exc:
@@ -333,8 +337,7 @@ def ls_tree(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeEnt
 
 def top_level(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
     """The entries named `paths` at `commit`, not recursed into: a folder is one tree id."""
-    if commit.startswith("-"):
-        raise GitError(f"unknown revision {commit!r}")
+    _refuse_options(commit)
     try:
         out = _run(root, "ls-tree", "-z", "--full-tree", commit, "--", *paths)
     except GitError as exc:
@@ -460,8 +463,7 @@ def export_tree(root: str | Path, commit: str, dest: str | Path) -> None:
     import io
     import tarfile
 
-    if commit.startswith("-"):
-        raise GitError(f"unknown revision {commit!r}")
+    _refuse_options(commit)
     try:
         data = _run(root, "archive", "--format=tar", commit)
     except GitError as exc:
