@@ -89,7 +89,7 @@ class GitSource:
             if row.mode == "120000":
                 target = targets[row.object_id].decode("utf-8", "replace")
                 found.append(Entry(row.path, "symlink", 0, _escapes(row.path, target), row.object_id))
-            elif row.type == "blob" and row.mode in ("100644", "100755"):
+            elif row.type == "blob" and row.mode in gitrepo.REGULAR_FILE_MODES:
                 found.append(Entry(row.path, "file", row.size or 0, False, row.object_id))
             else:
                 found.append(Entry(row.path, "other", 0, False, row.object_id))

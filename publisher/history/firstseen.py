@@ -22,7 +22,6 @@ from publisher.limits import DEFAULT_LIMITS
 
 GENESIS = "genesis.signed.json"
 BATCH_COMMITS = 2048
-READABLE_MODES = ("100644", "100755")
 
 
 def _root_key(data: bytes) -> str | None:
@@ -71,7 +70,7 @@ def first_seen_roots(root: str | Path, rev: str = "HEAD") -> tuple[dict[str, Fir
             probe = _Folders()
             probe.genesis, probe.seen = dict(folders.genesis), folders.seen
             wanted = [blob for entry in chunk for _, (blob, mode) in probe.apply(entry)
-                      if mode in READABLE_MODES]
+                      if mode in gitrepo.REGULAR_FILE_MODES]
             data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
             roots: dict[str, str | None] = {}
             for entry in chunk:
@@ -79,7 +78,8 @@ def first_seen_roots(root: str | Path, rev: str = "HEAD") -> tuple[dict[str, Fir
                 for sid, (blob, _) in folders.apply(entry):
                     if blob not in roots:
                         roots[blob] = _root_key(data.get(blob, b""))
-                    if roots[blob] is not None:
-                        folders.seen[sid] = FirstSeen(roots[blob], entry.commit.sha, entry.commit.time)
+                    key = roots[blob]
+                    if key is not None:
+                        folders.seen[sid] = FirstSeen(key, entry.commit.sha, entry.commit.time)
                         folders.genesis.pop(sid, None)
     return folders.seen, commits

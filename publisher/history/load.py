@@ -13,7 +13,8 @@ import multiprocessing
 import os
 from itertools import islice
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from publisher import gitrepo
 from publisher.findings import Finding, finding
@@ -23,7 +24,6 @@ from publisher.history.walk import HistoryResult, Step, Walk
 from publisher.limits import DEFAULT_LIMITS
 
 BATCH_COMMITS = 512
-_READABLE_MODES = ("100644", "100755")
 
 
 def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader | None = None) -> Iterator[Step]:
@@ -35,20 +35,26 @@ def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader
             chunk = list(islice(log, BATCH_COMMITS))
             if not chunk:
                 return
-            wanted = [c.new_blob for entry in chunk for c in entry.changes
-                      if c.new_blob and c.new_mode in _READABLE_MODES and needs_content(c.path)]
-            data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
-            for entry in chunk:
-                files: dict[str, bytes | None] = {}
-                for change in entry.changes:
-                    if change.new_blob is None:
-                        files[change.path] = None
-                    else:
-                        files[change.path] = data.get(change.new_blob, b"")
-                yield Step(entry.commit.sha, entry.commit.time, files)
+            yield from read_steps(reader, [(entry.commit.sha, entry.commit.time,
+                                            [(c.path, c.new_blob, c.new_mode) for c in entry.changes])
+                                           for entry in chunk])
     finally:
         if blobs is None:
             reader.close()
+
+
+# One commit's changed files: (commit id, commit time, [(path, new blob id or None, mode)]).
+CommitFiles = tuple[str, datetime, list[tuple[str, str | None, str]]]
+
+
+def read_steps(reader: gitrepo.BlobReader, commits: Sequence[CommitFiles]) -> list[Step]:
+    """Steps for a batch of commits, reading every blob a view needs in one pipelined request
+    (a deleted file is None; an unreadable or oversized one is b"")."""
+    wanted = [blob for _, _, files in commits for path, blob, mode in files
+              if blob and mode in gitrepo.REGULAR_FILE_MODES and needs_content(path)]
+    data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
+    return [Step(sha, time, {path: None if blob is None else data.get(blob, b"") for path, blob, _ in files})
+            for sha, time, files in commits]
 
 
 def default_workers() -> int:

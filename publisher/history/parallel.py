@@ -25,12 +25,10 @@ from typing import Any
 from publisher import gitrepo
 from publisher.history.model import Change
 from publisher.history.repository import COALITION, LOCK
-from publisher.history.views import needs_content
+from publisher.history.load import read_steps
 from publisher.history.walk import FirstSeen, HistoryResult, Step, Walk
 from publisher.layout import split_sovereign_path
-from publisher.limits import DEFAULT_LIMITS
 
-READABLE_MODES = ("100644", "100755")
 FLUSH_FILES = 4096          # send a worker its batch once this many changed files are queued
 FLUSH_COMMITS = 512
 
@@ -43,12 +41,8 @@ def owner(sovereign_id: str, workers: int) -> int:
 
 
 def _steps(reader: gitrepo.BlobReader, batch: Batch) -> Iterator[tuple[int, Step]]:
-    wanted = [blob for _, _, _, files in batch for path, blob, mode in files
-              if blob and mode in READABLE_MODES and needs_content(path)]
-    data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
-    for index, sha, time, files in batch:
-        yield index, Step(sha, time, {path: None if blob is None else data.get(blob, b"")
-                                      for path, blob, _ in files})
+    steps = read_steps(reader, [(sha, time, files) for _, sha, time, files in batch])
+    return zip((index for index, _, _, _ in batch), steps, strict=True)
 
 
 def _worker(root: str, conn: Any) -> None:
@@ -153,7 +147,9 @@ def _merge(walk: Walk, repo_groups: dict[int, list[tuple[str, list[Change]]]], r
 def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -> HistoryResult:
     """`walk.analyze(load_steps(root, rev))` over `workers` processes (raises gitrepo.GitError)."""
     pool = _Pool(root, workers)
-    walk, repo_groups, order = Walk(), {}, {}
+    walk = Walk()
+    repo_groups: dict[int, list[tuple[str, list[Change]]]] = {}
+    order: dict[str, int] = {}
     try:
         with gitrepo.BlobReader(root) as reader:
             batch: Batch = []
