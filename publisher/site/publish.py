@@ -26,7 +26,7 @@ from pathlib import Path
 from collections.abc import Iterator, Mapping
 
 from publisher.cache import Cache
-from publisher.site.sink import Previous, sha256, site_stamps
+from publisher.site.sink import DirectorySink, Previous, sha256, site_stamps
 
 PUBLISHED_KIND = "site-published"
 RENAME_EXCHANGE = 2
@@ -54,12 +54,13 @@ def is_replaceable(target: Path) -> bool:
 
 
 def write_tree(files: Mapping[str, bytes], root: Path) -> None:
+    """Write an in-memory site under `root` through the same sink a streamed build uses."""
+    sink = DirectorySink(root)
     for path, data in files.items():
-        target = root / path
-        if ".." in Path(path).parts or Path(path).is_absolute():
-            raise PublishError(f"refusing to write outside the site: {path[:120]!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            sink.put(path, data)
+        except ValueError as exc:       # a path outside the site
+            raise PublishError(str(exc)) from exc
 
 
 def _exchange(a: Path, b: Path) -> bool:
