@@ -1,22 +1,23 @@
 """Shared test fixtures: where the reference material is, a fixed evaluation time."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
+from tests.shared_data import find_shared
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_AT = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
 
 
 def shared_dir() -> Path:
-    """`../shared` beside the repository (override: HANDSHAKE_SHARED). Fails, never skips."""
-    path = Path(os.environ.get("HANDSHAKE_SHARED", REPO_ROOT.parent / "shared"))
-    if not (path / "genesis-mesh" / "FORMATS.md").is_file():
-        pytest.fail(f"reference material not found at {path}: clone shared/ beside the repository "
-                    "or set HANDSHAKE_SHARED", pytrace=False)
+    """The reference material (tests/shared_data.py says where). Fails, never skips."""
+    path = find_shared()
+    if path is None:
+        pytest.fail("reference material not found: $HANDSHAKE_SHARED, ../shared and tests/data/shared "
+                    "all lack genesis-mesh/FORMATS.md, real/ and conformance/", pytrace=False)
     return path
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -35,8 +35,10 @@ from genesis_mesh.na_service import NetworkAuthorityService
 from genesis_mesh.trust.key_succession import sign_succession
 
 HERE = Path(__file__).resolve().parent
+# The one lookup of the reference material (run by path: this script runs in the reference venv).
+_find_shared = runpy.run_path(str(HERE.parent / "shared_data.py"))["find_shared"]
 OUT = HERE / "reference"
-SHARED = Path(os.environ.get("HANDSHAKE_SHARED", HERE.parents[1] / ".." / "shared")).resolve()
+SHARED = (_find_shared() or HERE.parents[1] / ".." / "shared").resolve()
 
 
 def _key(seed_byte: int) -> nacl.signing.SigningKey:

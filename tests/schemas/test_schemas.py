@@ -15,7 +15,6 @@ import base64
 import copy
 import fnmatch
 import json
-import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
+
+from tests.conftest import shared_dir   # the one lookup of the reference material
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = REPO / "schemas"
@@ -102,19 +103,6 @@ def code_of(error: ValidationError) -> str | None:
 def describe(errors: list[ValidationError]) -> str:
     return "; ".join(f"{e.json_path} [{e.validator}] {e.message[:160]}" for e in errors)
 
-
-def shared_dir() -> Path:
-    """<repo root>/../shared, or $HANDSHAKE_SHARED. Missing data fails the test, never skips it."""
-    override = os.environ.get("HANDSHAKE_SHARED")
-    path = Path(override) if override else REPO.parent / "shared"
-    if not (path / "genesis-mesh" / "real").is_dir():
-        pytest.fail(
-            f"Genesis Mesh reference data not found at {path} (expected genesis-mesh/real/ and "
-            "genesis-mesh/conformance/ there). Check out the shared data next to the repository "
-            "or point HANDSHAKE_SHARED at it.",
-            pytrace=False,
-        )
-    return path
 
 
 def read_json(path: Path) -> Any:
