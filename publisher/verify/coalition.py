@@ -189,7 +189,6 @@ def check_vouching(path: str, signer: str | None, history: KeyHistory, at: datet
 def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Finding]:
     """Lifecycle state of every treaty, and NA-signed records whose key no longer vouches."""
     out: list[Finding] = []
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     for sovereign in sovereigns.values():
         history = sovereign.key_history
         for treaty in sovereign.treaties:
@@ -197,15 +196,15 @@ def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Findin
             label = f"treaty {treaty.treaty_id[:60]} ({treaty.issuer[:40]} -> {treaty.subject[:40]})"
             if state.state == "expired":
                 out.append(finding(treaty.path, "/expires_at", "treaty.expired",
-                                   f"{label} expired at {treaty.raw.get('expires_at')}; evaluated at {stamp}"))
+                                   f"{label} expired at {treaty.raw.get('expires_at')}"))
             elif state.state == "expiring_soon":
                 hours = (state.seconds_until_expiry or 0) / 3600
                 out.append(finding(treaty.path, "/expires_at", "treaty.expiring_soon",
                                    f"{label} expires in {hours:.1f} h (risk {state.expiry_risk}); "
-                                   f"evaluated at {stamp}"))
+                                   f"evaluated at {at:%Y-%m-%dT%H:%M:%SZ}"))
             elif state.state == "not_yet_valid":
                 out.append(finding(treaty.path, "/valid_from", "treaty.not_yet_valid",
-                                   f"{label} becomes valid at {treaty.raw.get('valid_from')}; evaluated at {stamp}"))
+                                   f"{label} becomes valid at {treaty.raw.get('valid_from')}"))
             elif state.state in ("revoked", "replaced", "suspended"):
                 detail = f" by {state.replacement_id}" if state.replacement_id else ""
                 reason = f" ({state.reason})" if state.reason else ""

@@ -1,15 +1,18 @@
 """check_time without the models: per treaty and document, when its findings cannot change.
 
 Stage: the time-dependent part of the coalition stage, for the snapshot path
-(publisher.verify.snapshot). `build_table` records, for every treaty and for each sovereign's
-other NA-signed documents (feed, policy manifest, roll call), the interval of evaluation times
-over which `coalition.check_time` reports the same findings for it: none for an active treaty
-away from its deadlines and signed by a key that still vouches; the same message whatever
-`at` is for a revoked, replaced or suspended one. `evaluate` runs the real `check_time` on
-stripped copies of the items whose interval does not contain `at` (expired, expiring,
-not yet valid, key past its horizon) and takes the rest as recorded. The windows mirror
-lifecycle.treaty_state and check_time; a table that does not reproduce check_time at the
-time it is built is refused (None), and tests/perf/test_snapshot.py sweeps every deadline.
+(publisher.verify.snapshot). For every treaty, and for each sovereign's other NA-signed
+documents (feed, policy manifest, roll call), `table_part` records the segments of evaluation
+time over which `coalition.check_time` reports the same findings for it (`treaty_segments`):
+none while a treaty is active away from its deadlines and signed by a key that still vouches;
+one message whatever `at` is while it is expired, not yet valid, past its key's horizon,
+revoked, replaced or suspended. `join` keeps, per item, the segment that contains the time the
+snapshot is taken (time moves forward, so an expired treaty stays expired); `evaluate` runs the
+real `check_time` on stripped copies of the items whose segment does not contain `at` (the
+expiring-soon countdown, and whatever crossed a deadline since) and takes the rest as
+recorded. The segments mirror lifecycle.treaty_state and check_time; a table that does not
+reproduce check_time at the time it is built is refused (None), and tests/perf/test_snapshot.py
+sweeps every deadline.
 """
 from __future__ import annotations
 
@@ -39,40 +42,70 @@ def micros(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
-def treaty_window(treaty: Treaty, history: KeyHistory) -> tuple[int, int, bool]:
-    """(lo, hi, quiet): a quiet treaty reports nothing for `lo <= at < hi`, another reports the
-    same findings whatever `at` is. An empty window (lo == hi) means "always check", which is
-    where any doubt goes, including datetime arithmetic that would overflow (check_time then
-    fails the same way it would have)."""
+QUIET, CONSTANT, FIXED = 0, 1, 2      # segment modes, see treaty_segments
+Segment = tuple[int, int, int]        # (lo, hi, mode): the same findings for every lo <= at < hi
+ONE_SECOND_US = 1_000_000
+
+
+def treaty_segments(treaty: Treaty, history: KeyHistory) -> list[Segment]:
+    """The stretches of evaluation time over which check_time reports the same findings for
+    `treaty`: QUIET (none: active, away from its deadlines, its key still vouching), CONSTANT
+    (the same message whatever `at` is: expired, not yet valid, signed by a key that no longer
+    vouches; `join` takes it at a time inside the segment), FIXED (revoked, replaced, suspended:
+    the same message at any time, taken by `table_part`). Time outside every segment (the
+    expiring-soon countdown, whose message counts hours) is checked again on every run, and so
+    is any doubt, including datetime arithmetic that would overflow."""
     row = treaty.row
-    if (row is not None and row.status == "revoked") or treaty.status in ("revoked", "suspended"):
-        return NEVER, ALWAYS, False        # revoked/replaced/suspended: a message without `at`
+    settled = row is not None and (row.status == "revoked" or bool(row.superseded_by))
+    if settled or treaty.status in ("revoked", "suspended"):
+        return [(NEVER, ALWAYS, FIXED)]
     if treaty.expires_at is None:
-        return 0, 0, True                  # "expired", evaluated at `at`: always re-checked
+        return [(NEVER, ALWAYS, CONSTANT)]   # expired, at any time
     try:
-        lo = NEVER if treaty.valid_from is None else micros(treaty.valid_from - SKEW)
+        expired = micros(treaty.expires_at)      # at >= expires_at: int(seconds left) <= 0
+        start = NEVER if treaty.valid_from is None else micros(treaty.valid_from - SKEW)
         # active needs int((expires_at - at).total_seconds()) > 72 h: at < expires_at - 72 h - 1 s
-        hi = micros(treaty.expires_at - EXPIRING_WITHIN - ONE_SECOND)
+        expiring = micros(treaty.expires_at - EXPIRING_WITHIN - ONE_SECOND)
         key = history.key_for(treaty.signer) if treaty.signer else None
-        if key is not None and key.end is not None:
-            hi = min(hi, micros(key.end + HANDOVER + VOUCHING_GRACE))
+        horizon = ALWAYS if key is None or key.end is None else micros(key.end + HANDOVER + VOUCHING_GRACE)
     except OverflowError:
-        return 0, 0, True
-    return lo, max(lo, hi), True
+        return []
+    segments = [
+        (NEVER, min(start, expired - ONE_SECOND_US), CONSTANT),     # not yet valid, a whole second left
+        (start, min(expiring, horizon), QUIET),                     # active, key vouching
+        (max(start, horizon), expiring, CONSTANT),                  # active, key past its horizon
+        (expired, ALWAYS, CONSTANT),                                # expired
+    ]
+    return [segment for segment in segments if segment[0] < segment[1]]
 
 
-def documents_window(sovereign: Sovereign) -> tuple[int, int]:
+def documents_segments(sovereign: Sovereign) -> list[Segment]:
     """Feed, policy manifest and roll call report only `sig.outlives_key`, once their signing
-    key stops vouching: quiet until the earliest such moment."""
-    hi = ALWAYS
+    key stops vouching: quiet until the earliest such moment, then constant between horizons."""
+    horizons = set()
     for document in (sovereign.feed, sovereign.policy_manifest, sovereign.roll_call):
         key = sovereign.key_history.key_for(document.signer) if document is not None and document.signer else None
         if key is not None and key.end is not None:
             try:
-                hi = min(hi, micros(key.end + HANDOVER + VOUCHING_GRACE))
+                horizons.add(micros(key.end + HANDOVER + VOUCHING_GRACE))
             except OverflowError:
-                return 0, 0
-    return NEVER, hi
+                return []
+    bounds = [NEVER, *sorted(horizons), ALWAYS]
+    return [(lo, hi, QUIET if i == 0 else CONSTANT) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))]
+
+
+# A CONSTANT segment's findings are taken at a time inside it, as far as possible from any real
+# evaluation, so that a message that did depend on `at` could never pass the check in `join`.
+FAR_PAST, FAR_FUTURE = micros(datetime(1, 1, 2, tzinfo=UTC)), micros(datetime(9000, 1, 1, tzinfo=UTC))
+
+
+def representative(lo: int, hi: int) -> int:
+    """A moment inside [lo, hi), far from now when the segment is unbounded."""
+    if hi >= ALWAYS:
+        return max(lo, FAR_FUTURE)
+    if lo <= NEVER:
+        return min(hi - 1, FAR_PAST)
+    return lo + (hi - lo) // 2
 
 
 @dataclass(frozen=True)
@@ -99,15 +132,14 @@ class TablePart:
     """One sovereign's rows of a TimeTable: built where the sovereign was verified (a worker
     process), cached beside its result, joined in the parent."""
 
-    bounds: tuple[int, ...]
+    segments: tuple[tuple[int, ...], ...]            # per item: (lo, hi, mode) triples, flattened
     kinds: bytes
-    constants: tuple[tuple[int, tuple[Finding, ...]], ...]
+    constants: tuple[tuple[int, tuple[Finding, ...]], ...]   # FIXED items' findings
     payloads: tuple[bytes, ...]
     history: bytes
 
 
-# Constant findings are taken at a fixed time far from any real evaluation, so that a message
-# that did depend on `at` could never pass the check in `join`.
+# FIXED findings are taken at a fixed time far from any real evaluation, for the same reason.
 REFERENCE_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -181,18 +213,18 @@ def _stripped(treaty: Treaty) -> Treaty:
 
 def table_part(sovereign: Sovereign) -> TablePart:
     """The time-table rows of one verified sovereign."""
-    bounds: list[int] = []
+    segments: list[tuple[int, ...]] = []
     kinds = bytearray()
     constants: list[tuple[int, tuple[Finding, ...]]] = []
     payloads: list[bytes] = []
     bare = _bare(sovereign)
     for treaty in sovereign.treaties:
         small = _stripped(treaty)
-        lo, hi, quiet = treaty_window(small, sovereign.key_history)
-        if not quiet:
+        found = treaty_segments(small, sovereign.key_history)
+        if any(mode == FIXED for _, _, mode in found):
             alone = dataclasses.replace(bare, treaties=(small,))
             constants.append((len(payloads), tuple(stage.check_time({sovereign.id: alone}, REFERENCE_AT))))
-        bounds += (lo, hi)
+        segments.append(tuple(value for segment in found for value in segment))
         kinds += TREATY
         payloads.append(encode_treaty(small))
     documents = dataclasses.replace(
@@ -200,30 +232,52 @@ def table_part(sovereign: Sovereign) -> TablePart:
         policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
         roll_call=sovereign.roll_call and dataclasses.replace(sovereign.roll_call, raw={}))
     if documents.feed or documents.policy_manifest or documents.roll_call:
-        bounds += documents_window(sovereign)
+        segments.append(tuple(value for segment in documents_segments(sovereign) for value in segment))
         kinds += DOCUMENTS
         payloads.append(_pickle(documents))
-    return TablePart(tuple(bounds), bytes(kinds), tuple(constants), tuple(payloads), encode_history(sovereign))
+    return TablePart(tuple(segments), bytes(kinds), tuple(constants), tuple(payloads), encode_history(sovereign))
+
+
+def _segment_at(flat: tuple[int, ...], now: int) -> Segment | None:
+    for i in range(0, len(flat), 3):
+        if flat[i] <= now < flat[i + 1]:
+            return flat[i], flat[i + 1], flat[i + 2]
+    return None
 
 
 def join(parts: Sequence[TablePart], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
     """The table of a coalition from its sovereigns' parts (in sovereign order), or None when it
     does not reproduce `timed` (check_time's findings at `at`): a time check this module does
-    not mirror yet is never remembered."""
+    not mirror yet is never remembered. Each item keeps the segment that contains `at`; its
+    CONSTANT findings are taken here, at a time inside that segment far from `at`."""
+    now = micros(at)
     los, his, owners, kinds = [], [], array("q"), bytearray()
     constants: dict[int, tuple[Finding, ...]] = {}
     payloads, offsets = bytearray(), array("q")
+    pending: dict[int, list[tuple[int, int]]] = {}      # part -> (item, representative time)
     for index, part in enumerate(parts):
         first = len(offsets)
+        fixed = dict(part.constants)
         for local, payload in enumerate(part.payloads):
-            los.append((part.bounds[2 * local], first + local))
-            his.append((part.bounds[2 * local + 1], first + local))
+            item = first + local
+            segment = _segment_at(part.segments[local], now)
+            lo, hi, mode = segment if segment is not None else (0, 0, QUIET)
+            if mode == FIXED:
+                constants[item] = fixed.get(local, ())
+            elif mode == CONSTANT:
+                pending.setdefault(index, []).append((item, representative(lo, hi)))
+            los.append((lo, item))
+            his.append((hi, item))
             offsets.append(len(payloads))
             payloads += payload
         owners.extend([index] * len(part.payloads))
         kinds += part.kinds
-        constants.update((first + local, found) for local, found in part.constants)
     offsets.append(len(payloads))
+    for index, items in pending.items():
+        for item, moment in items:
+            payload = bytes(payloads[offsets[item]:offsets[item + 1]])
+            sovereign = _sovereign(parts[index].history, [payload], bytes(kinds[item:item + 1]))
+            constants[item] = tuple(stage.check_time({sovereign.id: sovereign}, EPOCH + timedelta(microseconds=moment)))
     los.sort()
     his.sort()
     table = TimeTable(
@@ -259,18 +313,24 @@ def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
         pending.setdefault(owners[item], []).append(item)
     sovereigns: dict[str, Sovereign] = {}
     for owner, items in pending.items():
-        sovereign_id, history = decode_history(table.histories[owner])
-        treaties, documents = [], None
-        for item in items:
-            payload = table.payloads[offsets[item]:offsets[item + 1]]
-            if table.kinds[item:item + 1] == TREATY:
-                treaties.append(decode_treaty(payload))
-            else:
-                documents = pickle.loads(payload)
-        sovereigns[sovereign_id] = Sovereign(
-            id=sovereign_id, root_public_key=None, root_source="none", genesis=None, key_history=history,
-            identity=None, treaties=tuple(treaties), feed=documents.feed if documents else None,
-            roll_call=documents.roll_call if documents else None,
-            policy_manifest=documents.policy_manifest if documents else None, recognition_policy=None)
+        sovereign = _sovereign(table.histories[owner], [table.payloads[offsets[i]:offsets[i + 1]] for i in items],
+                               b"".join(table.kinds[i:i + 1] for i in items))
+        sovereigns[sovereign.id] = sovereign
     out.extend(stage.check_time(sovereigns, at))
     return out
+
+
+def _sovereign(history_data: bytes, payloads: Sequence[bytes], kinds: bytes) -> Sovereign:
+    """A sovereign holding only what check_time reads of the given items."""
+    sovereign_id, history = decode_history(history_data)
+    treaties, documents = [], None
+    for i, payload in enumerate(payloads):
+        if kinds[i:i + 1] == TREATY:
+            treaties.append(decode_treaty(payload))
+        else:
+            documents = pickle.loads(payload)
+    return Sovereign(
+        id=sovereign_id, root_public_key=None, root_source="none", genesis=None, key_history=history,
+        identity=None, treaties=tuple(treaties), feed=documents.feed if documents else None,
+        roll_call=documents.roll_call if documents else None,
+        policy_manifest=documents.policy_manifest if documents else None, recognition_policy=None)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+
 from publisher.cache import open_cache
 from publisher.lifecycle import EXPIRING_WITHIN
 from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
@@ -186,3 +187,36 @@ def test_treaties_and_histories_survive_their_compact_encoding(synthetic_repo: P
         for treaty in sovereign.treaties:
             again = timewindows.decode_treaty(timewindows.encode_treaty(treaty))
             assert again == treaty and again.raw == treaty.raw and again.row == treaty.row
+
+
+def test_settled_treaties_are_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Expired, not-yet-valid, revoked and active treaties are answered from the table; only a
+    treaty in its expiring-soon countdown (whose message counts hours) is checked again."""
+    history = KeyHistory((NaKey(1, "K1", "k1", None, None, None, False),))
+
+    def treaty(name: str, valid_from: datetime | None, expires: datetime, status: str = "active") -> Treaty:
+        return Treaty(path=f"sovereigns/a/treaties/{name}.json", treaty_id=name, issuer="a", subject="b",
+                      subject_public_keys=("S",), allowed_roles=("role:client",), accepted_statuses=("active",),
+                      claims={}, status=status, valid_from=valid_from, expires_at=expires, signer="K1", row=None,
+                      raw={"expires_at": f"{expires:%Y-%m-%dT%H:%M:%SZ}"})
+
+    day = timedelta(days=1)
+    treaties = (treaty("expired", None, BASE - 30 * day), treaty("later", BASE + 30 * day, BASE + 90 * day),
+                treaty("active", None, BASE + 90 * day), treaty("suspended", None, BASE + 90 * day, "suspended"),
+                treaty("expiring", None, BASE + day))
+    sovereign = Sovereign("a", None, "none", None, history, None, treaties, None, None, None, None)
+    table = timewindows.build_table([sovereign], BASE, stage.check_time({"a": sovereign}, BASE))
+    assert table is not None
+    checked: list[str] = []
+    real = stage.check_time
+
+    def counting(sovereigns: dict[str, Sovereign], at: datetime) -> list[Any]:
+        checked.extend(t.treaty_id for s in sovereigns.values() for t in s.treaties)
+        return real(sovereigns, at)
+
+    monkeypatch.setattr(stage, "check_time", counting)
+    later = BASE + timedelta(hours=5)
+    assert sorted(timewindows.evaluate(table, later), key=repr) == sorted(real({"a": sovereign}, later), key=repr)
+    assert checked == ["expiring"]
+    settled = [f for f in real({"a": sovereign}, later) if f.code != "treaty.expiring_soon"]
+    assert settled and not any("evaluated at" in f.message for f in settled)
