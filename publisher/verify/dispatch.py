@@ -28,11 +28,11 @@ from publisher.cache import Cache, code_version
 from publisher.findings import finding
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Sovereign
+from publisher import source as source_module
 from publisher.source import Entry, Source
 from publisher.verify.sovereign import SovereignResult, verify_sovereign
 from publisher.verify.timewindows import table_part
 
-RACY_NS = 2_000_000_000          # files changed this recently are not stamped (git's racy-clean rule)
 PARALLEL_THRESHOLD = 64          # folders; below this, a process pool costs more than it saves
 
 
@@ -122,7 +122,7 @@ class _Runner:
         self.cache = cache
         self.stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
         self.root = getattr(source, "describe", lambda: "")()
-        self.horizon = time.time_ns() - RACY_NS
+        self.horizon = time.time_ns() - source_module.RACY_NS
         # One entry per repository maps each folder's stat-stamp key to its digests: one file to
         # read and write per run, not one per folder.
         self.index_key = _hash("stamp-index/v1", self.root)

@@ -25,6 +25,7 @@ from publisher.cache import Cache, code_version
 from publisher.findings import Finding, summarize
 from publisher.limits import Limits
 from publisher.model import Coalition, Sovereign
+from publisher import source as source_module
 from publisher.source import Entry, Source
 from publisher.verify import dispatch
 from publisher.verify.dispatch import Job, Outcome
@@ -66,17 +67,19 @@ def findings_at(remembered: Snapshot, at: datetime) -> list[Finding]:
 def fingerprint(source: Source, limits: Limits, entries: Sequence[Entry] | None) -> str | None:
     """Digest of every input byte, or None when the source cannot vouch for one cheaply.
 
-    A source with a `fingerprint()` method (a git commit: tree and blob ids) answers before
-    listing; a worktree answers from its listing and the stat stamps of its files (none may be
-    racy: changed within the last 2 s)."""
-    own = getattr(source, "fingerprint", None)
-    if callable(own):
-        value = own()
-        return None if value is None else _digest("git", value, limits)
+    Before listing (`entries` None), a source with a `fingerprint()` method answers: a git
+    commit with its tree and blob ids, a worktree with a digest of every path's stat stamps
+    taken outside Python (publisher.source.WorktreeSource.fingerprint). After listing, a
+    worktree answers from its listing and the stat stamps of its files (none may be racy:
+    changed within the last RACY_NS)."""
+    if entries is None:
+        own = getattr(source, "fingerprint", None)
+        value = own() if callable(own) else None
+        return None if value is None else _digest("source", value, limits)
     stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
-    if entries is None or stamps is None:
+    if stamps is None:
         return None
-    horizon = time.time_ns() - dispatch.RACY_NS
+    horizon = time.time_ns() - source_module.RACY_NS
     listing = []
     for entry in entries:
         stamp = stamps.get(entry.path) if entry.type == "file" else None

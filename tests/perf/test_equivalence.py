@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from publisher import source as source_module
 from publisher.cache import open_cache
 from publisher.limits import Limits
 from publisher.source import Entry, WorktreeSource
@@ -53,7 +54,7 @@ def pool_always(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def stamps_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by the test itself are seconds old; let stat stamps count at once."""
-    monkeypatch.setattr(dispatch, "RACY_NS", 0)
+    monkeypatch.setattr(source_module, "RACY_NS", 0)
 
 
 def test_demo_same_in_every_mode(demo_copy: Path, pool_always: None) -> None:

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-
+from publisher import source as source_module
 from publisher.cache import open_cache
 from publisher.lifecycle import EXPIRING_WITHIN
 from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
 from publisher.timestamps import SKEW
-from publisher.verify import Verification, dispatch, timewindows, verify_path
+from publisher.verify import Verification, timewindows, verify_path
 from publisher.verify import coalition as stage
 from tests.conftest import DEMO_AT
 
@@ -26,7 +26,7 @@ from tests.conftest import DEMO_AT
 @pytest.fixture(autouse=True)
 def stamps_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by the tests are seconds old; let their stat stamps count at once."""
-    monkeypatch.setattr(dispatch, "RACY_NS", 0)
+    monkeypatch.setattr(source_module, "RACY_NS", 0)
 
 
 def fresh(root: Path, at: datetime) -> Verification:
