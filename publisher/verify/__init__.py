@@ -115,19 +115,20 @@ def _collector_paused() -> Iterator[None]:
 
 def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,
             *, use_snapshot: bool) -> Verification:
-    fingerprint = snapshot.fingerprint(source, limits, None) if use_snapshot else None
-    if fingerprint is not None and cache is not None:
-        remembered = _remembered(source, at, limits, workers, cache, fingerprint)
-        if remembered is not None:
-            return remembered
+    fingerprint = None
+    if use_snapshot and cache is not None:
+        recalled = snapshot.recall(source, limits, cache, at)
+        if recalled.snapshot is not None and recalled.findings is not None:
+            return _remembered(source, at, limits, workers, cache, recalled.snapshot, recalled.findings)
+        fingerprint = recalled.fingerprint
     out: list[Finding] = []
     entries = source.entries("sovereigns")
     root_listing = source.entries(stage.LOCK_PATH) + source.entries(stage.COALITION_PATH)
     if use_snapshot and fingerprint is None and cache is not None:
         fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
-        remembered = _remembered(source, at, limits, workers, cache, fingerprint) if fingerprint else None
-        if remembered is not None:
-            return remembered
+        found = cache.get("snapshot", fingerprint, snapshot.Snapshot) if fingerprint else None
+        if found is not None:
+            return _remembered(source, at, limits, workers, cache, found, snapshot.findings_at(found, at))
     if len(entries) > limits.max_total_files:
         out.append(finding("sovereigns", "", "limits.too_many_files",
                            f"{len(entries)} files (limit {limits.max_total_files}); the rest were not read"))
@@ -168,19 +169,17 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     if fingerprint is not None and cache is not None and all(o.key and o.part for o in outcomes):
         built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
         if built is not None:
-            cache.put("snapshot", fingerprint, built)
+            snapshot.remember(cache, source, limits, fingerprint, built)
     return Verification(at=at, coalition=coalition,
                         sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
                         findings=tuple(sort_findings(out + timed)))
 
 
 def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache,
-                fingerprint: str) -> Verification | None:
-    """The verification of an input seen before, time checks re-run; None on a miss."""
-    remembered = cache.get("snapshot", fingerprint, snapshot.Snapshot)
-    if remembered is None:
-        return None
-    findings = tuple(sort_findings(snapshot.findings_at(remembered, at)))
+                remembered: snapshot.Snapshot, found: list[Finding]) -> Verification:
+    """The verification of an input seen before: its snapshot, with `found` (every finding,
+    the time checks re-run at `at`); the models load from the per-folder entries on first use."""
+    findings = tuple(sort_findings(found))
 
     def load() -> tuple[Sovereign, ...]:
         return snapshot.load_sovereigns(cache, remembered, lambda: _verify(

@@ -16,6 +16,7 @@ import hashlib
 import marshal
 import pickle
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,48 @@ def build_snapshot(static: Sequence[Finding], timed: Sequence[Finding], coalitio
 
 def findings_at(remembered: Snapshot, at: datetime) -> list[Finding]:
     return [*remembered.static, *evaluate(remembered.time, at)]
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """What `recall` found: the input's fingerprint (None: it cannot be taken cheaply) and, on
+    a hit, the snapshot and its findings at `at`."""
+
+    fingerprint: str | None
+    snapshot: Snapshot | None = None
+    findings: list[Finding] | None = None
+
+
+def recall(source: Source, limits: Limits, cache: Cache, at: datetime) -> Recalled:
+    """The fingerprint of `source` and the snapshot stored under it, if any.
+
+    Taking a worktree's fingerprint waits on find; meanwhile this thread loads and evaluates
+    the snapshot this source had last time (a `latest` entry names it), which is the answer
+    whenever nothing changed. The guess only saves time: it is used only when the fingerprint
+    taken now is the one it was stored under."""
+    latest = latest_key(source, limits)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(fingerprint, source, limits, None)
+        guess = cache.get("latest", latest, str)
+        guessed = cache.get("snapshot", guess, Snapshot) if guess else None
+        early = findings_at(guessed, at) if guessed is not None else None
+        taken = pending.result()
+    if taken is None:
+        return Recalled(None)
+    if taken == guess and guessed is not None:
+        return Recalled(taken, guessed, early)
+    found = cache.get("snapshot", taken, Snapshot)
+    return Recalled(taken, found, findings_at(found, at) if found is not None else None)
+
+
+def remember(cache: Cache, source: Source, limits: Limits, taken: str, built: Snapshot) -> None:
+    """Store `built` under its fingerprint, and name it as this source's latest snapshot."""
+    cache.put("snapshot", taken, built)
+    cache.put("latest", latest_key(source, limits), taken)
+
+
+def latest_key(source: Source, limits: Limits) -> str:
+    return _digest("latest", source.describe(), limits)
 
 
 def fingerprint(source: Source, limits: Limits, entries: Sequence[Entry] | None) -> str | None:

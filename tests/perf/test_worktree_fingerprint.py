@@ -19,10 +19,12 @@ from tests.conftest import DEMO_AT
 TREATIES = Path("sovereigns/aurora-commons/treaties")
 
 
-@pytest.fixture(autouse=True)
-def stamps_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files written by the tests are seconds old; let their stat stamps count at once."""
+@pytest.fixture(autouse=True, params=["one find", "two finds"])
+def stamps_trusted(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Files written by the tests are seconds old; let their stat stamps count at once. Every
+    test runs with one find over the tree and with the sovereign folders split over two."""
     monkeypatch.setattr(source_module, "RACY_NS", 0)
+    monkeypatch.setattr(source_module, "FIND_SPLIT_AT", 1 if request.param == "two finds" else 10**9)
 
 
 def fingerprint(root: Path) -> tuple[str, str, str]:
