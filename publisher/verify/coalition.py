@@ -3,7 +3,9 @@
 Pure: takes the per-sovereign results, coalition.json and trust.lock values, and `at`.
 Cross-references (treaty subjects' keys, recognition-policy pins, foreign signers),
 coalition membership and genesis pins, trust.lock coverage, and the time-dependent
-judgements: each treaty's lifecycle state and the NA key vouching horizon.
+judgements: each treaty's lifecycle state and the NA key vouching horizon. No message
+depends on `at` itself (it is stated once, in the summary): the findings for the same input
+change only when a deadline is crossed, which is what lets a snapshot answer (timewindows).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from publisher.canonical import content_digest
 from publisher.checks.signatures import explain_foreign
 from publisher.checks.urls import SAFE_CONTACT_SCHEMES, is_safe_url
 from publisher.findings import Finding, finding, pointer
-from publisher.lifecycle import treaty_state
+from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Coalition, KeyHistory, Member, Sovereign
 from publisher.schemas import check_schema
 from publisher.verify.sovereign import SovereignResult
@@ -198,10 +200,10 @@ def check_time(sovereigns: Mapping[str, Sovereign], at: datetime) -> list[Findin
                 out.append(finding(treaty.path, "/expires_at", "treaty.expired",
                                    f"{label} expired at {treaty.raw.get('expires_at')}"))
             elif state.state == "expiring_soon":
-                hours = (state.seconds_until_expiry or 0) / 3600
+                within = HIGH_RISK_WITHIN if state.expiry_risk == "high" else EXPIRING_WITHIN
                 out.append(finding(treaty.path, "/expires_at", "treaty.expiring_soon",
-                                   f"{label} expires in {hours:.1f} h (risk {state.expiry_risk}); "
-                                   f"evaluated at {at:%Y-%m-%dT%H:%M:%SZ}"))
+                                   f"{label} expires at {treaty.raw.get('expires_at')}, within "
+                                   f"{within.total_seconds() / 3600:.0f} h (risk {state.expiry_risk})"))
             elif state.state == "not_yet_valid":
                 out.append(finding(treaty.path, "/valid_from", "treaty.not_yet_valid",
                                    f"{label} becomes valid at {treaty.raw.get('valid_from')}"))

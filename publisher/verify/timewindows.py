@@ -5,12 +5,12 @@ Stage: the time-dependent part of the coalition stage, for the snapshot path
 documents (feed, policy manifest, roll call), `table_part` records the segments of evaluation
 time over which `coalition.check_time` reports the same findings for it (`treaty_segments`):
 none while a treaty is active away from its deadlines and signed by a key that still vouches;
-one message whatever `at` is while it is expired, not yet valid, past its key's horizon,
-revoked, replaced or suspended. `join` keeps, per item, the segment that contains the time the
-snapshot is taken (time moves forward, so an expired treaty stays expired); `evaluate` runs the
-real `check_time` on stripped copies of the items whose segment does not contain `at` (the
-expiring-soon countdown, and whatever crossed a deadline since) and takes the rest as
-recorded. The segments mirror lifecycle.treaty_state and check_time; a table that does not
+one message whatever `at` is while it is expiring within 72 h or 24 h, expired, not yet valid,
+past its key's horizon, revoked, replaced or suspended. `join` keeps, per item, the segment
+that contains the time the snapshot is taken (time moves forward, so an expired treaty stays
+expired); `evaluate` runs the real `check_time` on stripped copies of the items whose segment
+does not contain `at` (what crossed a deadline since the snapshot was taken) and takes the rest
+as recorded. The segments mirror lifecycle.treaty_state and check_time; a table that does not
 reproduce check_time at the time it is built is refused (None), and tests/perf/test_snapshot.py
 sweeps every deadline.
 """
@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from publisher.findings import Finding
-from publisher.lifecycle import EXPIRING_WITHIN
+from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN
 from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
 from publisher.timestamps import SKEW
 from publisher.verify import coalition as stage
@@ -50,11 +50,11 @@ ONE_SECOND_US = 1_000_000
 def treaty_segments(treaty: Treaty, history: KeyHistory) -> list[Segment]:
     """The stretches of evaluation time over which check_time reports the same findings for
     `treaty`: QUIET (none: active, away from its deadlines, its key still vouching), CONSTANT
-    (the same message whatever `at` is: expired, not yet valid, signed by a key that no longer
-    vouches; `join` takes it at a time inside the segment), FIXED (revoked, replaced, suspended:
-    the same message at any time, taken by `table_part`). Time outside every segment (the
-    expiring-soon countdown, whose message counts hours) is checked again on every run, and so
-    is any doubt, including datetime arithmetic that would overflow."""
+    (the same message whatever `at` is: expiring within 72 h or 24 h, expired, not yet valid,
+    signed by a key that no longer vouches; `join` takes it at a time inside the segment),
+    FIXED (revoked, replaced, suspended: the same message at any time, taken by `table_part`).
+    Time outside every segment (the second before each deadline, where rounding decides) is
+    checked again, and so is any doubt, including datetime arithmetic that would overflow."""
     row = treaty.row
     settled = row is not None and (row.status == "revoked" or bool(row.superseded_by))
     if settled or treaty.status in ("revoked", "suspended"):
@@ -64,18 +64,22 @@ def treaty_segments(treaty: Treaty, history: KeyHistory) -> list[Segment]:
     try:
         expired = micros(treaty.expires_at)      # at >= expires_at: int(seconds left) <= 0
         start = NEVER if treaty.valid_from is None else micros(treaty.valid_from - SKEW)
-        # active needs int((expires_at - at).total_seconds()) > 72 h: at < expires_at - 72 h - 1 s
+        # active needs int((expires_at - at).total_seconds()) > 72 h: at < expires_at - 72 h - 1 s;
+        # expiring (medium) needs it <= 72 h and > 24 h; high: <= 24 h and > 0
         expiring = micros(treaty.expires_at - EXPIRING_WITHIN - ONE_SECOND)
+        medium = micros(treaty.expires_at - EXPIRING_WITHIN)
+        high = micros(treaty.expires_at - HIGH_RISK_WITHIN)
         key = history.key_for(treaty.signer) if treaty.signer else None
         horizon = ALWAYS if key is None or key.end is None else micros(key.end + HANDOVER + VOUCHING_GRACE)
     except OverflowError:
         return []
-    segments = [
-        (NEVER, min(start, expired - ONE_SECOND_US), CONSTANT),     # not yet valid, a whole second left
-        (start, min(expiring, horizon), QUIET),                     # active, key vouching
-        (max(start, horizon), expiring, CONSTANT),                  # active, key past its horizon
-        (expired, ALWAYS, CONSTANT),                                # expired
-    ]
+    segments = [(NEVER, min(start, expired - ONE_SECOND_US), CONSTANT)]   # not yet valid, a whole second left
+    # active, expiring (medium risk), expiring (high risk): each while the signing key vouches
+    # (quiet for an active treaty) and after its horizon (sig.outlives_key)
+    for lo, hi, mode in ((start, expiring, QUIET), (max(start, medium), high - ONE_SECOND_US, CONSTANT),
+                         (max(start, high), expired - ONE_SECOND_US, CONSTANT)):
+        segments += [(lo, min(hi, horizon), mode), (max(lo, horizon), hi, CONSTANT)]
+    segments.append((expired, ALWAYS, CONSTANT))
     return [segment for segment in segments if segment[0] < segment[1]]
 
 

@@ -190,8 +190,8 @@ def test_treaties_and_histories_survive_their_compact_encoding(synthetic_repo: P
 
 
 def test_settled_treaties_are_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Expired, not-yet-valid, revoked and active treaties are answered from the table; only a
-    treaty in its expiring-soon countdown (whose message counts hours) is checked again."""
+    """Expired, not-yet-valid, revoked, expiring and active treaties are answered from the
+    table; only what crossed a deadline since it was built is checked again."""
     history = KeyHistory((NaKey(1, "K1", "k1", None, None, None, False),))
 
     def treaty(name: str, valid_from: datetime | None, expires: datetime, status: str = "active") -> Treaty:
@@ -203,7 +203,7 @@ def test_settled_treaties_are_not_checked_again(monkeypatch: pytest.MonkeyPatch)
     day = timedelta(days=1)
     treaties = (treaty("expired", None, BASE - 30 * day), treaty("later", BASE + 30 * day, BASE + 90 * day),
                 treaty("active", None, BASE + 90 * day), treaty("suspended", None, BASE + 90 * day, "suspended"),
-                treaty("expiring", None, BASE + day))
+                treaty("expiring", None, BASE + 2 * day))
     sovereign = Sovereign("a", None, "none", None, history, None, treaties, None, None, None, None)
     table = timewindows.build_table([sovereign], BASE, stage.check_time({"a": sovereign}, BASE))
     assert table is not None
@@ -217,6 +217,10 @@ def test_settled_treaties_are_not_checked_again(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(stage, "check_time", counting)
     later = BASE + timedelta(hours=5)
     assert sorted(timewindows.evaluate(table, later), key=repr) == sorted(real({"a": sovereign}, later), key=repr)
+    assert checked == []
+    crossed = BASE + timedelta(hours=25)        # "expiring" moved from within 72 h to within 24 h of its end
+    assert sorted(timewindows.evaluate(table, crossed), key=repr) == sorted(real({"a": sovereign}, crossed), key=repr)
     assert checked == ["expiring"]
-    settled = [f for f in real({"a": sovereign}, later) if f.code != "treaty.expiring_soon"]
-    assert settled and not any("evaluated at" in f.message for f in settled)
+    found = real({"a": sovereign}, later)
+    assert {f.code for f in found} >= {"treaty.expired", "treaty.not_yet_valid", "treaty.expiring_soon"}
+    assert not any("evaluated at" in f.message for f in found)
