@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 import nacl.exceptions
 import nacl.signing
 
 
-def _detached_verify():  # type: ignore[no-untyped-def]
+def _detached_verify() -> Callable[[bytes, bytes, int, bytes], int] | None:
     """libsodium's `crypto_sign_verify_detached` from the library PyNaCl itself loaded.
 
     PyNaCl's compiled cffi module (1.6.2) exports the symbol but does not declare it, so it is
@@ -25,9 +26,10 @@ def _detached_verify():  # type: ignore[no-untyped-def]
     is released during the call. None when neither binding is available.
     """
     try:
-        from nacl._sodium import lib  # type: ignore[attr-defined]
+        from nacl._sodium import lib  # type: ignore[import-not-found]  # cffi module, no stubs
 
-        return lib.crypto_sign_verify_detached
+        verify: Callable[[bytes, bytes, int, bytes], int] = lib.crypto_sign_verify_detached
+        return verify
     except (ImportError, AttributeError):
         pass
     try:
@@ -77,7 +79,7 @@ def verify(public_key: str, message: bytes, signature: bytes) -> bool:
     if key is None or len(signature) != 64:
         return False
     if _DETACHED is not None:
-        return _DETACHED(signature, message, len(message), key) == 0
+        return bool(_DETACHED(signature, message, len(message), key) == 0)
     try:
         nacl.signing.VerifyKey(key).verify(message, signature)
         return True

@@ -41,7 +41,8 @@ def _is_canonical(value: str) -> bool:
     if zone_h is not None and (int(zone_h) > 23 or int(zone_m) > 59):
         return False
     try:
-        datetime(*(int(match.group(i)) for i in range(1, 7)))
+        year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+        datetime(year, month, day, hour, minute, second)
     except ValueError:
         return False
     return True

@@ -23,12 +23,12 @@ def check_feed(raw: Mapping[str, Any], path: str, sovereign_id: str, history: Ke
     issuer = raw.get("issuer_sovereign_id")
     ids = raw.get("revoked_attestation_ids", [])
     reasons = raw.get("revocation_reasons", {})
-    sequence = raw.get("sequence")
+    declared = raw.get("sequence")
     if not isinstance(issuer, str) or not isinstance(ids, list) or not isinstance(reasons, dict):
         return None, out, None
-    well_typed = isinstance(sequence, int) and not isinstance(sequence, bool)
-    if not well_typed:
-        sequence = 0  # the schema reported it; the signature is still checked, as the reference does
+    well_typed = isinstance(declared, int) and not isinstance(declared, bool)
+    # not well typed: the schema reported it; the signature is still checked, as the reference does
+    sequence = declared if isinstance(declared, int) and well_typed else 0
     out.extend(check_form(raw, KIND, path))
     if issuer != sovereign_id:
         out.append(finding(path, "/issuer_sovereign_id", "feed.wrong_issuer",

@@ -17,12 +17,13 @@ from publisher.findings import Finding, finding
 from publisher.limits import Limits
 from publisher.model import Genesis
 from publisher.schemas import check_schema
+from publisher.jsonshape import obj
 
 
 def check_genesis(raw: Mapping[str, Any], path: str, sovereign_id: str, root: str | None,
                   *, other_roles: Mapping[str, str], limits: Limits) -> tuple[Genesis | None, list[Finding]]:
     out = check_schema("genesis-block", raw, path)
-    na = raw.get("network_authority") if isinstance(raw.get("network_authority"), dict) else {}
+    na = obj(raw.get("network_authority"))
     name, root_claim, na_key = raw.get("network_name"), raw.get("root_public_key"), na.get("public_key")
     if not (isinstance(name, str) and isinstance(root_claim, str) and isinstance(na_key, str)):
         return None, out

@@ -10,6 +10,7 @@ from publisher.checks.urls import is_safe_url
 from publisher.findings import Finding, finding, pointer
 from publisher.model import Genesis, Identity, KeyHistory
 from publisher.schemas import check_schema
+from publisher.jsonshape import obj
 
 
 def _na_key_claims(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -54,7 +55,7 @@ def check_identity(raw: Mapping[str, Any], path: str, sovereign_id: str, genesis
         if not is_safe_url(url):
             out.append(finding(path, "/endpoints" if index or "endpoint" not in raw else "/endpoint",
                                "identity.unsafe_url", f"{url[:80]!r} is not an http(s) URL; shown as text"))
-    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    metadata = obj(raw.get("metadata"))
     name = metadata.get("display_name") or metadata.get("operator_label")
     identity = Identity(path=path, display_name=name if isinstance(name, str) and name else None,
                         endpoints=tuple(endpoints), metadata=metadata, raw=raw)

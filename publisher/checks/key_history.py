@@ -18,6 +18,7 @@ from publisher.findings import Finding, finding, pointer
 from publisher.limits import DEFAULT_LIMITS, Limits
 from publisher.model import Genesis, KeyHistory, NaKey
 from publisher.schemas import check_schema
+from publisher.jsonshape import arr
 
 KIND = "key-succession-record"
 
@@ -116,7 +117,7 @@ def build_key_history(genesis: Genesis, raw: Mapping[str, Any] | None, path: str
         if field in raw and raw[field] != expected:
             out.append(finding(path, pointer(field), "history.sovereign_mismatch",
                                f"expected {expected!r}, found {str(raw[field])[:80]!r}"))
-    records = raw.get("successions") if isinstance(raw.get("successions"), list) else []
+    records = arr(raw.get("successions"))
     previous_digest: str | None = None
     for index, record in enumerate(records):
         where = pointer("successions", index)

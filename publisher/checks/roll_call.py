@@ -17,6 +17,7 @@ from publisher.findings import Finding, finding, pointer
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Party, RollCall
 from publisher.schemas import check_schema
+from publisher.jsonshape import arr
 
 KIND = "roll-call"
 
@@ -27,7 +28,7 @@ def _strs(value: Any) -> tuple[str, ...]:
 
 def parse_parties(raw: Mapping[str, Any]) -> tuple[Party, ...]:
     parties = []
-    for item in raw.get("parties") if isinstance(raw.get("parties"), list) else []:
+    for item in arr(raw.get("parties")):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         contact, url = item.get("contact"), item.get("url")

@@ -19,6 +19,7 @@ from publisher.layout import deceptive_text
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Treaty, TreatyRow
 from publisher.schemas import check_schema
+from publisher.jsonshape import arr, obj, text
 
 KIND = "recognition-treaty"
 
@@ -32,15 +33,16 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
                  where: str = "") -> tuple[Treaty | None, list[Finding], Unexplained | None]:
     """Check one signed treaty; `where` prefixes pointers when it is embedded in a row."""
     out = [_shift(f, where) for f in check_schema(KIND, raw, path)]
-    treaty_id, issuer, subject = raw.get("treaty_id"), raw.get("issuer_sovereign_id"), raw.get("subject_sovereign_id")
-    if not all(isinstance(v, str) for v in (treaty_id, issuer, subject)):
+    treaty_id, issuer = text(raw.get("treaty_id")), text(raw.get("issuer_sovereign_id"))
+    subject = text(raw.get("subject_sovereign_id"))
+    if treaty_id is None or issuer is None or subject is None:
         return None, out, None
     out.extend(_shift(f, where) for f in check_form(raw, KIND, path))
     if issuer != sovereign_id:
         out.append(finding(path, where + "/issuer_sovereign_id", "treaty.wrong_issuer",
                            f"expected issuer {sovereign_id!r} (the folder), found {issuer[:80]!r}"))
     for field in ("treaty_id", "subject_sovereign_id"):
-        deceptive = deceptive_text(raw[field])
+        deceptive = deceptive_text(treaty_id if field == "treaty_id" else subject)
         if deceptive:   # ids are shown and linked by readers: one must not pass for another
             out.append(finding(path, where + pointer(field), "layout.deceptive_text", f"{field} {deceptive}"))
     issued, valid_from, expires = (timestamps.parse(raw.get(k)) for k in ("issued_at", "valid_from", "expires_at"))
@@ -50,7 +52,7 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
     if issued and expires and issued > expires:
         out.append(finding(path, where + "/issued_at", "treaty.malformed_window",
                            "issued_at must not be after expires_at"))
-    scope = raw.get("scope") if isinstance(raw.get("scope"), dict) else {}
+    scope = obj(raw.get("scope"))
     if isinstance(scope.get("allowed_roles"), list) and not scope["allowed_roles"]:
         out.append(finding(path, where + "/scope/allowed_roles", "treaty.empty_roles",
                            "allowed_roles is empty: since genesis-mesh 1.0 this grants no role "
@@ -70,11 +72,11 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
         subject_public_keys=_strs(raw.get("subject_public_keys")),
         allowed_roles=_strs(scope.get("allowed_roles")),
         accepted_statuses=_strs(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",),
-        claims=scope.get("claims") if isinstance(scope.get("claims"), dict) else {},
-        status=raw.get("status") if isinstance(raw.get("status"), str) else "active",
+        claims=obj(scope.get("claims")),
+        status=text(raw.get("status")) or "active",
         issued_at=issued, valid_from=valid_from, expires_at=expires,
-        issued_by=raw.get("issued_by") if isinstance(raw.get("issued_by"), str) else "",
-        metadata=raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {},
+        issued_by=text(raw.get("issued_by")) or "",
+        metadata=obj(raw.get("metadata")),
         verified=verified, signer=signer, raw=raw,
     )
     return treaty, out, unexplained
@@ -110,7 +112,7 @@ def check_rows(raw: Mapping[str, Any], path: str, treaties: Mapping[str, Treaty]
     out = check_schema("recognition-treaties", raw, path)
     rows: dict[str, TreatyRow] = {}
     orphans: list[tuple[str, Mapping[str, Any]]] = []
-    items = raw.get("recognition_treaties") if isinstance(raw.get("recognition_treaties"), list) else []
+    items = arr(raw.get("recognition_treaties"))
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("treaty"), dict):
             continue

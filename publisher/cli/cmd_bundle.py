@@ -43,10 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    try:
-        from publisher.exports.bundle import bundle_hash, export_trust_bundle  # type: ignore[import-not-found]
-    except ImportError as exc:  # the exporter belongs to the site stage
-        raise AuthoringError(f"bundle export needs publisher.exports.bundle, which is not installed ({exc})") from exc
+    from publisher.exports.bundle import bundle_hash, export_trust_bundle
     state = open_state(args)
     sovereign = state.sovereign(args.sovereign_id)
     endpoint = args.source_endpoint or next(iter(sovereign.identity.endpoints if sovereign.identity else ()), None)

@@ -8,7 +8,7 @@ from publisher.cli import EXIT_OK, UsageError
 from publisher.site.serve import LOOPBACK, make_server
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="preview a built site on 127.0.0.1",
                        description="Serve a built site on the loopback interface (127.0.0.1 only) for preview.")
     p.add_argument("directory", nargs="?", default="_site", help="site directory (default: _site)")
@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot listen on {LOOPBACK}:{args.port}: {exc.strerror or exc}") from exc
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     print(f"serving {directory.resolve()} at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

@@ -14,7 +14,7 @@ from publisher.gitsource import GitSource
 from publisher.verify import Verification, verify_path, verify_repository
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("verify", help="verify every document, signature and key chain in a repository",
                        description="Verify a Handshake repository: strict JSON, schemas, signatures "
                                    "chained to each sovereign's pinned root key, cross-references, "

@@ -13,7 +13,7 @@ from publisher.site import GENERATOR
 from publisher.site.verify_site import verify_site
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("verify-site", help="rebuild a published site and compare it byte for byte",
                        description="Rebuild the site from the clone at the commit and evaluation time recorded "
                                    "in DIR/manifest.json and report every file that differs.")

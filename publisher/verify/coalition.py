@@ -21,6 +21,7 @@ from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Coalition, KeyHistory, Member, Sovereign
 from publisher.schemas import check_schema
 from publisher.verify.sovereign import SovereignResult
+from publisher.jsonshape import arr, obj, text
 
 COALITION_PATH = "coalition.json"
 LOCK_PATH = "trust.lock"
@@ -32,7 +33,7 @@ def parse_lock(raw: Mapping[str, Any] | None) -> tuple[dict[str, str], list[Find
         return {}, []
     out = check_schema("trust-lock", raw, LOCK_PATH)
     pins: dict[str, str] = {}
-    entries = raw.get("sovereigns") if isinstance(raw.get("sovereigns"), dict) else {}
+    entries = obj(raw.get("sovereigns"))
     for sovereign_id, entry in entries.items():
         if isinstance(entry, dict) and isinstance(entry.get("root_public_key"), str):
             pins[sovereign_id] = entry["root_public_key"]
@@ -41,14 +42,14 @@ def parse_lock(raw: Mapping[str, Any] | None) -> tuple[dict[str, str], list[Find
 
 def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str]) -> tuple[Coalition, list[Finding]]:
     if raw is None:
-        members = tuple(Member(s) for s in sovereign_ids)
-        return Coalition(name="Handshake coalition", description="", operator={}, members=members,
+        return Coalition(name="Handshake coalition", description="", operator={},
+                         members=tuple(Member(s) for s in sovereign_ids),
                          declared=False), [finding(COALITION_PATH, "", "coalition.missing",
                                                    "no coalition.json: the coalition is every sovereign folder")]
     out = check_schema("coalition", raw, COALITION_PATH)
     members: list[Member] = []
     seen: set[str] = set()
-    for index, item in enumerate(raw.get("members") if isinstance(raw.get("members"), list) else []):
+    for index, item in enumerate(arr(raw.get("members"))):
         if not isinstance(item, dict) or not isinstance(item.get("sovereign_id"), str):
             continue
         sid = item["sovereign_id"]
@@ -58,15 +59,12 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
             continue
         seen.add(sid)
 
-        def text(key: str, item: dict[str, Any] = item) -> str | None:
-            value = item.get(key)
-            return value if isinstance(value, str) else None
-
-        members.append(Member(sid, text("handshake_url"), text("genesis_sha256"), text("note")))
-        if text("handshake_url") is not None and not is_safe_url(text("handshake_url")):
+        url = text(item.get("handshake_url"))
+        members.append(Member(sid, url, text(item.get("genesis_sha256")), text(item.get("note"))))
+        if url is not None and not is_safe_url(url):
             out.append(finding(COALITION_PATH, pointer("members", index, "handshake_url"), "coalition.unsafe_url",
                                "handshake_url is not an http(s) URL; shown as text"))
-    operator = raw.get("operator") if isinstance(raw.get("operator"), dict) else {}
+    operator = obj(raw.get("operator"))
     for where, value, schemes in (
         ("/change_channel", raw.get("change_channel"), SAFE_CONTACT_SCHEMES[:2]),
         ("/site_url", raw.get("site_url"), SAFE_CONTACT_SCHEMES[:2]),
@@ -79,16 +77,15 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
                                f"{str(value)[:80]!r} is not a safe link; shown as text"))
 
     def opt(key: str) -> str | None:
-        value = raw.get(key)
-        return value if isinstance(value, str) else None
+        return text(raw.get(key))
 
-    notices = raw.get("notice_commitments") if isinstance(raw.get("notice_commitments"), list) else []
+    notices = arr(raw.get("notice_commitments"))
     coalition = Coalition(
         name=opt("name") or "Handshake coalition", description=opt("description") or "",
         operator=operator, members=tuple(members), change_channel=opt("change_channel"),
         site_url=opt("site_url"), docs_url=opt("docs_url"),
         notice_commitments=tuple(n for n in notices if isinstance(n, dict)),
-        surfaces=raw.get("surfaces") if isinstance(raw.get("surfaces"), dict) else {},
+        surfaces=obj(raw.get("surfaces")),
         fingerprint=content_digest(raw), declared=True, raw=raw,
     )
     return coalition, out
@@ -148,12 +145,11 @@ def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]
                                    f"pins a key {treaty.subject[:80]!r} has since succeeded (current is "
                                    f"#{history.current.sequence})"))
         policy = sovereign.recognition_policy
-        issuers = policy.get("recognized_issuers") if isinstance(policy, dict) else None
-        for index, issuer in enumerate(issuers if isinstance(issuers, list) else []):
+        for index, issuer in enumerate(arr(obj(policy).get("recognized_issuers"))):
             if not isinstance(issuer, dict) or issuer.get("sovereign_id") not in sovereigns:
                 continue
             known = sovereigns[issuer["sovereign_id"]].key_history.public_keys
-            keys = issuer.get("public_keys") if isinstance(issuer.get("public_keys"), list) else []
+            keys = arr(issuer.get("public_keys"))
             if known and any(k not in known for k in keys):
                 out.append(finding(f"sovereigns/{sovereign.id}/recognition-policy.json",
                                    pointer("recognized_issuers", index, "public_keys"), "recpolicy.key_mismatch",

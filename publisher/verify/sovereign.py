@@ -30,7 +30,7 @@ from publisher.history.rotation import follow_rotations
 from publisher.keyfile import parse_public_key_file
 from publisher.layout import REQUIRED_SOVEREIGN_FILES, classify_sovereign_file, deceptive_text, is_safe_id
 from publisher.limits import Limits
-from publisher.model import KeyHistory, Sovereign, Treaty
+from publisher.model import KeyHistory, Sovereign, Treaty, TreatyRow
 from publisher.source import Entry
 from publisher.strictjson import Refusal, load_json
 
@@ -206,10 +206,10 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
             if key not in history.public_keys:
                 out.append(finding(path, "", "key.na_file_mismatch",
                                    "this public key is not an NA key of the verified key history"))
-        if na_file and na_file in history.public_keys and na_file != history.current.public_key:
+        held, current = (history.key_for(na_file) if na_file else None), history.current
+        if held is not None and current is not None and na_file != current.public_key:
             out.append(finding(folder.keys["key-na"][0], "", "key.na_file_not_current",
-                               f"keys/na.pub holds NA key #{history.key_for(na_file).sequence}; the current "
-                               f"key is #{history.current.sequence}"))
+                               f"keys/na.pub holds NA key #{held.sequence}; the current key is #{current.sequence}"))
 
     identity = None
     if "sovereign" in folder.json:
@@ -282,7 +282,7 @@ def _check_treaties(sovereign_id: str, folder: _Folder, history: KeyHistory, oth
             out.append(finding(path, "/treaty_id", "treaty.filename_mismatch",
                                f"expected the file to be named {treaty.treaty_id[:80]}.json"))
         add(treaty)
-    rows: dict = {}
+    rows: dict[str, TreatyRow] = {}
     if "recognition-treaties" in folder.json:
         rows_path, rows_raw = folder.json["recognition-treaties"]
         rows, orphans, found = check_rows(rows_raw, rows_path, by_id)
