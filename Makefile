@@ -10,7 +10,7 @@ DEMO_AT := 2026-11-23T12:00:00Z
 SITE    := _site
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup reference browser docs bench clean
+.PHONY: demo test setup reference browser docs bench clean lint
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ required"'
@@ -46,3 +46,8 @@ bench: setup
 
 clean:
 	rm -rf $(SITE) _docs .pytest_cache .hypothesis .handshake-cache
+
+lint: setup
+	$(BIN)/pip install --quiet -e '.[lint]'
+	$(BIN)/ruff check publisher
+	$(BIN)/mypy --strict publisher

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 HANDOVER = timedelta(seconds=300)          # genesis-mesh SUCCESSION_HANDOVER
 VOUCHING_GRACE = timedelta(hours=24)       # genesis-mesh SUCCESSION_VOUCHING_GRACE

@@ -4,14 +4,14 @@ or editable install, at the repository root beside the package."""
 from __future__ import annotations
 
 import importlib.resources
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 PACKAGED = {"schemas": "publisher.schema_files", "site_template": "publisher.site_template"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_dir(name: str) -> Path:
     """Directory of a shipped resource folder: 'schemas' or 'site_template'."""
     try:

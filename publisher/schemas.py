@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
 
 from publisher.fastschema import FastSchemas
 from publisher.findings import Finding, finding, pointer
@@ -43,7 +44,7 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(kind: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from publisher import timestamps
@@ -13,9 +13,9 @@ def parse_at(value: str | None, *, default: datetime | None = None) -> datetime:
     """`--at`: an ISO-8601 time, `now`, or the default (which callers derive from git or
     SOURCE_DATE_EPOCH). Time is read from the clock only when asked for, here at the edge."""
     if value is None:
-        return default if default is not None else datetime.now(timezone.utc).replace(microsecond=0)
+        return default if default is not None else datetime.now(UTC).replace(microsecond=0)
     if value == "now":
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
     parsed = timestamps.parse(value)
     if parsed is None:
         raise UsageError(f"--at {value!r} is not an ISO-8601 time such as 2026-11-23T12:00:00Z, or 'now'")
@@ -27,7 +27,7 @@ def source_date_epoch() -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(int(value), timezone.utc)
+        return datetime.fromtimestamp(int(value), UTC)
     except (ValueError, OverflowError, OSError) as exc:
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a Unix time") from exc
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from publisher.codes import Code, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741  (the table below reads as a grid)
 
 
 def _c(name: str, sev: Severity, title: str, explanation: str, *ref: str) -> Code:
