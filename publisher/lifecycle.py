@@ -56,7 +56,8 @@ def treaty_state(treaty: Treaty, at: datetime, expiring_within: timedelta = EXPI
     seconds = int((treaty.expires_at - at).total_seconds())
     if seconds <= 0:
         return TreatyState("expired", "expired", 0)
-    if treaty.valid_from is not None and at < treaty.valid_from - SKEW:
+    # a difference, not `valid_from - SKEW`, which overflows for a treaty valid from year 1
+    if treaty.valid_from is not None and treaty.valid_from - at > SKEW:
         return TreatyState("not_yet_valid", "low", seconds)
     if seconds <= HIGH_RISK_WITHIN.total_seconds():
         return TreatyState("expiring_soon", "high", seconds)

@@ -31,7 +31,7 @@ class NaKey:
         """True when a record dated `at` may be signed by this key (with the 300 s hand-over)."""
         if self.valid_from is not None and at < self.valid_from:
             return False
-        if self.succeeded_at is not None and at >= self.succeeded_at + HANDOVER:
+        if self.succeeded_at is not None and at - self.succeeded_at >= HANDOVER:
             return False
         if self.valid_to_enforced and self.valid_to is not None and at >= self.valid_to:
             return False
@@ -43,9 +43,10 @@ class NaKey:
         return min(ends) if ends else None
 
     def vouches_at(self, now: datetime) -> bool:
-        """False once the key ended more than hand-over + 24 h before `now` (1.8.0 horizon)."""
+        """False once the key ended more than hand-over + 24 h before `now` (1.8.0 horizon).
+        Written as a difference: `end + 24 h` overflows for a key ending in 9999 (hostile input)."""
         end = self.end
-        return end is None or now < end + HANDOVER + VOUCHING_GRACE
+        return end is None or now - end < HANDOVER + VOUCHING_GRACE
 
 
 @dataclass(frozen=True)
