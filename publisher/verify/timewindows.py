@@ -162,7 +162,10 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 _TREATY, _ROW, _KEY = _fields(Treaty), _fields(TreatyRow), _fields(NaKey)
-_ROW_AT = _TREATY.index("row")
+_ROW_AT, _RAW_AT = _TREATY.index("row"), _TREATY.index("raw")
+_STRIP = tuple((_TREATY.index(name), empty) for name, empty in (
+    ("subject_public_keys", ()), ("allowed_roles", ()), ("accepted_statuses", ()), ("claims", {}), ("metadata", {}),
+    ("issued_by", "")))
 
 
 def _encode(instance: object, names: tuple[str, ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
@@ -182,9 +185,20 @@ def _decode(encoded: tuple[tuple[Any, ...], tuple[int, ...]]) -> list[Any]:
     return out
 
 
-def encode_treaty(treaty: Treaty) -> bytes:
-    row = None if treaty.row is None else _encode(treaty.row, _ROW)
-    return marshal.dumps((_encode(dataclasses.replace(treaty, row=None), _TREATY), row))
+def encode_treaty(treaty: Treaty, *, stripped: bool = False) -> bytes:
+    """The treaty as marshal data; `stripped` keeps only what check_time reads (window fields,
+    ids, status, row, signer), built from the field values without an intermediate Treaty
+    (dataclasses.replace cost more than the rest of table_part)."""
+    values = [getattr(treaty, name) for name in _TREATY]
+    row, values[_ROW_AT] = values[_ROW_AT], None
+    if stripped:
+        for index, empty in _STRIP:
+            values[index] = empty
+        values[_RAW_AT] = {k: treaty.raw[k] for k in ("expires_at", "valid_from") if k in treaty.raw}
+    stamps = tuple(i for i, value in enumerate(values) if isinstance(value, datetime))
+    for i in stamps:
+        values[i] = micros(values[i])
+    return marshal.dumps(((tuple(values), stamps), None if row is None else _encode(row, _ROW)))
 
 
 def decode_treaty(data: bytes) -> Treaty:
@@ -208,29 +222,20 @@ def _bare(sovereign: Sovereign) -> Sovereign:
                                policy_manifest=None, recognition_policy=None, files=(), operator_keys=())
 
 
-def _stripped(treaty: Treaty) -> Treaty:
-    """The treaty as check_time reads it (window fields, ids, status, row, signer)."""
-    return dataclasses.replace(treaty, subject_public_keys=(), allowed_roles=(), accepted_statuses=(), claims={},
-                               metadata={}, issued_by="", raw={k: treaty.raw[k] for k in ("expires_at", "valid_from")
-                                                               if k in treaty.raw})
-
-
 def table_part(sovereign: Sovereign) -> TablePart:
     """The time-table rows of one verified sovereign."""
     segments: list[tuple[int, ...]] = []
     kinds = bytearray()
-    constants: list[tuple[int, tuple[Finding, ...]]] = []
+    fixed: list[tuple[int, Treaty]] = []
     payloads: list[bytes] = []
-    bare = _bare(sovereign)
     for treaty in sovereign.treaties:
-        small = _stripped(treaty)
-        found = treaty_segments(small, sovereign.key_history)
+        found = treaty_segments(treaty, sovereign.key_history)
         if any(mode == FIXED for _, _, mode in found):
-            alone = dataclasses.replace(bare, treaties=(small,))
-            constants.append((len(payloads), tuple(stage.check_time({sovereign.id: alone}, REFERENCE_AT))))
+            fixed.append((len(payloads), treaty))
         segments.append(tuple(value for segment in found for value in segment))
         kinds += TREATY
-        payloads.append(encode_treaty(small))
+        payloads.append(encode_treaty(treaty, stripped=True))
+    bare = _bare(sovereign)
     documents = dataclasses.replace(
         bare, feed=sovereign.feed and dataclasses.replace(sovereign.feed, raw={}, reasons={}),
         policy_manifest=sovereign.policy_manifest and dataclasses.replace(sovereign.policy_manifest, raw={}),
@@ -239,7 +244,22 @@ def table_part(sovereign: Sovereign) -> TablePart:
         segments.append(tuple(value for segment in documents_segments(sovereign) for value in segment))
         kinds += DOCUMENTS
         payloads.append(_pickle(documents))
-    return TablePart(tuple(segments), bytes(kinds), tuple(constants), tuple(payloads), encode_history(sovereign))
+    return TablePart(tuple(segments), bytes(kinds), _fixed_findings(bare, fixed), tuple(payloads),
+                     encode_history(sovereign))
+
+
+def _fixed_findings(bare: Sovereign, fixed: list[tuple[int, Treaty]]) -> tuple[tuple[int, tuple[Finding, ...]], ...]:
+    """The findings of FIXED treaties at REFERENCE_AT: one check_time over all of them, which
+    reports exactly one finding per revoked, replaced or suspended treaty, in treaty order (one
+    call per treaty where that does not hold)."""
+    if not fixed:
+        return ()
+    together = stage.check_time({bare.id: dataclasses.replace(bare, treaties=tuple(t for _, t in fixed))},
+                                REFERENCE_AT)
+    if len(together) == len(fixed) and all(f.path == t.path for f, (_, t) in zip(together, fixed, strict=True)):
+        return tuple((index, (found,)) for (index, _), found in zip(fixed, together, strict=True))
+    return tuple((index, tuple(stage.check_time({bare.id: dataclasses.replace(bare, treaties=(treaty,))},
+                                                REFERENCE_AT))) for index, treaty in fixed)
 
 
 def _segment_at(flat: tuple[int, ...], now: int) -> Segment | None:
