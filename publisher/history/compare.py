@@ -220,7 +220,7 @@ def _treaties(before: SovereignView | None, after: SovereignView, memory: Memory
         found = _treaty(sid, path, old, new, memory, known, when)
         out += found
         if at is not None and new is not None and not new.revoked and new.state == "active" \
-                and new.expires_at and at < new.expires_at <= at + expiring_within \
+                and new.expires_at and at < new.expires_at and new.expires_at - at <= expiring_within \
                 and (found or old is None or old.expires_at != new.expires_at):
             out.append(Change("change.treaty_expiring", sid, path,
                               f"{_label(sid, new)} expires on {stamp(new.expires_at)}, within "
