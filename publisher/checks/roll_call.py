@@ -17,13 +17,10 @@ from publisher.findings import Finding, finding, pointer
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Party, RollCall
 from publisher.schemas import check_schema
-from publisher.jsonshape import arr
+from publisher.jsonshape import arr, texts
 
 KIND = "roll-call"
 
-
-def _strs(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def parse_parties(raw: Mapping[str, Any]) -> tuple[Party, ...]:
@@ -33,10 +30,10 @@ def parse_parties(raw: Mapping[str, Any]) -> tuple[Party, ...]:
             continue
         contact, url = item.get("contact"), item.get("url")
         parties.append(Party(
-            name=item["name"], roles=_strs(item.get("roles")), holds_keys=_strs(item.get("holds_keys")),
+            name=item["name"], roles=texts(item.get("roles")), holds_keys=texts(item.get("holds_keys")),
             contact=contact if isinstance(contact, str) else None,
             url=url if isinstance(url, str) else None,
-            assistance_notes=_strs(item.get("assistance_notes")),
+            assistance_notes=texts(item.get("assistance_notes")),
         ))
     return tuple(parties)
 

@@ -19,13 +19,10 @@ from publisher.layout import deceptive_text
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Treaty, TreatyRow
 from publisher.schemas import check_schema
-from publisher.jsonshape import arr, obj, text
+from publisher.jsonshape import arr, obj, text, texts
 
 KIND = "recognition-treaty"
 
-
-def _strs(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: KeyHistory,
@@ -69,9 +66,9 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
     verified = signer is not None and not any(f.severity.value == "error" for f in out)
     treaty = Treaty(
         path=path, treaty_id=treaty_id, issuer=issuer, subject=subject,
-        subject_public_keys=_strs(raw.get("subject_public_keys")),
-        allowed_roles=_strs(scope.get("allowed_roles")),
-        accepted_statuses=_strs(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",),
+        subject_public_keys=texts(raw.get("subject_public_keys")),
+        allowed_roles=texts(scope.get("allowed_roles")),
+        accepted_statuses=texts(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",),
         claims=obj(scope.get("claims")),
         status=text(raw.get("status")) or "active",
         issued_at=issued, valid_from=valid_from, expires_at=expires,
