@@ -7,6 +7,8 @@ Time-dependent lifecycle (expired, expiring soon...) is not judged here: see
 """
 from __future__ import annotations
 
+import marshal
+
 from typing import Any
 from collections.abc import Mapping
 
@@ -103,6 +105,18 @@ def replacement_of(row: TreatyRow | None) -> str | None:
     return None
 
 
+def _same_document(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two parsed documents have the same canonical bytes. Equal marshal bytes (same
+    keys in the same order, same types and values) settle it without encoding either: the
+    row and the treaty file are usually written from the same dict."""
+    try:
+        if marshal.dumps(a) == marshal.dumps(b):
+            return True
+    except ValueError:   # a value marshal cannot hold: compare the canonical forms
+        pass
+    return canonical_bytes(a) == canonical_bytes(b)
+
+
 def check_rows(raw: Mapping[str, Any], path: str, treaties: Mapping[str, Treaty]
                ) -> tuple[dict[str, TreatyRow], list[tuple[str, Mapping[str, Any]]], list[Finding]]:
     """Rows by treaty id, row treaties without a file (to verify as treaties), findings."""
@@ -124,7 +138,7 @@ def check_rows(raw: Mapping[str, Any], path: str, treaties: Mapping[str, Treaty]
         row = parse_row(item)
         rows[treaty_id] = row
         known = treaties.get(treaty_id)
-        if known is not None and canonical_bytes(known.raw) != canonical_bytes(body):
+        if known is not None and not _same_document(known.raw, body):
             out.append(finding(path, where + "/treaty", "treaty.row_mismatch",
                                f"the row's treaty differs from {known.path}"))
         elif known is None:

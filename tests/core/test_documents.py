@@ -136,3 +136,11 @@ def test_lock_pin_wins_over_root_file():
     result = Folder.complete(A).verify(lock_pin=B.root.public)
     assert codes(result) == ["genesis.root_mismatch", "lock.root_mismatch"]
     assert not result.sovereign.verified
+
+
+def test_row_and_file_compare_by_canonical_bytes_not_python_equality():
+    from publisher.checks.treaties import _same_document
+    assert _same_document({"a": 1, "b": [True]}, {"b": [True], "a": 1})        # key order is not content
+    assert not _same_document({"a": 1}, {"a": True})                          # equal in Python, not in JSON
+    assert not _same_document({"a": 1}, {"a": 1.0})
+    assert not _same_document({"a": {"x": "1"}}, {"a": {"x": "2"}})
