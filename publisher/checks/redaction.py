@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -78,6 +79,23 @@ def _secret_name(name: str) -> bool:
     return any(p in _SECRET_SEGMENTS for p in parts) or "apikey" in "".join(parts)
 
 
+def _name_rule(name: str) -> str | None:
+    """The redaction code a field name calls for by itself, if any."""
+    if _PRIVATE_NAME.search(name):
+        return "redaction.private_key"
+    if _ADMIN_NAME.search(name):
+        return "redaction.admin_material"
+    if _secret_name(name):
+        return "redaction.secret_field"
+    return None
+
+
+# A site repeats the same few hundred field names millions of times (the regular expressions
+# above were a quarter of a cold build); long names, which only hostile input has, are not kept.
+_name_rule_memo = lru_cache(maxsize=4096)(_name_rule)
+MEMO_NAME_LENGTH = 128
+
+
 def scan_bytes(path: str, data: bytes, parsed: Any = None) -> list[Finding]:
     """Redaction findings for one file; `parsed` is its JSON value when it is a JSON document."""
     out: list[Finding] = []
@@ -114,13 +132,14 @@ def _scan_value(path: str, value: Any) -> Iterator[Finding]:
         if isinstance(node, dict):
             for key, item in node.items():
                 here = where + (key,)
-                if _PRIVATE_NAME.search(key):
+                rule = _name_rule_memo(key) if len(key) <= MEMO_NAME_LENGTH else _name_rule(key)
+                if rule == "redaction.private_key":
                     yield finding(path, pointer(*here), "redaction.private_key",
                                   f"field {key!r} is named like private key material")
-                elif _ADMIN_NAME.search(key):
+                elif rule == "redaction.admin_material":
                     yield finding(path, pointer(*here), "redaction.admin_material",
                                   f"field {key!r} carries admin request material")
-                elif _secret_name(key) and item not in (None, "", [], {}):
+                elif rule == "redaction.secret_field" and item not in (None, "", [], {}):
                     yield finding(path, pointer(*here), "redaction.secret_field",
                                   f"field {key!r} is named like a secret, password, token or credential")
                 stack.append((item, here))
