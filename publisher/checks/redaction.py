@@ -96,8 +96,9 @@ _name_rule_memo = lru_cache(maxsize=4096)(_name_rule)
 MEMO_NAME_LENGTH = 128
 
 
-def scan_bytes(path: str, data: bytes, parsed: Any = None) -> list[Finding]:
-    """Redaction findings for one file; `parsed` is its JSON value when it is a JSON document."""
+def scan_bytes(path: str, data: bytes, parsed: Any = None, *, triggered: bool | None = None) -> list[Finding]:
+    """Redaction findings for one file; `parsed` is its JSON value when it is a JSON document,
+    `triggered` the pre-filter's answer when the caller already has it."""
     out: list[Finding] = []
     if looks_like_private_key_file(data):
         out.append(finding(path, "", "redaction.private_key",
@@ -106,7 +107,7 @@ def scan_bytes(path: str, data: bytes, parsed: Any = None) -> list[Finding]:
         # A genesis-mesh .key file stripped of its comment header is a bare base64 seed.
         out.append(finding(path, "", "redaction.private_key",
                            "a .key file holding one 32-byte base64 value: a private key seed"))
-    if parsed is not None and _triggered(data):
+    if parsed is not None and (triggered if triggered is not None else _triggered(data)):
         out.extend(_scan_value(path, parsed))
     return out
 
@@ -174,6 +175,7 @@ def scan_site(files: Mapping[str, bytes]) -> list[Finding]:
                 parsed = json.loads(data)
             except ValueError:
                 parsed = None
-        out.extend(f for f in scan_bytes(path, data, parsed) if f.code in PUBLISH_REFUSED)
+        # parsed only when the pre-filter fired: scan_bytes need not run it again
+        out.extend(f for f in scan_bytes(path, data, parsed, triggered=True) if f.code in PUBLISH_REFUSED)
     return out
 
