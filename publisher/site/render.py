@@ -39,7 +39,9 @@ def visible(value: Any) -> Any:
     """Every `{{ }}` output passes here before autoescaping: characters that would make an id
     display as another (a right-to-left override, a zero-width space) are written as a visible
     `\\uXXXX`. Markup built by templates is left alone (its own outputs passed here already)."""
-    if isinstance(value, str) and not isinstance(value, markupsafe.Markup) and _INVISIBLE.search(value):
+    if not isinstance(value, str) or isinstance(value, markupsafe.Markup) or (value.isascii() and value.isprintable()):
+        return value    # printable ASCII (most outputs) holds none of them: two C checks, no regex
+    if _INVISIBLE.search(value):
         return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
     return value
 
