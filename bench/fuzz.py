@@ -50,7 +50,11 @@ NEW_FILES = (f"{A}/README.md", f"{A}/keys/operator.pub", f"{A}/treaties/new.json
 HOSTILE_STRINGS = ("", "\u202e", "javascript:alert(1)", "<script>alert(1)</script>", "\ud800", "../../x",
                    "A" * 70_000, "-----BEGIN PRIVATE KEY-----", "2026-11-23T12:00:00+00:00", "\x00",
                    "sha256:" + "0" * 64, "alpha", "beta", "mailto:", "https://", "NaN",
-                   "https://" + "a" * 60_000 + " ", "mailto:" + "a" * 60_000 + "\n")
+                   "https://" + "a" * 60_000 + " ", "mailto:" + "a" * 60_000 + "\n",
+                   # timestamps at the edges of the datetime range (a treaty valid from year 1
+                   # once crashed the lifecycle check)
+                   "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:04:59Z",
+                   "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+00:01")
 HOSTILE_NUMBERS = (0, -1, 1, 2**63, 2**64, -(2**63) - 1, 1e308, -0.0, 0.5, 10**20)
 TOKENS = ('"signatures"', '"sig"', '"key_id"', '"treaty_id"', '"issuer_sovereign_id"', '"successions"',
           '"root_public_key"', '"network_authority"', "NaN", "Infinity", "1e400", "-0", '"\\ud800"',
