@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from publisher import gitrepo
+from publisher import collector, gitrepo
 from publisher.history.model import Change
 from publisher.history.repository import COALITION, LOCK
 from publisher.history.load import read_steps
@@ -49,7 +49,7 @@ def _worker(root: str, conn: Any) -> None:
     """Walk the sovereigns this worker owns; reply (groups by index, open, first seen) or an error."""
     walk, groups = Walk(), []
     try:
-        with gitrepo.BlobReader(root) as reader:
+        with collector.paused(), gitrepo.BlobReader(root) as reader:
             while (batch := conn.recv()) is not None:
                 for index, step in _steps(reader, batch):
                     walk.step(step)
