@@ -105,7 +105,7 @@ def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
     """Depth, string length and lone surrogates; walks the value only when bytes say it may fail."""
     need_depth = data.count(b"{") + data.count(b"[") > limits.max_depth \
         and not _nests_at_most(data, limits.max_depth)
-    need_strings = _SURROGATE_ESCAPE.search(data) is not None \
+    need_strings = (b"\\" in data and _SURROGATE_ESCAPE.search(data) is not None) \
         or (len(data) > limits.max_string_chars and not _strings_at_most(data, limits.max_string_chars))
     if not (need_depth or need_strings):
         return value
@@ -144,6 +144,10 @@ _BRACKETS = bytes.maketrans(b"{[}]", b"(())")
 _NOT_BRACKET_OR_QUOTE = bytes(b for b in range(256) if b not in b'{}[]"')
 
 
+def _escaped_quote(data: bytes) -> bool:
+    return b"\\" in data and b'\\"' in data       # one byte first: memchr, most documents have none
+
+
 def _nests_at_most(data: bytes, limit: int) -> bool:
     """True only if no container of the (valid JSON) `data` sits deeper than `limit`; False
     when that is not proved (the caller then walks the value).
@@ -151,7 +155,7 @@ def _nests_at_most(data: bytes, limit: int) -> bool:
     Keep brackets and quotes only: a string without brackets is then `""`, removed pairwise
     from the left (a string holding a bracket leaves a quote: not proved). What is left is the
     bracket structure; each pass removing every innermost `()` lowers its height by one."""
-    if b'\\"' in data:
+    if _escaped_quote(data):
         return False
     shape = data.translate(_BRACKETS, _NOT_BRACKET_OR_QUOTE).replace(b'""', b"")
     if b'"' in shape:
@@ -171,7 +175,7 @@ def _long_gap(limit: int) -> re.Pattern[bytes]:
 def _strings_at_most(data: bytes, limit: int) -> bool:
     """True only if every string (keys included) of the (valid JSON) `data` has at most `limit`
     characters: a string's characters are at most its bytes between its two quotes."""
-    return b'\\"' not in data and _long_gap(limit).search(data) is None
+    return not _escaped_quote(data) and _long_gap(limit).search(data) is None
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
