@@ -6,6 +6,7 @@ because `publisher.verify` reports it. Nothing is verified: a view says what a f
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from collections.abc import Mapping
 
@@ -26,7 +27,10 @@ SIGNED_WITH_ISSUED_AT = frozenset({"recognition-treaty", "revocation-feed", "rol
 REPOSITORY_FILES = ("coalition.json", "trust.lock")
 
 
+@lru_cache(maxsize=1 << 18)
 def kind_of(path: str) -> str | None:
+    """The document kind of a repository path (memoised: a walk asks for each path at every
+    commit that touches its folder)."""
     if path in REPOSITORY_FILES:
         return path.split(".")[0] if path == "coalition.json" else "trust-lock"
     split = split_sovereign_path(path)

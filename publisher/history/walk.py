@@ -9,7 +9,7 @@ still in effect at HEAD, not forever on one that was undone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from collections.abc import Iterable, Mapping
@@ -119,7 +119,7 @@ class Walk:
                 self.first_pins.setdefault(sid, pin)
         for sid in sorted(touched):
             groups.append((sid, self._sovereign(sid, step)))
-        self.groups = [(sid, [replace(c, commit=step.commit, time=step.time) for c in found])
+        self.groups = [(sid, [c.at(step.commit, step.time) for c in found])
                        for sid, found in groups if found]
         stamped = [c for _, found in self.groups for c in found]
         for change in stamped:

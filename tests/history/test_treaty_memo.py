@@ -1,9 +1,10 @@
-"""A walk's treaty memo gives the views a fresh build gives, commit after commit.
+"""A walk's treaty memo gives the views and changes a fresh build gives, commit after commit.
 
 `build_view(sid, docs, memo)` reuses a TreatyView when the treaty's body and row are the same
-objects or equal (`==`) to the ones it was built from. Generated histories change bodies and
-rows between values that are equal in Python but not the same JSON (1, 1.0, True), move
-treaties between their file and the issuer's rows, and delete them.
+objects or equal (`==`) to the ones it was built from, and `compare_sovereign` skips a treaty
+whose view is the very same object. Generated histories change bodies and rows between values
+that are equal in Python but not the same JSON (1, 1.0, True), move treaties between their
+file and the issuer's rows, revoke, un-revoke and delete them.
 """
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datetime import UTC, datetime
+
+from publisher.history.compare import Memory, compare_sovereign
 from publisher.history.views import TreatyMemo, build_view
 
 SID = "alpha"
@@ -71,6 +75,28 @@ def test_memo_views_equal_fresh_views(history: list[dict[str, Any]], data: st.Da
         assert remembered == fresh
         assert list(remembered.treaties) == list(fresh.treaties)
         previous = docs
+
+
+AT = datetime(2026, 12, 15, tzinfo=UTC)       # 2027-01-01 expiries are within 30 days: notes
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(folders(), min_size=1, max_size=6), st.data(), st.sampled_from([None, AT]))
+def test_memo_changes_equal_fresh_changes(history: list[dict[str, Any]], data: st.DataObject,
+                                          at: datetime | None) -> None:
+    memo: TreatyMemo = {}
+    fresh_before = memo_before = None
+    fresh_memory, memo_memory = Memory(), Memory()
+    previous: dict[str, Any] = {}
+    for docs in history:
+        kept = {path: previous[path] for path in docs if path in previous and data.draw(st.booleans())}
+        docs = {**docs, **kept}
+        fresh, remembered = build_view(SID, docs), build_view(SID, docs, memo)
+        assert compare_sovereign(memo_before, remembered, memo_memory, at=at, when=AT) \
+            == compare_sovereign(fresh_before, fresh, fresh_memory, at=at, when=AT)
+        fresh_memory.remember(fresh)
+        memo_memory.remember(remembered)
+        fresh_before, memo_before, previous = fresh, remembered, docs
 
 
 def test_memo_is_used_and_forgets_deleted_treaties() -> None:
