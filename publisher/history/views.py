@@ -107,14 +107,15 @@ def _treaty_memo(memo: TreatyMemo, treaty_id: str, body: Mapping[str, Any], row:
     return view
 
 
-def _treaties(files: Mapping[str, tuple[str, Any]],
+def _treaties(ordered: list[tuple[str, tuple[str, Any]]],
               memo: TreatyMemo | None = None) -> tuple[dict[str, TreatyView], dict[str, str]]:
+    """Treaty views from the folder's files, sorted by path: (path, (kind, value))."""
     bodies: dict[str, tuple[str, Mapping[str, Any]]] = {}
-    for path, (kind, value) in sorted(files.items()):
+    for path, (kind, value) in ordered:
         if kind == "recognition-treaty" and isinstance(value, dict) and _text(value, "treaty_id"):
             bodies.setdefault(value["treaty_id"], (path, value))
     rows: dict[str, Mapping[str, Any]] = {}
-    for _, (kind, value) in sorted(files.items()):
+    for _, (kind, value) in ordered:
         is_rows = kind == "recognition-treaties" and isinstance(value, dict)
         items = value.get("recognition_treaties") if is_rows else None
         for item in items if isinstance(items, list) else []:
@@ -155,10 +156,11 @@ def build_view(sovereign_id: str, documents: Mapping[str, Any], memo: TreatyMemo
 
     `memo` (kept by the caller for this sovereign) reuses the treaty views of unchanged treaties."""
     files = {path: (kind_of(path) or "", value) for path, value in documents.items()}
-    by_kind = {kind: value for _, (kind, value) in sorted(files.items()) if kind}
+    ordered = sorted(files.items())
+    by_kind = {kind: value for _, (kind, value) in ordered if kind}
     genesis = _obj(by_kind.get("genesis"))
     na = _obj(genesis.get("network_authority"))
-    treaties, treaty_paths = _treaties(files, memo)
+    treaties, treaty_paths = _treaties(ordered, memo)
     feed_raw = by_kind.get("revocation-feed")
     feed = None
     if isinstance(feed_raw, dict) and isinstance(feed_raw.get("sequence"), int):
@@ -169,7 +171,7 @@ def build_view(sovereign_id: str, documents: Mapping[str, Any], memo: TreatyMemo
         moment = timestamps.parse(value.get("issued_at")) if isinstance(value, dict) else None
         if kind in SIGNED_WITH_ISSUED_AT and moment is not None:
             issued[path] = moment
-    rotations = tuple((path, value) for path, (kind, value) in sorted(files.items())
+    rotations = tuple((path, value) for path, (kind, value) in ordered
                       if kind == "root-rotation" and isinstance(value, dict))
     return SovereignView(
         sovereign_id=sovereign_id, root_key=_text(genesis, "root_public_key"),
