@@ -10,6 +10,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from publisher.limits import DEFAULT_LIMITS, Limits
@@ -102,13 +103,16 @@ def _skip_ws(text: str, index: int) -> int:
 
 def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
     """Depth, string length and lone surrogates; walks the value only when bytes say it may fail."""
-    need_depth = data.count(b"{") + data.count(b"[") > limits.max_depth
-    need_strings = len(data) > limits.max_string_chars or _SURROGATE_ESCAPE.search(data) is not None
+    need_depth = data.count(b"{") + data.count(b"[") > limits.max_depth \
+        and not _nests_at_most(data, limits.max_depth)
+    need_strings = (b"\\" in data and _SURROGATE_ESCAPE.search(data) is not None) \
+        or (len(data) > limits.max_string_chars and not _strings_at_most(data, limits.max_string_chars))
     if not (need_depth or need_strings):
         return value
     if not need_strings:
-        # No string can be refused (each is shorter than the file, and lone surrogates need a
-        # \uD8xx escape), so only depth is left: walk containers level by level, skip scalars.
+        # No string can be refused (none is longer than the limit: the file is shorter, or
+        # `_strings_at_most` proved it; lone surrogates need a \uD8xx escape), so only depth is
+        # left: walk containers level by level, skip scalars.
         return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}") \
             if _deeper_than(value, limits.max_depth) else value
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -133,6 +137,47 @@ def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
     return value
 
 
+# The proofs below read the bytes of a document that parsed. In valid JSON a raw `"` byte is
+# either a string delimiter or part of a `\"` escape; without `\"` anywhere (a `\\"` ending
+# also counts, conservatively) every `"` is a delimiter and they alternate open, close.
+_BRACKETS = bytes.maketrans(b"{[}]", b"(())")
+_NOT_BRACKET_OR_QUOTE = bytes(b for b in range(256) if b not in b'{}[]"')
+
+
+def _escaped_quote(data: bytes) -> bool:
+    return b"\\" in data and b'\\"' in data       # one byte first: memchr, most documents have none
+
+
+def _nests_at_most(data: bytes, limit: int) -> bool:
+    """True only if no container of the (valid JSON) `data` sits deeper than `limit`; False
+    when that is not proved (the caller then walks the value).
+
+    Keep brackets and quotes only: a string without brackets is then `""`, removed pairwise
+    from the left (a string holding a bracket leaves a quote: not proved). What is left is the
+    bracket structure; each pass removing every innermost `()` lowers its height by one."""
+    if _escaped_quote(data):
+        return False
+    shape = data.translate(_BRACKETS, _NOT_BRACKET_OR_QUOTE).replace(b'""', b"")
+    if b'"' in shape:
+        return False
+    for _ in range(limit):
+        if not shape:
+            return True
+        shape = shape.replace(b"()", b"")
+    return not shape
+
+
+@lru_cache(maxsize=8)
+def _long_gap(limit: int) -> re.Pattern[bytes]:
+    return re.compile(rb'"[^"]{%d}' % (limit + 1))
+
+
+def _strings_at_most(data: bytes, limit: int) -> bool:
+    """True only if every string (keys included) of the (valid JSON) `data` has at most `limit`
+    characters: a string's characters are at most its bytes between its two quotes."""
+    return not _escaped_quote(data) and _long_gap(limit).search(data) is None
+
+
 def _deeper_than(value: Any, limit: int) -> bool:
     """True when a container sits deeper than `limit` (the top value is at depth 1)."""
     level = [value] if type(value) in (dict, list) else []
@@ -146,7 +191,8 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 def _check_string(text: str, limits: Limits) -> Refusal | None:
     if len(text) > limits.max_string_chars:
-        return Refusal("limits.string_too_long", f"a string of {len(text)} characters (limit {limits.max_string_chars})")
+        return Refusal("limits.string_too_long",
+                       f"a string of {len(text)} characters (limit {limits.max_string_chars})")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

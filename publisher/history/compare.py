@@ -215,6 +215,8 @@ def _treaties(before: SovereignView | None, after: SovereignView, memory: Memory
     known = {**old_all, **after.treaties}
     for tid in sorted(set(old_all) | set(after.treaties)):
         old, new = old_all.get(tid), after.treaties.get(tid)
+        if new is not None and old is new and not (tid in memory.revoked and not new.revoked):
+            continue        # the very view a walk's memo kept: `_treaty` finds nothing, nor the expiry note
         paths = after.treaty_paths if new else (before.treaty_paths if before else {})
         path = paths.get(tid, _path(after, "recognition-treaties.json"))
         found = _treaty(sid, path, old, new, memory, known, when)

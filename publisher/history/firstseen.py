@@ -66,20 +66,25 @@ def first_seen_roots(root: str | Path, rev: str = "HEAD") -> tuple[dict[str, Fir
     folders, commits = _Folders(), 0
     with gitrepo.BlobReader(root) as reader:
         for chunk in _chunks(gitrepo.iter_log(root, rev)):
-            # Pass 1 on a copy: every genesis blob the chunk could need (a superset).
-            probe = _Folders()
-            probe.genesis, probe.seen = dict(folders.genesis), folders.seen
-            wanted = [blob for entry in chunk for _, (blob, mode) in probe.apply(entry)
+            # One pass over the chunk with the sovereigns seen before it: every genesis blob the
+            # chunk could need (a superset: a sovereign first seen inside the chunk is skipped
+            # below). Tracking such a sovereign further changes nothing for the others.
+            seen_before = set(folders.seen)
+            candidates = [folders.apply(entry) for entry in chunk]
+            wanted = [blob for found in candidates for _, (blob, mode) in found
                       if mode in gitrepo.REGULAR_FILE_MODES]
             data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
             roots: dict[str, str | None] = {}
-            for entry in chunk:
+            for entry, found in zip(chunk, candidates, strict=True):
                 commits += 1
-                for sid, (blob, _) in folders.apply(entry):
+                for sid, (blob, _) in found:
+                    if sid in folders.seen:
+                        continue                    # first seen earlier in this chunk
                     if blob not in roots:
                         roots[blob] = _root_key(data.get(blob, b""))
                     key = roots[blob]
                     if key is not None:
                         folders.seen[sid] = FirstSeen(key, entry.commit.sha, entry.commit.time)
-                        folders.genesis.pop(sid, None)
+            for sid in set(folders.seen) - seen_before:
+                folders.genesis.pop(sid, None)
     return folders.seen, commits

@@ -16,7 +16,7 @@ from pathlib import Path
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from publisher import gitrepo
+from publisher import collector, gitrepo
 from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
@@ -104,7 +104,8 @@ def read_history(root: str | Path, rev: str = "HEAD", *,
             out.append(finding(".git", "", "git.shallow",
                                "shallow clone: history checks and first-seen pins start at the "
                                "oldest fetched commit; fetch the full history (fetch-depth: 0)"))
-        result, error = _walk(root, rev, default_workers() if workers is None else workers)
+        with collector.paused():            # documents and views live until the walk ends
+            result, error = _walk(root, rev, default_workers() if workers is None else workers)
     except gitrepo.GitError as exc:
         out.append(finding(".git", "", "git.unreadable", str(exc)[:300]))
         return walk.finish(), out

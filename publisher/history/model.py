@@ -40,6 +40,11 @@ class Change:
     def rank(self) -> int:
         return LEVEL_RANK[self.level]
 
+    def at(self, commit: str, time: datetime) -> Change:
+        """This change stamped with the commit that made it (`dataclasses.replace`, without its
+        generic field walk: a walk stamps every change)."""
+        return Change(self.code, self.sovereign, self.path, self.sentence, self.subject, self.level, commit, time)
+
     def sort_key(self) -> tuple[Any, ...]:
         """Most severe first; within a level, trust changes before the verification findings they
         cause, then by sovereign, file, code, subject."""

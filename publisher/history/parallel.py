@@ -2,13 +2,15 @@
 
 I/O edge. Sovereigns are independent in the walk (each has its own documents, views and
 memory); only coalition.json and trust.lock are repository-wide. So the parent reads the one
-`git log --raw` stream, keeps the repository files itself, and sends each sovereign's changes
-(path, blob id, mode: no bytes) to the worker that owns the sovereign (a stable hash of its
-id). Each worker reads its blobs through its own `git cat-file --batch` process (git inflates
-in parallel too), walks its sovereigns with an ordinary `Walk`, and returns its changes per
-commit index. The parent merges them in the order the single walk produces (per commit: the
-repository's changes, then each sovereign by id), so the result is identical; the tests
-compare the two. Memory is split too: each worker holds only its sovereigns' documents.
+`git log --raw` stream and deals out each commit's changed files (path, blob id, mode: no
+bytes): a sovereign's to the worker that owns it (a stable hash of its id), coalition.json and
+trust.lock to one more process that walks the repository files alone. Each process reads its
+blobs through its own `git cat-file --batch` (git inflates in parallel too), walks its files
+with an ordinary `Walk`, and returns its changes per commit index. The parent merges them in
+the order the single walk produces (per commit: the repository's changes, then each sovereign
+by id), so the result is identical; the tests compare the two. The parent does nothing else:
+git log paces the whole walk, so the parent keeps up with it. Memory is split too: each
+worker holds only its sovereigns' documents.
 
 Refuses nothing itself: a git failure anywhere stops every worker and is raised as
 `gitrepo.GitError` (the caller re-walks sequentially for the exact partial result).
@@ -22,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from publisher import gitrepo
+from publisher import collector, gitrepo
 from publisher.history.model import Change
 from publisher.history.repository import COALITION, LOCK
 from publisher.history.load import read_steps
@@ -49,7 +51,7 @@ def _worker(root: str, conn: Any) -> None:
     """Walk the sovereigns this worker owns; reply (groups by index, open, first seen) or an error."""
     walk, groups = Walk(), []
     try:
-        with gitrepo.BlobReader(root) as reader:
+        with collector.paused(), gitrepo.BlobReader(root) as reader:
             while (batch := conn.recv()) is not None:
                 for index, step in _steps(reader, batch):
                     walk.step(step)
@@ -118,62 +120,53 @@ class _Pool:
                 proc.join()
 
 
-def _split(entry: gitrepo.LogEntry, workers: int) -> tuple[list[Any], list[list[tuple[str, str | None, str]]]]:
-    repo: list[Any] = []
-    files: list[list[tuple[str, str | None, str]]] = [[] for _ in range(workers)]
+def _split(entry: gitrepo.LogEntry, workers: int) -> list[list[tuple[str, str | None, str]]]:
+    """Per process, the commit's files it walks: sovereigns by owner, then coalition.json and
+    trust.lock for the last process."""
+    files: list[list[tuple[str, str | None, str]]] = [[] for _ in range(workers + 1)]
     for change in entry.changes:
         if change.path in (COALITION, LOCK):
-            repo.append(change)
+            files[workers].append((change.path, change.new_blob, change.new_mode))
         elif (split := split_sovereign_path(change.path)) is not None:
             files[owner(split[0], workers)].append((change.path, change.new_blob, change.new_mode))
-    return repo, files
+    return files
 
 
-def _merge(walk: Walk, repo_groups: dict[int, list[tuple[str, list[Change]]]], replies: list[Any],
-           order: dict[str, int]) -> HistoryResult:
-    by_index: dict[int, list[tuple[str, list[Change]]]] = {i: list(g) for i, g in repo_groups.items()}
+def _merge(replies: list[Any], order: dict[str, int], head: str | None) -> HistoryResult:
+    """The single walk's result from the replies (the repository walker's first: the single
+    walk puts the repository's changes before the sovereigns' in each commit)."""
+    by_index: dict[int, list[tuple[str, list[Change]]]] = {}
     for _, groups, _, _ in replies:
         for index, found in groups:
             by_index.setdefault(index, []).extend(found)
-    result = walk.finish()
+    result = HistoryResult(head=head, commits=len(order))
     result.changes = [c for index in sorted(by_index)
                       for _, found in sorted(by_index[index], key=lambda g: g[0]) for c in found]
-    result.open = sorted([*result.open, *(c for reply in replies for c in reply[2])], key=Change.sort_key)
+    result.open = sorted([c for reply in replies for c in reply[2]], key=Change.sort_key)
     seen: dict[str, FirstSeen] = {sid: s for reply in replies for sid, s in reply[3].items()}
     result.first_seen = {sid: seen[sid] for sid in sorted(seen, key=lambda s: (order[seen[s].commit], s))}
     return result
 
 
 def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -> HistoryResult:
-    """`walk.analyze(load_steps(root, rev))` over `workers` processes (raises gitrepo.GitError)."""
-    pool = _Pool(root, workers)
-    walk = Walk()
-    repo_groups: dict[int, list[tuple[str, list[Change]]]] = {}
+    """`walk.analyze(load_steps(root, rev))` over `workers` processes, plus one for coalition.json
+    and trust.lock (raises gitrepo.GitError). This process only reads the log and deals it out:
+    git log is the pace of the whole walk, so nothing else runs here meanwhile."""
+    pool = _Pool(root, workers + 1)
     order: dict[str, int] = {}
+    head = None
     try:
-        with gitrepo.BlobReader(root) as reader:
-            batch: Batch = []
-            for index, entry in enumerate(gitrepo.iter_log(root, rev)):
-                order[entry.commit.sha] = index
-                repo, files = _split(entry, workers)
-                pool.add(index, entry, files)
-                batch.append((index, entry.commit.sha, entry.commit.time,
-                              [(c.path, c.new_blob, c.new_mode) for c in repo]))
-                if pool.queued >= FLUSH_FILES or len(batch) >= FLUSH_COMMITS:
-                    pool.flush()
-                    _walk_repo(walk, reader, batch, repo_groups)
-                    batch = []
-            _walk_repo(walk, reader, batch, repo_groups)
+        since_flush = 0
+        for index, entry in enumerate(gitrepo.iter_log(root, rev)):
+            order[entry.commit.sha] = index
+            head = entry.commit.sha
+            pool.add(index, entry, _split(entry, workers))
+            since_flush += 1
+            if pool.queued >= FLUSH_FILES or since_flush >= FLUSH_COMMITS:
+                pool.flush()
+                since_flush = 0
         replies = pool.finish()
     except BaseException:
         pool.close()
         raise
-    return _merge(walk, repo_groups, replies, order)
-
-
-def _walk_repo(walk: Walk, reader: gitrepo.BlobReader, batch: Batch,
-               repo_groups: dict[int, list[tuple[str, list[Change]]]]) -> None:
-    for index, step in _steps(reader, batch):
-        walk.step(step)
-        if walk.groups:
-            repo_groups[index] = walk.groups
+    return _merge([replies[-1], *replies[:-1]], order, head)

@@ -6,6 +6,7 @@ because `publisher.verify` reports it. Nothing is verified: a view says what a f
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from collections.abc import Mapping
 
@@ -26,7 +27,10 @@ SIGNED_WITH_ISSUED_AT = frozenset({"recognition-treaty", "revocation-feed", "rol
 REPOSITORY_FILES = ("coalition.json", "trust.lock")
 
 
+@lru_cache(maxsize=1 << 18)
 def kind_of(path: str) -> str | None:
+    """The document kind of a repository path (memoised: a walk asks for each path at every
+    commit that touches its folder)."""
     if path in REPOSITORY_FILES:
         return path.split(".")[0] if path == "coalition.json" else "trust-lock"
     split = split_sovereign_path(path)
@@ -81,13 +85,37 @@ def _treaty(body: Mapping[str, Any], row: Mapping[str, Any] | None, in_file: boo
     )
 
 
-def _treaties(files: Mapping[str, tuple[str, Any]]) -> tuple[dict[str, TreatyView], dict[str, str]]:
+# Per treaty id: the (body, row, in_file) a TreatyView was built from, and the view. A walk
+# keeps one per sovereign across commits, so a treaty whose body and row did not change is not
+# rebuilt. `_treaty` reads only str, dict and list values (each type-checked), so inputs equal
+# under `==` (where 1 == 1.0 == True) give equal views.
+TreatyMemo = dict[str, tuple[Mapping[str, Any], Mapping[str, Any] | None, bool, TreatyView | None]]
+
+
+def _same(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
+    return a is b or (a is not None and b is not None and a == b)
+
+
+def _treaty_memo(memo: TreatyMemo, treaty_id: str, body: Mapping[str, Any], row: Mapping[str, Any] | None,
+                 in_file: bool) -> TreatyView | None:
+    known = memo.get(treaty_id)
+    if known is not None and known[2] == in_file and _same(known[0], body) and _same(known[1], row):
+        view = known[3]
+    else:
+        view = _treaty(body, row, in_file)
+    memo[treaty_id] = (body, row, in_file, view)        # the current objects: older ones are freed
+    return view
+
+
+def _treaties(ordered: list[tuple[str, tuple[str, Any]]],
+              memo: TreatyMemo | None = None) -> tuple[dict[str, TreatyView], dict[str, str]]:
+    """Treaty views from the folder's files, sorted by path: (path, (kind, value))."""
     bodies: dict[str, tuple[str, Mapping[str, Any]]] = {}
-    for path, (kind, value) in sorted(files.items()):
+    for path, (kind, value) in ordered:
         if kind == "recognition-treaty" and isinstance(value, dict) and _text(value, "treaty_id"):
             bodies.setdefault(value["treaty_id"], (path, value))
     rows: dict[str, Mapping[str, Any]] = {}
-    for _, (kind, value) in sorted(files.items()):
+    for _, (kind, value) in ordered:
         is_rows = kind == "recognition-treaties" and isinstance(value, dict)
         items = value.get("recognition_treaties") if is_rows else None
         for item in items if isinstance(items, list) else []:
@@ -95,10 +123,14 @@ def _treaties(files: Mapping[str, tuple[str, Any]]) -> tuple[dict[str, TreatyVie
             if isinstance(body, dict) and isinstance(body.get("treaty_id"), str):
                 rows.setdefault(body["treaty_id"], item)
     views: dict[str, TreatyView] = {}
+    if memo is not None:
+        for gone in set(memo) - set(bodies) - set(rows):
+            del memo[gone]
     for treaty_id in sorted(set(bodies) | set(rows)):
         in_file = treaty_id in bodies
         body = bodies[treaty_id][1] if in_file else rows[treaty_id]["treaty"]
-        view = _treaty(body, rows.get(treaty_id), in_file)
+        row = rows.get(treaty_id)
+        view = _treaty(body, row, in_file) if memo is None else _treaty_memo(memo, treaty_id, body, row, in_file)
         if view is not None:
             views[treaty_id] = view
     return views, {tid: path for tid, (path, _) in bodies.items()}
@@ -119,13 +151,16 @@ def _successions(value: Any) -> tuple[str, ...]:
     return tuple(sha256_hex(canonical_bytes(r)) for r in records) if isinstance(records, list) else ()
 
 
-def build_view(sovereign_id: str, documents: Mapping[str, Any]) -> SovereignView:
-    """The view of `sovereigns/<sovereign_id>/` from its documents (path -> parsed value)."""
+def build_view(sovereign_id: str, documents: Mapping[str, Any], memo: TreatyMemo | None = None) -> SovereignView:
+    """The view of `sovereigns/<sovereign_id>/` from its documents (path -> parsed value).
+
+    `memo` (kept by the caller for this sovereign) reuses the treaty views of unchanged treaties."""
     files = {path: (kind_of(path) or "", value) for path, value in documents.items()}
-    by_kind = {kind: value for _, (kind, value) in sorted(files.items()) if kind}
+    ordered = sorted(files.items())
+    by_kind = {kind: value for _, (kind, value) in ordered if kind}
     genesis = _obj(by_kind.get("genesis"))
     na = _obj(genesis.get("network_authority"))
-    treaties, treaty_paths = _treaties(files)
+    treaties, treaty_paths = _treaties(ordered, memo)
     feed_raw = by_kind.get("revocation-feed")
     feed = None
     if isinstance(feed_raw, dict) and isinstance(feed_raw.get("sequence"), int):
@@ -136,7 +171,7 @@ def build_view(sovereign_id: str, documents: Mapping[str, Any]) -> SovereignView
         moment = timestamps.parse(value.get("issued_at")) if isinstance(value, dict) else None
         if kind in SIGNED_WITH_ISSUED_AT and moment is not None:
             issued[path] = moment
-    rotations = tuple((path, value) for path, (kind, value) in sorted(files.items())
+    rotations = tuple((path, value) for path, (kind, value) in ordered
                       if kind == "root-rotation" and isinstance(value, dict))
     return SovereignView(
         sovereign_id=sovereign_id, root_key=_text(genesis, "root_public_key"),

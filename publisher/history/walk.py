@@ -9,7 +9,7 @@ still in effect at HEAD, not forever on one that was undone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from collections.abc import Iterable, Mapping
@@ -18,7 +18,7 @@ from publisher.history.compare import Memory, compare_sovereign
 from publisher.history.model import Change, SovereignView
 from publisher.history.repository import COALITION, LOCK, compare_repository, pins
 from publisher.history.rotation import rotation_verifies
-from publisher.history.views import build_view, needs_content, parse_document
+from publisher.history.views import TreatyMemo, build_view, needs_content, parse_document
 from publisher.layout import split_sovereign_path
 
 CHECKS = frozenset({
@@ -82,6 +82,7 @@ class Walk:
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
         self.views: dict[str, SovereignView] = {}
+        self.treaty_memo: dict[str, TreatyMemo] = {}
         self.memory: dict[str, Memory] = {}
         self.repo: dict[str, Any] = {}
         self.first_pins: dict[str, str] = {}
@@ -118,7 +119,7 @@ class Walk:
                 self.first_pins.setdefault(sid, pin)
         for sid in sorted(touched):
             groups.append((sid, self._sovereign(sid, step)))
-        self.groups = [(sid, [replace(c, commit=step.commit, time=step.time) for c in found])
+        self.groups = [(sid, [c.at(step.commit, step.time) for c in found])
                        for sid, found in groups if found]
         stamped = [c for _, found in self.groups for c in found]
         for change in stamped:
@@ -134,11 +135,13 @@ class Walk:
         folder = self.docs.get(sid)
         if not folder:
             self.docs.pop(sid, None)
-        before, after = self.views.get(sid), build_view(sid, folder) if folder else None
+        memo = self.treaty_memo.setdefault(sid, {})
+        before, after = self.views.get(sid), build_view(sid, folder, memo) if folder else None
         memory = self.memory.setdefault(sid, Memory())
         found = compare_sovereign(before, after, memory, when=step.time)
         if after is None:
             self.views.pop(sid, None)
+            self.treaty_memo.pop(sid, None)
             return found
         memory.remember(after)
         self.views[sid] = after

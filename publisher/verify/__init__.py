@@ -11,14 +11,13 @@ unexpected exception inside one sovereign's checks is caught at that boundary an
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from publisher import collector
 from publisher.cache import Cache, open_cache
 from publisher.findings import Finding, finding, has_errors, sort_findings, summarize
 from publisher.limits import DEFAULT_LIMITS, Limits
@@ -91,26 +90,8 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
     Neither changes a finding.
     """
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    with _collector_paused():
+    with collector.paused():
         return _verify(source, at, limits, workers, cache, use_snapshot=cache is not None)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Verification allocates millions of long-lived acyclic objects (documents, models,
-    unpickled results); CPython's cyclic collector rescans them all as the heap grows, which
-    measured 2.8x the cost of unpickling the per-folder results. Reference counting still frees
-    everything. Everything allocated meanwhile sits in the youngest generation, so the first
-    collection after re-enabling would scan it all (5% of a 10,000-sovereign run): it is moved
-    to the permanent generation first (`gc.freeze`), where only reference counting frees it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
 
 
 def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,

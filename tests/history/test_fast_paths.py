@@ -129,6 +129,16 @@ def test_first_seen_roots_equal_the_walk(repository):
     assert seen["epsilon"].commit == commits_in_order[6]       # not the commit with the bad genesis
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 5])
+def test_first_seen_roots_equal_the_walk_across_chunks(repository, monkeypatch, batch):
+    """Sovereigns first seen, re-rooted and repaired across chunk boundaries and inside one."""
+    from publisher.history import firstseen
+
+    monkeypatch.setattr(firstseen, "BATCH_COMMITS", batch)
+    expected = analyze(reference_history(repository))
+    assert first_seen_roots(repository) == (expected.first_seen, expected.commits)
+
+
 def test_a_corrupt_object_gives_the_same_partial_result_with_workers(tmp_path):
     build_repository(tmp_path)
     blob = git(tmp_path, "rev-parse", f"HEAD:sovereigns/alpha/treaties/{tid('alpha:t4')}.json").strip()
