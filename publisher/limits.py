@@ -22,7 +22,9 @@ Callers pass a `Limits` to tighten or loosen them.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,21 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+INDEX_FILES = frozenset({"coalition.json", "trust.lock"})    # one entry per sovereign each
+
+
+def for_path(limits: Limits, path: str) -> Limits:
+    """The limits a repository file is read under: coalition.json and trust.lock get
+    max_index_bytes as their size bound, every other file max_file_bytes. Every reader of
+    those two files (verify, the history walk, pin, review) goes through here."""
+    return _index_limits(limits) if path in INDEX_FILES else limits
+
+
+def read_bound(limits: Limits, path: str) -> int:
+    """The size past which the file at `path` is not read."""
+    return for_path(limits, path).max_file_bytes
+
+
+@lru_cache(maxsize=8)
+def _index_limits(limits: Limits) -> Limits:
+    return dataclasses.replace(limits, max_file_bytes=max(limits.max_file_bytes, limits.max_index_bytes))

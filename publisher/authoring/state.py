@@ -18,6 +18,7 @@ from publisher.model import NaKey, Sovereign
 from publisher.source import WorktreeSource
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import Verification, verify_repository
+from publisher.limits import DEFAULT_LIMITS, for_path
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class RepoState:
         target = self.root / relative
         if not target.is_file():
             return None
-        value = load_json(target.read_bytes())
+        value = load_json(target.read_bytes(), for_path(DEFAULT_LIMITS, relative))
         if isinstance(value, Refusal) or not isinstance(value, dict):
             reason = value.message if isinstance(value, Refusal) else "not a JSON object"
             raise AuthoringError(f"refused: {relative} does not parse ({reason}); fix it first")

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from exc
     lock_path = root / "trust.lock"
-    existing = parse_document(lock_path.read_bytes()) if lock_path.is_file() else None
+    existing = parse_document(lock_path.read_bytes(), path="trust.lock") if lock_path.is_file() else None
     plan = build_lock(first_seen, existing)
     text = render_lock(plan.lock)
     changed = not lock_path.is_file() or lock_path.read_text("utf-8") != text

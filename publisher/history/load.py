@@ -21,7 +21,8 @@ from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
 from publisher.history.walk import HistoryResult, Step, Walk
-from publisher.limits import DEFAULT_LIMITS
+from publisher.history.repository import LOCK
+from publisher.limits import DEFAULT_LIMITS, read_bound
 
 BATCH_COMMITS = 512
 
@@ -50,9 +51,13 @@ CommitFiles = tuple[str, datetime, list[tuple[str, str | None, str]]]
 def read_steps(reader: gitrepo.BlobReader, commits: Sequence[CommitFiles]) -> list[Step]:
     """Steps for a batch of commits, reading every blob a view needs in one pipelined request
     (a deleted file is None; an unreadable or oversized one is b"")."""
-    wanted = [blob for _, _, files in commits for path, blob, mode in files
+    wanted = [(blob, read_bound(DEFAULT_LIMITS, path)) for _, _, files in commits for path, blob, mode in files
               if blob and mode in gitrepo.REGULAR_FILE_MODES and needs_content(path)]
-    data = reader.read_many(wanted, max_bytes=DEFAULT_LIMITS.max_file_bytes)
+    data = reader.read_many([blob for blob, bound in wanted if bound == DEFAULT_LIMITS.max_file_bytes],
+                            max_bytes=DEFAULT_LIMITS.max_file_bytes)
+    index = [blob for blob, bound in wanted if bound != DEFAULT_LIMITS.max_file_bytes]
+    if index:   # coalition.json and trust.lock, under their own bound
+        data.update(reader.read_many(index, max_bytes=read_bound(DEFAULT_LIMITS, LOCK)))
     return [Step(sha, time, {path: None if blob is None else data.get(blob, b"") for path, blob, _ in files})
             for sha, time, files in commits]
 

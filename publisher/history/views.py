@@ -14,7 +14,7 @@ from publisher import timestamps
 from publisher.canonical import canonical_bytes, sha256_hex
 from publisher.history.model import FeedView, PartyView, SovereignView, TreatyView
 from publisher.layout import classify_sovereign_file, split_sovereign_path
-from publisher.limits import DEFAULT_LIMITS, Limits
+from publisher.limits import DEFAULT_LIMITS, Limits, for_path
 from publisher.strictjson import Refusal, load_json
 
 # Kinds whose content a view reads; other files only count as present.
@@ -43,11 +43,12 @@ def needs_content(path: str) -> bool:
     return kind in VIEW_KINDS or kind in ("coalition", "trust-lock")
 
 
-def parse_document(data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """A JSON object, or None for absent, unreadable or non-object content."""
+def parse_document(data: bytes | None, limits: Limits = DEFAULT_LIMITS, *, path: str = "") -> Any:
+    """A JSON object, or None for absent, unreadable or non-object content (`path` picks the
+    size bound: coalition.json and trust.lock have their own, publisher.limits.for_path)."""
     if data is None:
         return None
-    value = load_json(data, limits)
+    value = load_json(data, for_path(limits, path))
     return value if isinstance(value, dict) and not isinstance(value, Refusal) else None
 
 

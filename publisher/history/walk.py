@@ -99,7 +99,7 @@ class Walk:
                 if data is None:
                     self.repo.pop(path, None)
                 else:
-                    self.repo[path] = parse_document(data)
+                    self.repo[path] = parse_document(data, path=path)
                 continue
             split = split_sovereign_path(path)
             if split is None:

@@ -34,7 +34,7 @@ def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool
     paths += [p for p in (LOCK,) + ((COALITION,) if coalition_changed else ()) if source.blob_id(p)]
     wanted = [p for p in paths if needs_content(p)]
     data = source.read_objects([source.blob_id(p) for p in wanted])  # type: ignore[misc]
-    return {p: (parse_document(data[source.blob_id(p)]) if p in wanted else None) for p in paths}  # type: ignore[index]
+    return {p: (parse_document(data[source.blob_id(p)], path=p) if p in wanted else None) for p in paths}  # type: ignore[index]
 
 
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
@@ -95,7 +95,8 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
             source = GitSource(root, commit, blobs=reader, cache=cache)
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK, COALITION])
             docs[name] = _documents(source, sovereigns, coalition_changed)
-            coalition_raw = parse_document(source.read(COALITION)) if source.blob_id(COALITION) else None
+            coalition_raw = (parse_document(source.read(COALITION), path=COALITION)
+                             if source.blob_id(COALITION) else None)
             findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK), coalition_raw)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
     finally:

@@ -20,7 +20,7 @@ from typing import Any
 from publisher import collector
 from publisher.cache import Cache, open_cache
 from publisher.findings import Finding, finding, has_errors, sort_findings, summarize
-from publisher.limits import DEFAULT_LIMITS, Limits
+from publisher.limits import DEFAULT_LIMITS, Limits, for_path, read_bound
 from publisher.model import Coalition, Sovereign
 from publisher.source import Entry, Source, group_by_sovereign
 from publisher.strictjson import Refusal, load_json
@@ -66,11 +66,11 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
         out.append(finding(path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink"
                            if entry.type == "symlink" else "layout.not_regular", "not a regular file; not read"))
         return None
-    bound = max(limits.max_file_bytes, limits.max_index_bytes)   # one entry per sovereign
+    bound = read_bound(limits, path)
     if entry.size > bound:
         out.append(finding(path, "", "limits.file_too_large", f"{entry.size} bytes; not read"))
         return None
-    value = load_json(source.read(path), dataclasses.replace(limits, max_file_bytes=bound))
+    value = load_json(source.read(path), for_path(limits, path))
     if isinstance(value, Refusal):
         out.append(finding(path, "", value.code, value.message))
         return None
