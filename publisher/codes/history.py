@@ -78,6 +78,9 @@ _CHANGES: tuple[tuple[str, str, str, str], ...] = (
      "previously published version."),
     ("change.rollcall_keys_gained", "high", "Party gains keys",
      "A roll-call party now holds keys it did not hold before."),
+    ("change.rollcall_threshold_lowered", "high", "Signature threshold lowered",
+     "The roll call's signature_threshold went down: fewer NA keys now suffice to sign the "
+     "sovereign's treaties and feed (a single NA key can sign that change itself)."),
     ("change.rollcall_partner_added", "medium", "Managing partner added",
      "A managing partner appears in the roll call (RFC-008)."),
     ("change.rollcall_changed", "low", "Roll call changed",

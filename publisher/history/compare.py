@@ -273,6 +273,14 @@ def _roll_call(before: SovereignView | None, after: SovereignView) -> list[Chang
                               f"{name}'s roles for {sid} are now {', '.join(party.roles) or 'none'}.", name))
     for name in sorted(set(old) - set(after.parties)):
         out.append(Change("change.rollcall_changed", sid, path, f"{name} left {sid}'s roll call.", name))
+    if before and after.threshold < before.threshold:
+        out.append(Change("change.rollcall_threshold_lowered", sid, path,
+                          f"{sid}'s roll call lowers its signature threshold from {before.threshold} to "
+                          f"{after.threshold}: fewer NA keys now suffice to sign its treaties and feed.", sid))
+    elif before and after.threshold > before.threshold:
+        out.append(Change("change.rollcall_changed", sid, path,
+                          f"{sid}'s roll call raises its signature threshold from {before.threshold} to "
+                          f"{after.threshold}.", sid))
     if before and before.custody and after.custody and before.custody != after.custody:
         out.append(Change("change.rollcall_changed", sid, path,
                           f"{sid}'s custody model changed from {before.custody} to {after.custody}.", sid))

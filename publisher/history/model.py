@@ -123,6 +123,7 @@ class SovereignView:
     treaty_paths: Mapping[str, str] = field(default_factory=dict)   # treaty id -> file path
     feed: FeedView | None = None
     custody: str | None = None
+    threshold: int = 1                              # roll call signature_threshold (absent: 1)
     parties: Mapping[str, PartyView] = field(default_factory=dict)
     issued: Mapping[str, datetime] = field(default_factory=dict)    # signed doc path -> issued_at
     files: frozenset[str] = frozenset()

@@ -147,6 +147,12 @@ def _parties(value: Any) -> tuple[str | None, dict[str, PartyView]]:
     return _text(value, "custody_model"), parties
 
 
+def _threshold(value: Any) -> int:
+    """The roll call's signature_threshold as verification applies it: a positive integer, else 1."""
+    found = value.get("signature_threshold") if isinstance(value, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) and found > 0 else 1
+
+
 def _successions(value: Any) -> tuple[str, ...]:
     records = value.get("successions") if isinstance(value, dict) else None
     return tuple(sha256_hex(canonical_bytes(r)) for r in records) if isinstance(records, list) else ()
@@ -167,6 +173,7 @@ def build_view(sovereign_id: str, documents: Mapping[str, Any], memo: TreatyMemo
     if isinstance(feed_raw, dict) and isinstance(feed_raw.get("sequence"), int):
         feed = FeedView(feed_raw["sequence"], frozenset(_strs(feed_raw.get("revoked_attestation_ids"))))
     custody, parties = _parties(by_kind.get("roll-call"))
+    threshold = _threshold(by_kind.get("roll-call"))
     issued = {}
     for path, (kind, value) in files.items():
         moment = timestamps.parse(value.get("issued_at")) if isinstance(value, dict) else None
@@ -178,5 +185,5 @@ def build_view(sovereign_id: str, documents: Mapping[str, Any], memo: TreatyMemo
         sovereign_id=sovereign_id, root_key=_text(genesis, "root_public_key"),
         na_key=_text(na, "public_key"), successions=_successions(by_kind.get("key-history")),
         rotations=rotations, treaties=treaties, treaty_paths=treaty_paths, feed=feed,
-        custody=custody, parties=parties, issued=issued, files=frozenset(documents),
+        custody=custody, parties=parties, threshold=threshold, issued=issued, files=frozenset(documents),
     )

@@ -58,6 +58,7 @@ class Sov:
                          "holds_keys": ["root", "network-authority", "operator"], "contact": "mailto:ops@example.org"}]
         self.custody = "customer-held"
         self.rollcall_issued = T0 + timedelta(days=1)
+        self.threshold: int | None = None           # roll call signature_threshold (absent when None)
         self.rotations: list[dict[str, Any]] = []
         self.deleted_files: set[str] = set()
 
@@ -136,6 +137,8 @@ class Sov:
         }
         roll_call = {"sovereign_id": self.id, "custody_model": self.custody, "parties": self.parties,
                      "issued_at": format_z(self.rollcall_issued), "issued_by": self.na.key_id, "signatures": []}
+        if self.threshold is not None:
+            roll_call["signature_threshold"] = self.threshold
         out[f"{base}/roll-call.json"] = _dump(self.na.sign(roll_call, "roll-call"))
         for treaty_id, body in self.treaties.items():
             out[f"{base}/treaties/{treaty_id}.json"] = _dump(body)

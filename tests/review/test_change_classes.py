@@ -15,6 +15,7 @@ def base() -> World:
     world["alpha"].treaty("t1", world["beta"], roles=["role:client"])
     world["alpha"].treaty("old", world["beta"], roles=["role:client"])
     world["alpha"].set_feed(["att-1"])
+    world["alpha"].threshold = 2
     world.pin_all()
     return world
 
@@ -139,6 +140,8 @@ CASES: list[tuple[str, Callable[[World], None], str, str, str]] = [
     ("feed-entry-added", feed_add, "change.feed_entry_added", "low", "now revokes att-2"),
     ("feed-entry-removed", feed_remove, "change.feed_entry_removed", "critical", "no longer revokes att-1"),
     ("party-gains-keys", party_keys, "change.rollcall_keys_gained", "high", "Helper Ltd now holds network-authority"),
+    ("threshold-lowered", lambda w: setattr(w["alpha"], "threshold", None), "change.rollcall_threshold_lowered",
+     "high", "lowers its signature threshold from 2 to 1"),
     ("managing-partner-added", partner, "change.rollcall_partner_added", "medium",
      "Northwind is now a managing partner"),
     ("member-removed", member_out, "change.member_removed", "high", "beta is no longer a coalition member"),
@@ -194,3 +197,12 @@ def test_a_pin_written_by_the_change_does_not_excuse_a_root_swap():
     world.pins = {"alpha": world["alpha"].root.public, "beta": world["beta"].root.public}
     changes = trust_changes(before, world.documents(), {"alpha", "beta"}, at=NOW)
     assert ("change.root_key_changed", "critical") in {(c.code, c.level) for c in changes}
+
+
+def test_raising_the_threshold_is_low():
+    world = base()
+    before = world.documents()
+    world["alpha"].threshold = 3
+    changes = trust_changes(before, world.documents(), {"alpha"}, at=NOW)
+    assert [(c.code, c.level) for c in changes] == [("change.rollcall_changed", "low")]
+    assert "raises its signature threshold from 2 to 3" in changes[0].sentence
