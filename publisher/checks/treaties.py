@@ -110,7 +110,7 @@ def _same_document(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     keys in the same order, same types and values) settle it without encoding either: the
     row and the treaty file are usually written from the same dict."""
     try:
-        if marshal.dumps(a, 2) == marshal.dumps(b, 2):   # version 2: no back-references
+        if marshal.dumps(dict(a), 2) == marshal.dumps(dict(b), 2):   # version 2: no back-references
             return True
     except ValueError:   # a value marshal cannot hold: compare the canonical forms
         pass

@@ -12,6 +12,7 @@ per-folder entry makes the model load fall back to a full verification.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import marshal
 import pickle
@@ -30,7 +31,7 @@ from publisher import source as source_module
 from publisher.source import Entry, Source
 from publisher.verify import dispatch
 from publisher.verify.dispatch import Job, Outcome
-from publisher.verify.timewindows import TablePart, TimeTable, evaluate, join
+from publisher.verify.timewindows import PayloadsMissing, TablePart, TimeTable, evaluate, join
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -61,8 +62,16 @@ def build_snapshot(static: Sequence[Finding], timed: Sequence[Finding], coalitio
                     sum(len(o.result.sovereign.treaties) for _, o in ordered), table)
 
 
-def findings_at(remembered: Snapshot, at: datetime) -> list[Finding]:
-    return [*remembered.static, *evaluate(remembered.time, at)]
+def findings_at(remembered: Snapshot, at: datetime, cache: Cache | None = None, key: str = "") -> list[Finding] | None:
+    """Every finding of the remembered input at `at`; None when the time table needs its
+    payloads (stored apart, see `remember`) and they are gone."""
+    def payloads() -> bytes | None:
+        return cache.get("snapshot-payloads", key, bytes) if cache is not None else None
+
+    try:
+        return [*remembered.static, *evaluate(remembered.time, at, payloads)]
+    except PayloadsMissing:
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,19 +96,22 @@ def recall(source: Source, limits: Limits, cache: Cache, at: datetime) -> Recall
         pending = pool.submit(fingerprint, source, limits, None)
         guess = cache.get("latest", latest, str)
         guessed = cache.get("snapshot", guess, Snapshot) if guess else None
-        early = findings_at(guessed, at) if guessed is not None else None
+        early = findings_at(guessed, at, cache, guess) if guessed is not None and guess else None
         taken = pending.result()
     if taken is None:
         return Recalled(None)
     if taken == guess and guessed is not None:
         return Recalled(taken, guessed, early)
     found = cache.get("snapshot", taken, Snapshot)
-    return Recalled(taken, found, findings_at(found, at) if found is not None else None)
+    return Recalled(taken, found, findings_at(found, at, cache, taken) if found is not None else None)
 
 
 def remember(cache: Cache, source: Source, limits: Limits, taken: str, built: Snapshot) -> None:
-    """Store `built` under its fingerprint, and name it as this source's latest snapshot."""
-    cache.put("snapshot", taken, built)
+    """Store `built` under its fingerprint, and name it as this source's latest snapshot. The
+    time table's payloads (stripped treaties, 80% of the bytes at 10,000 sovereigns) go in an
+    entry of their own: a no-change run reads them only when something crossed a deadline."""
+    cache.put("snapshot-payloads", taken, built.time.payloads)
+    cache.put("snapshot", taken, dataclasses.replace(built, time=dataclasses.replace(built.time, payloads=b"")))
     cache.put("latest", latest_key(source, limits), taken)
 
 

@@ -22,7 +22,7 @@ import pickle
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -163,7 +163,7 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 _TREATY, _ROW, _KEY = _fields(Treaty), _fields(TreatyRow), _fields(NaKey)
 _ROW_AT, _RAW_AT = _TREATY.index("row"), _TREATY.index("raw")
-_STRIP = tuple((_TREATY.index(name), empty) for name, empty in (
+_STRIP: tuple[tuple[int, Any], ...] = tuple((_TREATY.index(name), empty) for name, empty in (
     ("subject_public_keys", ()), ("allowed_roles", ()), ("accepted_statuses", ()), ("claims", {}), ("metadata", {}),
     ("issued_by", "")))
 
@@ -323,8 +323,14 @@ def _array(data: bytes) -> array[int]:
     return values
 
 
-def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
-    """check_time's findings at `at`: recorded inside each window, re-checked outside."""
+class PayloadsMissing(LookupError):
+    """The table was stored without its stripped treaties and they could not be loaded."""
+
+
+def evaluate(table: TimeTable, at: datetime, payloads: Callable[[], bytes | None] | None = None) -> list[Finding]:
+    """check_time's findings at `at`: recorded inside each window, re-checked outside. A table
+    stored without its payloads (b"") gets them from `payloads()` when an item needs checking
+    again (PayloadsMissing when it cannot)."""
     now = micros(at)
     his, los = _array(table.by_hi), _array(table.by_lo)
     hi_items, lo_items = _array(table.by_hi_items), _array(table.by_lo_items)
@@ -335,9 +341,14 @@ def evaluate(table: TimeTable, at: datetime) -> list[Finding]:
     pending: dict[int, list[int]] = {}
     for item in sorted(outside):
         pending.setdefault(owners[item], []).append(item)
+    data = table.payloads
+    if pending and len(data) != offsets[-1]:
+        data = (payloads() if payloads is not None else None) or b""
+        if len(data) != offsets[-1]:
+            raise PayloadsMissing("the time table's stripped treaties are not available")
     sovereigns: dict[str, Sovereign] = {}
     for owner, items in pending.items():
-        sovereign = _sovereign(table.histories[owner], [table.payloads[offsets[i]:offsets[i + 1]] for i in items],
+        sovereign = _sovereign(table.histories[owner], [data[offsets[i]:offsets[i + 1]] for i in items],
                                b"".join(table.kinds[i:i + 1] for i in items))
         sovereigns[sovereign.id] = sovereign
     out.extend(stage.check_time(sovereigns, at))

@@ -224,3 +224,17 @@ def test_settled_treaties_are_not_checked_again(monkeypatch: pytest.MonkeyPatch)
     found = real({"a": sovereign}, later)
     assert {f.code for f in found} >= {"treaty.expired", "treaty.not_yet_valid", "treaty.expiring_soon"}
     assert not any("evaluated at" in f.message for f in found)
+
+
+def test_payloads_load_only_when_a_deadline_was_crossed(demo_copy: Path) -> None:
+    """The stripped treaties are stored apart from the snapshot: a run at the same time never
+    reads them; a run past a deadline does, and falls back to verifying when they are gone."""
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    entries = [p for p in (demo_copy / ".handshake-cache" / "snapshot-payloads").rglob("*") if p.is_file()]
+    assert len(entries) == 1
+    entries[0].unlink()
+    same = remembered(demo_copy, DEMO_AT)
+    assert same.findings == fresh(demo_copy, DEMO_AT).findings
+    later = DEMO_AT + timedelta(days=400)            # past every demo treaty's deadline
+    again = verify_path(demo_copy, at=later, workers=1, cache=open_cache(demo_copy))
+    assert again.findings == fresh(demo_copy, later).findings
