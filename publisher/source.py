@@ -207,11 +207,18 @@ class WorktreeSource:
             os.close(fd)
 
 
-def group_by_sovereign(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
-    """Entries under sovereigns/<id>/ grouped by id (sorted); other entries are left out."""
+def group_by_sovereign(entries: Iterable[Entry]) -> tuple[dict[str, list[Entry]], list[Entry]]:
+    """Entries inside sovereigns/<id>/ grouped by id (sorted), and the entries that belong to
+    no folder: directly under sovereigns/, or `sovereigns` itself when it is not a directory
+    (a symlink, a file). Entries elsewhere are left out."""
     groups: dict[str, list[Entry]] = {}
+    loose: list[Entry] = []
     for entry in entries:
         parts = entry.path.split("/", 2)
-        if len(parts) >= 2 and parts[0] == "sovereigns":
+        if parts[0] != "sovereigns":
+            continue
+        if len(parts) < 3:
+            loose.append(entry)
+        else:
             groups.setdefault(parts[1], []).append(entry)
-    return dict(sorted(groups.items()))
+    return dict(sorted(groups.items())), loose

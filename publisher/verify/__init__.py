@@ -121,16 +121,14 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     out.extend(found)
     coalition_raw = _load_root_json(source, root_entries, stage.COALITION_PATH, limits, out)
 
-    groups = group_by_sovereign(entries)
-    for entry in entries:
-        if entry.path.count("/") < 2 and entry.type == "symlink":
+    groups, loose = group_by_sovereign(entries)
+    for entry in loose:
+        if entry.type == "symlink":
             out.append(finding(entry.path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink",
                                "symbolic link not followed"))
-        elif entry.path.count("/") < 2:
+        else:
             out.append(finding(entry.path, "", "layout.unexpected_file",
                                "only sovereign folders belong directly under sovereigns/"))
-    groups = {sid: [e for e in group if e.path.count("/") >= 2] for sid, group in groups.items()}
-    groups = {sid: group for sid, group in groups.items() if group}
     if not groups:
         out.append(finding("sovereigns", "", "layout.no_sovereigns", "no sovereigns/<id>/ folder found"))
     jobs = [Job(sid, tuple(group), pins.get(sid)) for sid, group in groups.items()]
