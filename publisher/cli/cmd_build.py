@@ -19,7 +19,7 @@ from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_path, source_date_epoch
 from publisher.history.changes import ChangeEntry
 from publisher.history.load import read_change_channel
-from publisher.site import GENERATOR, render_cache
+from publisher.site import GENERATOR, incremental, lean, render_cache
 from publisher.site.build import BuildRefused, build_site
 from publisher.site.context import Provenance
 from publisher.site.publish import PublishError, previous_site, record_published, staging
@@ -106,7 +106,18 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else open_cache(root)
     pending = None if args.no_history else _start_change_channel(root, head.sha if head else None, cache)
     started = time.perf_counter()
-    verification = verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache)
+    models = lean.Models()       # every full model, pickled to a temporary file (publisher.site.lean)
+    try:
+        return _build(args, root, head, at, cache, pending, models, started)
+    finally:
+        models.close()
+
+
+def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at: Any, cache: Cache | None,
+           pending: Callable[[], Any] | None, models: lean.Models, started: float) -> int:
+    prepared = lean.verify_forked(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache),
+                                  models, incremental.models_digest if cache is not None else lambda v: None)
+    verification = prepared.verification
     verified = time.perf_counter()
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
@@ -117,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         with staging(out) as stage:      # files are written as they are built; swapped in at the end
             sink = DirectorySink(stage.path, previous_site(out, cache))
             site = build_site(verification, WorktreeSource(root), provenance, changes=changes, workers=workers,
-                              cache=cache, sink=sink)
+                              cache=cache, sink=sink, models=models, models_digest=prepared.digest)
             stage.keep_previous = sink.finish()
             built = time.perf_counter()
         if not stage.keep_previous:

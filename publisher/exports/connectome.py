@@ -85,12 +85,14 @@ def export_recognition_graph(verification: Verification) -> dict[str, Any]:
                   attestation_revocations(sovereigns), verification)
 
 
-def export_sovereign_graph(verification: Verification, sovereign_id: str) -> dict[str, Any]:
+def export_sovereign_graph(verification: Verification, sovereign_id: str, *,
+                           sovereign: Sovereign | None = None) -> dict[str, Any]:
     """What one sovereign's NA would export: the treaties it issued, and the attestation
     revocations of the sovereigns it actively recognizes (the feeds it would import).
-    An unknown id gives an empty graph."""
+    An unknown id gives an empty graph. `sovereign`: its full model when the caller holds it
+    (the site builder's verification may carry the others without their documents)."""
     index = sovereigns_by_id(verification)
-    sovereign = index.get(sovereign_id)
+    sovereign = sovereign if sovereign is not None else index.get(sovereign_id)
     if sovereign is None:
         return {"sovereigns": [], "recognition_edges": [], "active_treaties": [], "revoked_trust_material": []}
     edges = build_edges((sovereign,), verification.at)

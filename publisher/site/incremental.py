@@ -1,8 +1,8 @@
 """The no-change build: recognise that the site in place is already exactly this build.
 
 Stage: before any view model is computed. `site_key` digests everything a site is built from:
-the verification (every model, finding and the evaluation time, pickled without memo so equal
-values give equal bytes whoever shares what), the bytes of every published raw document, the
+the verification (`models_digest`: every model, finding and the evaluation time, pickled
+without memo so equal values give equal bytes whoever shares what), the bytes of every published raw document, the
 provenance (commit included), the change channel, the templates, the static files and the
 code version. After a build is published, `remember` stores under that key the digest of the
 manifest it wrote, its page count and its notes (sealed cache, see publisher.cache). `kept`
@@ -34,14 +34,29 @@ SITE_KIND = "site-whole"
 ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
 
 
-def site_key(verification: Verification, source: Source, provenance: Provenance,
-             changes: Sequence[ChangeEntry] | None) -> str | None:
-    """The digest of every input of the site, or None when one cannot be pickled."""
-    h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
+def models_digest(verification: Verification) -> str | None:
+    """The digest of the verification's full models (every model, finding and the evaluation
+    time), or None when one cannot be pickled."""
+    h = hashlib.sha256()
     try:
         h.update(render_cache.pickled((verification.at, verification.coalition, verification.findings)))
         for sovereign in verification.sovereigns:
             h.update(render_cache.pickled(sovereign))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return None
+    return h.hexdigest()
+
+
+def site_key(verification: Verification, source: Source, provenance: Provenance,
+             changes: Sequence[ChangeEntry] | None, models: str | None = None) -> str | None:
+    """The digest of every input of the site, or None when one cannot be pickled. `models`:
+    `models_digest` of the full verification when `verification` is a slim one (`lean`)."""
+    models = models if models is not None else models_digest(verification)
+    if models is None:
+        return None
+    h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
+    h.update(models.encode("ascii"))
+    try:
         h.update(render_cache.pickled(list(changes) if changes is not None else None))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
         return None

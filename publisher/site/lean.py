@@ -1,0 +1,163 @@
+"""The site's inputs without every document in the builder's memory (10,000 sovereigns).
+
+Stage: between `publisher.verify` and `publisher.site.build`, for the CLI. The documents'
+raw mappings are three quarters of a verified model, and a forked page worker that reads any
+object of a model it inherited copies the memory page holding it (reference counts), so
+workers that look at their neighbours' treaties copy most of the parent's heap. Instead the
+verification runs in a child process (`verify_forked`) that writes each sovereign's full
+model, pickled, into an unnamed temporary file (`Models`) and hands back a *slim* verification:
+the same values with the raw mappings (documents, claims, metadata, policies) left empty. The
+builder indexes, draws and links from the slim models; a sovereign's own pages and exports,
+and the coalition-wide export of active treaties, read its full model back from the file,
+one sovereign at a time. Every value a page shows is the same either way (the emptied fields
+are excluded from model equality and read only from a unit's own sovereign), so the output
+is byte-identical; `tests/site/test_lean.py` builds both ways and compares.
+"""
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import gc
+import io
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from publisher.model import Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
+
+if TYPE_CHECKING:
+    from publisher.verify import Verification
+
+# Fields emptied in the slim models: read only for a unit's own sovereign (pages, bundle,
+# sovereign graph) and for the coalition's active treaties (recognition-graph export).
+_EMPTIED: dict[type, dict[str, Any]] = {
+    Treaty: {"raw": {}, "claims": {}, "metadata": {}},
+    Genesis: {"raw": {}},
+    Identity: {"raw": {}, "metadata": {}},
+    RevocationFeed: {"raw": {}},
+    RollCall: {"raw": {}},
+    SignedDocument: {"raw": {}},
+    Sovereign: {"recognition_policy": None},
+}
+
+
+def _restore(cls: type, state: dict[str, Any]) -> Any:
+    obj = object.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
+
+
+def _slim_reducer(emptied: dict[str, Any]) -> Callable[[Any], Any]:
+    def reduce(obj: Any) -> Any:
+        return _restore, (type(obj), {**obj.__dict__, **emptied})
+    return reduce
+
+
+_SLIM_TABLE = {**copyreg.dispatch_table, **{cls: _slim_reducer(fields) for cls, fields in _EMPTIED.items()}}
+
+
+def slim_bytes(verification: Verification) -> bytes:
+    """The verification pickled with the raw mappings of its models emptied."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _SLIM_TABLE
+    pickler.dump(verification)
+    return out.getvalue()
+
+
+class Models:
+    """Every sovereign's full model, pickled one by one into an unnamed temporary file that
+    forked workers share (positioned reads only, so no process moves another's offset)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="handshake-models-")
+        self.fd = self._file.fileno()
+        self.spans: dict[str, tuple[int, int]] = {}
+
+    def write_all(self, sovereigns: tuple[Sovereign, ...]) -> dict[str, tuple[int, int]]:
+        offset, spans = 0, {}
+        for sovereign in sovereigns:
+            data = pickle.dumps(sovereign, pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(self.fd, view, offset + len(data) - len(view)):]
+            spans[sovereign.id] = (offset, len(data))
+            offset += len(data)
+        return spans
+
+    def load(self, sovereign_id: str) -> Sovereign:
+        offset, size = self.spans[sovereign_id]
+        data = os.pread(self.fd, size, offset)
+        while len(data) < size:
+            data += os.pread(self.fd, size - len(data), offset + len(data))
+        value = pickle.loads(data)
+        assert isinstance(value, Sovereign) and value.id == sovereign_id
+        return value
+
+    def each(self, ids: list[str]) -> Iterator[Sovereign]:
+        for sovereign_id in ids:
+            yield self.load(sovereign_id)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the verifying child hands back: the slim verification and the digest of the full
+    models for the no-change key (`incremental.models_digest`)."""
+
+    verification: Verification
+    digest: str | None
+
+
+def full_treaties(verification: Verification, models: Models) -> Verification:
+    """The verification with every sovereign's treaties in full (their raw documents: the
+    recognition-graph export lists the active ones), the rest slim; loaded one at a time."""
+    sovereigns = tuple(dataclasses.replace(s, treaties=full.treaties)
+                       for s, full in zip(verification.sovereigns, models.each([s.id for s in verification.sovereigns]),
+                                          strict=True))
+    return dataclasses.replace(verification, sovereigns=sovereigns)
+
+
+_JOB: list[Any] = []      # (verify, models, digest) for the forked child
+
+
+def _prepare() -> tuple[bytes, dict[str, tuple[int, int]], str | None]:
+    verify, models, digest = _JOB[0]
+    verification = verify()
+    spans = models.write_all(verification.sovereigns)
+    return slim_bytes(verification), spans, digest(verification)
+
+
+def verify_forked(verify: Callable[[], Verification], models: Models,
+                  digest: Callable[[Verification], str | None]) -> Prepared:
+    """Run `verify` in a forked child that writes the full models into `models` and returns
+    the slim verification (and `digest` of the full one); without fork, here."""
+    _JOB[:] = [(verify, models, digest)]
+    try:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            data, spans, found = _prepare()
+        else:
+            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+                data, spans, found = pool.submit(_prepare).result()
+    finally:
+        _JOB.clear()
+    models.spans = spans
+    was_enabled = gc.isenabled()
+    gc.disable()             # millions of acyclic objects: see publisher.verify._collector_paused
+    try:
+        verification = pickle.loads(data)
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
+    return Prepared(verification, found)
+
+
+__all__ = ["Models", "Prepared", "full_treaties", "slim_bytes", "verify_forked"]
