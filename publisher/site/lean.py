@@ -47,7 +47,7 @@ _EMPTIED: dict[type, dict[str, Any]] = {
 
 
 def _restore(cls: type, state: dict[str, Any]) -> Any:
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     obj.__dict__.update(state)
     return obj
 
