@@ -53,11 +53,16 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
     return items
 
 
+def published_issued_at(treaty: Treaty) -> str:
+    """The treaty's issued_at as published (the order of `active_treaties`), else ""."""
+    value = treaty.raw.get("issued_at", "")
+    return value if isinstance(value, str) else ""
+
+
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
     # The reference lists them in database order (issued_at ascending); ties by issuer and id.
     active = [t for t in treaties if treaty_state(t, verification.at).is_active]
-    active.sort(key=lambda t: (t.raw.get("issued_at", "") if isinstance(t.raw.get("issued_at"), str) else "",
-                               t.issuer, t.treaty_id))
+    active.sort(key=lambda t: (published_issued_at(t), t.issuer, t.treaty_id))
     return [t.raw for t in active]
 
 

@@ -27,7 +27,7 @@ from publisher.exports.roll_call import export_roll_call
 from publisher.findings import Finding, finding
 from publisher.resources import resource_dir
 from publisher.site import incremental, paths, render_cache
-from publisher.site.lean import Models, full_treaties
+from publisher.site.lean import Models, active_treaties, spliced
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
 from publisher.site.render import render, static_files
@@ -86,7 +86,7 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
 def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models | None) -> dict[str, Any]:
     """Raw documents under their repository paths, and the coalition-wide exports (written to
     `sink`); returns the connectome view the connectome page is drawn from (its summary and
-    blast radius). With slim models, the treaties are read back in full for the export."""
+    blast radius). With slim models, the active treaties' documents are read back for the exports."""
     v = ctx.verification
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
@@ -96,11 +96,17 @@ def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models |
         for path in sovereign.files:
             sink.put(paths.raw_path(slug, path), source.read(path))
     sink.put("roll-call.json", json_bytes(export_roll_call(v)))
-    export = export_recognition_graph(full_treaties(v, models) if models is not None else v)
-    sink.put("recognition-graph.json", json_bytes(export))
-    view = connectome_view(export)
-    del export
-    sink.put("connectome.json", json_bytes(view))
+    export = export_recognition_graph(v)
+    if models is None:
+        sink.put("recognition-graph.json", json_bytes(export))
+        view = connectome_view(export)
+        sink.put("connectome.json", json_bytes(view))
+    else:       # slim models: the active treaties' documents come back as JSON texts
+        export["active_treaties"] = []
+        items = active_treaties(v, models)
+        sink.put("recognition-graph.json", spliced(export, items))
+        view = connectome_view(export)
+        sink.put("connectome.json", spliced(view, items))
     return {key: view[key] for key in ("summary", "revocation_blast_radius")}
 
 

@@ -8,26 +8,29 @@ verification runs in a child process (`verify_forked`) that writes each sovereig
 model, pickled, into an unnamed temporary file (`Models`) and hands back a *slim* verification:
 the same values with the raw mappings (documents, claims, metadata, policies) left empty. The
 builder indexes, draws and links from the slim models; a sovereign's own pages and exports,
-and the coalition-wide export of active treaties, read its full model back from the file,
-one sovereign at a time. Every value a page shows is the same either way (the emptied fields
+and the coalition-wide exports' active treaties (as JSON texts), read its full model back
+from the file, one sovereign at a time. Every value a page shows is the same either way (the emptied fields
 are excluded from model equality and read only from a unit's own sovereign), so the output
 is byte-identical; `tests/site/test_lean.py` builds both ways and compares.
 """
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import gc
 import io
+import json
 import multiprocessing
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from publisher.connectome import graph_treaties
+from publisher.exports.connectome import published_issued_at
+from publisher.lifecycle import treaty_state
 from publisher.model import Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
 
 if TYPE_CHECKING:
@@ -116,13 +119,28 @@ class Prepared:
     digest: str | None
 
 
-def full_treaties(verification: Verification, models: Models) -> Verification:
-    """The verification with every sovereign's treaties in full (their raw documents: the
-    recognition-graph export lists the active ones), the rest slim; loaded one at a time."""
-    sovereigns = tuple(dataclasses.replace(s, treaties=full.treaties)
-                       for s, full in zip(verification.sovereigns, models.each([s.id for s in verification.sovereigns]),
-                                          strict=True))
-    return dataclasses.replace(verification, sovereigns=sovereigns)
+def active_treaties(verification: Verification, models: Models) -> list[bytes]:
+    """The compact JSON of each treaty in the recognition-graph export's `active_treaties`, in
+    its order (`export_recognition_graph` sorts the graph's treaties by issuer, subject and id,
+    then by publication time, issuer and id: one stable sort by both keys), read back one
+    sovereign at a time so that no raw document stays in memory."""
+    found = []
+    for sovereign in models.each([s.id for s in verification.sovereigns]):
+        for treaty in graph_treaties((sovereign,)):
+            if treaty_state(treaty, verification.at).is_active:
+                found.append(((published_issued_at(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
+                              json.dumps(treaty.raw, sort_keys=True, separators=(",", ":")).encode("ascii")))
+    found.sort(key=lambda item: item[0])
+    return [text for _, text in found]
+
+
+def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
+    """`json_bytes(value)` where `value["active_treaties"]` (empty) holds the JSON texts
+    `items`: with sorted keys it is the first member."""
+    text = json.dumps({**value, "active_treaties": []}, sort_keys=True, separators=(",", ":")).encode("ascii")
+    head = b'{"active_treaties":['
+    assert text.startswith(head + b"]")
+    return b"".join((head, b",".join(items), text[len(head):], b"\n"))
 
 
 _JOB: list[Any] = []      # (verify, models, digest) for the forked child
@@ -160,4 +178,4 @@ def verify_forked(verify: Callable[[], Verification], models: Models,
     return Prepared(verification, found)
 
 
-__all__ = ["Models", "Prepared", "full_treaties", "slim_bytes", "verify_forked"]
+__all__ = ["Models", "Prepared", "active_treaties", "slim_bytes", "spliced", "verify_forked"]
