@@ -107,17 +107,19 @@ def run(args: argparse.Namespace) -> int:
     pending = None if args.no_history else _start_change_channel(root, head.sha if head else None, cache)
     started = time.perf_counter()
     models = lean.Models()       # every full model, pickled to a temporary file (publisher.site.lean)
+    verifier = lean.Verifier(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache), models,
+                             (lambda v: incremental.inputs_digest(v, WorktreeSource(root))) if cache is not None
+                             else (lambda v: None))
     try:
-        return _build(args, root, head, at, cache, pending, models, started)
+        return _build(args, root, head, at, cache, pending, verifier, started)
     finally:
+        verifier.close()
         models.close()
 
 
 def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at: Any, cache: Cache | None,
-           pending: Callable[[], Any] | None, models: lean.Models, started: float) -> int:
-    prepared = lean.verify_forked(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache),
-                                  models, incremental.models_digest if cache is not None else lambda v: None)
-    verification = prepared.verification
+           pending: Callable[[], Any] | None, verifier: lean.Verifier, started: float) -> int:
+    verification = verifier.verification()
     verified = time.perf_counter()
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
@@ -128,7 +130,7 @@ def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at
         with staging(out) as stage:      # files are written as they are built; swapped in at the end
             sink = DirectorySink(stage.path, previous_site(out, cache))
             site = build_site(verification, WorktreeSource(root), provenance, changes=changes, workers=workers,
-                              cache=cache, sink=sink, models=models, models_digest=prepared.digest)
+                              cache=cache, sink=sink, models=verifier.models, inputs=verifier.digest)
             stage.keep_previous = sink.finish()
             built = time.perf_counter()
         if not stage.keep_previous:

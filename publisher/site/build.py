@@ -221,7 +221,7 @@ class _Scanned:
 def build_site(verification: Verification, source: Source, provenance: Provenance,
                *, workers: int = 1, on_stage: Callable[[str], None] | None = None,
                changes: Sequence[ChangeEntry] | None = None, cache: Cache | None = None,
-               sink: Sink | None = None, models: Models | None = None, models_digest: str | None = None) -> Site:
+               sink: Sink | None = None, models: Models | None = None, inputs: str | None = None) -> Site:
     """Every file of the site (BuildRefused when verification has errors), in `sink`: in memory
     by default (`Site.files`), or written into a staging directory (`DirectorySink`).
 
@@ -229,15 +229,16 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     first), or None when there is no history: the change pages then say so. With a `cache`
     (publisher.cache), pages whose inputs did not change are not rendered again. With `models`,
     `verification` is slim (`publisher.site.lean`): full models are read back from `models`
-    one sovereign at a time, and `models_digest` stands for them in the no-change key."""
+    one sovereign at a time, and `inputs` (`incremental.inputs_digest`) stands for them and
+    the published files in the no-change key."""
     if not verification.ok and not provenance.allow_errors:
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
     sink = sink if sink is not None else MemorySink()
     key = None
     if cache is not None and isinstance(sink, DirectorySink):
-        key = incremental.site_key(verification, source, provenance, changes, models_digest) \
-            if models is None or models_digest is not None else None
+        key = incremental.site_key(verification, source, provenance, changes, inputs) \
+            if models is None or inputs is not None else None
         found = incremental.kept(sink.previous, cache, key)
         if found is not None and sink.previous is not None:
             sink.keep_all()

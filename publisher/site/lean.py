@@ -4,9 +4,11 @@ Stage: between `publisher.verify` and `publisher.site.build`, for the CLI. The d
 raw mappings are three quarters of a verified model, and a forked page worker that reads any
 object of a model it inherited copies the memory page holding it (reference counts), so
 workers that look at their neighbours' treaties copy most of the parent's heap. Instead the
-verification runs in a child process (`verify_forked`) that writes each sovereign's full
+verification runs in a child process (`Verifier`) that writes each sovereign's full
 model, pickled, into an unnamed temporary file (`Models`) and hands back a *slim* verification:
 the same values with the raw mappings (documents, claims, metadata, policies) left empty. The
+verification answers first with its findings (and the digest of the full models for the
+no-change key), so a build whose site is already in place asks for nothing more. The
 builder indexes, draws and links from the slim models; a sovereign's own pages and exports,
 and the coalition-wide exports' active treaties (as JSON texts), read its full model back
 from the file, one sovereign at a time. Every value a page shows is the same either way (the emptied fields
@@ -25,16 +27,15 @@ import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from publisher.connectome import graph_treaties
 from publisher.exports.connectome import published_issued_at
 from publisher.lifecycle import treaty_state
-from publisher.model import Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
-
-if TYPE_CHECKING:
-    from publisher.verify import Verification
+from publisher.findings import Finding
+from publisher.model import Coalition, Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
+from publisher.verify import Verification
 
 # Fields emptied in the slim models: read only for a unit's own sovereign (pages, bundle,
 # sovereign graph) and for the coalition's active treaties (recognition-graph export).
@@ -110,15 +111,6 @@ class Models:
         self._file.close()
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """What the verifying child hands back: the slim verification and the digest of the full
-    models for the no-change key (`incremental.models_digest`)."""
-
-    verification: Verification
-    digest: str | None
-
-
 def active_treaties(verification: Verification, models: Models) -> list[bytes]:
     """The compact JSON of each treaty in the recognition-graph export's `active_treaties`, in
     its order (`export_recognition_graph` sorts the graph's treaties by issuer, subject and id,
@@ -143,39 +135,90 @@ def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
     return b"".join((head, b",".join(items), text[len(head):], b"\n"))
 
 
-_JOB: list[Any] = []      # (verify, models, digest) for the forked child
+class _Lazy(Verification):
+    """A verification whose findings are here and whose (slim) models are loaded on first use:
+    a build that finds its site already in place never asks for them."""
+
+    _loaded: tuple[Sovereign, ...] | None
+    _loader: Callable[[], tuple[Sovereign, ...]]
+
+    def __init__(self, at: datetime, coalition: Coalition, findings: tuple[Finding, ...],
+                 loader: Callable[[], tuple[Sovereign, ...]]) -> None:
+        for name, value in (("at", at), ("coalition", coalition), ("findings", findings), ("_loaded", None),
+                            ("_loader", loader)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def sovereigns(self) -> tuple[Sovereign, ...]:  # type: ignore[override]
+        if self._loaded is None:
+            object.__setattr__(self, "_loaded", self._loader())
+        assert self._loaded is not None
+        return self._loaded
+
+    def __reduce__(self) -> Any:
+        return (Verification, (self.at, self.coalition, self.sovereigns, self.findings))
 
 
-def _prepare() -> tuple[bytes, dict[str, tuple[int, int]], str | None]:
-    verify, models, digest = _JOB[0]
+_KEPT: list[Any] = []      # in the verifying child: (verify, digest, models), then (verification, models)
+
+
+def _verify_first() -> tuple[datetime, Coalition, tuple[Finding, ...], str | None]:
+    verify, digest, models = _KEPT[0]
     verification = verify()
-    spans = models.write_all(verification.sovereigns)
-    return slim_bytes(verification), spans, digest(verification)
+    _KEPT[:] = [(verification, models)]
+    return verification.at, verification.coalition, verification.findings, digest(verification)
 
 
-def verify_forked(verify: Callable[[], Verification], models: Models,
-                  digest: Callable[[Verification], str | None]) -> Prepared:
-    """Run `verify` in a forked child that writes the full models into `models` and returns
-    the slim verification (and `digest` of the full one); without fork, here."""
-    _JOB[:] = [(verify, models, digest)]
-    try:
-        if "fork" not in multiprocessing.get_all_start_methods():
-            data, spans, found = _prepare()
+def _write_models() -> tuple[bytes, dict[str, tuple[int, int]]]:
+    verification, models = _KEPT.pop()
+    return slim_bytes(verification), models.write_all(verification.sovereigns)
+
+
+class Verifier:
+    """`verify` in a forked child (here where processes cannot fork) that keeps the full models:
+    `verification()` answers at once with the findings (and `digest` of the full models, for
+    the no-change key); its slim models are fetched on first use, when the child writes the
+    full ones into `models` and exits."""
+
+    def __init__(self, verify: Callable[[], Verification], models: Models,
+                 digest: Callable[[Verification], str | None]) -> None:
+        self.models = models
+        self._pool: ProcessPoolExecutor | None = None
+        _KEPT[:] = [(verify, digest, models)]
+        if "fork" in multiprocessing.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            at, coalition, findings, self.digest = self._pool.submit(_verify_first).result()
+            _KEPT.clear()
         else:
-            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-                data, spans, found = pool.submit(_prepare).result()
-    finally:
-        _JOB.clear()
-    models.spans = spans
-    was_enabled = gc.isenabled()
-    gc.disable()             # millions of acyclic objects: see publisher.verify._collector_paused
-    try:
-        verification = pickle.loads(data)
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
-    return Prepared(verification, found)
+            at, coalition, findings, self.digest = _verify_first()
+        self._verification = _Lazy(at, coalition, findings, self._slim)
+
+    def verification(self) -> Verification:
+        return self._verification
+
+    def _slim(self) -> tuple[Sovereign, ...]:
+        if self._pool is not None:
+            data, spans = self._pool.submit(_write_models).result()
+            self.close()
+        else:
+            data, spans = _write_models()
+        self.models.spans = spans
+        was_enabled = gc.isenabled()
+        gc.disable()             # millions of acyclic objects: see publisher.verify._collector_paused
+        try:
+            verification = pickle.loads(data)
+        finally:
+            if was_enabled:
+                gc.freeze()
+                gc.enable()
+        return verification.sovereigns  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Let the child go (it exits without writing anything when no model was asked for)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        _KEPT.clear()
 
 
-__all__ = ["Models", "Prepared", "active_treaties", "slim_bytes", "spliced", "verify_forked"]
+__all__ = ["Models", "Verifier", "active_treaties", "slim_bytes", "spliced"]

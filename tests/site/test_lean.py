@@ -3,6 +3,7 @@ bytes of a build from the full verification: the demo, the hostile coalition (wi
 shown), and on forked page workers that read their sovereigns back from the model file."""
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -20,12 +21,15 @@ def _both(root: Path, *, allow_errors: bool = False, workers: int = 1) -> tuple[
     prov = provenance(evaluated_at=DEMO_AT, allow_errors=allow_errors)
     expected = build_site(full, WorktreeSource(root), prov, workers=workers)
     models = lean.Models()
+    verifier = lean.Verifier(lambda: verify_path(root, at=DEMO_AT, workers=1), models, lambda v: "digest")
     try:
-        prepared = lean.verify_forked(lambda: verify_path(root, at=DEMO_AT, workers=1), models, lambda v: None)
-        assert prepared.verification == full
-        assert all(t.raw == {} for s in prepared.verification.sovereigns for t in s.treaties)
-        got = build_site(prepared.verification, WorktreeSource(root), prov, workers=workers, models=models)
+        slim = verifier.verification()
+        assert verifier.digest == "digest" and slim.findings == full.findings
+        assert (slim.at, slim.coalition, slim.sovereigns) == (full.at, full.coalition, full.sovereigns)
+        assert all(t.raw == {} for s in slim.sovereigns for t in s.treaties)
+        got = build_site(slim, WorktreeSource(root), prov, workers=workers, models=models)
     finally:
+        verifier.close()
         models.close()
     return expected, got
 
@@ -58,3 +62,14 @@ def test_the_slim_pickle_empties_only_the_raw_mappings() -> None:
     assert sovereign.treaties[0].raw and other.treaties[0].raw == {}
     assert other.genesis is not None and other.genesis.raw == {} and sovereign.genesis is not None
     assert other.genesis.digest == sovereign.genesis.digest
+
+
+def test_a_verification_never_asked_for_its_models_writes_none() -> None:
+    models = lean.Models()
+    verifier = lean.Verifier(lambda: verify_path(REPO_ROOT, at=DEMO_AT, workers=1), models, lambda v: None)
+    try:
+        assert verifier.verification().ok
+        verifier.close()
+        assert models.spans == {} and os.fstat(models.fd).st_size == 0
+    finally:
+        models.close()
