@@ -146,7 +146,7 @@ def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at
     for note in site.notes:
         print(format_finding(note), file=sys.stderr)
     build_s = built - verified
-    units = len(verification.sovereigns)
+    units = verifier.count       # not len(verification.sovereigns): a kept site never loads the models
     verb = "kept" if stage.keep_previous else "wrote"
     print(f"{verb} {len(site.manifest['files']) + 1} files ({site.pages} pages) in {out} · evaluated at "
           f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "

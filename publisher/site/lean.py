@@ -149,7 +149,7 @@ class _Lazy(Verification):
             object.__setattr__(self, name, value)
 
     @property
-    def sovereigns(self) -> tuple[Sovereign, ...]:  # type: ignore[override]
+    def sovereigns(self) -> tuple[Sovereign, ...]:
         if self._loaded is None:
             object.__setattr__(self, "_loaded", self._loader())
         assert self._loaded is not None
@@ -162,11 +162,12 @@ class _Lazy(Verification):
 _KEPT: list[Any] = []      # in the verifying child: (verify, digest, models), then (verification, models)
 
 
-def _verify_first() -> tuple[datetime, Coalition, tuple[Finding, ...], str | None]:
+def _verify_first() -> tuple[datetime, Coalition, tuple[Finding, ...], str | None, int]:
     verify, digest, models = _KEPT[0]
     verification = verify()
     _KEPT[:] = [(verification, models)]
-    return verification.at, verification.coalition, verification.findings, digest(verification)
+    return (verification.at, verification.coalition, verification.findings, digest(verification),
+            len(verification.sovereigns))
 
 
 def _write_models() -> tuple[bytes, dict[str, tuple[int, int]]]:
@@ -177,8 +178,8 @@ def _write_models() -> tuple[bytes, dict[str, tuple[int, int]]]:
 class Verifier:
     """`verify` in a forked child (here where processes cannot fork) that keeps the full models:
     `verification()` answers at once with the findings (and `digest` of the full models, for
-    the no-change key); its slim models are fetched on first use, when the child writes the
-    full ones into `models` and exits."""
+    the no-change key, and `count`, the number of sovereigns); its slim models are fetched on
+    first use, when the child writes the full ones into `models` and exits."""
 
     def __init__(self, verify: Callable[[], Verification], models: Models,
                  digest: Callable[[Verification], str | None]) -> None:
@@ -187,10 +188,10 @@ class Verifier:
         _KEPT[:] = [(verify, digest, models)]
         if "fork" in multiprocessing.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-            at, coalition, findings, self.digest = self._pool.submit(_verify_first).result()
+            at, coalition, findings, self.digest, self.count = self._pool.submit(_verify_first).result()
             _KEPT.clear()
         else:
-            at, coalition, findings, self.digest = _verify_first()
+            at, coalition, findings, self.digest, self.count = _verify_first()
         self._verification = _Lazy(at, coalition, findings, self._slim)
 
     def verification(self) -> Verification:
