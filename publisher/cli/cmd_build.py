@@ -19,7 +19,7 @@ from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_path, source_date_epoch
 from publisher.history.changes import ChangeEntry
 from publisher.history.load import read_change_channel
-from publisher.site import GENERATOR, render_cache
+from publisher.site import GENERATOR, incremental, lean, render_cache
 from publisher.site.build import BuildRefused, build_site
 from publisher.site.context import Provenance
 from publisher.site.publish import PublishError, previous_site, record_published, staging
@@ -106,7 +106,20 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else open_cache(root)
     pending = None if args.no_history else _start_change_channel(root, head.sha if head else None, cache)
     started = time.perf_counter()
-    verification = verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache)
+    models = lean.Models()       # every full model, pickled to a temporary file (publisher.site.lean)
+    verifier = lean.Verifier(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache), models,
+                             (lambda v: incremental.inputs_digest(v, WorktreeSource(root))) if cache is not None
+                             else (lambda v: None))
+    try:
+        return _build(args, root, head, at, cache, pending, verifier, started)
+    finally:
+        verifier.close()
+        models.close()
+
+
+def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at: Any, cache: Cache | None,
+           pending: Callable[[], Any] | None, verifier: lean.Verifier, started: float) -> int:
+    verification = verifier.verification()
     verified = time.perf_counter()
     provenance = Provenance(source_commit=head.sha if head else None, evaluated_at=at,
                             base_url=args.base_url, generator=GENERATOR, allow_errors=args.allow_errors)
@@ -117,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         with staging(out) as stage:      # files are written as they are built; swapped in at the end
             sink = DirectorySink(stage.path, previous_site(out, cache))
             site = build_site(verification, WorktreeSource(root), provenance, changes=changes, workers=workers,
-                              cache=cache, sink=sink)
+                              cache=cache, sink=sink, models=verifier.models, inputs=verifier.digest)
             stage.keep_previous = sink.finish()
             built = time.perf_counter()
         if not stage.keep_previous:
@@ -133,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     for note in site.notes:
         print(format_finding(note), file=sys.stderr)
     build_s = built - verified
-    units = len(verification.sovereigns)
+    units = verifier.count       # not len(verification.sovereigns): a kept site never loads the models
     verb = "kept" if stage.keep_previous else "wrote"
     print(f"{verb} {len(site.manifest['files']) + 1} files ({site.pages} pages) in {out} · evaluated at "
           f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "

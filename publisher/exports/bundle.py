@@ -76,10 +76,12 @@ def _envelope(payload: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def export_trust_bundle(verification: Verification, sovereign_id: str, *, created_at: datetime,
                         source_endpoint: str, surfaces: Mapping[str, str] | None = None,
-                        view: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                        view: Mapping[str, Any] | None = None, sovereign: Sovereign | None = None) -> dict[str, Any]:
     """The RFC-003 v1 bundle of one published sovereign (ValueError when it cannot have one).
-    `view`: the sovereign's connectome view when the caller already computed it."""
-    sovereign = sovereigns_by_id(verification).get(sovereign_id)
+    `view`: the sovereign's connectome view when the caller already computed it; `sovereign`:
+    its full model when the caller holds it (see `export_sovereign_graph`)."""
+    if sovereign is None:
+        sovereign = sovereigns_by_id(verification).get(sovereign_id)
     if sovereign is None:
         raise ValueError(f"sovereign {sovereign_id[:80]!r} is not published in this repository")
     if sovereign.genesis is None:
@@ -88,7 +90,7 @@ def export_trust_bundle(verification: Verification, sovereign_id: str, *, create
     metadata = sovereign_metadata(sovereign, endpoint,
                                   surfaces if surfaces is not None else default_surfaces(sovereign, endpoint))
     if view is None:
-        view = connectome_view(export_sovereign_graph(verification, sovereign_id))
+        view = connectome_view(export_sovereign_graph(verification, sovereign_id, sovereign=sovereign))
     return {
         "bundle_type": BUNDLE_TYPE,
         "bundle_version": BUNDLE_VERSION,

@@ -53,11 +53,16 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
     return items
 
 
+def published_issued_at(treaty: Treaty) -> str:
+    """The treaty's issued_at as published (the order of `active_treaties`), else ""."""
+    value = treaty.raw.get("issued_at", "")
+    return value if isinstance(value, str) else ""
+
+
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
     # The reference lists them in database order (issued_at ascending); ties by issuer and id.
     active = [t for t in treaties if treaty_state(t, verification.at).is_active]
-    active.sort(key=lambda t: (t.raw.get("issued_at", "") if isinstance(t.raw.get("issued_at"), str) else "",
-                               t.issuer, t.treaty_id))
+    active.sort(key=lambda t: (published_issued_at(t), t.issuer, t.treaty_id))
     return [t.raw for t in active]
 
 
@@ -85,12 +90,14 @@ def export_recognition_graph(verification: Verification) -> dict[str, Any]:
                   attestation_revocations(sovereigns), verification)
 
 
-def export_sovereign_graph(verification: Verification, sovereign_id: str) -> dict[str, Any]:
+def export_sovereign_graph(verification: Verification, sovereign_id: str, *,
+                           sovereign: Sovereign | None = None) -> dict[str, Any]:
     """What one sovereign's NA would export: the treaties it issued, and the attestation
     revocations of the sovereigns it actively recognizes (the feeds it would import).
-    An unknown id gives an empty graph."""
+    An unknown id gives an empty graph. `sovereign`: its full model when the caller holds it
+    (the site builder's verification may carry the others without their documents)."""
     index = sovereigns_by_id(verification)
-    sovereign = index.get(sovereign_id)
+    sovereign = sovereign if sovereign is not None else index.get(sovereign_id)
     if sovereign is None:
         return {"sovereigns": [], "recognition_edges": [], "active_treaties": [], "revoked_trust_material": []}
     edges = build_edges((sovereign,), verification.at)

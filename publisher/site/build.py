@@ -27,6 +27,7 @@ from publisher.exports.roll_call import export_roll_call
 from publisher.findings import Finding, finding
 from publisher.resources import resource_dir
 from publisher.site import incremental, paths, render_cache
+from publisher.site.lean import Models, active_treaties, spliced
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
 from publisher.site.render import render, static_files
@@ -82,9 +83,10 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
     return notes
 
 
-def _data_files(ctx: SiteContext, source: Source, sink: Writer) -> dict[str, Any]:
+def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models | None) -> dict[str, Any]:
     """Raw documents under their repository paths, and the coalition-wide exports (written to
-    `sink`); returns the connectome view the connectome page is drawn from."""
+    `sink`); returns the connectome view the connectome page is drawn from (its summary and
+    blast radius). With slim models, the active treaties' documents are read back for the exports."""
     v = ctx.verification
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
@@ -93,12 +95,19 @@ def _data_files(ctx: SiteContext, source: Source, sink: Writer) -> dict[str, Any
         slug = ctx.slugs[sovereign.id]
         for path in sovereign.files:
             sink.put(paths.raw_path(slug, path), source.read(path))
-    export = export_recognition_graph(v)
-    view = connectome_view(export)
-    sink.put("recognition-graph.json", json_bytes(export))
-    sink.put("connectome.json", json_bytes(view))
     sink.put("roll-call.json", json_bytes(export_roll_call(v)))
-    return view
+    export = export_recognition_graph(v)
+    if models is None:
+        sink.put("recognition-graph.json", json_bytes(export))
+        view = connectome_view(export)
+        sink.put("connectome.json", json_bytes(view))
+    else:       # slim models: the active treaties' documents come back as JSON texts
+        export["active_treaties"] = []
+        items = active_treaties(v, models)
+        sink.put("recognition-graph.json", spliced(export, items))
+        view = connectome_view(export)
+        sink.put("connectome.json", spliced(view, items))
+    return {key: view[key] for key in ("summary", "revocation_blast_radius")}
 
 
 def _bundle_index(ctx: SiteContext, hashes: dict[str, str]) -> bytes:
@@ -212,20 +221,24 @@ class _Scanned:
 def build_site(verification: Verification, source: Source, provenance: Provenance,
                *, workers: int = 1, on_stage: Callable[[str], None] | None = None,
                changes: Sequence[ChangeEntry] | None = None, cache: Cache | None = None,
-               sink: Sink | None = None) -> Site:
+               sink: Sink | None = None, models: Models | None = None, inputs: str | None = None) -> Site:
     """Every file of the site (BuildRefused when verification has errors), in `sink`: in memory
     by default (`Site.files`), or written into a staging directory (`DirectorySink`).
 
     `changes` is the repository's change channel read from git at the source commit (newest
     first), or None when there is no history: the change pages then say so. With a `cache`
-    (publisher.cache), pages whose inputs did not change are not rendered again."""
+    (publisher.cache), pages whose inputs did not change are not rendered again. With `models`,
+    `verification` is slim (`publisher.site.lean`): full models are read back from `models`
+    one sovereign at a time, and `inputs` (`incremental.inputs_digest`) stands for them and
+    the published files in the no-change key."""
     if not verification.ok and not provenance.allow_errors:
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
     sink = sink if sink is not None else MemorySink()
     key = None
     if cache is not None and isinstance(sink, DirectorySink):
-        key = incremental.site_key(verification, source, provenance, changes)
+        key = incremental.site_key(verification, source, provenance, changes, inputs) \
+            if models is None or inputs is not None else None
         found = incremental.kept(sink.previous, cache, key)
         if found is not None and sink.previous is not None:
             sink.keep_all()
@@ -238,9 +251,9 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
         from publisher.history.changes import by_sovereign
         history = by_sovereign(changes)
     stage("context")
-    units = UnitPool(ctx, site, history, cache, sink, workers)     # forks before the main work
+    units = UnitPool(ctx, site, history, cache, sink, workers, models)     # forks before the main work
     scanned = _Scanned(sink, cache)
-    view = _data_files(ctx, source, scanned)
+    view = _data_files(ctx, source, scanned, models)
     root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
     schemas = schema_files()
     for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():

@@ -1,8 +1,8 @@
 """The no-change build: recognise that the site in place is already exactly this build.
 
 Stage: before any view model is computed. `site_key` digests everything a site is built from:
-the verification (every model, finding and the evaluation time, pickled without memo so equal
-values give equal bytes whoever shares what), the bytes of every published raw document, the
+the verification (`inputs_digest`: every model, finding and the evaluation time, pickled
+without memo so equal values give equal bytes whoever shares what), the bytes of every published raw document, the
 provenance (commit included), the change channel, the templates, the static files and the
 code version. After a build is published, `remember` stores under that key the digest of the
 manifest it wrote, its page count and its notes (sealed cache, see publisher.cache). `kept`
@@ -34,23 +34,39 @@ SITE_KIND = "site-whole"
 ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
 
 
-def site_key(verification: Verification, source: Source, provenance: Provenance,
-             changes: Sequence[ChangeEntry] | None) -> str | None:
-    """The digest of every input of the site, or None when one cannot be pickled."""
-    h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
+def inputs_digest(verification: Verification, source: Source) -> str | None:
+    """The digest of the verification's full models (every model, finding and the evaluation
+    time) and of the bytes of every sovereign's published files, or None when a model cannot
+    be pickled. Computed where the full models are (`publisher.site.lean`)."""
+    h = hashlib.sha256()
     try:
         h.update(render_cache.pickled((verification.at, verification.coalition, verification.findings)))
         for sovereign in verification.sovereigns:
             h.update(render_cache.pickled(sovereign))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return None
+    for sovereign in verification.sovereigns:
+        for path in sovereign.files:
+            h.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(source.read(path)).digest())
+    return h.hexdigest()
+
+
+def site_key(verification: Verification, source: Source, provenance: Provenance,
+             changes: Sequence[ChangeEntry] | None, inputs: str | None = None) -> str | None:
+    """The digest of every input of the site, or None when one cannot be pickled. `inputs`:
+    `inputs_digest`, when the caller has it (the models in `verification` are then not read)."""
+    inputs = inputs if inputs is not None else inputs_digest(verification, source)
+    if inputs is None:
+        return None
+    h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
+    h.update(inputs.encode("ascii"))
+    try:
         h.update(render_cache.pickled(list(changes) if changes is not None else None))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
         return None
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
             h.update(f"{path}\0".encode() + hashlib.sha256(source.read(path)).digest())
-    for sovereign in verification.sovereigns:
-        for path in sovereign.files:
-            h.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(source.read(path)).digest())
     return h.hexdigest()
 
 

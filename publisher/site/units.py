@@ -11,6 +11,7 @@ findings that forbid publishing).
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from publisher.findings import Finding
 from publisher.model import Sovereign
 from publisher.site import paths, render_cache
 from publisher.site.context import SiteContext
+from publisher.site.lean import Models
 from publisher.site.render import render
 from publisher.site.sink import Sink, json_bytes
 from publisher.site.views import page, treaty_view
@@ -65,14 +67,14 @@ def unit_inputs(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, hi
         path = paths.treaty_page(slug, ctx.treaty_slugs[(sovereign.id, treaty.treaty_id)])
         treaties.append({"page": page(path, f"Treaty {treaty.treaty_id}", "sovereigns"),
                          "treaty": treaty_view(ctx, treaty), "sovereign": owner})
-    view = connectome_view(export_sovereign_graph(v, sovereign.id))
+    view = connectome_view(export_sovereign_graph(v, sovereign.id, sovereign=sovereign))
     bundle = None
     if sovereign.genesis is not None:
         endpoint = endpoint_file(ctx, paths.sovereign_dir(slug))
         surfaces = {**default_surfaces(sovereign, endpoint),
                     "trust_bundle": endpoint_file(ctx, paths.bundle_path(slug))}
         bundle = export_trust_bundle(v, sovereign.id, created_at=v.at, source_endpoint=endpoint, surfaces=surfaces,
-                                     view=view)
+                                     view=view, sovereign=sovereign)
     return {"slug": slug, "site": site, "sovereign": model, "treaties": treaties, "bundle": bundle,
             "connectome": view}
 
@@ -113,10 +115,13 @@ def build_unit(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, his
 
 
 def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], history: History,
-                cache: Cache | None, sink: Sink) -> UnitResult:
+                cache: Cache | None, sink: Sink, models: Models | None = None) -> UnitResult:
+    """The units of `ids`; with `models` (a slim verification, `publisher.site.lean`), each
+    sovereign's full model is read back for its own unit and dropped after it."""
     total = UnitResult()
     for sovereign_id in ids:
-        one = build_unit(ctx, site, ctx.sovereigns[sovereign_id], history, cache, sink)
+        sovereign = models.load(sovereign_id) if models is not None else ctx.sovereigns[sovereign_id]
+        one = build_unit(ctx, site, sovereign, history, cache, sink)
         total.hashes.update(one.hashes)
         total.leaks.extend(one.leaks)
         total.rendered += one.rendered
@@ -128,9 +133,9 @@ _FORKED: tuple[Any, ...] | None = None     # the parent's state, inherited by fo
 
 def _chunk(ids: list[str]) -> tuple[UnitResult, Sink]:
     assert _FORKED is not None
-    ctx, site, history, cache, sink = _FORKED
+    ctx, site, history, cache, sink, models = _FORKED
     own = sink.fork()
-    return build_units(ctx, site, ids, history, cache, own), own
+    return build_units(ctx, site, ids, history, cache, own, models), own
 
 
 class UnitPool:
@@ -139,23 +144,26 @@ class UnitPool:
     sovereign id, so the output never depends on scheduling."""
 
     def __init__(self, ctx: SiteContext, site: dict[str, Any], history: History, cache: Cache | None,
-                 sink: Sink, workers: int) -> None:
+                 sink: Sink, workers: int, models: Models | None = None) -> None:
         global _FORKED
-        self._args = (ctx, site, history, cache, sink)
+        self._args = (ctx, site, history, cache, sink, models)
         self._ids = [s.id for s in ctx.verification.sovereigns]
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Any] = []
         if workers > 1 and len(self._ids) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
             size = max(1, len(self._ids) // (workers * CHUNKS_PER_WORKER))
             _FORKED = self._args
+            # What the workers inherit is frozen out of the cyclic collector: a collection in a
+            # worker would otherwise write to every inherited object and copy its memory page.
+            gc.freeze()
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
             self._futures = [self._pool.submit(_chunk, self._ids[i:i + size]) for i in range(0, len(self._ids), size)]
 
     def collect(self) -> UnitResult:
         global _FORKED
-        ctx, site, history, cache, sink = self._args
+        ctx, site, history, cache, sink, models = self._args
         if self._pool is None:
-            return build_units(ctx, site, self._ids, history, cache, sink)
+            return build_units(ctx, site, self._ids, history, cache, sink, models)
         total = UnitResult()
         try:
             for future in self._futures:

@@ -64,3 +64,19 @@ def test_every_admin_name_gets_through_the_prefilter(name: str) -> None:
     document = {name: None}
     data = json.dumps(document).encode()
     assert [f.code for f in scan_bytes("x.json", data, document)] == ["redaction.admin_material"]
+
+
+@given(st.binary(max_size=120), st.sampled_from([1, 2, 7, 16]), st.data())
+def test_the_windowed_pre_filter_finds_what_one_pass_finds(data: bytes, window: int, draw: st.DataObject) -> None:
+    from publisher.checks import redaction
+    if draw.draw(st.booleans()):
+        literal = draw.draw(st.sampled_from(redaction._TRIGGERS))
+        at = draw.draw(st.integers(0, len(data)))
+        data = data[:at] + literal.upper() + data[at:]
+    whole = any(literal in data.lower() for literal in redaction._TRIGGERS)
+    saved = redaction._WINDOW
+    redaction._WINDOW = window
+    try:
+        assert redaction._triggered(data) == whole
+    finally:
+        redaction._WINDOW = saved

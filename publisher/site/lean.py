@@ -1,0 +1,225 @@
+"""The site's inputs without every document in the builder's memory (10,000 sovereigns).
+
+Stage: between `publisher.verify` and `publisher.site.build`, for the CLI. The documents'
+raw mappings are three quarters of a verified model, and a forked page worker that reads any
+object of a model it inherited copies the memory page holding it (reference counts), so
+workers that look at their neighbours' treaties copy most of the parent's heap. Instead the
+verification runs in a child process (`Verifier`) that writes each sovereign's full
+model, pickled, into an unnamed temporary file (`Models`) and hands back a *slim* verification:
+the same values with the raw mappings (documents, claims, metadata, policies) left empty. The
+verification answers first with its findings (and the digest of the full models for the
+no-change key), so a build whose site is already in place asks for nothing more. The
+builder indexes, draws and links from the slim models; a sovereign's own pages and exports,
+and the coalition-wide exports' active treaties (as JSON texts), read its full model back
+from the file, one sovereign at a time. Every value a page shows is the same either way (the emptied fields
+are excluded from model equality and read only from a unit's own sovereign), so the output
+is byte-identical; `tests/site/test_lean.py` builds both ways and compares.
+"""
+from __future__ import annotations
+
+import copyreg
+import gc
+import io
+import json
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from publisher.connectome import graph_treaties
+from publisher.exports.connectome import published_issued_at
+from publisher.lifecycle import treaty_state
+from publisher.findings import Finding
+from publisher.model import Coalition, Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
+from publisher.verify import Verification
+
+# Fields emptied in the slim models: read only for a unit's own sovereign (pages, bundle,
+# sovereign graph) and for the coalition's active treaties (recognition-graph export).
+_EMPTIED: dict[type, dict[str, Any]] = {
+    Treaty: {"raw": {}, "claims": {}, "metadata": {}},
+    Genesis: {"raw": {}},
+    Identity: {"raw": {}, "metadata": {}},
+    RevocationFeed: {"raw": {}},
+    RollCall: {"raw": {}},
+    SignedDocument: {"raw": {}},
+    Sovereign: {"recognition_policy": None},
+}
+
+
+def _restore(cls: type, state: dict[str, Any]) -> Any:
+    obj: Any = object.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
+
+
+def _slim_reducer(emptied: dict[str, Any]) -> Callable[[Any], Any]:
+    def reduce(obj: Any) -> Any:
+        return _restore, (type(obj), {**obj.__dict__, **emptied})
+    return reduce
+
+
+_SLIM_TABLE = {**copyreg.dispatch_table, **{cls: _slim_reducer(fields) for cls, fields in _EMPTIED.items()}}
+
+
+def slim_bytes(verification: Verification) -> bytes:
+    """The verification pickled with the raw mappings of its models emptied."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _SLIM_TABLE
+    pickler.dump(verification)
+    return out.getvalue()
+
+
+class Models:
+    """Every sovereign's full model, pickled one by one into an unnamed temporary file that
+    forked workers share (positioned reads only, so no process moves another's offset)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="handshake-models-")
+        self.fd = self._file.fileno()
+        self.spans: dict[str, tuple[int, int]] = {}
+
+    def write_all(self, sovereigns: tuple[Sovereign, ...]) -> dict[str, tuple[int, int]]:
+        offset, spans = 0, {}
+        for sovereign in sovereigns:
+            data = pickle.dumps(sovereign, pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(self.fd, view, offset + len(data) - len(view)):]
+            spans[sovereign.id] = (offset, len(data))
+            offset += len(data)
+        return spans
+
+    def load(self, sovereign_id: str) -> Sovereign:
+        offset, size = self.spans[sovereign_id]
+        data = os.pread(self.fd, size, offset)
+        while len(data) < size:
+            data += os.pread(self.fd, size - len(data), offset + len(data))
+        value = pickle.loads(data)
+        assert isinstance(value, Sovereign) and value.id == sovereign_id
+        return value
+
+    def each(self, ids: list[str]) -> Iterator[Sovereign]:
+        for sovereign_id in ids:
+            yield self.load(sovereign_id)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def active_treaties(verification: Verification, models: Models) -> list[bytes]:
+    """The compact JSON of each treaty in the recognition-graph export's `active_treaties`, in
+    its order (`export_recognition_graph` sorts the graph's treaties by issuer, subject and id,
+    then by publication time, issuer and id: one stable sort by both keys), read back one
+    sovereign at a time so that no raw document stays in memory."""
+    found = []
+    for sovereign in models.each([s.id for s in verification.sovereigns]):
+        for treaty in graph_treaties((sovereign,)):
+            if treaty_state(treaty, verification.at).is_active:
+                found.append(((published_issued_at(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
+                              json.dumps(treaty.raw, sort_keys=True, separators=(",", ":")).encode("ascii")))
+    found.sort(key=lambda item: item[0])
+    return [text for _, text in found]
+
+
+def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
+    """`json_bytes(value)` where `value["active_treaties"]` (empty) holds the JSON texts
+    `items`: with sorted keys it is the first member."""
+    text = json.dumps({**value, "active_treaties": []}, sort_keys=True, separators=(",", ":")).encode("ascii")
+    head = b'{"active_treaties":['
+    assert text.startswith(head + b"]")
+    return b"".join((head, b",".join(items), text[len(head):], b"\n"))
+
+
+class _Lazy(Verification):
+    """A verification whose findings are here and whose (slim) models are loaded on first use:
+    a build that finds its site already in place never asks for them."""
+
+    _loaded: tuple[Sovereign, ...] | None
+    _loader: Callable[[], tuple[Sovereign, ...]]
+
+    def __init__(self, at: datetime, coalition: Coalition, findings: tuple[Finding, ...],
+                 loader: Callable[[], tuple[Sovereign, ...]]) -> None:
+        for name, value in (("at", at), ("coalition", coalition), ("findings", findings), ("_loaded", None),
+                            ("_loader", loader)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def sovereigns(self) -> tuple[Sovereign, ...]:
+        if self._loaded is None:
+            object.__setattr__(self, "_loaded", self._loader())
+        assert self._loaded is not None
+        return self._loaded
+
+    def __reduce__(self) -> Any:
+        return (Verification, (self.at, self.coalition, self.sovereigns, self.findings))
+
+
+_KEPT: list[Any] = []      # in the verifying child: (verify, digest, models), then (verification, models)
+
+
+def _verify_first() -> tuple[datetime, Coalition, tuple[Finding, ...], str | None, int]:
+    verify, digest, models = _KEPT[0]
+    verification = verify()
+    _KEPT[:] = [(verification, models)]
+    return (verification.at, verification.coalition, verification.findings, digest(verification),
+            len(verification.sovereigns))
+
+
+def _write_models() -> tuple[bytes, dict[str, tuple[int, int]]]:
+    verification, models = _KEPT.pop()
+    return slim_bytes(verification), models.write_all(verification.sovereigns)
+
+
+class Verifier:
+    """`verify` in a forked child (here where processes cannot fork) that keeps the full models:
+    `verification()` answers at once with the findings (and `digest` of the full models, for
+    the no-change key, and `count`, the number of sovereigns); its slim models are fetched on
+    first use, when the child writes the full ones into `models` and exits."""
+
+    def __init__(self, verify: Callable[[], Verification], models: Models,
+                 digest: Callable[[Verification], str | None]) -> None:
+        self.models = models
+        self._pool: ProcessPoolExecutor | None = None
+        _KEPT[:] = [(verify, digest, models)]
+        if "fork" in multiprocessing.get_all_start_methods():
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            at, coalition, findings, self.digest, self.count = self._pool.submit(_verify_first).result()
+            _KEPT.clear()
+        else:
+            at, coalition, findings, self.digest, self.count = _verify_first()
+        self._verification = _Lazy(at, coalition, findings, self._slim)
+
+    def verification(self) -> Verification:
+        return self._verification
+
+    def _slim(self) -> tuple[Sovereign, ...]:
+        if self._pool is not None:
+            data, spans = self._pool.submit(_write_models).result()
+            self.close()
+        else:
+            data, spans = _write_models()
+        self.models.spans = spans
+        was_enabled = gc.isenabled()
+        gc.disable()             # millions of acyclic objects: see publisher.verify._collector_paused
+        try:
+            verification = pickle.loads(data)
+        finally:
+            if was_enabled:
+                gc.freeze()
+                gc.enable()
+        return verification.sovereigns  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Let the child go (it exits without writing anything when no model was asked for)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        _KEPT.clear()
+
+
+__all__ = ["Models", "Verifier", "active_treaties", "slim_bytes", "spliced"]

@@ -1,0 +1,75 @@
+"""A build from slim models (publisher.site.lean, what `handshake build` does) gives exactly the
+bytes of a build from the full verification: the demo, the hostile coalition (with errors
+shown), and on forked page workers that read their sovereigns back from the model file."""
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from publisher.site import lean, units
+from publisher.site.build import Site, build_site
+from publisher.source import WorktreeSource
+from publisher.verify import verify_path
+from tests.site.site_golden import DEMO_AT, REPO_ROOT, provenance
+
+
+def _both(root: Path, *, allow_errors: bool = False, workers: int = 1) -> tuple[Site, Site]:
+    full = verify_path(root, at=DEMO_AT, workers=1)
+    prov = provenance(evaluated_at=DEMO_AT, allow_errors=allow_errors)
+    expected = build_site(full, WorktreeSource(root), prov, workers=workers)
+    models = lean.Models()
+    verifier = lean.Verifier(lambda: verify_path(root, at=DEMO_AT, workers=1), models, lambda v: "digest")
+    try:
+        slim = verifier.verification()
+        assert verifier.digest == "digest" and slim.findings == full.findings
+        assert (slim.at, slim.coalition, slim.sovereigns) == (full.at, full.coalition, full.sovereigns)
+        assert all(t.raw == {} for s in slim.sovereigns for t in s.treaties)
+        got = build_site(slim, WorktreeSource(root), prov, workers=workers, models=models)
+    finally:
+        verifier.close()
+        models.close()
+    return expected, got
+
+
+def _assert_same(a: Site, b: Site) -> None:
+    assert sorted(a.files) == sorted(b.files)
+    assert [p for p in a.files if a.files[p] != b.files[p]] == []
+    assert (a.pages, a.manifest, a.notes) == (b.pages, b.manifest, b.notes)
+
+
+def test_the_demo_from_slim_models_is_byte_identical() -> None:
+    _assert_same(*_both(REPO_ROOT))
+
+
+def test_the_hostile_site_from_slim_models_is_byte_identical(hostile_repo: Path) -> None:
+    _assert_same(*_both(hostile_repo, allow_errors=True))
+
+
+def test_forked_workers_read_their_models_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(units, "PARALLEL_THRESHOLD", 2)
+    _assert_same(*_both(REPO_ROOT, workers=2))
+
+
+def test_the_slim_pickle_empties_only_the_raw_mappings() -> None:
+    full = verify_path(REPO_ROOT, at=DEMO_AT, workers=1)
+    slim = pickle.loads(lean.slim_bytes(full))
+    assert slim == full
+    sovereign = next(s for s in full.sovereigns if s.treaties and s.genesis is not None)
+    other = next(s for s in slim.sovereigns if s.id == sovereign.id)
+    assert sovereign.treaties[0].raw and other.treaties[0].raw == {}
+    assert other.genesis is not None and other.genesis.raw == {} and sovereign.genesis is not None
+    assert other.genesis.digest == sovereign.genesis.digest
+
+
+def test_a_verification_never_asked_for_its_models_writes_none() -> None:
+    models = lean.Models()
+    verifier = lean.Verifier(lambda: verify_path(REPO_ROOT, at=DEMO_AT, workers=1), models, lambda v: None)
+    try:
+        assert verifier.verification().ok and verifier.count > 0
+        verifier.close()
+        assert models.spans == {} and os.fstat(models.fd).st_size == 0
+    finally:
+        models.close()
