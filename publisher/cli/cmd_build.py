@@ -31,7 +31,7 @@ from publisher.verify import verify_path
 CHANGES_KIND = "site-changes"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("build", help="build the static handshake site",
                        description="Verify the repository and write the static site (coalition page, roll call, "
                                    "connectome, one page per sovereign and treaty, JSON exports, manifest). The "

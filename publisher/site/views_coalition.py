@@ -13,6 +13,7 @@ from publisher.site.context import SiteContext
 from publisher.site.format import STATE_LABELS, STATE_MEANING, STATE_ORDER, fmt_time, fmt_z
 from publisher.site.views import (contact, findings_view, link, page, sorted_summaries, sov_ref, text_value)
 from publisher.site.views_sovereign import CUSTODY_TEXT, KEY_ROLES, roll_call_view, verify_commands
+from publisher.jsonshape import arr
 
 EXPIRING_LIST_WINDOW = timedelta(days=30)
 
@@ -22,8 +23,7 @@ def _text(value: Any) -> str | None:
 
 
 def _surfaces(surfaces: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
-    published = surfaces.get("published") if isinstance(surfaces.get("published"), list) else []
-    hidden = surfaces.get("not_published") if isinstance(surfaces.get("not_published"), list) else []
+    published, hidden = arr(surfaces.get("published")), arr(surfaces.get("not_published"))
     return {
         "published": [{"name": text_value(s)} for s in published if isinstance(s, str)],
         "not_published": [{"name": text_value(s.get("surface", "")), "reason": text_value(s.get("reason", ""))}
