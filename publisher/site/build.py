@@ -3,8 +3,9 @@
 Pipeline (pure apart from reading the raw documents through the `Source` and the render cache):
   refuse a verification with errors (unless allow_errors) -> shared context (slugs, graph,
   indexes) -> each sovereign's pages and exports on forked workers (`units`), while this
-  process copies the raw documents and writes the RFC-006 / roll-call exports, search index,
-  static files and schemas -> content digest -> coalition-wide pages -> manifest.
+  process writes the search index, static files and schemas -> the raw documents and the
+  RFC-006 / roll-call exports (after the workers, so their memory never adds to the workers')
+  -> content digest -> coalition-wide pages -> manifest.
 Files go to a sink: in memory (`Site.files`) or straight into the staging directory that
 `publisher.site.publish` swaps into place. With a cache, unchanged pages are not rendered again
 (`render_cache`). The same verification, sources and provenance always give the same bytes,
@@ -253,12 +254,14 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     stage("context")
     units = UnitPool(ctx, site, history, cache, sink, workers, models)     # forks before the main work
     scanned = _Scanned(sink, cache)
-    view = _data_files(ctx, source, scanned, models)
-    root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
     schemas = schema_files()
     for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():
         scanned.put(path, data)
     result = units.collect()
+    # The coalition-wide exports once the page workers are gone: built while they ran, their
+    # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
+    view = _data_files(ctx, source, scanned, models)
+    root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
     scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
     stage("sovereigns")
     digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
