@@ -13,9 +13,8 @@ import stat
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import IO, NamedTuple, Protocol
 from collections.abc import Iterable
 
 
@@ -50,6 +49,9 @@ class Source(Protocol):
     def describe(self) -> str: ...
 
 
+_Find = tuple[list[str], "subprocess.Popen[bytes]", IO[bytes], IO[bytes]]   # paths, process, stdout, stderr
+
+
 class WorktreeSource:
     """The files of a directory on disk (a checkout, or any folder in the layout).
 
@@ -61,9 +63,16 @@ class WorktreeSource:
         self.root = Path(root).resolve()
         self._root = str(self.root)
         self.stamps: dict[str, tuple[int, int, int, int, int]] = {}
+        self._finds: list[_Find] | None = None
 
     def describe(self) -> str:
         return str(self.root)
+
+    def start_fingerprint(self) -> None:
+        """Start the stat walk of `fingerprint` now, so it runs while the caller imports and
+        loads; `fingerprint()` collects it. The walk sees the tree as it is when it runs."""
+        if self._finds is None:
+            self._finds = self._spawn_finds()
 
     def fingerprint(self) -> tuple[str, str, str] | None:
         """A digest of the stat stamps of everything verification reads, without listing in
@@ -72,43 +81,53 @@ class WorktreeSource:
         is missing or fails, or when anything changed within the last RACY_NS (a write in the
         same clock tick would not show); the caller then lists. A directory read back in another
         order (never, for an unchanged directory on the usual filesystems) only costs a miss."""
+        finds, self._finds = self._finds or self._spawn_finds(), None
+        if not finds:
+            return None
+        outputs: list[bytes | None] = []
+        for _, process, out, err in finds:        # every process waited for, every file closed
+            with out, err:
+                failed = process.wait() != 0 or err.tell() != 0
+                out.seek(0)
+                outputs.append(None if failed else out.read())
+        digest = hashlib.sha256()
+        for (paths, _, _, _), data in zip(finds, outputs, strict=True):
+            if data is None or data.startswith(b"!\0") or b"\0!\0" in data:
+                return None
+            digest.update(b"%d\0%d\0" % (len(paths), len(data)))
+            digest.update("\0".join(paths).encode("utf-8", "surrogateescape"))
+            digest.update(data)
+        return "find", self._root, digest.hexdigest()
+
+    def _spawn_finds(self) -> list[_Find]:
+        """One find process per group of paths, each printing into a temporary file (not a
+        pipe: nothing has to read while it runs); [] when find cannot vouch."""
         find = shutil.which("find")
         present = [name for name in VERIFIED_PATHS if os.path.lexists(os.path.join(self._root, name))]
-        if find is None or not present:
-            return None
+        groups = self._find_groups(present) if find is not None and present else None
+        if not groups or find is None:
+            return []
         horizon = f"@{(time.time_ns() - RACY_NS) / 1e9:.9f}"
-        groups = self._find_groups(present)
-        if groups is None:
-            return None
-        command = [find, "-name", ".git", "-type", "d", "-prune", "-o", "(", "-newermt", horizon, "-o",
-                   "-newerct", horizon, ")", "-printf", r"!\0", "-o", "-printf", _FIND_RECORD]
+        expression = ["-name", ".git", "-type", "d", "-prune", "-o", "(", "-newermt", horizon, "-o",
+                      "-newerct", horizon, ")", "-printf", r"!\0", "-o", "-printf", _FIND_RECORD]
         env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
-
-        def run(paths: list[str]) -> bytes | None:
-            # Into a file, not a pipe: a pipe would stall find whenever this process's other
-            # thread holds the interpreter (unpickling a snapshot meanwhile, see snapshot.recall).
-            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-                try:
-                    code = subprocess.call([command[0], *paths, *command[1:]], cwd=self._root, stdout=out,
-                                           stderr=err, env=env)
-                except OSError:
-                    return None
-                if code != 0 or err.tell() != 0:
-                    return None
-                out.seek(0)
-                data = out.read()
-            return None if data.startswith(b"!\0") or b"\0!\0" in data else data
-
-        with ThreadPoolExecutor(len(groups)) as pool:     # the threads wait; the finds run on both cores
-            outputs = list(pool.map(run, groups))
-        if any(out is None for out in outputs):
-            return None
-        digest = hashlib.sha256()
-        for paths, out in zip(groups, outputs, strict=True):
-            digest.update(b"%d\0%d\0" % (len(paths), len(out or b"")))
-            digest.update("\0".join(paths).encode("utf-8", "surrogateescape"))
-            digest.update(out or b"")
-        return "find", self._root, digest.hexdigest()
+        started: list[_Find] = []
+        for paths in groups:
+            out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+            try:
+                process = subprocess.Popen([find, *paths, *expression], cwd=self._root, stdout=out, stderr=err,
+                                           env=env)
+            except OSError:
+                out.close()
+                err.close()
+                for _, running, other_out, other_err in started:
+                    running.kill()
+                    running.wait()
+                    other_out.close()
+                    other_err.close()
+                return []
+            started.append((paths, process, out, err))
+        return started
 
     def _find_groups(self, present: list[str]) -> list[list[str]] | None:
         """The paths of the one or two find runs: with many sovereign folders, the entries of

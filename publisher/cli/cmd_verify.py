@@ -5,13 +5,17 @@ import argparse
 import json
 import sys
 
+from typing import TYPE_CHECKING
+
 from publisher import gitrepo
 from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import parse_at, repo_path
-from publisher.findings import Finding
-from publisher.gitsource import GitSource
-from publisher.verify import Verification, verify_path, verify_repository
+from publisher.source import WorktreeSource
+
+if TYPE_CHECKING:    # the verifier is imported in run(), once the working tree's stat walk has started
+    from publisher.findings import Finding
+    from publisher.verify import Verification
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,15 +75,20 @@ def render_json(result: Verification) -> str:
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     at = parse_at(args.at)
-    if args.rev:
+    cache = None if args.no_cache else open_cache(root)
+    worktree = None if args.rev else WorktreeSource(root)
+    if worktree is not None and cache is not None:
+        worktree.start_fingerprint()    # find walks the tree while the verifier is imported (0.1 s)
+    from publisher.gitsource import GitSource
+    from publisher.verify import verify_repository
+    if worktree is None:
         try:
-            source = GitSource(root, args.rev)
+            source: WorktreeSource | GitSource = GitSource(root, args.rev)
         except gitrepo.GitError as exc:
             raise UsageError(str(exc)) from exc
-        result = verify_repository(source, at=at, workers=args.jobs,
-                                   cache=None if args.no_cache else open_cache(root))
     else:
-        result = verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache)
+        source = worktree
+    result = verify_repository(source, at=at, workers=args.jobs, cache=cache)
     if not args.no_history and gitrepo.is_repository(root):
         # History checks (publisher.history): attacks along the history still in effect.
         from publisher.history.load import history_findings, read_history   # only when used
