@@ -38,7 +38,7 @@ class GitSource:
     def fingerprint(self) -> str:
         """The git ids of everything verification reads (the `sovereigns` tree, the two root
         files), so a cache can recognise a commit it has verified without listing it."""
-        rows = gitrepo.top_level(self.root, self.commit, ["sovereigns", "trust.lock", "coalition.json"])
+        rows = gitrepo.top_level(self.root, self.commit, list(gitrepo.TRUST_PATHS))
         return repr([(row.path, row.mode, row.type, row.object_id) for row in rows])
 
     def forget(self) -> None:

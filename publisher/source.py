@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import IO, NamedTuple, Protocol
 from collections.abc import Iterable
 
+from publisher.gitrepo import TRUST_PATHS
+
 
 _READ_CHUNK = 1 << 20
 RACY_NS = 2_000_000_000    # a stat stamp younger than this may not show a change made in the same tick
-VERIFIED_PATHS = ("sovereigns", "trust.lock", "coalition.json")   # everything verification reads
 FIND_SPLIT_AT = 64         # sovereign folders; below this one find is as fast as two
 
 # One record per path, everything a listing and its stat stamps hold: type, size, mtime, ctime,
@@ -103,7 +104,7 @@ class WorktreeSource:
         """One find process per group of paths, each printing into a temporary file (not a
         pipe: nothing has to read while it runs); [] when find cannot vouch."""
         find = shutil.which("find")
-        present = [name for name in VERIFIED_PATHS if os.path.lexists(os.path.join(self._root, name))]
+        present = [name for name in TRUST_PATHS if os.path.lexists(os.path.join(self._root, name))]
         groups = self._find_groups(present) if find is not None and present else None
         if not groups or find is None:
             return []
