@@ -35,7 +35,7 @@ from publisher.exports.connectome import published_issued_at
 from publisher.lifecycle import treaty_state
 from publisher.findings import Finding
 from publisher.model import Coalition, Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
-from publisher.verify import Verification
+from publisher.verify import LazyVerification, Verification
 
 # Fields emptied in the slim models: read only for a unit's own sovereign (pages, bundle,
 # sovereign graph) and for the coalition's active treaties (recognition-graph export).
@@ -135,30 +135,6 @@ def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
     return b"".join((head, b",".join(items), text[len(head):], b"\n"))
 
 
-class _Lazy(Verification):
-    """A verification whose findings are here and whose (slim) models are loaded on first use:
-    a build that finds its site already in place never asks for them."""
-
-    _loaded: tuple[Sovereign, ...] | None
-    _loader: Callable[[], tuple[Sovereign, ...]]
-
-    def __init__(self, at: datetime, coalition: Coalition, findings: tuple[Finding, ...],
-                 loader: Callable[[], tuple[Sovereign, ...]]) -> None:
-        for name, value in (("at", at), ("coalition", coalition), ("findings", findings), ("_loaded", None),
-                            ("_loader", loader)):
-            object.__setattr__(self, name, value)
-
-    @property
-    def sovereigns(self) -> tuple[Sovereign, ...]:
-        if self._loaded is None:
-            object.__setattr__(self, "_loaded", self._loader())
-        assert self._loaded is not None
-        return self._loaded
-
-    def __reduce__(self) -> Any:
-        return (Verification, (self.at, self.coalition, self.sovereigns, self.findings))
-
-
 _KEPT: list[Any] = []      # in the verifying child: (verify, digest, models), then (verification, models)
 
 
@@ -192,7 +168,7 @@ class Verifier:
             _KEPT.clear()
         else:
             at, coalition, findings, self.digest, self.count = _verify_first()
-        self._verification = _Lazy(at, coalition, findings, self._slim)
+        self._verification = LazyVerification(at, coalition, None, findings, loader=self._slim)
 
     def verification(self) -> Verification:
         return self._verification

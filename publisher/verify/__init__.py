@@ -169,16 +169,20 @@ def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cach
                        counts=(len(remembered.folders), remembered.treaty_count))
 
 
-class _Remembered(Verification):
-    """A Verification answered from a snapshot: the same fields, the models loaded on first use
-    (`summary()` does not need them). Compares equal to a Verification with the same fields."""
+class LazyVerification(Verification):
+    """A Verification whose models are loaded on first use (`loader`): an answer from a
+    snapshot, or the build's verification whose site may already be in place. With `counts`
+    (sovereigns, treaties), `summary()` does not need the models either. Compares equal to a
+    Verification with the same fields, and pickles as one. The fields come in the dataclass's
+    order, so `dataclasses.replace` works on it (`sovereigns` is then the models, loaded)."""
 
     _loaded: tuple[Sovereign, ...] | None
-    _loader: Callable[[], tuple[Sovereign, ...]]
-    _counts: tuple[int, int]
+    _loader: Callable[[], tuple[Sovereign, ...]] | None
+    _counts: tuple[int, int] | None
 
     def __init__(self, at: datetime, coalition: Coalition, sovereigns: tuple[Sovereign, ...] | None,
-                 findings: tuple[Finding, ...], *, loader: Any = None, counts: tuple[int, int] = (0, 0)) -> None:
+                 findings: tuple[Finding, ...], *, loader: Callable[[], tuple[Sovereign, ...]] | None = None,
+                 counts: tuple[int, int] | None = None) -> None:
         for name, value in (("at", at), ("coalition", coalition), ("findings", findings),
                             ("_loaded", sovereigns), ("_loader", loader), ("_counts", counts)):
             object.__setattr__(self, name, value)
@@ -186,16 +190,17 @@ class _Remembered(Verification):
     @property
     def sovereigns(self) -> tuple[Sovereign, ...]:
         if self._loaded is None:
+            assert self._loader is not None, "a LazyVerification without models needs a loader"
             object.__setattr__(self, "_loaded", self._loader())
         assert self._loaded is not None
         return self._loaded
 
     def with_findings(self, findings: Iterable[Finding]) -> Verification:
-        return _Remembered(self.at, self.coalition, self._loaded, tuple(sort_findings(findings)),
-                           loader=self._loader, counts=self._counts)
+        return type(self)(self.at, self.coalition, self._loaded, tuple(sort_findings(findings)),
+                          loader=self._loader, counts=self._counts)
 
     def summary(self) -> dict[str, Any]:
-        if self._loaded is not None:
+        if self._loaded is not None or self._counts is None:
             return super().summary()
         sovereigns, treaties = self._counts
         return snapshot.counts_summary(self.findings, sovereigns, treaties, self.at, self.ok)
@@ -212,6 +217,10 @@ class _Remembered(Verification):
         return (Verification, (self.at, self.coalition, self.sovereigns, self.findings))
 
 
+class _Remembered(LazyVerification):
+    """A LazyVerification answered from a snapshot (the name says where an answer came from)."""
+
+
 def verify_path(root: str | os.PathLike[str], *, at: datetime, use_cache: bool = False,
                 **kwargs: Any) -> Verification:
     """`verify_repository` over the files of a directory; `use_cache` opens the repository's
@@ -222,4 +231,4 @@ def verify_path(root: str | os.PathLike[str], *, at: datetime, use_cache: bool =
     return verify_repository(WorktreeSource(root), at=at, **kwargs)
 
 
-__all__ = ["Verification", "verify_repository", "verify_path"]
+__all__ = ["LazyVerification", "Verification", "verify_repository", "verify_path"]
