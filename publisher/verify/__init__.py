@@ -107,10 +107,9 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     root_listing = source.entries(stage.LOCK_PATH) + source.entries(stage.COALITION_PATH)
     if use_snapshot and fingerprint is None and cache is not None:
         fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
-        found = cache.get("snapshot", fingerprint, snapshot.Snapshot) if fingerprint else None
-        answer = snapshot.findings_at(found, at, cache, fingerprint) if found is not None and fingerprint else None
-        if found is not None and answer is not None:
-            return _remembered(source, at, limits, workers, cache, found, answer)
+        hit = snapshot.lookup(cache, fingerprint, at) if fingerprint else None
+        if hit is not None:
+            return _remembered(source, at, limits, workers, cache, *hit)
     if len(entries) > limits.max_total_files:
         out.append(finding("sovereigns", "", "limits.too_many_files",
                            f"{len(entries)} files (limit {limits.max_total_files}); the rest were not read"))

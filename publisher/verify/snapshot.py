@@ -102,8 +102,16 @@ def recall(source: Source, limits: Limits, cache: Cache, at: datetime) -> Recall
         return Recalled(None)
     if taken == guess and guessed is not None:
         return Recalled(taken, guessed, early)
-    found = cache.get("snapshot", taken, Snapshot)
-    return Recalled(taken, found, findings_at(found, at, cache, taken) if found is not None else None)
+    found = lookup(cache, taken, at)
+    return Recalled(taken, *found) if found is not None else Recalled(taken)
+
+
+def lookup(cache: Cache, key: str, at: datetime) -> tuple[Snapshot, list[Finding]] | None:
+    """The snapshot stored under `key` and its findings at `at`; None on a miss (no snapshot,
+    or its payloads are needed and gone)."""
+    found = cache.get("snapshot", key, Snapshot)
+    findings = findings_at(found, at, cache, key) if found is not None else None
+    return (found, findings) if found is not None and findings is not None else None
 
 
 def remember(cache: Cache, source: Source, limits: Limits, taken: str, built: Snapshot) -> None:
