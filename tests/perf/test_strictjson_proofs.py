@@ -15,42 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher.limits import Limits
-from publisher.strictjson import Refusal, _check_values, _nests_at_most, _strings_at_most, load_json
-
-
-def reference_check(value: Any, limits: Limits) -> Any | Refusal:
-    """The walk every document took before the proofs: depth, string length, lone surrogates."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            if depth > limits.max_depth:
-                return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}")
-            for key, item in node.items():
-                refusal = reference_string(key, limits)
-                if refusal:
-                    return refusal
-                stack.append((item, depth + 1))
-        elif isinstance(node, list):
-            if depth > limits.max_depth:
-                return Refusal("json.too_deep", f"nesting deeper than {limits.max_depth}")
-            stack.extend((item, depth + 1) for item in node)
-        elif isinstance(node, str):
-            refusal = reference_string(node, limits)
-            if refusal:
-                return refusal
-    return value
-
-
-def reference_string(text: str, limits: Limits) -> Refusal | None:
-    if len(text) > limits.max_string_chars:
-        return Refusal("limits.string_too_long",
-                       f"a string of {len(text)} characters (limit {limits.max_string_chars})")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return Refusal("json.lone_surrogate", "a string contains a lone UTF-16 surrogate escape")
-    return None
+from publisher.strictjson import Refusal, _check_values, _nests_at_most, _strings_at_most, _walk_values, load_json
 
 
 def height(value: Any) -> int:
@@ -95,7 +60,7 @@ def encode(value: Any, fmt: dict[str, Any]) -> bytes:
 def test_checks_match_the_full_walk(value: Any, fmt: dict[str, Any], max_depth: int, max_chars: int) -> None:
     limits = Limits(max_depth=max_depth, max_string_chars=max_chars)
     data = encode(value, fmt)
-    expected = reference_check(value, limits)
+    expected = _walk_values(value, limits)
     result = _check_values(value, data, limits)
     if isinstance(expected, Refusal):
         assert result == expected
