@@ -7,7 +7,6 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -81,23 +80,16 @@ def change_channel(root: Path, commit: str | None, cache: Cache | None) -> list[
     return changes
 
 
-def _start_change_channel(root: Path, commit: str | None, cache: Cache | None) -> Callable[[], Any]:
-    """Read the change channel in a forked child: the memory it takes (the history walk's views
-    of every sovereign, 1.5 GB at 10,000 sovereigns and commits) goes back to the system when
-    the child exits instead of staying in the heap the page workers are forked from. Returns a
-    function that waits for the result (inline without fork). The caller waits before it
-    verifies: both use every core, so overlapping them saved no time and added their peaks."""
+def _change_channel_in_child(root: Path, commit: str | None, cache: Cache | None) -> Any:
+    """The change channel, read in a forked child: the memory it takes (the history walk's
+    views of every sovereign, 1.5 GB at 10,000 sovereigns and commits) goes back to the system
+    when the child exits instead of staying in the heap the page workers are forked from
+    (inline without fork). Read before verification, not beside it: both use every core, so
+    overlapping them saved no time and added their peaks."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return lambda: change_channel(root, commit, cache)
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(change_channel, root, commit, cache)
-
-    def result() -> Any:
-        try:
-            return future.result()
-        finally:
-            pool.shutdown()
-    return result
+        return change_channel(root, commit, cache)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(change_channel, root, commit, cache).result()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,8 +97,7 @@ def run(args: argparse.Namespace) -> int:
     head = gitrepo.head_commit(root)
     at = evaluation_time(root, args.at, head)
     cache = None if args.no_cache else open_cache(root)
-    pending = None if args.no_history else _start_change_channel(root, head.sha if head else None, cache)
-    changes = None if pending is None else pending()
+    changes = None if args.no_history else _change_channel_in_child(root, head.sha if head else None, cache)
     started = time.perf_counter()
     models = lean.Models()       # every full model, pickled to a temporary file (publisher.site.lean)
     verifier = lean.Verifier(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache), models,
