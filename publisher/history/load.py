@@ -21,7 +21,6 @@ from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
 from publisher.history.walk import HistoryResult, Step, Walk
-from publisher.history.repository import LOCK
 from publisher.limits import DEFAULT_LIMITS, read_bound
 
 BATCH_COMMITS = 512
@@ -49,15 +48,16 @@ CommitFiles = tuple[str, datetime, list[tuple[str, str | None, str]]]
 
 
 def read_steps(reader: gitrepo.BlobReader, commits: Sequence[CommitFiles]) -> list[Step]:
-    """Steps for a batch of commits, reading every blob a view needs in one pipelined request
+    """Steps for a batch of commits, reading every blob a view needs in one pipelined request per size bound
     (a deleted file is None; an unreadable or oversized one is b"")."""
-    wanted = [(blob, read_bound(DEFAULT_LIMITS, path)) for _, _, files in commits for path, blob, mode in files
-              if blob and mode in gitrepo.REGULAR_FILE_MODES and needs_content(path)]
-    data = reader.read_many([blob for blob, bound in wanted if bound == DEFAULT_LIMITS.max_file_bytes],
-                            max_bytes=DEFAULT_LIMITS.max_file_bytes)
-    index = [blob for blob, bound in wanted if bound != DEFAULT_LIMITS.max_file_bytes]
-    if index:   # coalition.json and trust.lock, under their own bound
-        data.update(reader.read_many(index, max_bytes=read_bound(DEFAULT_LIMITS, LOCK)))
+    wanted: dict[int, list[str]] = {}      # by size bound: coalition.json and trust.lock have their own
+    for _, _, files in commits:
+        for path, blob, mode in files:
+            if blob and mode in gitrepo.REGULAR_FILE_MODES and needs_content(path):
+                wanted.setdefault(read_bound(DEFAULT_LIMITS, path), []).append(blob)
+    data: dict[str, bytes] = {}
+    for bound, blobs in wanted.items():
+        data.update(reader.read_many(blobs, max_bytes=bound))
     return [Step(sha, time, {path: None if blob is None else data.get(blob, b"") for path, blob, _ in files})
             for sha, time, files in commits]
 

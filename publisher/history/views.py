@@ -14,7 +14,7 @@ from publisher import timestamps
 from publisher.canonical import canonical_bytes, sha256_hex
 from publisher.history.model import FeedView, PartyView, SovereignView, TreatyView
 from publisher.layout import classify_sovereign_file, split_sovereign_path
-from publisher.limits import DEFAULT_LIMITS, Limits, for_path
+from publisher.limits import DEFAULT_LIMITS, INDEX_FILES, Limits, for_path
 from publisher.strictjson import Refusal, load_json
 
 # Kinds whose content a view reads; other files only count as present.
@@ -24,7 +24,7 @@ VIEW_KINDS = frozenset({
 })
 SIGNED_WITH_ISSUED_AT = frozenset({"recognition-treaty", "revocation-feed", "roll-call",
                                    "policy-manifest", "root-rotation"})
-REPOSITORY_FILES = ("coalition.json", "trust.lock")
+REPOSITORY_FILES = tuple(sorted(INDEX_FILES))     # coalition.json, trust.lock
 
 
 @lru_cache(maxsize=1 << 18)
