@@ -202,10 +202,14 @@ class WorktreeSource:
 
     def _entry(self, full: Path) -> Entry:
         rel = full.relative_to(self.root).as_posix()
-        info = full.lstat()
+        try:
+            info = full.lstat()
+        except OSError:
+            return Entry(rel, "other", 0)   # gone or unreadable since it was listed: never read
         if stat.S_ISLNK(info.st_mode):
-            target = os.readlink(full)
-            resolved = (full.parent / target).resolve() if not os.path.isabs(target) else Path(target).resolve()
+            # realpath, not Path.resolve: a symlink loop is hostile input to report, and resolve
+            # raises on one (RuntimeError on 3.11, OSError later); realpath stops where it loops.
+            resolved = Path(os.path.realpath(full))
             escapes = not (resolved == self.root or self.root in resolved.parents)
             return Entry(rel, "symlink", 0, escapes)
         if stat.S_ISREG(info.st_mode):

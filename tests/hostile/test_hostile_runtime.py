@@ -100,6 +100,35 @@ def test_symlink_inside_the_tree_is_refused(repo: Path) -> None:
     only(verify(RecordingSource(repo)), ("layout.symlink", "sovereigns/alpha/README.md"))
 
 
+def test_symlink_loop_is_reported_not_raised(repo: Path) -> None:
+    """Path.resolve raises on a loop (RuntimeError on 3.11): verify must report the links."""
+    folder = repo / "sovereigns/alpha"
+    (folder / "loop-a.json").symlink_to("loop-b.json")
+    (folder / "loop-b.json").symlink_to("loop-a.json")
+    (folder / "self.json").symlink_to("self.json")
+    source = RecordingSource(repo)
+    only(verify(source), ("layout.symlink", "sovereigns/alpha/loop-a.json"),
+         ("layout.symlink", "sovereigns/alpha/loop-b.json"), ("layout.symlink", "sovereigns/alpha/self.json"))
+    assert not [p for p in source.reads if "loop" in p or "self" in p]
+
+
+def test_symlink_chain_that_leaves_the_tree_is_an_escape(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "outside.json").write_text("{}")
+    folder = repo / "sovereigns/alpha"
+    (folder / "hop.json").symlink_to(tmp_path / "outside.json")
+    (folder / "README.md").symlink_to("hop.json")      # inside-looking target, outside in the end
+    only(verify(RecordingSource(repo)), ("layout.symlink_escape", "sovereigns/alpha/hop.json"),
+         ("layout.symlink_escape", "sovereigns/alpha/README.md"))
+
+
+def test_entry_gone_between_listing_and_lstat_is_not_read(repo: Path) -> None:
+    """A file removed after the directory was listed but before its lstat: reported, not raised."""
+    source = RecordingSource(repo)
+    gone = repo / "sovereigns/alpha/vanishing.json"
+    entry = source._entry(gone)                        # never existed: the lstat fails
+    assert (entry.path, entry.type) == ("sovereigns/alpha/vanishing.json", "other")
+
+
 def test_symlinked_sovereign_folder_is_not_followed(repo: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     (repo / "sovereigns/beta").rename(outside)
