@@ -92,8 +92,21 @@ def _change_channel_in_child(root: Path, commit: str | None, cache: Cache | None
         return pool.submit(change_channel, root, commit, cache).result()
 
 
+def _refuse_out_in_trust_material(root: Path, out: str | None) -> None:
+    """A site written under sovereigns/ would itself be read as trust material by the next
+    verify (and published again inside the next site): refused before anything is built."""
+    if out is None:
+        return
+    target = Path(os.path.realpath(out))
+    trust = Path(os.path.realpath(root / "sovereigns"))
+    if target == trust or trust in target.parents:
+        raise UsageError(f"--out {out} is inside {root / 'sovereigns'}: the site must not be written "
+                         "among the trust material; choose a directory outside sovereigns/")
+
+
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
+    _refuse_out_in_trust_material(root, args.out)
     head = gitrepo.head_commit(root)
     at = evaluation_time(root, args.at, head)
     cache = None if args.no_cache else open_cache(root)

@@ -98,3 +98,12 @@ def test_serve_binds_loopback_and_sends_the_csp(demo_site, tmp_path: Path) -> No
 def test_serve_refuses_a_directory_without_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", str(tmp_path)]) == 2
     assert "build the site first" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("inside", ["sovereigns", "sovereigns/site", "sovereigns/aurora-commons/pages"])
+def test_build_refuses_to_write_the_site_among_the_trust_material(clone: Path, inside: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    before = sorted(p.relative_to(clone).as_posix() for p in (clone / "sovereigns").rglob("*"))
+    assert main(["build", str(clone), "--out", str(clone / inside), "--jobs", "1"]) == 2
+    assert "must not be written among the trust material" in capsys.readouterr().err
+    assert sorted(p.relative_to(clone).as_posix() for p in (clone / "sovereigns").rglob("*")) == before
