@@ -150,10 +150,12 @@ class WorktreeSource:
 
     def entries(self, prefix: str = "") -> list[Entry]:
         base = self.root / prefix if prefix else self.root
-        if base.is_symlink() or base.is_file():
-            return [self._entry(base)]
-        if not base.is_dir():
+        try:
+            mode = base.lstat().st_mode
+        except OSError:
             return []
+        if not stat.S_ISDIR(mode):
+            return [self._entry(base)]   # a file, a symlink, or a pipe or socket (listed, never read)
         found: list[Entry] = []
         # Equivalent to os.walk(followlinks=False) with string paths: one lstat per file is the
         # cost that matters at 190,000 files, so the loop does nothing else (d_type answers

@@ -80,6 +80,14 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
     return value
 
 
+def _root_files(listed: list[Entry], path: str) -> list[Entry]:
+    """The listing of a root file: a directory of that name lists its contents instead, and is
+    then one entry that is not a regular file (reported, not taken for a missing file)."""
+    if any(e.path != path for e in listed):
+        return [Entry(path, "other", 0)]
+    return listed
+
+
 def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_LIMITS,
                       workers: int | None = None, cache: Cache | None = None) -> Verification:
     """Verify every sovereign under `source` as of `at` (an aware UTC datetime).
@@ -104,7 +112,8 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
         fingerprint = recalled.fingerprint
     out: list[Finding] = []
     entries = source.entries("sovereigns")
-    root_listing = source.entries(stage.LOCK_PATH) + source.entries(stage.COALITION_PATH)
+    root_listing = _root_files(source.entries(stage.LOCK_PATH), stage.LOCK_PATH) \
+        + _root_files(source.entries(stage.COALITION_PATH), stage.COALITION_PATH)
     if use_snapshot and fingerprint is None and cache is not None:
         fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
         hit = snapshot.lookup(cache, fingerprint, at) if fingerprint else None

@@ -167,6 +167,31 @@ def test_named_pipe_is_refused_without_blocking(repo: Path) -> None:
     only(box["r"], ("layout.not_regular", "sovereigns/alpha/treaties/pipe.json"))
 
 
+@pytest.mark.parametrize("name", ["trust.lock", "coalition.json"])
+def test_root_file_as_a_named_pipe_is_reported_not_taken_for_missing(repo: Path, name: str) -> None:
+    (repo / name).unlink()
+    os.mkfifo(repo / name)
+    box: dict[str, Verification] = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", verify(RecordingSource(repo))), daemon=True)
+    worker.start()
+    worker.join(120)    # a guard against a hang, not a speed assertion
+    assert "r" in box, "verification blocked on a named pipe"
+    assert ("layout.not_regular", name) in codes_at(box["r"])
+    assert not box["r"].ok
+
+
+@pytest.mark.parametrize("name", ["trust.lock", "coalition.json"])
+def test_root_file_as_a_directory_is_reported_not_taken_for_missing(repo: Path, name: str) -> None:
+    (repo / name).unlink()
+    (repo / name).mkdir()
+    (repo / name / "inside.json").write_text("{}")
+    source = RecordingSource(repo)
+    result = verify(source)
+    assert ("layout.not_regular", name) in codes_at(result)
+    assert not result.ok
+    assert not [p for p in source.reads if p.startswith(name)]
+
+
 class SwappingSource(WorktreeSource):
     """Replaces one file by a symlink after it was listed and before it is read (a race)."""
 
