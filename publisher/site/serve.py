@@ -3,10 +3,18 @@
 A plain static file server with the headers a real host should send too: the site's
 Content-Security-Policy (also as a header, so frame-ancestors applies), nosniff, and no
 referrer. It binds 127.0.0.1 and nothing else; it is a preview, not a production server.
+
+A site directory is not trusted input (`verify-site` exists because it can be tampered with):
+the server serves regular files inside it only (no symlink, however it resolves, and no pipe,
+which would block a request thread forever), and answers only requests addressed to the
+loopback host, so a web page whose name was rebound to 127.0.0.1 cannot read through it.
 """
 from __future__ import annotations
 
 import functools
+import os
+import stat
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,6 +37,42 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the CLI prints the URL once
         pass
+
+    def send_head(self) -> Any:
+        if not self._addressed_to_loopback():
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "this preview answers only to 127.0.0.1 and localhost")
+            return None
+        if not self._servable(self.translate_path(self.path)):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
+    def _addressed_to_loopback(self) -> bool:
+        host = self.headers.get("Host")
+        if host is None:          # HTTP/1.0 without a Host header: nothing for a browser to rebind
+            return True
+        name, _, port = host.strip().rpartition(":") if not host.strip().endswith("]") else (host.strip(), "", "")
+        if not name:
+            name, port = port, ""
+        return name.lower() in ("127.0.0.1", "localhost") and port in ("", str(self.server.server_address[1]))
+
+    def _servable(self, path: str) -> bool:
+        """True for a directory or regular file inside the site reached without a symlink (a
+        directory's index.html likewise); anything else is answered as not found."""
+        root = str(self.directory)
+        if os.path.realpath(path) != os.path.normpath(path) or not (path == root or path.startswith(root + os.sep)):
+            return False
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return True           # missing: the normal 404 (or a directory listing refusal) follows
+        if stat.S_ISDIR(mode):
+            index = os.path.join(path, "index.html")
+            try:
+                return not os.path.lexists(index) or stat.S_ISREG(os.lstat(index).st_mode)
+            except OSError:
+                return False
+        return stat.S_ISREG(mode)
 
 
 def make_server(directory: str | Path, port: int = 8000) -> ThreadingHTTPServer:

@@ -95,6 +95,46 @@ def test_serve_binds_loopback_and_sends_the_csp(demo_site, tmp_path: Path) -> No
         server.server_close()
 
 
+def _status(port: int, path: str, host: str | None = None) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if host is not None:
+        request.add_header("Host", host)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:    # a hang guard, not a timing
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_serve_serves_only_regular_files_inside_the_site_to_loopback_hosts(demo_site, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                                           ) -> None:
+    """A tampered site directory: links out of it (to a file, to a directory, in a loop) and a
+    named pipe are answered 404 at once; a request for another host name (DNS rebinding) 421."""
+    from publisher.site.publish import publish
+    site = tmp_path / "site"
+    publish(demo_site.files, site)
+    (tmp_path / "secret.txt").write_text("not for the web")
+    (site / "secret.txt").symlink_to(tmp_path / "secret.txt")
+    (site / "outside").symlink_to(tmp_path)
+    (site / "inside.html").symlink_to("index.html")
+    (site / "loop-a").symlink_to("loop-b")
+    (site / "loop-b").symlink_to("loop-a")
+    os.mkfifo(site / "pipe.html")
+    server = make_server(site, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        assert _status(port, "/index.html") == 200
+        assert _status(port, "/index.html", host=f"localhost:{port}") == 200
+        for path in ("/secret.txt", "/outside/secret.txt", "/inside.html", "/loop-a", "/pipe.html"):
+            assert _status(port, path) == 404, path
+        assert _status(port, "/index.html", host=f"rebound.example:{port}") == 421
+        assert _status(port, "/index.html", host="localhost:1") == 421
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_serve_refuses_a_directory_without_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", str(tmp_path)]) == 2
     assert "build the site first" in capsys.readouterr().err
