@@ -54,7 +54,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         name, _, port = host.strip().rpartition(":") if not host.strip().endswith("]") else (host.strip(), "", "")
         if not name:
             name, port = port, ""
-        return name.lower() in ("127.0.0.1", "localhost") and port in ("", str(self.server.server_address[1]))
+        return name.lower() in ("127.0.0.1", "localhost") and port in ("", str(getattr(self.server, "server_port", "")))
 
     def _servable(self, path: str) -> bool:
         """True for a directory or regular file inside the site reached without a symlink (a
