@@ -1,13 +1,17 @@
 """Render a `Review`: markdown for a pull-request comment, JSON for machines (pure, to text).
 
 Markdown: a marker line (so CI can update one sticky comment), the counts, a ranked table of
-the most severe changes, then every change folded per level in `<details>`. Every string from
+the most severe changes, then the changes folded per level in `<details>`, most severe first,
+within a budget of characters a pull-request comment holds: what does not fit is counted by
+code (`--format json` has every change), so a flood of low-level changes can neither hide a
+critical one nor make the comment too long to post. Every string from
 a trust document is attacker-controlled: it is escaped so it cannot close the table, inject
 HTML or links, or mention people (@). JSON: sorted keys, stable order, no wall-clock time.
 """
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from publisher.codes.history import LEVEL_ORDER
@@ -16,6 +20,8 @@ from publisher.review.analysis import Review
 
 MARKER = "<!-- handshake-review -->"
 TABLE_ROWS = 15
+MARKDOWN_BUDGET = 58_000      # characters; a GitHub comment holds 65,536 (the CI template cuts at 60,000)
+LINE_CHARACTERS = 600         # one change's line at most (its sentence quotes document strings)
 ICONS = {"critical": "\U0001F534", "high": "\U0001F7E0", "medium": "\U0001F7E1", "low": "\U0001F535", "info": "\u26AA"}
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_",
             "[": "\\[", "]": "\\]", "@": "&#64;", "~": "\\~", "\\": "\\\\", "#": "&#35;", "!": "\\!"}
@@ -33,8 +39,33 @@ def code_span(text: str) -> str:
     return f"`{flat}`"
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= LINE_CHARACTERS else text[:LINE_CHARACTERS - 1] + "…"
+
+
 def _row(change: Change) -> str:
-    return f"| {ICONS[change.level]} {change.level} | {md(change.sentence)} | {code_span(change.path)} |"
+    return f"| {ICONS[change.level]} {change.level} | {md(_clip(change.sentence))} | {code_span(_clip(change.path))} |"
+
+
+def _item(change: Change) -> str:
+    sovereign = f"**{md(_clip(change.sovereign))}** · " if change.sovereign else ""
+    return f"- {sovereign}{md(_clip(change.sentence))} ({code_span(change.code)}, {code_span(_clip(change.path))})"
+
+
+def _fold(level: str, group: list[Change]) -> tuple[list[str], list[str]]:
+    """The lines that open and close one level's `<details>`."""
+    return ["<details>", f"<summary>{ICONS[level]} {len(group)} {level}</summary>", ""], ["", "</details>", ""]
+
+
+def _cost(lines: list[str]) -> int:
+    """Characters the lines take in the comment (each with its newline)."""
+    return sum(len(line) + 1 for line in lines)
+
+
+def _left_out(changes: list[Change]) -> str:
+    counts = Counter(c.code for c in changes)
+    by_code = ", ".join(f"{code_span(code)} × {n}" for code, n in sorted(counts.items()))
+    return f"- … and {len(changes)} more not listed here: {by_code} (`--format json` lists every change)"
 
 
 def render_markdown(review: Review) -> str:
@@ -54,15 +85,26 @@ def render_markdown(review: Review) -> str:
     if total > TABLE_ROWS:
         lines.append(f"| | … and {total - TABLE_ROWS} more below | |")
     lines.append("")
-    for level in LEVEL_ORDER:
-        group = [c for c in review.changes if c.level == level]
-        if not group:
-            continue
-        lines += ["<details>", f"<summary>{ICONS[level]} {len(group)} {level}</summary>", ""]
-        for change in group:
-            sovereign = f"**{md(change.sovereign)}** · " if change.sovereign else ""
-            lines.append(f"- {sovereign}{md(change.sentence)} ({code_span(change.code)}, {code_span(change.path)})")
-        lines += ["", "</details>", ""]
+    groups = [(level, [c for c in review.changes if c.level == level]) for level in LEVEL_ORDER]
+    groups = [(level, group) for level, group in groups if group]
+    # Room kept for what closes the comment: each level's folding, and its left-out line if
+    # every change of the level were left out (an upper bound: fewer left out, fewer digits).
+    reserve = sum(_cost(sum(_fold(level, group), [])) + len(_left_out(group)) + 1 for level, group in groups)
+    used = _cost(lines)
+    for level, group in groups:
+        opening, closing = _fold(level, group)
+        reserve -= _cost(opening + closing) + len(_left_out(group)) + 1
+        used += _cost(opening + closing)
+        lines += opening
+        for index, change in enumerate(group):
+            item = _item(change)
+            if used + len(item) + 1 + reserve + len(_left_out(group[index:])) + 1 > MARKDOWN_BUDGET:
+                lines.append(_left_out(group[index:]))
+                used = MARKDOWN_BUDGET        # nothing more is listed, only counted
+                break
+            lines.append(item)
+            used += len(item) + 1
+        lines += closing
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

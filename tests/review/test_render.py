@@ -55,3 +55,38 @@ def test_json_is_sorted_and_complete():
     assert payload["changes"] == [{"code": "change.feed_entry_removed", "level": "critical", "path": "p",
                                    "sentence": "s.", "sovereign": "alpha", "subject": "att-1"}]
     assert render_json(review_of()) == render_json(review_of())
+
+
+def test_a_flood_of_changes_fits_one_comment_and_hides_nothing_severe():
+    """300,000 members added in one pull request must not bury the one critical change or make
+    the comment too long to post: what does not fit is counted by code."""
+    from publisher.review.render import MARKDOWN_BUDGET
+    flood = [Change("change.member_added", "", "coalition.json", f"m{i:05d} becomes a coalition member.", f"m{i:05d}")
+             for i in range(20_000)]
+    lower = [Change("change.treaty_issued", "alpha", f"sovereigns/alpha/t{i}.json", "alpha now recognizes beta.")
+             for i in range(3)]
+    critical = Change("change.root_key_changed", "zulu", "sovereigns/zulu/genesis.signed.json", "zulu's root changed.")
+    text = render_markdown(review_of(*flood, *lower, critical))
+    assert len(text) <= MARKDOWN_BUDGET
+    assert "zulu's root changed." in text.split("<details>")[1]          # listed, in the first fold
+    left_out = [line for line in text.splitlines() if line.startswith("- … and ")]
+    assert len(left_out) == 1
+    counted = sum(int(part.split(" × ")[1].split(",")[0].split(" ")[0]) for part in left_out[0].split("`")[2::2]
+                  if " × " in part)
+    listed_medium = sum(1 for line in text.splitlines() if line.startswith("- ") and "(`change." in line
+                        and ("member_added" in line or "treaty_issued" in line))
+    assert listed_medium + counted == 20_003
+    assert "`change.member_added` × " in left_out[0]
+
+
+def test_a_small_review_lists_every_change():
+    changes = [Change("change.member_added", "", "coalition.json", f"m{i} joins.", f"m{i}") for i in range(40)]
+    text = render_markdown(review_of(*changes))
+    assert all(f"m{i} joins." in text for i in range(40))
+    assert "more not listed here" not in text
+
+
+def test_a_huge_sentence_is_clipped_to_one_line():
+    from publisher.review.render import LINE_CHARACTERS
+    text = render_markdown(review_of(Change("change.treaty_issued", "alpha", "p", "x" * 100_000)))
+    assert "x" * LINE_CHARACTERS not in text and "x" * (LINE_CHARACTERS - 1) in text
