@@ -10,11 +10,15 @@ import re
 import unicodedata
 
 SOVEREIGNS_DIR = "sovereigns"
+COALITION_FILE = "coalition.json"     # the coalition: name, operator, members
+LOCK_FILE = "trust.lock"              # each sovereign's pinned root key
 
 ROOT_FILES = {
-    "coalition.json": "coalition",
-    "trust.lock": "trust-lock",
+    COALITION_FILE: "coalition",
+    LOCK_FILE: "trust-lock",
 }
+# Everything verification reads: what a fingerprint, a git walk or a cache key must cover.
+TRUST_PATHS = (SOVEREIGNS_DIR, LOCK_FILE, COALITION_FILE)
 
 SOVEREIGN_FILES = {
     "genesis.signed.json": "genesis",

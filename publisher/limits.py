@@ -26,6 +26,8 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
+from publisher.layout import ROOT_FILES
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -42,7 +44,7 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-INDEX_FILES = frozenset({"coalition.json", "trust.lock"})    # one entry per sovereign each
+INDEX_FILES = frozenset(ROOT_FILES)    # coalition.json and trust.lock: one entry per sovereign each
 
 
 def for_path(limits: Limits, path: str) -> Limits:

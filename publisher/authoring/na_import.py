@@ -27,7 +27,7 @@ from publisher.checks.genesis import check_genesis
 from publisher.checks.key_history import build_key_history
 from publisher.findings import finding
 from publisher.keyfile import format_public_key_file
-from publisher.layout import deceptive_text, is_safe_id
+from publisher.layout import LOCK_FILE, deceptive_text, is_safe_id
 from publisher.limits import DEFAULT_LIMITS
 from publisher.strictjson import Refusal, load_json
 
@@ -170,11 +170,11 @@ def plan_import(state: RepoState, folder: Path, *, root_key: str | None = None, 
     root_id = signatures[0].get("key_id") if isinstance(signatures[0], dict) else None
     writes[f"{base}/keys/root.pub"] = format_public_key_file(root, "root", root_id).encode("ascii")
     writes[f"{base}/keys/na.pub"] = format_public_key_file(na_key, "network-authority", na_id).encode("ascii")
-    lock = state.read_json("trust.lock")
+    lock = state.read_json(LOCK_FILE)
     if lock is not None and sid not in (lock.get("sovereigns") or {}):
         pins = dict(lock.get("sovereigns") or {})
         pins[sid] = {"root_public_key": root, "first_seen_commit": None, "first_seen_at": None}
-        writes["trust.lock"] = dump({**lock, "sovereigns": dict(sorted(pins.items()))})
+        writes[LOCK_FILE] = dump({**lock, "sovereigns": dict(sorted(pins.items()))})
     unchanged = {p for p, data in writes.items() if state.path(p).is_file() and state.path(p).read_bytes() == data}
     writes = {p: d for p, d in writes.items() if p not in unchanged}
     endpoints = ", ".join(f"/{ENDPOINTS[n][0]}" for n in sorted(saved))

@@ -12,8 +12,9 @@ from pathlib import Path
 from collections.abc import Iterable
 
 from publisher.authoring import AuthoringError
+from publisher.layout import TRUST_PATHS
 
-REPO_MARKERS = ("sovereigns", "coalition.json", "trust.lock")
+REPO_MARKERS = TRUST_PATHS
 
 
 def resolved(path: str | os.PathLike[str]) -> Path:

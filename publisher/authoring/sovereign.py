@@ -20,7 +20,7 @@ from publisher.authoring.state import RepoState
 from publisher.authoring.writer import Plan
 from publisher.canonical import content_digest
 from publisher.keyfile import format_public_key_file
-from publisher.layout import deceptive_text, is_safe_id
+from publisher.layout import COALITION_FILE, LOCK_FILE, deceptive_text, is_safe_id
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,16 @@ def _check_id(state: RepoState, sovereign_id: str) -> None:
 def _lock_and_coalition(state: RepoState, spec: NewSovereign, root_key: str,
                         genesis: dict[str, Any]) -> dict[str, bytes]:
     writes: dict[str, bytes] = {}
-    lock = state.read_json("trust.lock")
+    lock = state.read_json(LOCK_FILE)
     if lock is not None:
         pins = dict(lock.get("sovereigns") or {})
         pins[spec.sovereign_id] = {"root_public_key": root_key, "first_seen_commit": None, "first_seen_at": None}
-        writes["trust.lock"] = dump({**lock, "sovereigns": dict(sorted(pins.items()))})
-    coalition = state.read_json("coalition.json")
+        writes[LOCK_FILE] = dump({**lock, "sovereigns": dict(sorted(pins.items()))})
+    coalition = state.read_json(COALITION_FILE)
     if coalition is not None:
         members = [m for m in coalition.get("members") or [] if m.get("sovereign_id") != spec.sovereign_id]
         members.append({"sovereign_id": spec.sovereign_id, "genesis_sha256": content_digest(genesis)})
-        writes["coalition.json"] = dump({**coalition, "members": members})
+        writes[COALITION_FILE] = dump({**coalition, "members": members})
     return writes
 
 
@@ -93,6 +93,6 @@ def plan_new_sovereign(state: RepoState, spec: NewSovereign, root: Signer, na: S
     summary: Sequence[str] = (
         f"new sovereign {sid}: root {root.fingerprint}, NA key #1 {na.fingerprint} ({na_label})",
         f"genesis, sovereign.json, key history, roll call (operator: {operator}) and public keys under {base}/",
-    ) + (("root pinned in trust.lock",) if "trust.lock" in writes else ()) \
-      + (("listed as a member in coalition.json",) if "coalition.json" in writes else ())
+    ) + (("root pinned in trust.lock",) if LOCK_FILE in writes else ()) \
+      + (("listed as a member in coalition.json",) if COALITION_FILE in writes else ())
     return Plan(writes, tuple(summary), root.leak_markers() + na.leak_markers())

@@ -28,10 +28,11 @@ from publisher.source import Entry, Source, WorktreeSource
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import Verification, verify_repository
 from publisher.limits import DEFAULT_LIMITS, for_path
+from publisher.layout import LOCK_FILE, ROOT_FILES
 
 PENDING_CODES = frozenset({"sig.threshold_not_met"})
 WRITABLE_TOP = ("sovereigns/", "imports/")
-WRITABLE_FILES = ("coalition.json", "trust.lock")
+WRITABLE_FILES = tuple(ROOT_FILES)     # coalition.json, trust.lock
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def check_content(path: str, data: bytes, markers: Sequence[bytes]) -> None:
     """Refuse private key material: key files, private-key-named fields, any loaded seed."""
     if looks_like_private_key_file(data) or any(m and m in data for m in markers):
         raise AuthoringError(f"refused: {path} would contain private key material")
-    value = load_json(data, for_path(DEFAULT_LIMITS, path)) if path.endswith(".json") or path == "trust.lock" else None
+    value = load_json(data, for_path(DEFAULT_LIMITS, path)) if path.endswith(".json") or path == LOCK_FILE else None
     parsed = value if value is not None and not isinstance(value, Refusal) else None
     private = [f for f in scan_bytes(path, data, parsed) if f.code == "redaction.private_key"]
     if private:

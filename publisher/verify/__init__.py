@@ -20,6 +20,7 @@ from typing import Any
 from publisher import collector
 from publisher.cache import Cache, open_cache
 from publisher.findings import Finding, finding, has_errors, sort_findings, summarize
+from publisher.layout import COALITION_FILE, LOCK_FILE
 from publisher.limits import DEFAULT_LIMITS, Limits, for_path, read_bound
 from publisher.model import Coalition, Sovereign
 from publisher.source import Entry, Source, group_by_sovereign
@@ -112,8 +113,8 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
         fingerprint = recalled.fingerprint
     out: list[Finding] = []
     entries = source.entries("sovereigns")
-    root_listing = _root_files(source.entries(stage.LOCK_PATH), stage.LOCK_PATH) \
-        + _root_files(source.entries(stage.COALITION_PATH), stage.COALITION_PATH)
+    root_listing = _root_files(source.entries(LOCK_FILE), LOCK_FILE) \
+        + _root_files(source.entries(COALITION_FILE), COALITION_FILE)
     if use_snapshot and fingerprint is None and cache is not None:
         fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
         hit = snapshot.lookup(cache, fingerprint, at) if fingerprint else None
@@ -124,10 +125,10 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
                            f"{len(entries)} files (limit {limits.max_total_files}); the rest were not read"))
         entries = entries[: limits.max_total_files]
     root_entries = {e.path: e for e in root_listing}
-    lock_raw = _load_root_json(source, root_entries, stage.LOCK_PATH, limits, out)
+    lock_raw = _load_root_json(source, root_entries, LOCK_FILE, limits, out)
     pins, found = stage.parse_lock(lock_raw)
     out.extend(found)
-    coalition_raw = _load_root_json(source, root_entries, stage.COALITION_PATH, limits, out)
+    coalition_raw = _load_root_json(source, root_entries, COALITION_FILE, limits, out)
 
     groups, loose = group_by_sovereign(entries)
     for entry in loose:

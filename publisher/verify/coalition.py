@@ -17,21 +17,20 @@ from publisher.canonical import content_digest
 from publisher.checks.signatures import explain_foreign
 from publisher.checks.urls import SAFE_CONTACT_SCHEMES, is_safe_url
 from publisher.findings import Finding, finding, pointer
+from publisher.layout import COALITION_FILE, LOCK_FILE
 from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Coalition, KeyHistory, Member, Sovereign
 from publisher.schemas import check_schema
 from publisher.verify.sovereign import SovereignResult
 from publisher.jsonshape import arr, obj, text
 
-COALITION_PATH = "coalition.json"
-LOCK_PATH = "trust.lock"
 
 
 def parse_lock(raw: Mapping[str, Any] | None) -> tuple[dict[str, str], list[Finding]]:
     """Pinned root keys by sovereign id from trust.lock (schema findings for a bad lock)."""
     if raw is None:
         return {}, []
-    out = check_schema("trust-lock", raw, LOCK_PATH)
+    out = check_schema("trust-lock", raw, LOCK_FILE)
     pins: dict[str, str] = {}
     entries = obj(raw.get("sovereigns"))
     for sovereign_id, entry in entries.items():
@@ -44,9 +43,9 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
     if raw is None:
         return Coalition(name="Handshake coalition", description="", operator={},
                          members=tuple(Member(s) for s in sovereign_ids),
-                         declared=False), [finding(COALITION_PATH, "", "coalition.missing",
+                         declared=False), [finding(COALITION_FILE, "", "coalition.missing",
                                                    "no coalition.json: the coalition is every sovereign folder")]
-    out = check_schema("coalition", raw, COALITION_PATH)
+    out = check_schema("coalition", raw, COALITION_FILE)
     members: list[Member] = []
     seen: set[str] = set()
     for index, item in enumerate(arr(raw.get("members"))):
@@ -54,7 +53,7 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
             continue
         sid = item["sovereign_id"]
         if sid in seen:
-            out.append(finding(COALITION_PATH, pointer("members", index), "coalition.duplicate_member",
+            out.append(finding(COALITION_FILE, pointer("members", index), "coalition.duplicate_member",
                                f"{sid[:80]!r} is listed twice"))
             continue
         seen.add(sid)
@@ -62,7 +61,7 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
         url = text(item.get("handshake_url"))
         members.append(Member(sid, url, text(item.get("genesis_sha256")), text(item.get("note"))))
         if url is not None and not is_safe_url(url):
-            out.append(finding(COALITION_PATH, pointer("members", index, "handshake_url"), "coalition.unsafe_url",
+            out.append(finding(COALITION_FILE, pointer("members", index, "handshake_url"), "coalition.unsafe_url",
                                "handshake_url is not an http(s) URL; shown as text"))
     operator = obj(raw.get("operator"))
     for where, value, schemes in (
@@ -73,7 +72,7 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
         ("/operator/contact", operator.get("contact"), SAFE_CONTACT_SCHEMES),
     ):
         if value is not None and not is_safe_url(value, schemes):
-            out.append(finding(COALITION_PATH, where, "coalition.unsafe_url",
+            out.append(finding(COALITION_FILE, where, "coalition.unsafe_url",
                                f"{str(value)[:80]!r} is not a safe link; shown as text"))
 
     def opt(key: str) -> str | None:
@@ -100,10 +99,10 @@ def check_membership(coalition: Coalition, sovereigns: Mapping[str, Sovereign]) 
         where = pointer("members", index)
         sovereign = sovereigns.get(member.sovereign_id)
         if sovereign is None:
-            out.append(finding(COALITION_PATH, where, "coalition.member_missing",
+            out.append(finding(COALITION_FILE, where, "coalition.member_missing",
                                f"{member.sovereign_id[:80]!r} has no folder under sovereigns/"))
         elif member.genesis_sha256 and (sovereign.genesis is None or sovereign.genesis.digest != member.genesis_sha256):
-            out.append(finding(COALITION_PATH, where + "/genesis_sha256", "coalition.genesis_pin_mismatch",
+            out.append(finding(COALITION_FILE, where + "/genesis_sha256", "coalition.genesis_pin_mismatch",
                                f"pinned {member.genesis_sha256}, the published genesis hashes to "
                                f"{sovereign.genesis.digest if sovereign.genesis else 'nothing'}"))
     for sid in sorted(set(sovereigns) - listed):
@@ -116,7 +115,7 @@ def check_lock_coverage(lock_present: bool, pins: Mapping[str, str],
                         sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
     if not lock_present:
         return []
-    out = [finding(LOCK_PATH, pointer("sovereigns", sid), "lock.stale_entry",
+    out = [finding(LOCK_FILE, pointer("sovereigns", sid), "lock.stale_entry",
                    f"{sid[:80]!r} is pinned but has no folder") for sid in sorted(set(pins) - set(sovereigns))]
     out += [finding(f"sovereigns/{sid}", "", "lock.unpinned", f"{sid[:80]!r} is not pinned in trust.lock")
             for sid in sorted(set(sovereigns) - set(pins))]
