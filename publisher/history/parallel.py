@@ -157,7 +157,7 @@ def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -
     head = None
     try:
         since_flush = 0
-        for index, entry in enumerate(gitrepo.iter_log(root, rev)):
+        for index, entry in enumerate(gitrepo.iter_log(root, rev, parts=gitrepo.log_parts())):
             order[entry.commit.sha] = index
             head = entry.commit.sha
             pool.add(index, entry, _split(entry, workers))
