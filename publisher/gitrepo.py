@@ -11,6 +11,7 @@ person can act on, never a traceback.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -259,45 +260,135 @@ def _wanted(path: bytes, exact: frozenset[bytes], prefixes: tuple[bytes, ...]) -
     return path in exact or path.startswith(prefixes)
 
 
-def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_PATHS) -> Iterator[LogEntry]:
+def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_PATHS, *,
+             parts: int = 1) -> Iterator[LogEntry]:
     """First-parent history of `rev`, oldest first, each commit with the raw changes under `paths`.
 
     One `git log --raw -z` process; merges are diffed against their first parent, so the
     sequence of states is the sequence the branch actually published. The paths are filtered
     here, not by a git pathspec (which makes git log about 2.5 times slower); commits that
     change nothing under `paths` are left out, as a pathspec would.
+
+    `parts` > 1 cuts a long history (`SPLIT_LOG_COMMITS` or more) into that many consecutive
+    ranges, each diffed by its own git log on its own core: a commit's diff does not depend on
+    the commits before it, and tree diffs are what git log spends its time on. The entries
+    come out in the same order; a git failure is raised where its range ends.
     """
     commit = resolve(root, rev)
-    fmt = "--format=%x01%H %ct %P"
-    args = ["log", "--raw", "-z", "--no-renames", "--no-abbrev", "--reverse", "--first-parent",
-            "--diff-merges=first-parent", "--no-color", "--no-ext-diff", fmt, commit]
-    handle = _spawn(root, *args)
+    ranges = _ranges(root, commit, parts) if parts > 1 else None
+    if ranges is None:
+        handle = _spawn(root, *_log_args([commit]))
+        try:
+            yield from _log_entries(handle.proc, paths)
+        except BaseException:
+            handle.proc.kill()
+            handle.proc.wait()
+            raise
+        _finish(handle, "cannot read history")
+    else:
+        yield from _split_log(root, ranges, paths)
+
+
+SPLIT_LOG_COMMITS = 1000        # below this, one git log (a split costs a rev-list and processes)
+_QUEUED_ENTRIES = 256           # entries a range reader hands over at a time
+
+
+def log_parts() -> int:
+    """git log processes worth running side by side: the cores this process may use, at most 2."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
+def _log_args(revisions: Sequence[str]) -> list[str]:
+    return ["log", "--raw", "-z", "--no-renames", "--no-abbrev", "--reverse", "--first-parent",
+            "--diff-merges=first-parent", "--no-color", "--no-ext-diff", "--format=%x01%H %ct %P", *revisions]
+
+
+def _ranges(root: str | Path, commit: str, parts: int) -> list[list[str]] | None:
+    """`parts` consecutive first-parent ranges ending at `commit`, as git log revision
+    arguments, or None when the history is short (or git cannot list it: the single log then
+    reports the problem as it always has)."""
+    try:
+        chain = _text(root, "rev-list", "--first-parent", commit).split()[::-1]
+    except GitError:
+        return None
+    if len(chain) < max(SPLIT_LOG_COMMITS, parts):
+        return None
+    ends = [chain[len(chain) * (k + 1) // parts - 1] for k in range(parts)]
+    return [[ends[0]]] + [[ends[k], f"^{ends[k - 1]}"] for k in range(1, parts)]
+
+
+def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any]) -> None:
+    """Parse one range's log into `out` (lists of entries, then None, or the exception)."""
+    try:
+        batch: list[LogEntry] = []
+        for entry in _log_entries(handle.proc, paths):
+            batch.append(entry)
+            if len(batch) >= _QUEUED_ENTRIES:
+                out.put(batch)
+                batch = []
+        out.put(batch)
+        _finish(handle, "cannot read history")
+        out.put(None)
+    except BaseException as exc:        # handed to the consumer, raised in order
+        out.put(exc)
+
+
+def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) -> Iterator[LogEntry]:
+    """The ranges' entries in order. Every range is read as fast as its git log writes it (a
+    thread each, into memory), so no git log waits for a slow consumer."""
+    handles: list[_Handle] = []
+    readers: list[threading.Thread] = []
+    try:
+        queues: list[queue.SimpleQueue[Any]] = []
+        for revisions in ranges:
+            handles.append(_spawn(root, *_log_args(revisions)))
+            queues.append(queue.SimpleQueue())
+            readers.append(threading.Thread(target=_read_range, args=(handles[-1], paths, queues[-1]), daemon=True))
+            readers[-1].start()
+        for found in queues:
+            while (item := found.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield from item
+    finally:
+        for handle in handles:
+            if handle.proc.poll() is None:
+                handle.proc.kill()
+        for reader in readers:
+            reader.join()
+        for handle in handles:
+            handle.proc.wait()
+            for stream in (handle.proc.stdout, handle.proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterator[LogEntry]:
+    """Parse a `git log --raw -z` stream (`_log_args`' format) as it is written."""
     wanted = [p.encode("utf-8", "surrogateescape").rstrip(b"/") for p in paths]
     exact, prefixes = frozenset(wanted), tuple(p + b"/" for p in wanted)
     current: tuple[Commit, tuple[str, ...]] | None = None
     changes: list[RawChange] = []
-    tokens = _tokens(_read_chunks(handle.proc))
-    try:
-        for token in tokens:
-            token = token.lstrip(b"\n")
-            if token.startswith(b"\x01"):
-                if current is not None and changes:
-                    yield LogEntry(current[0], current[1], tuple(changes))
-                sha, seconds, *parents = token[1:].decode("ascii").split(" ")
-                current = (Commit(sha, datetime.fromtimestamp(int(seconds), UTC)),
-                           tuple(p for p in parents if p))
-                changes = []
-            elif token.startswith(b":"):
-                path = next(tokens, b"")
-                if _wanted(path, exact, prefixes):
-                    changes.append(_raw_change(token, path))
-        if current is not None and changes:
-            yield LogEntry(current[0], current[1], tuple(changes))
-    except BaseException:
-        handle.proc.kill()
-        handle.proc.wait()
-        raise
-    _finish(handle, "cannot read history")
+    tokens = _tokens(_read_chunks(proc))
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            if current is not None and changes:
+                yield LogEntry(current[0], current[1], tuple(changes))
+            sha, seconds, *parents = token[1:].decode("ascii").split(" ")
+            current = (Commit(sha, datetime.fromtimestamp(int(seconds), UTC)),
+                       tuple(p for p in parents if p))
+            changes = []
+        elif token.startswith(b":"):
+            path = next(tokens, b"")
+            if _wanted(path, exact, prefixes):
+                changes.append(_raw_change(token, path))
+    if current is not None and changes:
+        yield LogEntry(current[0], current[1], tuple(changes))
 
 
 def diff_raw(root: str | Path, base: str, head: str, paths: Sequence[str] = TRUST_PATHS) -> list[RawChange]:

@@ -10,7 +10,8 @@ quote ids shortened, and never contain time read from a clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from collections.abc import Iterable
 
 from publisher.history.model import Change, SovereignView, TreatyView
@@ -24,7 +25,14 @@ def short(value: str | None, width: int = 12) -> str:
 
 
 def day(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "an unreadable date"
+    return _day(moment, moment.tzinfo) if moment else "an unreadable date"
+
+
+@lru_cache(maxsize=1 << 14)
+def _day(moment: datetime, zone: tzinfo | None) -> str:
+    """Memoised: a walk writes the same few dates into many sentences (strftime is slow). The
+    zone is part of the key: equal instants in different zones have different dates."""
+    return moment.strftime("%Y-%m-%d")
 
 
 def stamp(moment: datetime | None) -> str:

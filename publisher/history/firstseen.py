@@ -65,7 +65,7 @@ def first_seen_roots(root: str | Path, rev: str = "HEAD") -> tuple[dict[str, Fir
     gitrepo.GitError). Same semantics as the walk: the last state of a touched folder counts."""
     folders, commits = _Folders(), 0
     with gitrepo.BlobReader(root) as reader:
-        for chunk in _chunks(gitrepo.iter_log(root, rev)):
+        for chunk in _chunks(gitrepo.iter_log(root, rev, parts=gitrepo.log_parts())):
             # One pass over the chunk with the sovereigns seen before it: every genesis blob the
             # chunk could need (a superset: a sovereign first seen inside the chunk is skipped
             # below). Tracking such a sovereign further changes nothing for the others.

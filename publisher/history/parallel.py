@@ -56,7 +56,7 @@ def _worker(root: str, conn: Any) -> None:
                 for index, step in _steps(reader, batch):
                     walk.step(step)
                     if walk.groups:
-                        groups.append((index, walk.groups))
+                        groups.append((index, [(sid, [_fields(c) for c in found]) for sid, found in walk.groups]))
         result = walk.finish()
         conn.send(("ok", groups, result.open, result.first_seen))
     except gitrepo.GitError as exc:
@@ -65,6 +65,15 @@ def _worker(root: str, conn: Any) -> None:
         return                      # the parent stopped (its own error): nothing to report
     finally:
         conn.close()
+
+
+# A change without the commit and time of its step (the parent knows them by index): plain
+# tuples pickle several times faster than dataclasses, and a walk sends every change it found.
+Fields = tuple[str, str, str, str, str, str]
+
+
+def _fields(change: Change) -> Fields:
+    return change.code, change.sovereign, change.path, change.sentence, change.subject, change.level
 
 
 class _Pool:
@@ -132,16 +141,17 @@ def _split(entry: gitrepo.LogEntry, workers: int) -> list[list[tuple[str, str | 
     return files
 
 
-def _merge(replies: list[Any], order: dict[str, int], head: str | None) -> HistoryResult:
+def _merge(replies: list[Any], order: dict[str, int], times: list[datetime], head: str | None) -> HistoryResult:
     """The single walk's result from the replies (the repository walker's first: the single
     walk puts the repository's changes before the sovereigns' in each commit)."""
-    by_index: dict[int, list[tuple[str, list[Change]]]] = {}
+    by_index: dict[int, list[tuple[str, list[Fields]]]] = {}
     for _, groups, _, _ in replies:
         for index, found in groups:
             by_index.setdefault(index, []).extend(found)
+    commits = list(order)
     result = HistoryResult(head=head, commits=len(order))
-    result.changes = [c for index in sorted(by_index)
-                      for _, found in sorted(by_index[index], key=lambda g: g[0]) for c in found]
+    result.changes = [Change(*fields, commits[index], times[index]) for index in sorted(by_index)
+                      for _, found in sorted(by_index[index], key=lambda g: g[0]) for fields in found]
     result.open = sorted([c for reply in replies for c in reply[2]], key=Change.sort_key)
     seen: dict[str, FirstSeen] = {sid: s for reply in replies for sid, s in reply[3].items()}
     result.first_seen = {sid: seen[sid] for sid in sorted(seen, key=lambda s: (order[seen[s].commit], s))}
@@ -154,11 +164,13 @@ def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -
     git log is the pace of the whole walk, so nothing else runs here meanwhile."""
     pool = _Pool(root, workers + 1)
     order: dict[str, int] = {}
+    times: list[datetime] = []
     head = None
     try:
         since_flush = 0
-        for index, entry in enumerate(gitrepo.iter_log(root, rev)):
+        for index, entry in enumerate(gitrepo.iter_log(root, rev, parts=gitrepo.log_parts())):
             order[entry.commit.sha] = index
+            times.append(entry.commit.time)
             head = entry.commit.sha
             pool.add(index, entry, _split(entry, workers))
             since_flush += 1
@@ -169,4 +181,4 @@ def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -
     except BaseException:
         pool.close()
         raise
-    return _merge([replies[-1], *replies[:-1]], order, head)
+    return _merge([replies[-1], *replies[:-1]], order, times, head)

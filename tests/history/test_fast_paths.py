@@ -163,3 +163,47 @@ def test_without_fork_the_walk_runs_in_one_process(monkeypatch):
     monkeypatch.setattr("publisher.history.parallel.analyze_parallel", lambda *a, **k: called.append(1))
     load._walk(".", "HEAD", 2)
     assert called == []
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_a_split_log_gives_the_same_entries_and_results(repository, monkeypatch, parts):
+    """git log cut into consecutive ranges read side by side: the same entries in the same
+    order, so the same first-seen roots and the same history (merge and force-push included)."""
+    from publisher import gitrepo
+
+    whole = list(gitrepo.iter_log(repository))
+    monkeypatch.setattr(gitrepo, "SPLIT_LOG_COMMITS", 1)
+    monkeypatch.setattr(gitrepo, "log_parts", lambda: parts)
+    assert gitrepo._ranges(repository, whole[-1].commit.sha, parts) is not None
+    assert list(gitrepo.iter_log(repository, parts=parts)) == whole
+    expected = analyze(reference_history(repository))
+    assert first_seen_roots(repository) == (expected.first_seen, expected.commits)
+    result, problems = read_history(repository, workers=2)
+    assert problems == [] and result.changes == expected.changes and result.open == expected.open
+
+
+def test_a_split_log_stops_its_git_processes_when_the_reader_stops(repository, monkeypatch):
+    from publisher import gitrepo
+
+    monkeypatch.setattr(gitrepo, "SPLIT_LOG_COMMITS", 1)
+    log = gitrepo.iter_log(repository, parts=2)
+    first = next(log)
+    log.close()
+    assert first == next(gitrepo.iter_log(repository))
+
+
+def test_a_split_log_raises_a_range_failure_in_order(tmp_path, monkeypatch):
+    """A corrupt object: the split log raises GitError (as the single log does), after the
+    entries before it."""
+    from publisher import gitrepo
+
+    build_repository(tmp_path)
+    blob = git(tmp_path, "rev-parse", "HEAD^{tree}").strip()
+    obj = tmp_path / ".git" / "objects" / blob[:2] / blob[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"not zlib at all")
+    with pytest.raises(gitrepo.GitError):
+        list(gitrepo.iter_log(tmp_path))
+    monkeypatch.setattr(gitrepo, "SPLIT_LOG_COMMITS", 1)
+    with pytest.raises(gitrepo.GitError):
+        list(gitrepo.iter_log(tmp_path, parts=2))
