@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-TRUST_PATHS = ("sovereigns", "trust.lock", "coalition.json")
+from publisher.layout import TRUST_PATHS
+
 REGULAR_FILE_MODES = ("100644", "100755")     # tree modes of files whose bytes are read
 _ZERO = "0" * 40
 _CHUNK = 1 << 16

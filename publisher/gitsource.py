@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import gitrepo
+from publisher.layout import TRUST_PATHS
 from publisher.source import Entry
 
 
@@ -38,7 +39,7 @@ class GitSource:
     def fingerprint(self) -> str:
         """The git ids of everything verification reads (the `sovereigns` tree, the two root
         files), so a cache can recognise a commit it has verified without listing it."""
-        rows = gitrepo.top_level(self.root, self.commit, list(gitrepo.TRUST_PATHS))
+        rows = gitrepo.top_level(self.root, self.commit, list(TRUST_PATHS))
         return repr([(row.path, row.mode, row.type, row.object_id) for row in rows])
 
     def forget(self) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, NamedTuple, Protocol
 from collections.abc import Iterable
 
-from publisher.gitrepo import TRUST_PATHS
+from publisher.layout import TRUST_PATHS
 
 
 _READ_CHUNK = 1 << 20

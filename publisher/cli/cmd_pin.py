@@ -17,6 +17,7 @@ from pathlib import Path
 from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
+from publisher.layout import LOCK_FILE
 from publisher.history.firstseen import first_seen_roots
 from publisher.history.pin import build_lock, render_lock
 from publisher.history.views import parse_document
@@ -56,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         first_seen, commits = first_seen_roots(root, args.rev)
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from exc
-    lock_path = root / "trust.lock"
-    existing = parse_document(lock_path.read_bytes(), path="trust.lock") if lock_path.is_file() else None
+    lock_path = root / LOCK_FILE
+    existing = parse_document(lock_path.read_bytes(), path=LOCK_FILE) if lock_path.is_file() else None
     plan = build_lock(first_seen, existing)
     text = render_lock(plan.lock)
     changed = not lock_path.is_file() or lock_path.read_text("utf-8") != text

@@ -26,7 +26,7 @@ from typing import Any
 
 from publisher import collector, gitrepo
 from publisher.history.model import Change
-from publisher.history.repository import COALITION, LOCK
+from publisher.layout import COALITION_FILE, LOCK_FILE
 from publisher.history.load import read_steps
 from publisher.history.walk import FirstSeen, HistoryResult, Step, Walk
 from publisher.layout import split_sovereign_path
@@ -134,7 +134,7 @@ def _split(entry: gitrepo.LogEntry, workers: int) -> list[list[tuple[str, str | 
     trust.lock for the last process."""
     files: list[list[tuple[str, str | None, str]]] = [[] for _ in range(workers + 1)]
     for change in entry.changes:
-        if change.path in (COALITION, LOCK):
+        if change.path in (COALITION_FILE, LOCK_FILE):
             files[workers].append((change.path, change.new_blob, change.new_mode))
         elif (split := split_sovereign_path(change.path)) is not None:
             files[owner(split[0], workers)].append((change.path, change.new_blob, change.new_mode))

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 from publisher.history.compare import short
 from publisher.history.model import Change
+from publisher.layout import COALITION_FILE, LOCK_FILE
 
-COALITION, LOCK = "coalition.json", "trust.lock"
 
 
 def members(value: Any) -> frozenset[str]:
@@ -39,24 +39,25 @@ def compare_repository(before: Mapping[str, Any], after: Mapping[str, Any],
     critical even when the previous commit already carried the altered one.
     """
     out: list[Change] = []
-    if COALITION in before or COALITION in after:
-        old, new = members(before.get(COALITION)), members(after.get(COALITION))
+    if COALITION_FILE in before or COALITION_FILE in after:
+        old, new = members(before.get(COALITION_FILE)), members(after.get(COALITION_FILE))
         for sid in sorted(new - old):
-            out.append(Change("change.member_added", sid, COALITION, f"{sid} becomes a coalition member.", sid))
+            out.append(Change("change.member_added", sid, COALITION_FILE, f"{sid} becomes a coalition member.", sid))
         for sid in sorted(old - new):
-            out.append(Change("change.member_removed", sid, COALITION, f"{sid} is no longer a coalition member.", sid))
-    if LOCK in before or LOCK in after:
-        old_pins, new_pins = pins(before.get(LOCK)), pins(after.get(LOCK))
+            out.append(Change("change.member_removed", sid, COALITION_FILE,
+                              f"{sid} is no longer a coalition member.", sid))
+    if LOCK_FILE in before or LOCK_FILE in after:
+        old_pins, new_pins = pins(before.get(LOCK_FILE)), pins(after.get(LOCK_FILE))
         reference = {**old_pins, **(first_pins or {})}
         for sid in sorted(new_pins):
             if sid in reference and new_pins[sid] != reference[sid] and new_pins[sid] != old_pins.get(sid, ""):
-                out.append(Change("change.lock_repinned", sid, LOCK,
+                out.append(Change("change.lock_repinned", sid, LOCK_FILE,
                                   f"trust.lock now pins {sid} to root key {short(new_pins[sid])} instead of "
                                   f"{short(reference[sid])}.", sid))
             elif sid not in old_pins and sid not in reference:
-                out.append(Change("change.lock_pin_added", sid, LOCK,
+                out.append(Change("change.lock_pin_added", sid, LOCK_FILE,
                                   f"trust.lock pins {sid} to root key {short(new_pins[sid])}.", sid))
         for sid in sorted(set(old_pins) - set(new_pins)):
-            out.append(Change("change.lock_pin_removed", sid, LOCK,
+            out.append(Change("change.lock_pin_removed", sid, LOCK_FILE,
                               f"trust.lock no longer pins {sid}; its root key is no longer checked.", sid))
     return out

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from publisher import timestamps
 from publisher.canonical import canonical_bytes, sha256_hex
 from publisher.history.model import FeedView, PartyView, SovereignView, TreatyView
-from publisher.layout import classify_sovereign_file, split_sovereign_path
+from publisher.layout import COALITION_FILE, classify_sovereign_file, split_sovereign_path
 from publisher.limits import DEFAULT_LIMITS, INDEX_FILES, Limits, for_path
 from publisher.strictjson import Refusal, load_json
 
@@ -32,7 +32,7 @@ def kind_of(path: str) -> str | None:
     """The document kind of a repository path (memoised: a walk asks for each path at every
     commit that touches its folder)."""
     if path in REPOSITORY_FILES:
-        return path.split(".")[0] if path == "coalition.json" else "trust-lock"
+        return path.split(".")[0] if path == COALITION_FILE else "trust-lock"
     split = split_sovereign_path(path)
     return classify_sovereign_file(split[1]) if split else None
 

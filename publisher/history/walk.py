@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 
 from publisher.history.compare import Memory, compare_sovereign
 from publisher.history.model import Change, SovereignView
-from publisher.history.repository import COALITION, LOCK, compare_repository, pins
+from publisher.layout import COALITION_FILE, LOCK_FILE
+from publisher.history.repository import compare_repository, pins
 from publisher.history.rotation import rotation_verifies
 from publisher.history.views import TreatyMemo, build_view, needs_content, parse_document
 from publisher.layout import split_sovereign_path
@@ -95,7 +96,7 @@ class Walk:
         touched: set[str] = set()
         repo_before = dict(self.repo)
         for path, data in step.files.items():
-            if path in (COALITION, LOCK):
+            if path in (COALITION_FILE, LOCK_FILE):
                 if data is None:
                     self.repo.pop(path, None)
                 else:
@@ -114,7 +115,7 @@ class Walk:
         groups: list[tuple[str, list[Change]]] = []
         if repo_before != self.repo:
             groups.append(("", compare_repository(repo_before, self.repo, self.first_pins)))
-            self.lock_pins = pins(self.repo.get(LOCK))
+            self.lock_pins = pins(self.repo.get(LOCK_FILE))
             for sid, pin in self.lock_pins.items():
                 self.first_pins.setdefault(sid, pin)
         for sid in sorted(touched):

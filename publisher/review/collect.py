@@ -16,7 +16,8 @@ from typing import Any
 from publisher import gitrepo
 from publisher.findings import Finding
 from publisher.gitsource import GitSource
-from publisher.history.repository import COALITION, LOCK, pins
+from publisher.layout import COALITION_FILE, LOCK_FILE
+from publisher.history.repository import pins
 from publisher.history.views import needs_content, parse_document
 from publisher.layout import split_sovereign_path
 from publisher.limits import DEFAULT_LIMITS, Limits
@@ -31,7 +32,7 @@ SUBJECT_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
 def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool) -> dict[str, Any]:
     """path -> parsed document (None for files a view does not read) for the affected folders."""
     paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}") if e.type == "file"]
-    paths += [p for p in (LOCK,) + ((COALITION,) if coalition_changed else ()) if source.blob_id(p)]
+    paths += [p for p in (LOCK_FILE,) + ((COALITION_FILE,) if coalition_changed else ()) if source.blob_id(p)]
     wanted = [p for p in paths if needs_content(p)]
     data = source.read_objects([source.blob_id(p) for p in wanted])  # type: ignore[misc]
     return {p: (parse_document(data[source.blob_id(p)], path=p) if p in wanted else None) for p in paths}  # type: ignore[index]
@@ -87,17 +88,17 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     when = at or gitrepo.commit_info(root, head).time
     changed = gitrepo.diff_raw(root, base, head)
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
-    coalition_changed = any(c.path == COALITION for c in changed)
+    coalition_changed = any(c.path == COALITION_FILE for c in changed)
     reader, cache = gitrepo.BlobReader(root), dict[str, bytes]()
     try:
         docs, findings = {}, {}
         for name, commit in (("base", base), ("head", head)):
             source = GitSource(root, commit, blobs=reader, cache=cache)
-            source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK, COALITION])
+            source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
             docs[name] = _documents(source, sovereigns, coalition_changed)
-            coalition_raw = (parse_document(source.read(COALITION), path=COALITION)
-                             if source.blob_id(COALITION) else None)
-            findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK), coalition_raw)
+            coalition_raw = (parse_document(source.read(COALITION_FILE), path=COALITION_FILE)
+                             if source.blob_id(COALITION_FILE) else None)
+            findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
     finally:
         reader.close()
