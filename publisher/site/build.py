@@ -34,7 +34,7 @@ from publisher.site.format import fmt_z
 from publisher.site.render import static_files
 from publisher.site.sink import DirectorySink, MemorySink, Sink, Writer, json_bytes, sha256
 from publisher.site.pages import Pages
-from publisher.site.scan import Scanned
+from publisher.site.scan import Scanned, scan_export
 from publisher.site.units import History, Task, UnitPool, UnitResult
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
 from publisher.site.views_changes import changes_feed_view, changes_page_view
@@ -86,7 +86,7 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
     return notes
 
 
-def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models | None) -> dict[str, Any]:
+def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models | None) -> dict[str, Any]:
     """The root documents (a sovereign's raw documents are part of its unit) and the
     coalition-wide exports (written to `sink`); returns the connectome view the connectome
     page is drawn from (its summary and blast radius). With slim models, the active treaties'
@@ -104,9 +104,12 @@ def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models |
     else:       # slim models: the active treaties' documents come back as JSON texts
         export["active_treaties"] = []
         items = active_treaties(v, models)
-        sink.put("recognition-graph.json", spliced(export, items))
+        memo: dict[bytes, list[Finding]] = {}
         view = connectome_view(export)
-        sink.put("connectome.json", spliced(view, items))
+        for path, value in (("recognition-graph.json", export), ("connectome.json", view)):
+            data = spliced(value, items)
+            sink.leaks.extend(scan_export(path, data, json_bytes(value), items, memo, sink.cache))
+            sink.sink.put(path, data)
     return {key: view[key] for key in ("summary", "revocation_blast_radius")}
 
 

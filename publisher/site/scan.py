@@ -5,28 +5,40 @@ bytes (the coalition-wide exports are walked as JSON, seconds at 10,000 sovereig
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from functools import partial
+from collections.abc import Callable, Mapping, Sequence
 
 from publisher.cache import Cache
-from publisher.checks.redaction import scan_site
+from publisher.checks.redaction import scan_site, scan_spliced
 from publisher.findings import Finding
 from publisher.site import render_cache
 from publisher.site.sink import Writer
 
 
+def _remembered(path: str, data: bytes, cache: Cache | None, scan: Callable[[], list[Finding]]) -> list[Finding]:
+    if cache is None or len(data) < render_cache.SCAN_CACHE_MIN:
+        return scan()
+    key = render_cache.digest("scan", path, hashlib.sha256(data).hexdigest())
+    found = render_cache.load(cache, render_cache.SCAN_KIND, key)
+    if not isinstance(found, list):
+        found = scan()
+        render_cache.store(cache, render_cache.SCAN_KIND, key, found)
+    return found
+
+
 def scan_files(files: Mapping[str, bytes], cache: Cache | None) -> list[Finding]:
     out: list[Finding] = []
     for path, data in files.items():
-        if cache is None or len(data) < render_cache.SCAN_CACHE_MIN:
-            out.extend(scan_site({path: data}))
-            continue
-        key = render_cache.digest("scan", path, hashlib.sha256(data).hexdigest())
-        found = render_cache.load(cache, render_cache.SCAN_KIND, key)
-        if not isinstance(found, list):
-            found = scan_site({path: data})
-            render_cache.store(cache, render_cache.SCAN_KIND, key, found)
-        out.extend(found)
+        out.extend(_remembered(path, data, cache, partial(scan_site, {path: data})))
     return out
+
+
+def scan_export(path: str, data: bytes, skeleton: bytes, items: Sequence[bytes], memo: dict[bytes, list[Finding]],
+                cache: Cache | None) -> list[Finding]:
+    """The scan of an export whose `active_treaties` are the JSON texts `items` spliced into
+    `skeleton` (`redaction.scan_spliced`: the same findings, each distinct treaty walked once
+    for both exports that hold it)."""
+    return _remembered(path, data, cache, partial(scan_spliced, path, data, skeleton, "active_treaties", items, memo))
 
 
 class Scanned:
