@@ -161,7 +161,7 @@ def _cluster_pages(ctx: SiteContext, site: dict[str, Any], cache: Cache | None, 
 
 
 def _cluster_tasks(clusters: ClusterEdges, workers: int) -> list[Task]:
-    share = max(1, -(-len(clusters) // max(1, 2 * workers)))
+    share = max(1, -(-len(clusters) // max(1, 8 * workers)))
     return [(_cluster_pages, (clusters[i:i + share],)) for i in range(0, len(clusters), share)]
 
 

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 History = Mapping[str, Sequence["ChangeEntry"]] | None   # change entries per sovereign; None: no git history
 PARALLEL_THRESHOLD = 200     # sovereigns; below this forking costs more than it saves
-CHUNKS_PER_WORKER = 8        # small chunks keep both cores busy to the end
+CHUNKS_PER_WORKER = 24       # small chunks keep both cores busy to the end
 
 
 @dataclass
@@ -193,8 +193,9 @@ class UnitPool:
             # worker would otherwise write to every inherited object and copy its memory page.
             gc.freeze()
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-            self._futures = [self._pool.submit(_chunk, self._ids[i:i + size]) for i in range(0, len(self._ids), size)]
-            self._futures += [self._pool.submit(_task, task) for task in self._tasks]
+            # The tasks first: what is left at the end is one small chunk of units.
+            self._futures = [self._pool.submit(_task, task) for task in self._tasks]
+            self._futures += [self._pool.submit(_chunk, self._ids[i:i + size]) for i in range(0, len(self._ids), size)]
 
     def collect(self) -> UnitResult:
         global _FORKED
