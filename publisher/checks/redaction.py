@@ -197,7 +197,9 @@ def scan_spliced(path: str, data: bytes, skeleton: bytes, member: str, items: Se
     """`scan_site({path: data})` for a JSON export `data` that is the object `skeleton` with the
     JSON texts `items` as the list under its key `member` (`publisher.site.lean.spliced`): the
     same walk, but each distinct item is parsed and walked once (`memo`, shared by the exports
-    that hold the same items, relative to the item) instead of parsing the whole file. Anything
+    that hold the same items, relative to the item), and only when the byte pre-filter fires on
+    it, as it must for a file (a treaty has no trigger word unless it holds something to look
+    at), instead of parsing the whole file. Anything
     else (a file the filter passes, an item or skeleton that is not as described) is
     `scan_site` itself."""
     if not _triggered(data) or _name_rule(member) is not None:
@@ -209,8 +211,9 @@ def scan_spliced(path: str, data: bytes, skeleton: bytes, member: str, items: Se
         out = [f for f in scan_bytes(path, data, head, triggered=True) if f.code in PUBLISH_REFUSED]
         for index, item in enumerate(items):
             found = memo.get(item)
-            if found is None:
-                found = memo[item] = [f for f in _scan_value(path, json.loads(item)) if f.code in PUBLISH_REFUSED]
+            if found is None:      # the pre-filter per item, as for a file: no trigger, nothing to find
+                found = memo[item] = [f for f in _scan_value(path, json.loads(item)) if f.code in PUBLISH_REFUSED] \
+                    if _triggered(item) else []
             out.extend(dataclasses.replace(f, path=path, pointer=pointer(member, index) + f.pointer) for f in found)
     except ValueError:
         return scan_site({path: data})
