@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Sovereign, Treaty
@@ -135,6 +135,7 @@ class Graph:
         self.in_edges: dict[str, list[Edge]] = {}
         self._revoked_direct: dict[tuple[str, str], Edge] = {}
         self._paths: dict[tuple[str, str, int | None], TrustPath] = {}
+        self._search: _Search | None = None
         for edge in self.edges:
             self.out_edges.setdefault(edge.source, []).append(edge)
             self.in_edges.setdefault(edge.target, []).append(edge)
@@ -193,9 +194,17 @@ class Graph:
         return self._paths[key]
 
     def _trust_path(self, source: str, target: str, max_visits: int | None) -> TrustPath:
-        parents, searched = self._bfs(source, stop_at=target, max_visits=max_visits)
-        if target in parents and target != source:
-            return TrustPath(source, target, True, "active_treaty_path", self._path_to(parents, source, target))
+        # The search for the last source asked is kept and resumed (a sovereign's treaty pages
+        # and the blast radius ask about one issuer after another): it assigns the same parents
+        # in the same order whichever target it is run for, so resuming it until `target` is
+        # reached, or the budget or the graph is exhausted, gives what a search that stops at
+        # `target` gives.
+        if self._search is None or (self._search.source, self._search.max_visits) != (source, max_visits):
+            self._search = _Search(self, source, max_visits)
+        found, searched = self._search.until(target)
+        if found:
+            return TrustPath(source, target, True, "active_treaty_path",
+                             self._path_to(self._search.parents, source, target))
         revoked = self._revoked_direct.get((source, target))
         if revoked is not None:
             return TrustPath(source, target, False, "direct_treaty_revoked", (revoked,), searched)
@@ -208,6 +217,44 @@ class Graph:
         paths = tuple(TrustPath(source, t, True, "active_treaty_path", self._path_to(parents, source, t))
                       for t in parents if t != source)
         return paths, complete
+
+
+class _Search:
+    """`Graph._bfs` from `source` without a target, advanced only as far as a target needs."""
+
+    def __init__(self, graph: Graph, source: str, max_visits: int | None) -> None:
+        self.source, self.max_visits = source, max_visits
+        self.parents: dict[str, Edge] = {}
+        self.complete: bool | None = None       # set when the search has ended: True unless out of budget
+        self._steps = self._run(graph.active_out)
+
+    def _run(self, active_out: Mapping[str, list[Edge]]) -> Iterator[str]:
+        parents, visited, queue = self.parents, {self.source}, deque([self.source])
+        while queue:
+            for edge in active_out.get(queue.popleft(), ()):
+                nxt = edge.target
+                if not nxt or nxt in visited:
+                    continue
+                parents[nxt] = edge
+                yield nxt
+                visited.add(nxt)
+                queue.append(nxt)
+                if self.max_visits is not None and len(parents) >= self.max_visits:
+                    self.complete = False
+                    return
+        self.complete = True
+
+    def until(self, target: str) -> tuple[bool, bool]:
+        """(reached, searched): whether `target` is reached, else whether the search finished
+        within its budget."""
+        if target in self.parents and target != self.source:
+            return True, True
+        if self.complete is None:
+            for reached in self._steps:
+                if reached == target:
+                    return True, True
+        assert self.complete is not None
+        return False, self.complete
 
 
 def edge_sort_key(edge: Mapping[str, Any]) -> tuple[str, str, str]:

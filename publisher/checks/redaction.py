@@ -11,10 +11,11 @@ identifier-like suffixes (`_id`, `_ids`, `_count`, `_url`, `_type`, `_hash`, `_p
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from functools import lru_cache
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from publisher import crypto
@@ -189,3 +190,31 @@ def scan_site(files: Mapping[str, bytes]) -> list[Finding]:
         out.extend(f for f in scan_bytes(path, data, parsed, triggered=True) if f.code in PUBLISH_REFUSED)
     return out
 
+
+
+def scan_spliced(path: str, data: bytes, skeleton: bytes, member: str, items: Sequence[bytes],
+                 memo: dict[bytes, list[Finding]]) -> list[Finding]:
+    """`scan_site({path: data})` for a JSON export `data` that is the object `skeleton` with the
+    JSON texts `items` as the list under its key `member` (`publisher.site.lean.spliced`): the
+    same walk, but each distinct item is parsed and walked once (`memo`, shared by the exports
+    that hold the same items, relative to the item), and only when the byte pre-filter fires on
+    it, as it must for a file (a treaty has no trigger word unless it holds something to look
+    at), instead of parsing the whole file. Anything
+    else (a file the filter passes, an item or skeleton that is not as described) is
+    `scan_site` itself."""
+    if not _triggered(data) or _name_rule(member) is not None:
+        return scan_site({path: data})
+    try:
+        head = json.loads(skeleton)
+        if not isinstance(head, dict) or head.get(member) != []:
+            return scan_site({path: data})
+        out = [f for f in scan_bytes(path, data, head, triggered=True) if f.code in PUBLISH_REFUSED]
+        for index, item in enumerate(items):
+            found = memo.get(item)
+            if found is None:      # the pre-filter per item, as for a file: no trigger, nothing to find
+                found = memo[item] = [f for f in _scan_value(path, json.loads(item)) if f.code in PUBLISH_REFUSED] \
+                    if _triggered(item) else []
+            out.extend(dataclasses.replace(f, path=path, pointer=pointer(member, index) + f.pointer) for f in found)
+    except ValueError:
+        return scan_site({path: data})
+    return out

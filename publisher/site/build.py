@@ -2,10 +2,11 @@
 
 Pipeline (pure apart from reading the raw documents through the `Source` and the render cache):
   refuse a verification with errors (unless allow_errors) -> shared context (slugs, graph,
-  indexes) -> each sovereign's pages and exports on forked workers (`units`), while this
-  process writes the search index, static files and schemas -> the raw documents and the
-  RFC-006 / roll-call exports (after the workers, so their memory never adds to the workers')
-  -> content digest -> coalition-wide pages -> manifest.
+  indexes) -> each sovereign's pages, exports and raw documents, and the cluster pages, on
+  forked workers (`units`), while this process writes the search index, static files and
+  schemas -> the root documents and the RFC-006 / roll-call exports (after the workers, so
+  their memory never adds to the workers') -> content digest -> the other coalition-wide
+  pages -> manifest.
 Files go to a sink: in memory (`Site.files`) or straight into the staging directory that
 `publisher.site.publish` swaps into place. With a cache, unchanged pages are not rendered again
 (`render_cache`). The same verification, sources and provenance always give the same bytes,
@@ -14,14 +15,13 @@ material before a site is returned (PrivateMaterialRefused, whatever --allow-err
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Mapping, Sequence
 
 from publisher.cache import Cache
-from publisher.checks.redaction import PUBLISH_REFUSED, scan_site
+from publisher.checks.redaction import PUBLISH_REFUSED
 from publisher.checks.urls import is_safe_url
 from publisher.exports.connectome import connectome_view, export_recognition_graph
 from publisher.exports.roll_call import export_roll_call
@@ -31,12 +31,14 @@ from publisher.site import incremental, paths, render_cache
 from publisher.site.lean import Models, active_treaties, spliced
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
-from publisher.site.render import render, static_files
+from publisher.site.render import static_files
 from publisher.site.sink import DirectorySink, MemorySink, Sink, Writer, json_bytes, sha256
-from publisher.site.units import History, UnitPool
+from publisher.site.pages import Pages
+from publisher.site.scan import Scanned, scan_export
+from publisher.site.units import History, Task, UnitPool, UnitResult
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
 from publisher.site.views_changes import changes_feed_view, changes_page_view
-from publisher.site.views_connectome import connectome_page_view
+from publisher.site.views_connectome import ClusterEdges, cluster_view, connectome_clusters, connectome_main_view
 from publisher.source import Source
 
 if TYPE_CHECKING:
@@ -84,18 +86,15 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
     return notes
 
 
-def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models | None) -> dict[str, Any]:
-    """Raw documents under their repository paths, and the coalition-wide exports (written to
-    `sink`); returns the connectome view the connectome page is drawn from (its summary and
-    blast radius). With slim models, the active treaties' documents are read back for the exports."""
+def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models | None) -> dict[str, Any]:
+    """The root documents (a sovereign's raw documents are part of its unit) and the
+    coalition-wide exports (written to `sink`); returns the connectome view the connectome
+    page is drawn from (its summary and blast radius). With slim models, the active treaties'
+    documents are read back for the exports."""
     v = ctx.verification
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
             sink.put(path, source.read(path))
-    for sovereign in v.sovereigns:
-        slug = ctx.slugs[sovereign.id]
-        for path in sovereign.files:
-            sink.put(paths.raw_path(slug, path), source.read(path))
     sink.put("roll-call.json", json_bytes(export_roll_call(v)))
     export = export_recognition_graph(v)
     if models is None:
@@ -105,9 +104,12 @@ def _data_files(ctx: SiteContext, source: Source, sink: Writer, models: Models |
     else:       # slim models: the active treaties' documents come back as JSON texts
         export["active_treaties"] = []
         items = active_treaties(v, models)
-        sink.put("recognition-graph.json", spliced(export, items))
+        memo: dict[bytes, list[Finding]] = {}
         view = connectome_view(export)
-        sink.put("connectome.json", spliced(view, items))
+        for path, value in (("recognition-graph.json", export), ("connectome.json", view)):
+            data = spliced(value, items)
+            sink.leaks.extend(scan_export(path, data, json_bytes(value), items, memo, sink.cache))
+            sink.sink.put(path, data)
     return {key: view[key] for key in ("summary", "revocation_blast_radius")}
 
 
@@ -135,43 +137,32 @@ def _site_info(ctx: SiteContext) -> dict[str, Any]:
             "errors_shown": prov.allow_errors and not ctx.verification.ok}
 
 
-class _Pages:
-    """Coalition-wide pages, each rendered or taken from the render cache by its model digest."""
-
-    def __init__(self, ctx: SiteContext, site: dict[str, Any], cache: Cache | None, sink: Sink) -> None:
-        self.site, self.cache, self.sink = site, cache, sink
-        self.commit = render_cache.commit_texts(ctx.provenance.source_commit)
-        self.leaks: list[Finding] = []
-        self.count = 0
-
-    def emit(self, template: str, model: dict[str, Any], path: str | None = None) -> None:
-        context = model if path is not None else {"site": self.site, **model}
-        path = path or model["page"]["path"]
-        key = render_cache.digest(template, context)
-        entry = render_cache.load(self.cache, render_cache.PAGE_KIND, key)
-        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], bytes)):
-            data = render(template, context)
-            entry = (data, scan_site({path: data}))
-            render_cache.store(self.cache, render_cache.PAGE_KIND, key, entry)
-        self.leaks.extend(entry[1])
-        self.sink.put(path, render_cache.finish(entry[0], *self.commit))
-        self.count += path.endswith(".html")
-
-
-def _pages(ctx: SiteContext, out: _Pages, view: dict[str, Any], digest: str, root_documents: list[str],
-           schemas: list[str], changes: Sequence[ChangeEntry] | None) -> None:
-    """The coalition-wide pages (after the per-sovereign files: they show the content digest)."""
+def _pages(ctx: SiteContext, out: Pages, view: dict[str, Any], digest: str, root_documents: list[str],
+           schemas: list[str], changes: Sequence[ChangeEntry] | None, clusters: ClusterEdges) -> None:
+    """The coalition-wide pages (after the per-sovereign files: they show the content digest),
+    but the cluster pages (`_cluster_pages`, on the page workers)."""
     out.emit("index.html", index_view(ctx, digest) | {"root_documents": root_documents, "schemas": schemas})
     out.emit("roll-call.html", roll_call_page_view(ctx))
-    connectome, clusters = connectome_page_view(ctx, view)
-    out.emit("connectome.html", connectome)
-    for cluster in clusters:
-        out.emit("cluster.html", cluster)
+    out.emit("connectome.html", connectome_main_view(ctx, view, clusters))
     out.emit("changes.html", changes_page_view(ctx, changes))
     out.emit("changes.atom", changes_feed_view(ctx, changes, ctx.provenance.base_url), path="changes.atom")
     out.emit("guide.html", docs_view(ctx, "guide.html", "How to read this site"))
     if not out.site["docs"]["external"]:
         out.emit("docs.html", docs_view(ctx, "docs/index.html", "Handshake documentation"))
+
+
+def _cluster_pages(ctx: SiteContext, site: dict[str, Any], cache: Cache | None, sink: Writer,
+                   clusters: ClusterEdges) -> UnitResult:
+    """A share of the cluster pages: a task of the page workers (`UnitPool`)."""
+    out = Pages(ctx, site, cache, sink)
+    for cluster, edges in clusters:
+        out.emit("cluster.html", cluster_view(ctx, cluster, edges))
+    return UnitResult(leaks=out.leaks, pages=out.count)
+
+
+def _cluster_tasks(clusters: ClusterEdges, workers: int) -> list[Task]:
+    share = max(1, -(-len(clusters) // max(1, 8 * workers)))
+    return [(_cluster_pages, (clusters[i:i + share],)) for i in range(0, len(clusters), share)]
 
 
 def search_index(ctx: SiteContext) -> bytes:
@@ -188,35 +179,6 @@ def search_index(ctx: SiteContext) -> bytes:
 def schema_files() -> dict[str, bytes]:
     root = resource_dir("schemas")
     return {f"schemas/{p.name}": p.read_bytes() for p in sorted(root.glob("*.json"))}
-
-
-def _scan(files: Mapping[str, bytes], cache: Cache | None) -> list[Finding]:
-    """The redaction scan of files built here; a large file's findings are remembered under its
-    exact bytes (the coalition-wide exports are walked as JSON, seconds at 10,000 sovereigns)."""
-    out: list[Finding] = []
-    for path, data in files.items():
-        if cache is None or len(data) < render_cache.SCAN_CACHE_MIN:
-            out.extend(scan_site({path: data}))
-            continue
-        key = render_cache.digest("scan", path, hashlib.sha256(data).hexdigest())
-        found = render_cache.load(cache, render_cache.SCAN_KIND, key)
-        if not isinstance(found, list):
-            found = scan_site({path: data})
-            render_cache.store(cache, render_cache.SCAN_KIND, key, found)
-        out.extend(found)
-    return out
-
-
-class _Scanned:
-    """A sink wrapper that scans what passes through it (files the main process builds)."""
-
-    def __init__(self, sink: Sink, cache: Cache | None) -> None:
-        self.sink, self.cache = sink, cache
-        self.leaks: list[Finding] = []
-
-    def put(self, path: str, data: bytes) -> None:
-        self.leaks.extend(_scan({path: data}, self.cache))
-        self.sink.put(path, data)
 
 
 def build_site(verification: Verification, source: Source, provenance: Provenance,
@@ -252,8 +214,10 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
         from publisher.history.changes import by_sovereign
         history = by_sovereign(changes)
     stage("context")
-    units = UnitPool(ctx, site, history, cache, sink, workers, models)     # forks before the main work
-    scanned = _Scanned(sink, cache)
+    clusters = connectome_clusters(ctx)
+    units = UnitPool(ctx, site, history, cache, sink, workers, models, source,  # forks before the main work
+                     _cluster_tasks(clusters, workers))
+    scanned = Scanned(sink, cache)
     schemas = schema_files()
     for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():
         scanned.put(path, data)
@@ -266,8 +230,8 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     stage("sovereigns")
     digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
         "static/") and p != "search-index.json" and not p.endswith((".html", ".atom"))})
-    out = _Pages(ctx, site, cache, sink)
-    _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), changes)
+    out = Pages(ctx, site, cache, sink)
+    _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), changes, clusters)
     stage("pages")
     # The redaction scan over every byte about to be published, and what verification found
     # (a seed pasted into a .pub file is only recognisable with the sovereign's keys).
@@ -284,7 +248,8 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     }
     manifest_bytes = json_bytes(manifest)
     sink.put(MANIFEST, manifest_bytes)
-    pages = out.count + sum(1 for p in sink.digests if p.startswith("sovereigns/") and p.endswith(".html"))
+    pages = out.count + result.pages + sum(1 for p in sink.digests
+                                           if p.startswith("sovereigns/") and p.endswith(".html"))
     notes = tuple(naming_notes(ctx))
     incremental.remember(cache, key, sha256(manifest_bytes), pages, notes)
     return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest, notes=notes,

@@ -7,6 +7,7 @@ receive view models only; no HTML is built in Python.
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -46,8 +47,36 @@ def visible(value: Any) -> Any:
     return value
 
 
+_CHROME_KEPT = 4096     # chromes kept per process (a build has a few dozen: roots x sections)
+
+
+def _page_chrome(env: jinja2.Environment) -> Any:
+    """`page_chrome(site, page)` for base.html: the `_chrome.html` fragments (head, header, footer)
+    rendered once for each site, page root, section and description, instead of on every page.
+    They read nothing else (the title, which differs on every page, stays in base.html), so a
+    page is the same bytes either way."""
+    kept: dict[str, dict[str, markupsafe.Markup]] = {}
+
+    def page_chrome(site: dict[str, Any], page: dict[str, Any]) -> dict[str, markupsafe.Markup]:
+        key = json.dumps([site, page["root"], page["section"], page["description"]], sort_keys=True)
+        found = kept.get(key)
+        if found is None:
+            if len(kept) >= _CHROME_KEPT:
+                kept.clear()
+            module = env.get_template("_chrome.html").make_module({"site": site, "page": page, "root": page["root"]})
+            found = kept[key] = {part: getattr(module, part)() for part in ("head", "header", "footer")}
+        return found
+    return page_chrome
+
+
 @lru_cache(maxsize=4)
 def environment(template_dir: str | None = None) -> jinja2.Environment:
+    env = _environment(template_dir)
+    env.globals["page_chrome"] = _page_chrome(env)
+    return env
+
+
+def _environment(template_dir: str | None) -> jinja2.Environment:
     folder = template_dir or str(resource_dir("site_template"))
     return _Environment(
         loader=jinja2.FileSystemLoader(folder),

@@ -16,7 +16,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from publisher.cache import Cache
 from publisher.checks.redaction import scan_site
@@ -24,22 +24,25 @@ from publisher.checks.urls import is_safe_url
 from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
 from publisher.exports.connectome import connectome_view, export_sovereign_graph
 from publisher.findings import Finding
+from publisher.gitsource import GitSource
 from publisher.model import Sovereign
 from publisher.site import paths, render_cache
 from publisher.site.context import SiteContext
 from publisher.site.lean import Models
 from publisher.site.render import render
+from publisher.site.scan import scan_files
 from publisher.site.sink import Sink, json_bytes
 from publisher.site.views import page, treaty_view
 from publisher.site.views_changes import sovereign_history
 from publisher.site.views_sovereign import sovereign_view
+from publisher.source import Source
 
 if TYPE_CHECKING:
     from publisher.history.changes import ChangeEntry
 
 History = Mapping[str, Sequence["ChangeEntry"]] | None   # change entries per sovereign; None: no git history
 PARALLEL_THRESHOLD = 200     # sovereigns; below this forking costs more than it saves
-CHUNKS_PER_WORKER = 8        # small chunks keep both cores busy to the end
+CHUNKS_PER_WORKER = 24       # small chunks keep both cores busy to the end
 
 
 @dataclass
@@ -47,6 +50,18 @@ class UnitResult:
     hashes: dict[str, str] = field(default_factory=dict)       # bundle path -> bundle hash
     leaks: list[Finding] = field(default_factory=list)        # redaction findings that refuse publishing
     rendered: int = 0                                          # units rendered (the others came from the cache)
+    pages: int = 0                                             # coalition-wide pages written by tasks
+
+    def add(self, other: UnitResult) -> None:
+        self.hashes.update(other.hashes)
+        self.leaks.extend(other.leaks)
+        self.rendered += other.rendered
+        self.pages += other.pages
+
+
+# A piece of coalition-wide work the page workers take besides the units (the cluster pages):
+# a module-level function called as fn(ctx, site, cache, sink, *args).
+Task = tuple[Callable[..., UnitResult], tuple[Any, ...]]
 
 
 def endpoint_file(ctx: SiteContext, path: str) -> str:
@@ -94,7 +109,9 @@ def render_unit(inputs: dict[str, Any]) -> dict[str, bytes]:
 
 
 def build_unit(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, history: History,
-               cache: Cache | None, sink: Sink) -> UnitResult:
+               cache: Cache | None, sink: Sink, source: Source | None = None) -> UnitResult:
+    """The unit's files and, with `source`, the sovereign's raw documents (read and scanned here,
+    on the worker, and never remembered: they are published as they are)."""
     inputs = unit_inputs(ctx, site, sovereign, history)
     key = render_cache.digest(inputs)
     entry = render_cache.load(cache, render_cache.UNIT_KIND, key)
@@ -111,43 +128,62 @@ def build_unit(ctx: SiteContext, site: dict[str, Any], sovereign: Sovereign, his
     slug = inputs["slug"]
     if paths.bundle_hash_path(slug) in files:
         result.hashes[paths.bundle_path(slug)] = files[paths.bundle_hash_path(slug)].decode("ascii").strip()
+    if source is not None:
+        for path in sovereign.files:
+            target, data = paths.raw_path(slug, path), source.read(path)
+            result.leaks.extend(scan_files({target: data}, cache))
+            sink.put(target, data)
     return result
 
 
 def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], history: History,
-                cache: Cache | None, sink: Sink, models: Models | None = None) -> UnitResult:
+                cache: Cache | None, sink: Sink, models: Models | None = None,
+                source: Source | None = None) -> UnitResult:
     """The units of `ids`; with `models` (a slim verification, `publisher.site.lean`), each
     sovereign's full model is read back for its own unit and dropped after it."""
     total = UnitResult()
     for sovereign_id in ids:
         sovereign = models.load(sovereign_id) if models is not None else ctx.sovereigns[sovereign_id]
-        one = build_unit(ctx, site, sovereign, history, cache, sink)
-        total.hashes.update(one.hashes)
-        total.leaks.extend(one.leaks)
-        total.rendered += one.rendered
+        total.add(build_unit(ctx, site, sovereign, history, cache, sink, source))
     return total
 
 
 _FORKED: tuple[Any, ...] | None = None     # the parent's state, inherited by fork
 
 
+def _worker_source(source: Source | None) -> Source | None:
+    """A source a forked worker can read from (a git source gets its own cat-file process)."""
+    return source.for_worker() if isinstance(source, GitSource) else source
+
+
 def _chunk(ids: list[str]) -> tuple[UnitResult, Sink]:
     assert _FORKED is not None
-    ctx, site, history, cache, sink, models = _FORKED
+    ctx, site, history, cache, sink, models, source = _FORKED
     own = sink.fork()
-    return build_units(ctx, site, ids, history, cache, own, models), own
+    return build_units(ctx, site, ids, history, cache, own, models, _worker_source(source)), own
+
+
+def _task(task: Task) -> tuple[UnitResult, Sink]:
+    assert _FORKED is not None
+    ctx, site, _history, cache, sink, _models, _source = _FORKED
+    own = sink.fork()
+    fn, args = task
+    return fn(ctx, site, cache, own, *args), own
 
 
 class UnitPool:
-    """Every sovereign's unit on `workers` forked processes (or here, for small coalitions or
-    one worker). Start it, do other work, then `collect()`: results are merged by path and
-    sovereign id, so the output never depends on scheduling."""
+    """Every sovereign's unit (with its raw documents, given a `source`) and the `tasks` on
+    `workers` forked processes (or here, for small coalitions or one worker). Start it, do
+    other work, then `collect()`: results are merged by path and sovereign id, so the output
+    never depends on scheduling."""
 
     def __init__(self, ctx: SiteContext, site: dict[str, Any], history: History, cache: Cache | None,
-                 sink: Sink, workers: int, models: Models | None = None) -> None:
+                 sink: Sink, workers: int, models: Models | None = None, source: Source | None = None,
+                 tasks: Sequence[Task] = ()) -> None:
         global _FORKED
-        self._args = (ctx, site, history, cache, sink, models)
+        self._args = (ctx, site, history, cache, sink, models, source)
         self._ids = [s.id for s in ctx.verification.sovereigns]
+        self._tasks = list(tasks)
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Any] = []
         if workers > 1 and len(self._ids) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
@@ -157,21 +193,24 @@ class UnitPool:
             # worker would otherwise write to every inherited object and copy its memory page.
             gc.freeze()
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-            self._futures = [self._pool.submit(_chunk, self._ids[i:i + size]) for i in range(0, len(self._ids), size)]
+            # The tasks first: what is left at the end is one small chunk of units.
+            self._futures = [self._pool.submit(_task, task) for task in self._tasks]
+            self._futures += [self._pool.submit(_chunk, self._ids[i:i + size]) for i in range(0, len(self._ids), size)]
 
     def collect(self) -> UnitResult:
         global _FORKED
-        ctx, site, history, cache, sink, models = self._args
+        ctx, site, history, cache, sink, models, source = self._args
         if self._pool is None:
-            return build_units(ctx, site, self._ids, history, cache, sink, models)
+            total = build_units(ctx, site, self._ids, history, cache, sink, models, source)
+            for fn, args in self._tasks:
+                total.add(fn(ctx, site, cache, sink, *args))
+            return total
         total = UnitResult()
         try:
             for future in self._futures:
                 part, own = future.result()
                 sink.merge(own)
-                total.hashes.update(part.hashes)
-                total.leaks.extend(part.leaks)
-                total.rendered += part.rendered
+                total.add(part)
         finally:
             self._pool.shutdown(cancel_futures=True)
             _FORKED = None

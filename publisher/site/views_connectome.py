@@ -108,16 +108,34 @@ def _overview(ctx: SiteContext, clusters: list[Cluster]) -> Any:
                              "between clusters, thicker for more.")
 
 
-def connectome_page_view(ctx: SiteContext, view: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The connectome page and, for large graphs, one view per cluster page."""
+ClusterEdges = list[tuple[Cluster, list[Edge]]]      # each cluster and every edge with an end in it
+
+
+def connectome_clusters(ctx: SiteContext) -> ClusterEdges:
+    """The clusters of a large graph (none up to `LARGE_GRAPH` sovereigns), each with the
+    edges its page lists."""
+    nodes = _nodes(ctx)
+    if len(nodes) <= LARGE_GRAPH:
+        return []
+    clusters = cluster_graph(nodes, [(e.source, e.target) for e in ctx.edges])
+    where = {m: c.id for c in clusters for m in c.members}
+    touching: dict[str, list[Edge]] = {}
+    for edge in ctx.edges:
+        for cluster_id in sorted({where[edge.source], where[edge.target]}):
+            touching.setdefault(cluster_id, []).append(edge)
+    return [(c, touching.get(c.id, [])) for c in clusters]
+
+
+def connectome_main_view(ctx: SiteContext, view: Mapping[str, Any], found: ClusterEdges) -> dict[str, Any]:
+    """The connectome page, given `connectome_clusters(ctx)`."""
     nodes = _nodes(ctx)
     large = len(nodes) > LARGE_GRAPH
-    clusters = cluster_graph(nodes, [(e.source, e.target) for e in ctx.edges]) if large else []
+    clusters = [c for c, _ in found]
     graph = _overview(ctx, clusters) if large else layout_graph(
         [node_spec(ctx, n) for n in nodes], [edge_spec(ctx, e) for e in ctx.edges],
         title="Recognition graph", desc=f"{len(nodes)} sovereigns and {len(ctx.edges)} treaties; each arrow points "
                                         "from the recognizing issuer to the recognized subject, styled by lifecycle.")
-    result = {
+    return {
         "page": page("connectome.html", "Connectome", "connectome",
                      "Who recognizes whom, why one sovereign trusts another, and what each revocation affects."),
         "summary": dict(view.get("summary", {})), "legend": _legend(ctx), "graph": graph, "large": large,
@@ -127,12 +145,12 @@ def connectome_page_view(ctx: SiteContext, view: Mapping[str, Any]) -> tuple[dic
         "matrix": None if large else _matrix(ctx, nodes), "matrix_limit": MATRIX_LIMIT,
         "blast": _blast(ctx, view),
     }
-    where = {m: c.id for c in clusters for m in c.members}
-    touching: dict[str, list[Edge]] = {}
-    for edge in ctx.edges if large else ():
-        for cluster_id in sorted({where[edge.source], where[edge.target]}):
-            touching.setdefault(cluster_id, []).append(edge)
-    return result, [cluster_view(ctx, c, touching.get(c.id, [])) for c in clusters]
+
+
+def connectome_page_view(ctx: SiteContext, view: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The connectome page and, for large graphs, one view per cluster page."""
+    found = connectome_clusters(ctx)
+    return connectome_main_view(ctx, view, found), [cluster_view(ctx, c, edges) for c, edges in found]
 
 
 def cluster_view(ctx: SiteContext, cluster: Cluster, edges: list[Edge]) -> dict[str, Any]:

@@ -80,3 +80,20 @@ def test_the_windowed_pre_filter_finds_what_one_pass_finds(data: bytes, window: 
         assert redaction._triggered(data) == whole
     finally:
         redaction._WINDOW = saved
+
+
+@given(head=st.dictionaries((st.sampled_from(NAMES) | st.text(max_size=8)).filter(lambda k: k > "active_treaties"),
+                           DOCS, max_size=3),
+       items=st.lists(DOCS, max_size=4))
+def test_an_export_scanned_item_by_item_finds_what_scanning_it_whole_finds(head: dict[str, Any],
+                                                                           items: list[Any]) -> None:
+    from publisher.checks.redaction import scan_site, scan_spliced
+    from publisher.site.lean import spliced
+    from publisher.site.sink import json_bytes
+    head = {**head, "active_treaties": []}
+    texts = [json.dumps(i, sort_keys=True, separators=(",", ":")).encode("ascii") for i in items + items[:1]]
+    data = spliced(head, texts)
+    memo: dict[bytes, list[Any]] = {}
+    for _ in range(2):          # the second time from the memo
+        got = scan_spliced("recognition-graph.json", data, json_bytes(head), "active_treaties", texts, memo)
+        assert sorted(map(repr, got)) == sorted(map(repr, scan_site({"recognition-graph.json": data})))
