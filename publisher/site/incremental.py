@@ -25,13 +25,14 @@ from publisher.site import render_cache
 from publisher.site.context import Provenance
 from publisher.site.sink import Previous
 from publisher.source import Source
+from publisher.layout import ROOT_FILES
 
 if TYPE_CHECKING:
     from publisher.history.changes import ChangeEntry
     from publisher.verify import Verification
 
 SITE_KIND = "site-whole"
-ROOT_DOCUMENTS = ("coalition.json", "trust.lock")
+ROOT_DOCUMENTS = tuple(ROOT_FILES)   # coalition.json, trust.lock: published as they are
 
 
 def inputs_digest(verification: Verification, source: Source) -> str | None:
