@@ -191,7 +191,6 @@ def scan_site(files: Mapping[str, bytes]) -> list[Finding]:
     return out
 
 
-
 def scan_spliced(path: str, data: bytes, skeleton: bytes, member: str, items: Sequence[bytes],
                  memo: dict[bytes, list[Finding]]) -> list[Finding]:
     """`scan_site({path: data})` for a JSON export `data` that is the object `skeleton` with the
@@ -199,9 +198,8 @@ def scan_spliced(path: str, data: bytes, skeleton: bytes, member: str, items: Se
     same walk, but each distinct item is parsed and walked once (`memo`, shared by the exports
     that hold the same items, relative to the item), and only when the byte pre-filter fires on
     it, as it must for a file (a treaty has no trigger word unless it holds something to look
-    at), instead of parsing the whole file. Anything
-    else (a file the filter passes, an item or skeleton that is not as described) is
-    `scan_site` itself."""
+    at), instead of parsing the whole file. Anything else (a file the filter passes, an item or
+    skeleton that is not as described) is `scan_site` itself."""
     if not _triggered(data) or _name_rule(member) is not None:
         return scan_site({path: data})
     try:
