@@ -61,9 +61,6 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
                  "peak_mb": sig_run.peak_mb, "note": f"{sig_count} signatures, "
                  f"{sig_seconds / sig_count * 1e6:.0f} us each; floor for {args.jobs} cores = "
                  f"{sig_seconds / args.jobs:.2f} s"})
-    log_run = floors.git_log_floor(found.repo)
-    rows.append({"stage": "floor: git log --raw", "seconds": log_run.seconds, "cpu": log_run.cpu_seconds,
-                 "peak_mb": log_run.peak_mb, "note": f"{found.scale.commits} commits"})
     cache = work / "cache"
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(str(cache) + "-rev", ignore_errors=True)
@@ -72,12 +69,16 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
     plan += stages.history_stages(found.repo)
     only = set(args.only.split(",")) if args.only else None
     mkdocs_rate = hugo_rate = None
+    log_rows: list[dict[str, Any]] = []      # the stages compared with git log, and its first run
+    log_before = None
     for stage in plan:
         if only and not any(stage.name.startswith(o) for o in only):
             continue
         if stage.command is None:
             rows.append({"stage": stage.name, "note": f"not measured: {stage.missing}"})
             continue
+        if stage.floor == "git log --raw" and log_before is None:
+            log_before = floors.git_log_floor(found.repo)    # measured next to its stages (see _log_floor)
         print(f"  {stage.name} ...", flush=True)
         output = work / stage.output if stage.output else None
         result = measure.run(stage.command, cwd=REPO_ROOT, env=_env(stage.env), stdout=output)
@@ -102,10 +103,27 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
             row["note"] = (f"{pages} pages, {rate or 0:.0f} pages/s; mkdocs {mkdocs_rate or 0:.0f} pages/s; "
                            f"hugo {f'{hugo_rate:.0f} pages/s' if hugo_rate else 'not installed'}")
         elif stage.floor == "git log --raw":
-            row.update(floor=log_run.seconds, ratio=result.seconds / log_run.seconds)
+            log_rows.append(row)
         rows.append(row)
-    _combine_history(rows, log_run.seconds)
+    if log_before is not None:
+        floor = _log_floor(rows, log_before, floors.git_log_floor(found.repo), found.scale.commits)
+        for row in log_rows:
+            row.update(floor=floor, ratio=row["seconds"] / floor)
+        _combine_history(rows, floor)
     return rows
+
+
+def _log_floor(rows: list[dict[str, Any]], before: measure.Run, after: measure.Run, commits: int) -> float:
+    """The git log floor: the mean of one run just before and one just after its stages. The
+    machine's speed drifts over a full run (a shared host measured 67 then 111 us per signature
+    ten minutes apart), so a floor taken at the start misjudges stages run minutes later."""
+    seconds = (before.seconds + after.seconds) / 2
+    cpu = (before.cpu_seconds + after.cpu_seconds) / 2
+    rows.insert(1, {"stage": "floor: git log --raw", "seconds": seconds, "cpu": cpu,
+                    "peak_mb": max(before.peak_mb, after.peak_mb),
+                    "note": f"{commits} commits; run just before and after pin and the history checks: "
+                            f"{before.seconds:.2f} s and {after.seconds:.2f} s"})
+    return seconds
 
 
 def _verify_note(output: Path | None) -> str:
