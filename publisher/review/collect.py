@@ -29,13 +29,31 @@ from publisher.verify.sovereign import SovereignResult, verify_sovereign
 SUBJECT_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
 
 
-def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool) -> dict[str, Any]:
+class _Parsed:
+    """Parsed documents by blob id: a file unchanged between base and head (trust.lock and
+    coalition.json, a megabyte each at 10,000 sovereigns, in most reviews) is parsed once."""
+
+    def __init__(self) -> None:
+        self._by_blob: dict[tuple[str, str], Any] = {}
+
+    def get(self, source: GitSource, path: str, data: bytes | None = None) -> Any:
+        blob = source.blob_id(path)
+        if blob is None:
+            return None
+        key = (blob, path)         # the path too: it decides the limits a document is read under
+        if key not in self._by_blob:
+            self._by_blob[key] = parse_document(data if data is not None else source.read(path), path=path)
+        return self._by_blob[key]
+
+
+def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool, parsed: _Parsed) -> dict[str, Any]:
     """path -> parsed document (None for files a view does not read) for the affected folders."""
     paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}") if e.type == "file"]
     paths += [p for p in (LOCK_FILE,) + ((COALITION_FILE,) if coalition_changed else ()) if source.blob_id(p)]
     wanted = [p for p in paths if needs_content(p)]
     data = source.read_objects([source.blob_id(p) for p in wanted])  # type: ignore[misc]
-    return {p: (parse_document(data[source.blob_id(p)], path=p) if p in wanted else None) for p in paths}  # type: ignore[index]
+    return {p: (parsed.get(source, p, data[source.blob_id(p)]) if p in wanted else None)  # type: ignore[index]
+            for p in paths}
 
 
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
@@ -89,15 +107,14 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     changed = gitrepo.diff_raw(root, base, head)
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
-    reader, cache = gitrepo.BlobReader(root), dict[str, bytes]()
+    reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed()
     try:
         docs, findings = {}, {}
         for name, commit in (("base", base), ("head", head)):
             source = GitSource(root, commit, blobs=reader, cache=cache)
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
-            docs[name] = _documents(source, sovereigns, coalition_changed)
-            coalition_raw = (parse_document(source.read(COALITION_FILE), path=COALITION_FILE)
-                             if source.blob_id(COALITION_FILE) else None)
+            docs[name] = _documents(source, sovereigns, coalition_changed, parsed)
+            coalition_raw = parsed.get(source, COALITION_FILE)
             findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
     finally:

@@ -123,3 +123,21 @@ def test_one_file_change_reads_only_what_it_touches(tmp_path):
     repository_files = 2                     # trust.lock (pins) and coalition.json (membership)
     assert small.stats["changed_paths"] == 2
     assert small.stats["blobs_read"] == len(folder) + new_versions + subject_key_files + repository_files
+
+
+def test_an_index_file_unchanged_between_base_and_head_is_parsed_once(tmp_path, monkeypatch):
+    """trust.lock and coalition.json are a megabyte each at 10,000 sovereigns: a review whose
+    change leaves them alone parses each once, not once per commit, and says the same."""
+    import publisher.review.collect as collect
+    pull_request(tmp_path)
+    expected = collect_review(tmp_path, "main", "pr", at=NOW)
+    parsed: list[str] = []
+    real = collect.parse_document
+
+    def counting(data, path=""):
+        parsed.append(path)
+        return real(data, path=path)
+
+    monkeypatch.setattr(collect, "parse_document", counting)
+    assert collect_review(tmp_path, "main", "pr", at=NOW) == expected
+    assert parsed.count("trust.lock") == 1
