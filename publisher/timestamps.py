@@ -90,10 +90,24 @@ def _parse(value: str) -> datetime | None:
     return result
 
 
+def day_text(moment: datetime) -> str:
+    """YYYY-MM-DD with a four-digit year: strftime's %Y gives "1" for year 1 on glibc, and
+    hostile documents carry such years."""
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+
+
+def zulu(moment: datetime) -> str:
+    """YYYY-MM-DDTHH:MM:SSZ of an aware datetime in UTC (a naive one is taken as UTC), the
+    year always four digits (see day_text)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{day_text(moment)}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+
+
 def format_z(moment: datetime) -> str:
     """The canonical signed form of an aware datetime."""
     moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    text = zulu(moment)[:-1]
     if moment.microsecond:
         text += f".{moment.microsecond:06d}"
     return text + "Z"

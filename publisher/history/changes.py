@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from publisher.history.model import LEVEL_RANK
 from publisher.history.walk import HistoryResult, Step, analyze
+from publisher.timestamps import zulu
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ChangeEntry:
     sentence: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"commit": self.commit, "time": self.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        return {"commit": self.commit, "time": zulu(self.time),
                 "sovereign": self.sovereign, "severity": self.severity, "code": self.code,
                 "path": self.path, "sentence": self.sentence}
 

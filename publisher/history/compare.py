@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from publisher.history.model import Change, SovereignView, TreatyView
 from publisher.history.rotation import rotation_verifies
+from publisher.timestamps import zulu, day_text
 
 
 def short(value: str | None, width: int = 12) -> str:
@@ -32,11 +33,11 @@ def day(moment: datetime | None) -> str:
 def _day(moment: datetime, zone: tzinfo | None) -> str:
     """Memoised: a walk writes the same few dates into many sentences (strftime is slow). The
     zone is part of the key: equal instants in different zones have different dates."""
-    return moment.strftime("%Y-%m-%d")
+    return day_text(moment)
 
 
 def stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "an unreadable time"
+    return zulu(moment) if moment else "an unreadable time"
 
 
 def roles_text(roles: Iterable[str]) -> str:

@@ -22,6 +22,7 @@ from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
 from publisher.history.walk import HistoryResult, Step, Walk
 from publisher.limits import DEFAULT_LIMITS, read_bound
+from publisher.timestamps import day_text
 
 BATCH_COMMITS = 512
 
@@ -123,7 +124,7 @@ def history_findings(result: HistoryResult) -> list[Finding]:
     """The attacks still in effect at the head, as verification findings."""
     out = []
     for change in result.open:
-        when = f" (commit {change.commit[:12]}, {change.time:%Y-%m-%d})" if change.commit and change.time else ""
+        when = f" (commit {change.commit[:12]}, {day_text(change.time)})" if change.commit and change.time else ""
         out.append(finding(change.path, "", change.code, change.sentence + when))
     return out
 

@@ -13,6 +13,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from publisher.codes.history import LEVEL_ORDER, LEVELS
+from publisher.timestamps import zulu
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
 
@@ -57,7 +58,7 @@ class Change:
         if self.commit is not None:
             out["commit"] = self.commit
         if self.time is not None:
-            out["time"] = self.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+            out["time"] = zulu(self.time)
         return out
 
 

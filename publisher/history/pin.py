@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from publisher.history.repository import pins
 from publisher.history.walk import FirstSeen
+from publisher.timestamps import zulu
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class LockPlan:
 
 def _entry(seen: FirstSeen) -> dict[str, Any]:
     return {"root_public_key": seen.root_public_key, "first_seen_commit": seen.commit,
-            "first_seen_at": seen.time.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "first_seen_at": zulu(seen.time)}
 
 
 def build_lock(first_seen: Mapping[str, FirstSeen], existing: Any) -> LockPlan:

@@ -17,6 +17,7 @@ from typing import Any
 from publisher.codes.history import LEVEL_ORDER
 from publisher.history.model import Change
 from publisher.review.analysis import Review
+from publisher.timestamps import zulu
 
 MARKER = "<!-- handshake-review -->"
 TABLE_ROWS = 15
@@ -74,7 +75,7 @@ def render_markdown(review: Review) -> str:
     lines = [MARKER, "## Handshake trust review", ""]
     summary = ", ".join(f"{counts[level]} {level}" for level in LEVEL_ORDER if counts[level])
     lines.append(f"`{review.base[:12]}` → `{review.head[:12]}` · {review.changed_paths} changed file(s) · "
-                 f"{len(review.sovereigns)} sovereign(s) · evaluated at {review.at:%Y-%m-%dT%H:%M:%SZ}")
+                 f"{len(review.sovereigns)} sovereign(s) · evaluated at {zulu(review.at)}")
     lines.append("")
     if not total:
         lines.append("No trust change: nothing under `sovereigns/`, `trust.lock` or `coalition.json` "
@@ -111,7 +112,7 @@ def render_markdown(review: Review) -> str:
 def review_payload(review: Review) -> dict[str, Any]:
     return {
         "base": review.base, "head": review.head,
-        "evaluated_at": review.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "evaluated_at": zulu(review.at),
         "changed_paths": review.changed_paths, "sovereigns": list(review.sovereigns),
         "summary": review.counts(), "changes": [c.to_dict() for c in review.changes],
     }

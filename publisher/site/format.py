@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from publisher.timestamps import zulu, day_text
 
 STATE_LABELS = {
     "active": "Active", "expiring_soon": "Expiring soon", "expired": "Expired",
@@ -28,12 +29,12 @@ def fmt_time(moment: datetime | None) -> str:
     """`2026-11-23 12:00 UTC` (seconds shown only when not zero); an em dash for none."""
     if moment is None:
         return "—"
-    text = moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+    text = day_text(moment) + (f" {moment:%H:%M:%S}" if moment.second else f" {moment:%H:%M}")
     return text + " UTC"
 
 
 def fmt_z(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else "—"
+    return zulu(moment) if moment is not None else "—"
 
 
 def fmt_duration(seconds: float) -> str:

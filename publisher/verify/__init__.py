@@ -28,6 +28,7 @@ from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
 from publisher.verify import snapshot
 from publisher.verify.dispatch import Job, run_jobs
+from publisher.timestamps import zulu
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Verification:
         counts = summarize(self.findings)
         return {**counts, "sovereigns": len(self.sovereigns),
                 "treaties": sum(len(s.treaties) for s in self.sovereigns),
-                "evaluated_at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": self.ok}
+                "evaluated_at": zulu(self.at), "ok": self.ok}
 
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
         return next((s for s in self.sovereigns if s.id == sovereign_id), None)

@@ -23,6 +23,7 @@ from publisher.model import Coalition, KeyHistory, Member, Sovereign
 from publisher.schemas import check_schema
 from publisher.verify.sovereign import SovereignResult
 from publisher.jsonshape import arr, obj, text
+from publisher.timestamps import zulu
 
 
 
@@ -176,10 +177,10 @@ def check_vouching(path: str, signer: str | None, history: KeyHistory, at: datet
     """`sig.outlives_key` when the NA key that signed a record ended more than the hand-over and
     24 h before `at` (genesis-mesh 1.8.0 vouching horizon; nodes apply it to policy manifests)."""
     key = history.key_for(signer) if signer else None
-    if key is None or key.vouches_at(at):
+    if key is None or key.end is None or key.vouches_at(at):     # a key without an end vouches
         return []
     return [finding(path, "/signatures", "sig.outlives_key",
-                    f"signed by NA key #{key.sequence}, which ended at {key.end:%Y-%m-%dT%H:%M:%SZ}; "
+                    f"signed by NA key #{key.sequence}, which ended at {zulu(key.end)}; "
                     f"re-issue the {kind} under the current key")]
 
 

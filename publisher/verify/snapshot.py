@@ -32,6 +32,7 @@ from publisher.source import Entry, Source
 from publisher.verify import dispatch
 from publisher.verify.dispatch import Job, Outcome
 from publisher.verify.timewindows import PayloadsMissing, TablePart, TimeTable, evaluate, join
+from publisher.timestamps import zulu
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -176,4 +177,4 @@ def counts_summary(findings: Sequence[Finding], sovereigns: int, treaties: int, 
                    ok: bool) -> dict[str, Any]:
     """Verification.summary() without the models (same keys, same values)."""
     return {**summarize(findings), "sovereigns": sovereigns, "treaties": treaties,
-            "evaluated_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": ok}
+            "evaluated_at": zulu(at), "ok": ok}

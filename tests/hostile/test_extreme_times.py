@@ -75,3 +75,16 @@ def test_a_key_ending_in_year_9999_still_answers() -> None:
     key = NaKey(1, "K", "k", datetime(1, 1, 1, tzinfo=UTC), last, last, True)
     assert key.vouches_at(NOW) and key.accepts(NOW)
     assert key.vouches_at(last) and not key.accepts(last)
+
+
+def test_years_below_1000_are_written_with_four_digits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """strftime's %Y writes year 1 as "1" on glibc: the summary, the JSON report and the site
+    would then print times no reader (and no ISO 8601 parser) takes for year 1."""
+    from publisher.site.format import fmt_time, fmt_z
+    from publisher.timestamps import format_z, zulu
+    first = datetime(1, 1, 1, 0, 1, tzinfo=UTC)
+    assert zulu(first) == "0001-01-01T00:01:00Z" == fmt_z(first) == format_z(first)
+    assert fmt_time(first) == "0001-01-01 00:01 UTC"
+    monkeypatch.setattr(source_module, "RACY_NS", 0)
+    repo = _repository(tmp_path / "repo", "every document at the edges")
+    assert verify_path(repo, at=first, workers=1).summary()["evaluated_at"] == "0001-01-01T00:01:00Z"
