@@ -15,7 +15,7 @@ from publisher import gitrepo
 from publisher.cache import Cache, open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
-from publisher.cli.common import parse_at, repo_path, source_date_epoch
+from publisher.cli.common import parse_at, repo_path, source_date_epoch, worker_count
 from publisher.history.changes import ChangeEntry
 from publisher.history.load import read_change_channel
 from publisher.site import GENERATOR, incremental, lean, render_cache
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="build even when verification has errors, showing them on every affected page")
     p.add_argument("--no-history", action="store_true",
                    help="do not read git history (changes.html and changes.atom then say none was available)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=worker_count, default=None, help="worker processes (default: all cores)")
     p.add_argument("--no-cache", action="store_true",
                    help="render every page and verify every document again (no verification or render cache)")
     p.set_defaults(run=run)

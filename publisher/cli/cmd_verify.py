@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from publisher import gitrepo
 from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
-from publisher.cli.common import parse_at, repo_path
+from publisher.cli.common import parse_at, repo_path, worker_count
 from publisher.source import WorktreeSource
 
 if TYPE_CHECKING:    # the verifier is imported in run(), once the working tree's stat walk has started
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("repo", nargs="?", default=".", help="repository root (default: current directory)")
     p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: now)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=worker_count, default=None, help="worker processes (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="text: print only errors and the summary")
     p.add_argument("--no-history", action="store_true",
                    help="skip the history checks (they run when REPO is the root of a git repository: "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
-from publisher.cli.common import repo_path
+from publisher.cli.common import repo_path, worker_count
 from publisher.site import GENERATOR
 from publisher.site.verify_site import verify_site
 
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "in DIR/manifest.json and report every file that differs.")
     p.add_argument("directory", help="the published site directory")
     p.add_argument("--repo", default=".", help="the repository clone (default: current directory)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes for verification")
+    p.add_argument("--jobs", type=worker_count, default=None, help="worker processes for verification")
     p.set_defaults(run=run)
 
 

@@ -1,12 +1,24 @@
 """Argument helpers shared by commands: the evaluation time and the repository path."""
 from __future__ import annotations
 
+import argparse
 import os
 from datetime import datetime, UTC
 from pathlib import Path
 
 from publisher import timestamps
 from publisher.cli import UsageError
+
+
+def worker_count(value: str) -> int:
+    """`--jobs`: a whole number of worker processes, at least 1 (argparse reports the rest)."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{count} worker processes: at least 1 (leave --jobs out for all cores)")
+    return count
 
 
 def parse_at(value: str | None, *, default: datetime | None = None) -> datetime:

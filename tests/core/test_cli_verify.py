@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.core.builders import Folder, SovereignKeys, make_treaty, tamper
 
 A = SovereignKeys.make("alpha", 1)
@@ -40,3 +42,13 @@ def test_misuse_exits_2(tmp_path):
     assert run("verify", str(tmp_path / "missing")).returncode == 2
     assert run("verify", str(tmp_path), "--at", "yesterday").returncode == 2
     assert run("verify", "--format", "xml").returncode == 2
+
+
+@pytest.mark.parametrize("command", ["verify", "build", "verify-site"])
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_whole_number(command: str, jobs: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from publisher.cli import main
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, ".", "--jobs", jobs])
+    assert exit_info.value.code == 2
+    assert "--jobs" in capsys.readouterr().err
