@@ -75,6 +75,14 @@ def classify_sovereign_file(relative: str) -> str | None:
     return None
 
 
+def classify(path: str) -> str | None:
+    """Kind of a repo-relative path (a root file or a sovereign folder's file), or None."""
+    if path in ROOT_FILES:
+        return ROOT_FILES[path]
+    split = split_sovereign_path(path)
+    return classify_sovereign_file(split[1]) if split else None
+
+
 def split_sovereign_path(path: str) -> tuple[str, str] | None:
     """('<id>', '<relative>') for a path under sovereigns/<id>/, else None."""
     parts = path.split("/", 2)

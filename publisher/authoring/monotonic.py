@@ -13,19 +13,11 @@ from collections.abc import Callable
 from publisher import timestamps
 from publisher.canonical import canonical_bytes, signed_bytes
 from publisher.keyfile import parse_public_key_file
-from publisher.layout import ROOT_FILES, classify_sovereign_file, split_sovereign_path
+from publisher.layout import classify
 from publisher.strictjson import Refusal, load_json
 
 DATED_KINDS = frozenset({"recognition-treaty", "revocation-feed", "roll-call", "policy-manifest",
                          "na-cosigners"})
-
-
-def kind_of(path: str) -> str | None:
-    """The layout kind of a repo-relative path (root files included)."""
-    if path in ROOT_FILES:
-        return ROOT_FILES[path]
-    split = split_sovereign_path(path)
-    return classify_sovereign_file(split[1]) if split else None
 
 
 def _list(value: Any) -> list[Any]:
@@ -110,7 +102,7 @@ _JSON_RULES: dict[str, Callable[[dict[str, Any], dict[str, Any]], list[str]]] = 
 
 def regressions(path: str, old: bytes, new: bytes) -> list[str]:
     """Why replacing `old` by `new` at `path` would go back in time (empty when it would not)."""
-    kind = kind_of(path)
+    kind = classify(path)
     if kind == "key-root":
         if parse_public_key_file(old) != parse_public_key_file(new):
             return ["keys/root.pub would name another root key; a root change is never an edit"]

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from publisher import timestamps
 from publisher.canonical import canonical_bytes, sha256_hex
 from publisher.history.model import FeedView, PartyView, SovereignView, TreatyView
-from publisher.layout import COALITION_FILE, classify_sovereign_file, split_sovereign_path
-from publisher.limits import DEFAULT_LIMITS, INDEX_FILES, Limits, for_path
+from publisher.layout import ROOT_FILES, classify
+from publisher.limits import DEFAULT_LIMITS, Limits, for_path
 from publisher.strictjson import Refusal, load_json
 
 # Kinds whose content a view reads; other files only count as present.
@@ -24,23 +24,17 @@ VIEW_KINDS = frozenset({
 })
 SIGNED_WITH_ISSUED_AT = frozenset({"recognition-treaty", "revocation-feed", "roll-call",
                                    "policy-manifest", "root-rotation"})
-REPOSITORY_FILES = tuple(sorted(INDEX_FILES))     # coalition.json, trust.lock
 
 
-@lru_cache(maxsize=1 << 18)
-def kind_of(path: str) -> str | None:
-    """The document kind of a repository path (memoised: a walk asks for each path at every
-    commit that touches its folder)."""
-    if path in REPOSITORY_FILES:
-        return path.split(".")[0] if path == COALITION_FILE else "trust-lock"
-    split = split_sovereign_path(path)
-    return classify_sovereign_file(split[1]) if split else None
+# The document kind of a repository path, memoised: a walk asks for each path at every commit
+# that touches its folder.
+kind_of = lru_cache(maxsize=1 << 18)(classify)
 
 
 def needs_content(path: str) -> bool:
     """True when history and review read this file's bytes (others only count as present)."""
     kind = kind_of(path)
-    return kind in VIEW_KINDS or kind in ("coalition", "trust-lock")
+    return kind in VIEW_KINDS or kind in ROOT_FILES.values()
 
 
 def parse_document(data: bytes | None, limits: Limits = DEFAULT_LIMITS, *, path: str = "") -> Any:
