@@ -26,10 +26,9 @@ from typing import Any
 
 from publisher import collector, gitrepo
 from publisher.history.model import Change
-from publisher.layout import COALITION_FILE, LOCK_FILE
 from publisher.history.load import read_steps
 from publisher.history.walk import FirstSeen, HistoryResult, Step, Walk
-from publisher.layout import split_sovereign_path
+from publisher.layout import ROOT_FILES, split_sovereign_path
 
 FLUSH_FILES = 4096          # send a worker its batch once this many changed files are queued
 FLUSH_COMMITS = 512
@@ -134,7 +133,7 @@ def _split(entry: gitrepo.LogEntry, workers: int) -> list[list[tuple[str, str | 
     trust.lock for the last process."""
     files: list[list[tuple[str, str | None, str]]] = [[] for _ in range(workers + 1)]
     for change in entry.changes:
-        if change.path in (COALITION_FILE, LOCK_FILE):
+        if change.path in ROOT_FILES:
             files[workers].append((change.path, change.new_blob, change.new_mode))
         elif (split := split_sovereign_path(change.path)) is not None:
             files[owner(split[0], workers)].append((change.path, change.new_blob, change.new_mode))

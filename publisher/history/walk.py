@@ -16,11 +16,10 @@ from collections.abc import Iterable, Mapping
 
 from publisher.history.compare import Memory, compare_sovereign
 from publisher.history.model import Change, SovereignView
-from publisher.layout import COALITION_FILE, LOCK_FILE
 from publisher.history.repository import compare_repository, pins
 from publisher.history.rotation import rotation_verifies
 from publisher.history.views import TreatyMemo, build_view, needs_content, parse_document
-from publisher.layout import split_sovereign_path
+from publisher.layout import LOCK_FILE, ROOT_FILES, split_sovereign_path
 
 CHECKS = frozenset({
     "change.root_key_changed", "change.na_history_rewritten", "change.treaty_unrevoked",
@@ -96,7 +95,7 @@ class Walk:
         touched: set[str] = set()
         repo_before = dict(self.repo)
         for path, data in step.files.items():
-            if path in (COALITION_FILE, LOCK_FILE):
+            if path in ROOT_FILES:
                 if data is None:
                     self.repo.pop(path, None)
                 else:

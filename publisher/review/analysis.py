@@ -18,7 +18,7 @@ from publisher.codes.history import LEVEL_ORDER
 from publisher.findings import Finding
 from publisher.history.compare import Memory, compare_sovereign
 from publisher.history.model import Change, sort_changes
-from publisher.layout import COALITION_FILE, LOCK_FILE
+from publisher.layout import LOCK_FILE, ROOT_FILES
 from publisher.history.repository import compare_repository, pins
 from publisher.history.views import build_view
 
@@ -70,8 +70,8 @@ def trust_changes(before: Mapping[str, Any], after: Mapping[str, Any], sovereign
     the base's genesis root: never the head's pin, which the change itself may have written.
     """
     out: list[Change] = []
-    repo_before = {p: before[p] for p in (COALITION_FILE, LOCK_FILE) if p in before}
-    repo_after = {p: after[p] for p in (COALITION_FILE, LOCK_FILE) if p in after}
+    repo_before = {p: before[p] for p in ROOT_FILES if p in before}
+    repo_after = {p: after[p] for p in ROOT_FILES if p in after}
     if repo_before != repo_after:
         out += compare_repository(repo_before, repo_after)
     base_pins = pins(before.get(LOCK_FILE))

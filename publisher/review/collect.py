@@ -16,10 +16,9 @@ from typing import Any
 from publisher import gitrepo
 from publisher.findings import Finding
 from publisher.gitsource import GitSource
-from publisher.layout import COALITION_FILE, LOCK_FILE
 from publisher.history.repository import pins
 from publisher.history.views import needs_content, parse_document
-from publisher.layout import split_sovereign_path
+from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path
 from publisher.limits import DEFAULT_LIMITS, Limits
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
