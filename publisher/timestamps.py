@@ -91,9 +91,9 @@ def _parse(value: str) -> datetime | None:
 
 
 def day_text(moment: datetime) -> str:
-    """YYYY-MM-DD with a four-digit year: strftime's %Y gives "1" for year 1 on glibc, and
-    hostile documents carry such years."""
-    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    """YYYY-MM-DD with a four-digit year (isoformat pads it; strftime's %Y gives "1" for year 1
+    on glibc, and hostile documents carry such years)."""
+    return moment.date().isoformat()
 
 
 def zulu(moment: datetime) -> str:
@@ -101,7 +101,7 @@ def zulu(moment: datetime) -> str:
     year always four digits (see day_text)."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
-    return f"{day_text(moment)}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def format_z(moment: datetime) -> str:

@@ -10,13 +10,12 @@ quote ids shortened, and never contain time read from a clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
-from functools import lru_cache
+from datetime import datetime, timedelta
 from collections.abc import Iterable
 
 from publisher.history.model import Change, SovereignView, TreatyView
 from publisher.history.rotation import rotation_verifies
-from publisher.timestamps import zulu, day_text
+from publisher.timestamps import day_text, zulu
 
 
 def short(value: str | None, width: int = 12) -> str:
@@ -26,14 +25,7 @@ def short(value: str | None, width: int = 12) -> str:
 
 
 def day(moment: datetime | None) -> str:
-    return _day(moment, moment.tzinfo) if moment else "an unreadable date"
-
-
-@lru_cache(maxsize=1 << 14)
-def _day(moment: datetime, zone: tzinfo | None) -> str:
-    """Memoised: a walk writes the same few dates into many sentences (strftime is slow). The
-    zone is part of the key: equal instants in different zones have different dates."""
-    return day_text(moment)
+    return day_text(moment) if moment else "an unreadable date"
 
 
 def stamp(moment: datetime | None) -> str:
