@@ -63,10 +63,10 @@ def _cost(lines: list[str]) -> int:
     return sum(len(line) + 1 for line in lines)
 
 
-def _left_out(changes: list[Change]) -> str:
-    counts = Counter(c.code for c in changes)
-    by_code = ", ".join(f"{code_span(code)} × {n}" for code, n in sorted(counts.items()))
-    return f"- … and {len(changes)} more not listed here: {by_code} (`--format json` lists every change)"
+def _left_out(counts: Counter[str]) -> str:
+    """The line counting, by code, the changes not listed (`counts`: how many of each code)."""
+    by_code = ", ".join(f"{code_span(code)} × {n}" for code, n in sorted(counts.items()) if n)
+    return f"- … and {counts.total()} more not listed here: {by_code} (`--format json` lists every change)"
 
 
 def render_markdown(review: Review) -> str:
@@ -86,25 +86,25 @@ def render_markdown(review: Review) -> str:
     if total > TABLE_ROWS:
         lines.append(f"| | … and {total - TABLE_ROWS} more below | |")
     lines.append("")
-    groups = [(level, [c for c in review.changes if c.level == level]) for level in LEVEL_ORDER]
-    groups = [(level, group) for level, group in groups if group]
+    folds = [(group, *_fold(level, group), Counter(c.code for c in group))
+             for level in LEVEL_ORDER if (group := [c for c in review.changes if c.level == level])]
     # Room kept for what closes the comment: each level's folding, and its left-out line if
     # every change of the level were left out (an upper bound: fewer left out, fewer digits).
-    reserve = sum(_cost(sum(_fold(level, group), [])) + len(_left_out(group)) + 1 for level, group in groups)
+    reserve = sum(_cost(opening + closing) + len(_left_out(by_code)) + 1 for _, opening, closing, by_code in folds)
     used = _cost(lines)
-    for level, group in groups:
-        opening, closing = _fold(level, group)
-        reserve -= _cost(opening + closing) + len(_left_out(group)) + 1
+    for group, opening, closing, unlisted in folds:     # unlisted: counts by code, kept up to date
+        reserve -= _cost(opening + closing) + len(_left_out(unlisted)) + 1
         used += _cost(opening + closing)
         lines += opening
-        for index, change in enumerate(group):
+        for change in group:
             item = _item(change)
-            if used + len(item) + 1 + reserve + len(_left_out(group[index:])) + 1 > MARKDOWN_BUDGET:
-                lines.append(_left_out(group[index:]))
+            if used + len(item) + 1 + reserve + len(_left_out(unlisted)) + 1 > MARKDOWN_BUDGET:
+                lines.append(_left_out(unlisted))
                 used = MARKDOWN_BUDGET        # nothing more is listed, only counted
                 break
             lines.append(item)
             used += len(item) + 1
+            unlisted[change.code] -= 1
         lines += closing
     return "\n".join(lines).rstrip("\n") + "\n"
 
