@@ -51,9 +51,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         host = self.headers.get("Host")
         if host is None:          # HTTP/1.0 without a Host header: nothing for a browser to rebind
             return True
-        name, _, port = host.strip().rpartition(":") if not host.strip().endswith("]") else (host.strip(), "", "")
-        if not name:
-            name, port = port, ""
+        name, _, port = host.strip().partition(":")     # an IPv6 literal is no loopback name here
         return name.lower() in ("127.0.0.1", "localhost") and port in ("", str(getattr(self.server, "server_port", "")))
 
     def _servable(self, path: str) -> bool:
@@ -67,9 +65,10 @@ class SiteHandler(SimpleHTTPRequestHandler):
         except OSError:
             return True           # missing: the normal 404 (or a directory listing refusal) follows
         if stat.S_ISDIR(mode):
-            index = os.path.join(path, "index.html")
             try:
-                return not os.path.lexists(index) or stat.S_ISREG(os.lstat(index).st_mode)
+                return stat.S_ISREG(os.lstat(os.path.join(path, "index.html")).st_mode)
+            except FileNotFoundError:
+                return True       # no index: the directory listing (or its refusal) follows
             except OSError:
                 return False
         return stat.S_ISREG(mode)
