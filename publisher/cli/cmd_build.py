@@ -17,6 +17,7 @@ from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_path, source_date_epoch, worker_count
 from publisher.history.changes import ChangeEntry
+from publisher.layout import SOVEREIGNS_DIR
 from publisher.history.load import read_change_channel
 from publisher.site import GENERATOR, incremental, lean, render_cache
 from publisher.site.build import BuildRefused, build_site
@@ -98,10 +99,10 @@ def _refuse_out_in_trust_material(root: Path, out: str | None) -> None:
     if out is None:
         return
     target = Path(os.path.realpath(out))
-    trust = Path(os.path.realpath(root / "sovereigns"))
+    trust = Path(os.path.realpath(root / SOVEREIGNS_DIR))
     if target == trust or trust in target.parents:
-        raise UsageError(f"--out {out} is inside {root / 'sovereigns'}: the site must not be written "
-                         "among the trust material; choose a directory outside sovereigns/")
+        raise UsageError(f"--out {out} is inside {root / SOVEREIGNS_DIR}: the site must not be written "
+                         f"among the trust material; choose a directory outside {SOVEREIGNS_DIR}/")
 
 
 def run(args: argparse.Namespace) -> int:
