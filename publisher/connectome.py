@@ -154,27 +154,6 @@ class Graph:
         `subject` affects (the blast radius, §9.3)."""
         return tuple(sorted({e.source for e in self.active_in.get(subject, ())}))
 
-    def _bfs(self, source: str, *, stop_at: str | None, max_visits: int | None) -> tuple[dict[str, Edge], bool]:
-        """Parent edge of every node reached from `source`, in the reference's visiting order;
-        the flag is False when `max_visits` nodes were reached before the search finished."""
-        parents: dict[str, Edge] = {}
-        visited = {source}
-        queue: deque[str] = deque([source])
-        while queue:
-            current = queue.popleft()
-            for edge in self.active_out.get(current, ()):
-                nxt = edge.target
-                if not nxt or nxt in visited:
-                    continue
-                parents[nxt] = edge
-                if nxt == stop_at:
-                    return parents, True
-                visited.add(nxt)
-                queue.append(nxt)
-                if max_visits is not None and len(parents) >= max_visits:
-                    return parents, False
-        return parents, True
-
     @staticmethod
     def _path_to(parents: Mapping[str, Edge], source: str, target: str) -> tuple[Edge, ...]:
         path: list[Edge] = []
@@ -213,14 +192,17 @@ class Graph:
     def trusted_from(self, source: str, *, limit: int) -> tuple[tuple[TrustPath, ...], bool]:
         """Trust paths from `source` to the first `limit` sovereigns it reaches, nearest first
         (each equals `trust_path(source, t)`); the flag is True when the search was complete."""
-        parents, complete = self._bfs(source, stop_at=None, max_visits=limit)
+        search = _Search(self, source, limit)
+        complete, parents = search.finish(), search.parents
         paths = tuple(TrustPath(source, t, True, "active_treaty_path", self._path_to(parents, source, t))
                       for t in parents if t != source)
         return paths, complete
 
 
 class _Search:
-    """`Graph._bfs` from `source` without a target, advanced only as far as a target needs."""
+    """Breadth-first search over active edges from `source`, in the reference's visiting order
+    (the parent edge of every node reached), advanced only as far as it is asked to go; it
+    stops after `max_visits` nodes."""
 
     def __init__(self, graph: Graph, source: str, max_visits: int | None) -> None:
         self.source, self.max_visits = source, max_visits
@@ -255,6 +237,13 @@ class _Search:
                     return True, True
         assert self.complete is not None
         return False, self.complete
+
+    def finish(self) -> bool:
+        """Run to the end; True unless the budget ran out first."""
+        for _ in self._steps:
+            pass
+        assert self.complete is not None
+        return self.complete
 
 
 def edge_sort_key(edge: Mapping[str, Any]) -> tuple[str, str, str]:
