@@ -147,12 +147,6 @@ def connectome_main_view(ctx: SiteContext, view: Mapping[str, Any], found: Clust
     }
 
 
-def connectome_page_view(ctx: SiteContext, view: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The connectome page and, for large graphs, one view per cluster page."""
-    found = connectome_clusters(ctx)
-    return connectome_main_view(ctx, view, found), [cluster_view(ctx, c, edges) for c, edges in found]
-
-
 def cluster_view(ctx: SiteContext, cluster: Cluster, edges: list[Edge]) -> dict[str, Any]:
     """One cluster's page: its graph and every edge with an end in it."""
     members = set(cluster.members)

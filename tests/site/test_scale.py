@@ -14,7 +14,7 @@ from publisher.connectome import Graph
 from publisher.model import Coalition, KeyHistory, Member, Sovereign, Treaty
 from publisher.site.clusters import MAX_CLUSTER, cluster_graph
 from publisher.site.context import build_context
-from publisher.site.views_connectome import LARGE_GRAPH, connectome_page_view
+from publisher.site.views_connectome import LARGE_GRAPH, cluster_view, connectome_clusters, connectome_main_view
 from publisher.exports.connectome import connectome_view, export_recognition_graph
 from publisher.verify import Verification
 from tests.site.conftest import build_repo
@@ -67,7 +67,8 @@ def test_beyond_500_the_overview_is_clustered_and_cluster_pages_cover_every_edge
     verification = fake_verification(LARGE_GRAPH + 100)
     ctx = build_context(verification, provenance())
     view = connectome_view(export_recognition_graph(verification))
-    page, clusters = connectome_page_view(ctx, view)
+    found = connectome_clusters(ctx)
+    page, clusters = connectome_main_view(ctx, view, found), [cluster_view(ctx, c, edges) for c, edges in found]
     assert page["large"] and page["edges"] == [] and len(page["clusters"]) == len(clusters)
     assert all(len(c["members"]) <= MAX_CLUSTER for c in clusters)
     members = [m["id"] for c in clusters for m in c["members"]]
