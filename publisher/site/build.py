@@ -34,7 +34,7 @@ from publisher.site.format import fmt_z
 from publisher.site.render import static_files
 from publisher.site.sink import DirectorySink, MemorySink, Sink, Writer, json_bytes, sha256
 from publisher.site.pages import Pages
-from publisher.site.scan import Scanned, scan_export
+from publisher.site.scan import Scanned
 from publisher.site.units import History, Task, UnitPool, UnitResult
 from publisher.site.views_coalition import docs_view, index_view, roll_call_page_view
 from publisher.site.views_changes import changes_feed_view, changes_page_view
@@ -107,9 +107,7 @@ def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models 
         memo: dict[bytes, list[Finding]] = {}
         view = connectome_view(export)
         for path, value in (("recognition-graph.json", export), ("connectome.json", view)):
-            data = spliced(value, items)
-            sink.leaks.extend(scan_export(path, data, json_bytes(value), items, memo, sink.cache))
-            sink.sink.put(path, data)
+            sink.put_export(path, spliced(value, items), json_bytes(value), items, memo)
     return {key: view[key] for key in ("summary", "revocation_blast_radius")}
 
 

@@ -51,3 +51,9 @@ class Scanned:
     def put(self, path: str, data: bytes) -> None:
         self.leaks.extend(scan_files({path: data}, self.cache))
         self.sink.put(path, data)
+
+    def put_export(self, path: str, data: bytes, skeleton: bytes, items: Sequence[bytes],
+                   memo: dict[bytes, list[Finding]]) -> None:
+        """`put` for an export spliced from `skeleton` and `items` (see `scan_export`)."""
+        self.leaks.extend(scan_export(path, data, skeleton, items, memo, self.cache))
+        self.sink.put(path, data)
