@@ -233,6 +233,13 @@ class WorktreeSource:
             os.close(fd)
 
 
+def for_worker(source: Source) -> Source:
+    """The source a forked worker reads from: one that holds a reader it must not share with
+    the parent (a git cat-file pipe) gives a fresh copy; any other is the same object."""
+    fresh = getattr(source, "for_worker", None)
+    return fresh() if callable(fresh) else source
+
+
 def group_by_sovereign(entries: Iterable[Entry]) -> tuple[dict[str, list[Entry]], list[Entry]]:
     """Entries inside sovereigns/<id>/ grouped by id (sorted), and the entries that belong to
     no folder: directly under sovereigns/, or `sovereigns` itself when it is not a directory

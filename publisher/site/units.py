@@ -24,7 +24,6 @@ from publisher.checks.urls import is_safe_url
 from publisher.exports.bundle import bundle_hash, default_surfaces, export_trust_bundle, render_bundle
 from publisher.exports.connectome import connectome_view, export_sovereign_graph
 from publisher.findings import Finding
-from publisher.gitsource import GitSource
 from publisher.model import Sovereign
 from publisher.site import paths, render_cache
 from publisher.site.context import SiteContext
@@ -35,7 +34,7 @@ from publisher.site.sink import Sink, json_bytes
 from publisher.site.views import page, treaty_view
 from publisher.site.views_changes import sovereign_history
 from publisher.site.views_sovereign import sovereign_view
-from publisher.source import Source
+from publisher.source import Source, for_worker
 
 if TYPE_CHECKING:
     from publisher.history.changes import ChangeEntry
@@ -151,16 +150,11 @@ def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], hist
 _FORKED: tuple[Any, ...] | None = None     # the parent's state, inherited by fork
 
 
-def _worker_source(source: Source | None) -> Source | None:
-    """A source a forked worker can read from (a git source gets its own cat-file process)."""
-    return source.for_worker() if isinstance(source, GitSource) else source
-
-
 def _chunk(ids: list[str]) -> tuple[UnitResult, Sink]:
     assert _FORKED is not None
     ctx, site, history, cache, sink, models, source = _FORKED
     own = sink.fork()
-    return build_units(ctx, site, ids, history, cache, own, models, _worker_source(source)), own
+    return build_units(ctx, site, ids, history, cache, own, models, source and for_worker(source)), own
 
 
 def _task(task: Task) -> tuple[UnitResult, Sink]:

@@ -288,9 +288,7 @@ def _start_worker(runner: _Runner, jobs: Sequence[Job]) -> None:
     # Forked workers inherit the runner and the jobs (nothing is pickled; the pool then sends
     # job indices, not 190,000 entries). They must not share the parent's readers (a git
     # cat-file pipe): a source that holds one gives a fresh copy.
-    fresh = getattr(runner.source, "for_worker", None)
-    if callable(fresh):
-        runner.source = fresh()
+    runner.source = source_module.for_worker(runner.source)
     _WORKER[:] = [(runner, jobs)]
 
 
