@@ -135,6 +135,14 @@ class Cache:
             return None
         return self._open(data)
 
+    def has(self, kind: str, key: str) -> bool:
+        """True when an entry exists under (kind, key): a probe that reads nothing (the entry may
+        still turn out corrupt or foreign when it is read)."""
+        try:
+            return stat.S_ISREG(self._path(kind, key).lstat().st_mode)
+        except OSError:
+            return False
+
     def get(self, kind: str, key: str, expected_type: type | None = None) -> Any | None:
         """The value stored under (kind, key), or None for a missing, foreign or corrupt entry."""
         payload = self.get_payload(kind, key)

@@ -262,7 +262,7 @@ def _wanted(path: bytes, exact: frozenset[bytes], prefixes: tuple[bytes, ...]) -
 
 
 def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_PATHS, *,
-             parts: int = 1) -> Iterator[LogEntry]:
+             parts: int = 1, since: str | None = None) -> Iterator[LogEntry]:
     """First-parent history of `rev`, oldest first, each commit with the raw changes under `paths`.
 
     One `git log --raw -z` process; merges are diffed against their first parent, so the
@@ -274,11 +274,15 @@ def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_P
     ranges, each diffed by its own git log on its own core: a commit's diff does not depend on
     the commits before it, and tree diffs are what git log spends its time on. The entries
     come out in the same order; a git failure is raised where its range ends.
+
+    `since` (a commit on the first-parent chain of `rev`) leaves out that commit and everything
+    before it: the commits a cached log does not hold yet (publisher.history.logcache).
     """
     commit = resolve(root, rev)
-    ranges = _ranges(root, commit, parts) if parts > 1 else None
+    exclude = [f"^{resolve(root, since)}"] if since is not None else []
+    ranges = _ranges(root, commit, parts, exclude) if parts > 1 else None
     if ranges is None:
-        handle = _spawn(root, *_log_args([commit]))
+        handle = _spawn(root, *_log_args([commit, *exclude]))
         try:
             yield from _log_entries(handle.proc, paths)
         except BaseException:
@@ -308,18 +312,24 @@ def _log_args(revisions: Sequence[str]) -> list[str]:
             "--diff-merges=first-parent", "--no-color", "--no-ext-diff", "--format=%x01%H %ct %P", *revisions]
 
 
-def _ranges(root: str | Path, commit: str, parts: int) -> list[list[str]] | None:
+def first_parent_chain(root: str | Path, commit: str, exclude: Sequence[str] = ()) -> list[str]:
+    """The first-parent chain of `commit`, oldest first (without `exclude`'s ancestors)."""
+    _refuse_options(commit)
+    return _text(root, "rev-list", "--first-parent", commit, *exclude).split()[::-1]
+
+
+def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = ()) -> list[list[str]] | None:
     """`parts` consecutive first-parent ranges ending at `commit`, as git log revision
     arguments, or None when the history is short (or git cannot list it: the single log then
     reports the problem as it always has)."""
     try:
-        chain = _text(root, "rev-list", "--first-parent", commit).split()[::-1]
+        chain = first_parent_chain(root, commit, exclude)
     except GitError:
         return None
     if len(chain) < max(SPLIT_LOG_COMMITS, parts):
         return None
     ends = [chain[len(chain) * (k + 1) // parts - 1] for k in range(parts)]
-    return [[ends[0]]] + [[ends[k], f"^{ends[k - 1]}"] for k in range(1, parts)]
+    return [[ends[0], *exclude]] + [[ends[k], f"^{ends[k - 1]}"] for k in range(1, parts)]
 
 
 def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any]) -> None:
