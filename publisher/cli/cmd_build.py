@@ -75,7 +75,7 @@ def change_channel(root: Path, commit: str | None, cache: Cache | None) -> list[
         remembered = render_cache.load(cache, CHANGES_KIND, key)
         if isinstance(remembered, list):
             return remembered
-    changes = read_change_channel(root, commit)
+    changes = read_change_channel(root, commit, cache)
     if key is not None and changes is not None:
         render_cache.store(cache, CHANGES_KIND, key, changes)
     return changes

@@ -1,7 +1,8 @@
 """`handshake pin [REPO]`: write trust.lock from history (each sovereign's first-seen root).
 
 Reads the first-parent history of HEAD once (`git log --raw` + `cat-file --batch` of the
-genesis blobs only, see `publisher.history.firstseen`). Existing
+genesis blobs only, see `publisher.history.firstseen`); the log is kept in the cache for the
+history checks of `handshake verify` and later runs (`publisher.history.logcache`). Existing
 pins are never moved: a pin that disagrees with history is reported and kept (exit 1). A
 shallow clone is refused (exit 2): its first commit is not where the keys were first seen.
 The file is written atomically (temporary file + rename), `indent=2`, sorted keys.
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from publisher import gitrepo
+from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
 from publisher.layout import LOCK_FILE
@@ -31,6 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("repo", nargs="?", default=".", help="git repository root (default: current directory)")
     p.add_argument("--rev", default="HEAD", help="history to read (default: HEAD)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when trust.lock would change")
+    p.add_argument("--no-cache", action="store_true",
+                   help="read the whole log from git instead of reusing the one kept for earlier commits")
     p.set_defaults(run=run)
 
 
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if gitrepo.is_shallow(root):
             raise UsageError("shallow clone: first-seen roots need the full history (git fetch --unshallow)")
-        first_seen, commits = first_seen_roots(root, args.rev)
+        first_seen, commits = first_seen_roots(root, args.rev, None if args.no_cache else open_cache(root))
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from exc
     lock_path = root / LOCK_FILE

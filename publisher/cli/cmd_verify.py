@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--rev", help="verify the files of this commit (read from git) instead of the working tree; "
                                  "a commit verified before is answered from the cache in well under a second")
     p.add_argument("--no-cache", action="store_true",
-                   help="verify every folder again instead of reusing results for unchanged bytes "
-                        "(cache: REPO/.handshake-cache/)")
+                   help="verify every folder and walk the history again instead of reusing results "
+                        "for unchanged bytes and commits (cache: REPO/.handshake-cache/)")
     p.set_defaults(run=run)
 
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         # History checks (publisher.history): attacks along the history still in effect.
         from publisher.history.load import history_findings, read_history   # only when used
 
-        history, problems = read_history(root, args.rev or "HEAD")
+        history, problems = read_history(root, args.rev or "HEAD", cache=cache)
         extra = problems + history_findings(history)
         result = result.with_findings([*result.findings, *extra])
     sys.stdout.write(render_json(result) if args.format == "json" else render_text(result, quiet=args.quiet))

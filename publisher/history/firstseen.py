@@ -15,6 +15,8 @@ from itertools import islice
 from pathlib import Path
 
 from publisher import gitrepo
+from publisher.cache import Cache
+from publisher.history.logcache import history_log
 from publisher.history.views import parse_document
 from publisher.history.walk import FirstSeen
 from publisher.layout import split_sovereign_path
@@ -60,12 +62,14 @@ def _chunks(log: Iterator[gitrepo.LogEntry]) -> Iterator[list[gitrepo.LogEntry]]
         yield chunk
 
 
-def first_seen_roots(root: str | Path, rev: str = "HEAD") -> tuple[dict[str, FirstSeen], int]:
+def first_seen_roots(root: str | Path, rev: str = "HEAD", cache: Cache | None = None
+                     ) -> tuple[dict[str, FirstSeen], int]:
     """{sovereign: FirstSeen} and the number of commits that changed trust files (raises
-    gitrepo.GitError). Same semantics as the walk: the last state of a touched folder counts."""
+    gitrepo.GitError). Same semantics as the walk: the last state of a touched folder counts.
+    `cache` keeps the log for the history checks and later runs (`logcache`)."""
     folders, commits = _Folders(), 0
     with gitrepo.BlobReader(root) as reader:
-        for chunk in _chunks(gitrepo.iter_log(root, rev, parts=gitrepo.log_parts())):
+        for chunk in _chunks(history_log(root, rev, cache, parts=gitrepo.log_parts())):
             # One pass over the chunk with the sovereigns seen before it: every genesis blob the
             # chunk could need (a superset: a sovereign first seen inside the chunk is skipped
             # below). Tracking such a sovereign further changes nothing for the others.

@@ -9,6 +9,7 @@ finding, never a traceback.
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from itertools import islice
@@ -17,9 +18,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from publisher import collector, gitrepo
+from publisher.cache import Cache, code_version
 from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
+from publisher.history.logcache import history_log
 from publisher.history.walk import HistoryResult, Step, Walk
 from publisher.limits import DEFAULT_LIMITS, read_bound
 from publisher.timestamps import day_text
@@ -27,9 +30,10 @@ from publisher.timestamps import day_text
 BATCH_COMMITS = 512
 
 
-def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader | None = None) -> Iterator[Step]:
+def load_steps(root: str | Path, rev: str = "HEAD", *, blobs: gitrepo.BlobReader | None = None,
+               cache: Cache | None = None) -> Iterator[Step]:
     """The first-parent history of `rev` as Steps (raises gitrepo.GitError on git failures)."""
-    log = gitrepo.iter_log(root, rev)
+    log = history_log(root, rev, cache)
     reader = blobs or gitrepo.BlobReader(root)
     try:
         while True:
@@ -76,27 +80,35 @@ def default_workers() -> int:
     return max(1, min(2, cores))
 
 
-def _walk(root: str | Path, rev: str, workers: int) -> tuple[HistoryResult, gitrepo.GitError | None]:
+def _walk(root: str | Path, rev: str, workers: int,
+          cache: Cache | None = None) -> tuple[HistoryResult, gitrepo.GitError | None]:
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         from publisher.history.parallel import analyze_parallel
         try:
-            return analyze_parallel(root, rev, workers=workers), None
+            return analyze_parallel(root, rev, workers=workers, cache=cache), None
         except gitrepo.GitError:
             pass                    # walk again in one process: the same partial result and error
     walk = Walk()
     try:
-        for step in load_steps(root, rev):
+        for step in load_steps(root, rev, cache=cache):
             walk.step(step)
     except gitrepo.GitError as exc:
         return walk.finish(), exc
     return walk.finish(), None
 
 
-def read_history(root: str | Path, rev: str = "HEAD", *,
-                 workers: int | None = None) -> tuple[HistoryResult, list[Finding]]:
+def result_key(commit: str) -> str:
+    """The cache key of the walk's result at `commit`: a pure function of the commit and the code."""
+    return hashlib.sha256(repr(("history/v1", code_version(), commit)).encode("utf-8")).hexdigest()
+
+
+def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = None,
+                 cache: Cache | None = None) -> tuple[HistoryResult, list[Finding]]:
     """Walk the history of `rev`; git problems become findings next to the partial result.
 
-    `workers` > 1 spreads the walk over processes (`parallel`), same result; default: up to 2."""
+    `workers` > 1 spreads the walk over processes (`parallel`), same result; default: up to 2.
+    `cache` keeps the walk's result per commit (a commit walked before is not walked again) and
+    the log (`logcache`); a shallow clone's history is never kept."""
     out: list[Finding] = []
     walk = Walk()
     if rev == "HEAD" and gitrepo.head_commit(root) is None:
@@ -105,18 +117,28 @@ def read_history(root: str | Path, rev: str = "HEAD", *,
                                "cannot read the history of HEAD (a corrupt or missing git object); "
                                "history checks did not run"))
         return walk.finish(), out               # a repository before its first commit has no history
+    key = None
     try:
         if gitrepo.is_shallow(root):
             out.append(finding(".git", "", "git.shallow",
                                "shallow clone: history checks and first-seen pins start at the "
                                "oldest fetched commit; fetch the full history (fetch-depth: 0)"))
+            cache = None
+        if cache is not None:
+            rev = gitrepo.resolve(root, rev)        # the walk reads the commit the key names
+            key = result_key(rev)
+            kept = cache.get("history", key, HistoryResult)
+            if kept is not None:
+                return kept, out
         with collector.paused():            # documents and views live until the walk ends
-            result, error = _walk(root, rev, default_workers() if workers is None else workers)
+            result, error = _walk(root, rev, default_workers() if workers is None else workers, cache)
     except gitrepo.GitError as exc:
         out.append(finding(".git", "", "git.unreadable", str(exc)[:300]))
         return walk.finish(), out
     if error is not None:
         out.append(finding(".git", "", "git.unreadable", str(error)[:300]))
+    elif cache is not None and key is not None:
+        cache.put("history", key, result)
     return result, out
 
 
@@ -129,13 +151,14 @@ def history_findings(result: HistoryResult) -> list[Finding]:
     return out
 
 
-def read_change_channel(root: str | Path, commit: str | None) -> list[ChangeEntry] | None:
+def read_change_channel(root: str | Path, commit: str | None,
+                        cache: Cache | None = None) -> list[ChangeEntry] | None:
     """The change channel at `commit` for the site (newest first), or None when `root` has no
     git history to read. Read at the source commit, not HEAD, so `verify-site` rebuilds the
     same changes.html and changes.atom."""
     if commit is None or not gitrepo.is_repository(root):
         return None
-    result, problems = read_history(root, commit)
+    result, problems = read_history(root, commit, cache=cache)
     if any(f.code == "git.unreadable" for f in problems):
         return None                             # a partial channel would read as complete
     return change_entries(result)

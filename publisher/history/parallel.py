@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from publisher import collector, gitrepo
+from publisher.cache import Cache
 from publisher.history.model import Change
 from publisher.history.load import read_steps
+from publisher.history.logcache import history_log
 from publisher.history.walk import FirstSeen, HistoryResult, Step, Walk
 from publisher.layout import ROOT_FILES, split_sovereign_path
 
@@ -157,17 +159,19 @@ def _merge(replies: list[Any], order: dict[str, int], times: list[datetime], hea
     return result
 
 
-def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2) -> HistoryResult:
+def analyze_parallel(root: str | Path, rev: str = "HEAD", *, workers: int = 2,
+                     cache: Cache | None = None) -> HistoryResult:
     """`walk.analyze(load_steps(root, rev))` over `workers` processes, plus one for coalition.json
     and trust.lock (raises gitrepo.GitError). This process only reads the log and deals it out:
-    git log is the pace of the whole walk, so nothing else runs here meanwhile."""
+    git log is the pace of the whole walk, so nothing else runs here meanwhile. `cache` keeps
+    the log (`logcache`)."""
     pool = _Pool(root, workers + 1)
     order: dict[str, int] = {}
     times: list[datetime] = []
     head = None
     try:
         since_flush = 0
-        for index, entry in enumerate(gitrepo.iter_log(root, rev, parts=gitrepo.log_parts())):
+        for index, entry in enumerate(history_log(root, rev, cache, parts=gitrepo.log_parts())):
             order[entry.commit.sha] = index
             times.append(entry.commit.time)
             head = entry.commit.sha

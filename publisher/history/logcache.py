@@ -1,0 +1,123 @@
+"""The first-parent log, kept by commit: git log runs once per new commit, not once per command.
+
+I/O edge (git and the verification cache). `history_log(root, rev, cache)` yields exactly what
+`gitrepo.iter_log(root, rev, parts=...)` yields. The log of a commit (its first-parent history,
+filtered to the trust paths) never changes, so it is kept in the cache as segments: the entries
+after a base commit up to an end commit, keyed by the end commit, naming the base whose segment
+holds the entries before. `handshake pin`, the history checks of `handshake verify` and the
+site's change channel then share one git log per commit, and a run at a new commit diffs only
+the commits after the newest one cached on its first-parent chain. git log over 10,000 commits
+is the floor of the history checks; reading it back from the cache costs a fifth of that.
+
+Why a hit can be trusted: keys are commit ids, content addresses of the whole history behind
+them; entries are authenticated like every cache entry (publisher.cache); a segment that does
+not load, or a chain of segments that does not end at the first commit, is a miss. A shallow
+clone is never cached: its oldest commit reads as adding every file, and the same commit ids
+have a longer history once the clone is deepened.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from publisher import gitrepo
+from publisher.cache import Cache
+from publisher.layout import TRUST_PATHS
+
+KIND = "log"
+FORMAT = "log-segment/v1"
+BATCH_ENTRIES = 1024        # entries pickled together, as the log streams past
+MAX_PROBES = 20_000         # commits looked up, newest first, for a cached ancestor
+
+# One entry as stored: (commit id, commit seconds, parents, ((path, old blob, new blob, mode), ...)).
+# Plain tuples: they pickle several times faster than the dataclasses they stand for.
+Compact = tuple[str, int, tuple[str, ...], tuple[tuple[str, "str | None", "str | None", str], ...]]
+
+
+def segment_key(commit: str, paths: Sequence[str] = TRUST_PATHS) -> str:
+    return hashlib.sha256(repr((FORMAT, commit, tuple(paths))).encode("utf-8")).hexdigest()
+
+
+def _compact(entry: gitrepo.LogEntry) -> Compact:
+    return (entry.commit.sha, int(entry.commit.time.timestamp()), entry.parents,
+            tuple((c.path, c.old_blob, c.new_blob, c.new_mode) for c in entry.changes))
+
+
+def _entries(batch: bytes) -> list[gitrepo.LogEntry]:
+    return [gitrepo.LogEntry(gitrepo.Commit(sha, datetime.fromtimestamp(seconds, UTC)), parents,
+                             tuple(gitrepo.RawChange(*change) for change in changes))
+            for sha, seconds, parents, changes in pickle.loads(batch)]
+
+
+def _segment(cache: Cache, commit: str) -> tuple[str | None, list[bytes]] | None:
+    """(base commit or None for the first commit, pickled batches) of the segment ending at `commit`."""
+    value = cache.get(KIND, segment_key(commit), tuple)
+    if value is None or len(value) != 4 or value[0] != FORMAT or value[1] != commit:
+        return None
+    base, batches = value[2], value[3]
+    if not (base is None or isinstance(base, str)) or not isinstance(batches, list) \
+            or not all(isinstance(batch, bytes) for batch in batches):
+        return None
+    return base, batches
+
+
+def cached_batches(cache: Cache, commit: str) -> list[bytes] | None:
+    """Every batch of the log up to `commit`, oldest first; None unless the segments reach back
+    to the first commit."""
+    found: list[list[bytes]] = []
+    seen: set[str] = set()
+    current: str | None = commit
+    while current is not None:
+        segment = _segment(cache, current) if current not in seen else None
+        if segment is None:
+            return None
+        seen.add(current)
+        current, batches = segment
+        found.append(batches)
+    return [batch for batches in reversed(found) for batch in batches]
+
+
+def _cached_ancestor(root: str | Path, cache: Cache, commit: str) -> tuple[str | None, list[bytes]]:
+    """The newest commit before `commit` on its first-parent chain whose log is cached, with that
+    log; (None, []) when there is none."""
+    try:
+        chain = gitrepo.first_parent_chain(root, commit)
+    except gitrepo.GitError:
+        return None, []
+    for candidate in reversed(chain[-MAX_PROBES - 1:-1]):
+        if cache.has(KIND, segment_key(candidate)):
+            batches = cached_batches(cache, candidate)
+            return (candidate, batches) if batches is not None else (None, [])
+    return None, []
+
+
+def history_log(root: str | Path, rev: str = "HEAD", cache: Cache | None = None, *,
+                parts: int = 1) -> Iterator[gitrepo.LogEntry]:
+    """`gitrepo.iter_log(root, rev, parts=parts)`, from the cache where it holds the log (raises
+    gitrepo.GitError as iter_log does). The new segment is stored once the log was read to its end."""
+    if cache is None or gitrepo.is_shallow(root):
+        yield from gitrepo.iter_log(root, rev, parts=parts)
+        return
+    commit = gitrepo.resolve(root, rev)
+    batches = cached_batches(cache, commit)
+    if batches is not None:
+        for batch in batches:
+            yield from _entries(batch)
+        return
+    base, known = _cached_ancestor(root, cache, commit)
+    for batch in known:
+        yield from _entries(batch)
+    fresh: list[Compact] = []
+    stored: list[bytes] = []
+    for entry in gitrepo.iter_log(root, commit, parts=parts, since=base):
+        fresh.append(_compact(entry))
+        if len(fresh) >= BATCH_ENTRIES:
+            stored.append(pickle.dumps(fresh, pickle.HIGHEST_PROTOCOL))
+            fresh = []
+        yield entry
+    if fresh:
+        stored.append(pickle.dumps(fresh, pickle.HIGHEST_PROTOCOL))
+    cache.put(KIND, segment_key(commit), (FORMAT, commit, base, stored))

@@ -1,0 +1,144 @@
+"""The log kept by commit (`logcache`) and the history result kept per commit (`read_history`).
+
+Whatever the cache holds, the entries, the first-seen roots and the history are the ones git
+gives without it; a hit runs no git log; a run at a new commit diffs only the new commits; a
+missing or foreign segment is a miss, never a wrong answer; a shallow clone keeps nothing.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from tests.history.test_fast_paths import build_repository, reference_history
+from tests.history.trustrepo import T0, World, commit_states, git
+
+from publisher import gitrepo
+from publisher.cache import Cache
+from publisher.history import load, logcache
+from publisher.history.firstseen import first_seen_roots
+from publisher.history.load import read_history
+from publisher.history.walk import analyze
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("history-logcache")
+    build_repository(root)
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path_factory) -> Cache:
+    return Cache(tmp_path_factory.mktemp("cache"), b"k" * 32)
+
+
+def _logs_spawned(monkeypatch) -> list[tuple[str, str | None]]:
+    """Record every git log `history_log` starts: (rev, since)."""
+    calls: list[tuple[str, str | None]] = []
+    real = gitrepo.iter_log
+
+    def spy(root, rev="HEAD", paths=gitrepo.TRUST_PATHS, *, parts=1, since=None):
+        calls.append((rev, since))
+        return real(root, rev, paths, parts=parts, since=since)
+
+    monkeypatch.setattr(gitrepo, "iter_log", spy)
+    return calls
+
+
+def test_a_kept_log_gives_the_same_entries_without_git_log(repository, cache, monkeypatch):
+    whole = list(gitrepo.iter_log(repository))
+    calls = _logs_spawned(monkeypatch)
+    assert list(logcache.history_log(repository, "HEAD", cache)) == whole
+    assert len(calls) == 1 and calls[0][1] is None
+    assert list(logcache.history_log(repository, "HEAD", cache)) == whole
+    assert len(calls) == 1                                    # the second read ran no git log
+
+
+def test_a_new_commit_diffs_only_what_follows_the_kept_log(tmp_path, cache, monkeypatch):
+    world = World("alpha", "beta")
+    world.pin_all()
+    first = commit_states(tmp_path, [world.files()])
+    world["alpha"].treaty("t1", world["beta"])
+    second = commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=1))
+    list(logcache.history_log(tmp_path, "HEAD", cache))
+    world["beta"].treaty("t2", world["alpha"])
+    world["alpha"].set_feed(["att-1"])
+    commit_states(tmp_path, [world.files(), {**world.files(), "README.md": b"x\n"}],
+                  start=T0 + timedelta(days=2))
+    calls = _logs_spawned(monkeypatch)
+    got = list(logcache.history_log(tmp_path, "HEAD", cache))
+    assert calls == [(git(tmp_path, "rev-parse", "HEAD").strip(), second[-1])]
+    monkeypatch.undo()
+    assert got == list(gitrepo.iter_log(tmp_path))
+    assert logcache.cached_batches(cache, git(tmp_path, "rev-parse", "HEAD").strip()) is not None
+    assert first[0] != second[-1]
+
+
+def test_a_missing_segment_is_read_from_git_again(tmp_path, cache, monkeypatch):
+    world = World("alpha")
+    world.pin_all()
+    commit_states(tmp_path, [world.files()])
+    list(logcache.history_log(tmp_path, "HEAD", cache))
+    world["alpha"].set_feed(["att-1"])
+    commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=1))
+    list(logcache.history_log(tmp_path, "HEAD", cache))      # a segment on top of the first
+    shutil.rmtree(cache.directory / logcache.KIND)
+    head = git(tmp_path, "rev-parse", "HEAD").strip()
+    assert logcache.cached_batches(cache, head) is None
+    calls = _logs_spawned(monkeypatch)
+    got = list(logcache.history_log(tmp_path, "HEAD", cache))
+    assert calls == [(head, None)]
+    monkeypatch.undo()
+    assert got == list(gitrepo.iter_log(tmp_path))
+
+
+def test_a_foreign_segment_is_a_miss(repository, cache, tmp_path):
+    """An entry under the head's key that names another commit, or that another key sealed,
+    is not replayed."""
+    head = git(repository, "rev-parse", "HEAD").strip()
+    cache.put(logcache.KIND, logcache.segment_key(head), (logcache.FORMAT, "0" * 40, None, []))
+    assert logcache.cached_batches(cache, head) is None
+    forger = Cache(cache.directory, b"f" * 32)
+    forger.put(logcache.KIND, logcache.segment_key(head), (logcache.FORMAT, head, None, []))
+    assert logcache.cached_batches(cache, head) is None
+    assert list(logcache.history_log(repository, "HEAD", cache)) == list(gitrepo.iter_log(repository))
+
+
+def test_a_split_log_after_a_kept_commit_gives_the_same_entries(repository, cache, monkeypatch):
+    chain = gitrepo.first_parent_chain(repository, git(repository, "rev-parse", "HEAD").strip())
+    since = chain[2]
+    whole = list(gitrepo.iter_log(repository, since=since))
+    assert whole and all(e.commit.sha not in chain[:3] for e in whole)
+    monkeypatch.setattr(gitrepo, "SPLIT_LOG_COMMITS", 1)
+    assert list(gitrepo.iter_log(repository, parts=2, since=since)) == whole
+
+
+def test_pin_and_the_history_checks_share_one_git_log(repository, cache, monkeypatch):
+    expected = analyze(reference_history(repository))
+    calls = _logs_spawned(monkeypatch)
+    assert first_seen_roots(repository, "HEAD", cache) == (expected.first_seen, expected.commits)
+    result, problems = read_history(repository, workers=2, cache=cache)
+    assert problems == [] and result.changes == expected.changes and result.open == expected.open
+    assert len(calls) == 1
+
+
+def test_a_commit_walked_before_is_not_walked_again(repository, cache, monkeypatch):
+    first, problems = read_history(repository, cache=cache)
+    assert problems == []
+    monkeypatch.setattr(load, "_walk", lambda *a, **k: pytest.fail("walked again"))
+    again, problems = read_history(repository, cache=cache)
+    assert problems == [] and again.changes == first.changes and again.open == first.open
+    assert again.first_seen == first.first_seen and again.head == first.head
+
+
+def test_a_shallow_clone_keeps_nothing(repository, cache, tmp_path):
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repository}", str(clone)], check=True)
+    result, problems = read_history(clone, cache=cache)
+    assert [f.code for f in problems] == ["git.shallow"]
+    assert list(logcache.history_log(clone, "HEAD", cache)) == list(gitrepo.iter_log(clone))
+    assert not (cache.directory / logcache.KIND).exists() and not (cache.directory / "history").exists()
+    assert result.head == git(repository, "rev-parse", "HEAD").strip()
