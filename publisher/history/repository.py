@@ -7,15 +7,35 @@ rotation records, not by editing the lock.
 """
 from __future__ import annotations
 
-from typing import Any
-from collections.abc import Mapping
+from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
 
 from publisher.history.compare import short
 from publisher.history.model import Change
 from publisher.layout import COALITION_FILE, LOCK_FILE
 
+_Result = TypeVar("_Result")
 
 
+def _same_value_memo(function: Callable[[Any], _Result]) -> Callable[[Any], _Result]:
+    """`function` remembered for the last two values it was given, by identity. A history walk
+    asks for the members and pins of the same parsed coalition.json and trust.lock (10,000
+    entries each at full scale) up to five times per commit that changes either; a document is
+    never changed once parsed. Results are shared: callers only read them."""
+    kept: list[tuple[Any, _Result]] = []
+
+    def remembered(value: Any) -> _Result:
+        for known, result in kept:
+            if known is value:
+                return result
+        result = function(value)
+        kept[:] = [(value, result), *kept[:1]]
+        return result
+
+    return remembered
+
+
+@_same_value_memo
 def members(value: Any) -> frozenset[str]:
     items = value.get("members") if isinstance(value, dict) else None
     if not isinstance(items, list):
@@ -23,6 +43,7 @@ def members(value: Any) -> frozenset[str]:
     return frozenset(m["sovereign_id"] for m in items if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str))
 
 
+@_same_value_memo
 def pins(value: Any) -> dict[str, str]:
     entries = value.get("sovereigns") if isinstance(value, dict) else None
     if not isinstance(entries, dict):
