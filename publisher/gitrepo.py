@@ -80,6 +80,9 @@ def _env(root: str | Path) -> dict[str, str]:
     # Never search the parent directories: `root` itself is the repository or nothing is.
     env = dict(os.environ)
     env["GIT_CEILING_DIRECTORIES"] = str(Path(root).absolute().parent)
+    # Objects as they are: a local replace ref (refs/replace/) must not make a commit id stand
+    # for another history (the log and history kept by commit id rely on it, and so does a review).
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     return env

@@ -142,3 +142,20 @@ def test_a_shallow_clone_keeps_nothing(repository, cache, tmp_path):
     assert list(logcache.history_log(clone, "HEAD", cache)) == list(gitrepo.iter_log(clone))
     assert not (cache.directory / logcache.KIND).exists() and not (cache.directory / "history").exists()
     assert result.head == git(repository, "rev-parse", "HEAD").strip()
+
+
+def test_a_replace_ref_does_not_change_what_a_commit_id_stands_for(tmp_path, cache):
+    """`git replace` swaps an object locally; the log read (and kept) under a commit id is the
+    commit's own, not the replacement's."""
+    world = World("alpha")
+    world.pin_all()
+    commits = commit_states(tmp_path, [world.files()])
+    world["alpha"].set_feed(["att-1"])
+    commits += commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=1))
+    before = list(gitrepo.iter_log(tmp_path))
+    world["alpha"].set_feed(["att-1", "att-2"])
+    other = commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=2))
+    git(tmp_path, "replace", commits[-1], other[-1])
+    assert git(tmp_path, "log", "-1", "--format=%H", commits[-1]).strip() == commits[-1]
+    assert list(gitrepo.iter_log(tmp_path, commits[-1])) == before
+    assert list(logcache.history_log(tmp_path, commits[-1], cache)) == before
