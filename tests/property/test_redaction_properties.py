@@ -3,13 +3,16 @@ document, in any spelling (upper case, \\u escapes), finds exactly what walking 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from typing import Any
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from property_support import SCALARS
+from publisher.checks import redaction
 from publisher.checks.redaction import _scan_value, scan_bytes
 
 NAMES = ["private_key", "privateKey", "seed", "signing_key_seed", "password", "Passphrase", "api-key",
@@ -66,20 +69,92 @@ def test_every_admin_name_gets_through_the_prefilter(name: str) -> None:
     assert [f.code for f in scan_bytes("x.json", data, document)] == ["redaction.admin_material"]
 
 
-@given(st.binary(max_size=120), st.sampled_from([1, 2, 7, 16]), st.data())
-def test_the_windowed_pre_filter_finds_what_one_pass_finds(data: bytes, window: int, draw: st.DataObject) -> None:
-    from publisher.checks import redaction
-    if draw.draw(st.booleans()):
-        literal = draw.draw(st.sampled_from(redaction._TRIGGERS))
-        at = draw.draw(st.integers(0, len(data)))
-        data = data[:at] + literal.upper() + data[at:]
-    whole = any(literal in data.lower() for literal in redaction._TRIGGERS)
-    saved = redaction._WINDOW
-    redaction._WINDOW = window
+# The byte pre-filter (`_triggered`) against its definition, for each way it can search: the
+# Rust regex of jsonschema_rs and the pyahocorasick automaton it falls back to.
+SEARCHES = {"regex": redaction._regex_search(), "automaton": redaction._automaton_search()}
+BYTES_NEAR_TRIGGERS = sorted(set(b"".join(redaction._TRIGGERS).lower() + b"".join(redaction._TRIGGERS).upper()
+                                 + b"\x00\x80\xc0\xc9\xdf\xe9\xff\"\\ :/.-_"))
+
+
+def reference(data: bytes) -> bool:
+    """The pre-filter's definition: a trigger occurs in the bytes lower-cased (ASCII only)."""
+    low = data.lower()
+    return any(literal in low for literal in redaction._TRIGGERS)
+
+
+@contextmanager
+def searching_with(name: str, window: int | None = None) -> Iterator[None]:
+    if SEARCHES[name] is None:
+        pytest.skip(f"{name}: its engine is not installed")
+    saved = redaction._SEARCH, redaction._WINDOW
+    redaction._SEARCH, redaction._WINDOW = SEARCHES[name], window or redaction._WINDOW
     try:
-        assert redaction._triggered(data) == whole
+        yield
     finally:
-        redaction._WINDOW = saved
+        redaction._SEARCH, redaction._WINDOW = saved
+
+
+@st.composite
+def spelled_trigger(draw: st.DrawFn) -> bytes:
+    """A trigger in mixed case, or a near miss: one byte dropped, changed or doubled."""
+    literal = bytes(c - 32 if 97 <= c <= 122 and draw(st.booleans()) else c
+                    for c in draw(st.sampled_from(redaction._TRIGGERS)))
+    at = draw(st.integers(0, len(literal) - 1))
+    miss = draw(st.sampled_from(["none", "none", "drop", "change", "double"]))
+    if miss == "drop":
+        return literal[:at] + literal[at + 1:]
+    if miss == "change":
+        return literal[:at] + bytes([draw(st.sampled_from(BYTES_NEAR_TRIGGERS))]) + literal[at + 1:]
+    if miss == "double":
+        return literal[:at + 1] + literal[at:]
+    return literal
+
+
+@st.composite
+def hostile_bytes(draw: st.DrawFn) -> bytes:
+    """Random bytes, or bytes made of the triggers' own letters, with triggers and near misses
+    embedded at random positions."""
+    data = draw(st.binary(max_size=200) | st.lists(st.sampled_from(BYTES_NEAR_TRIGGERS), max_size=200).map(bytes))
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(spelled_trigger()) + data[at:]
+    return data
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+@given(data=hostile_bytes())
+def test_the_pre_filter_fires_exactly_when_a_trigger_occurs(name: str, data: bytes) -> None:
+    with searching_with(name):
+        assert redaction._triggered(data) == reference(data)
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+@given(literal=st.sampled_from(redaction._TRIGGERS), noise=st.binary(max_size=64), data=st.data())
+def test_every_trigger_fires_in_any_case_anywhere(name: str, literal: bytes, noise: bytes,
+                                                  data: st.DataObject) -> None:
+    spelled = bytes(c - 32 if 97 <= c <= 122 and data.draw(st.booleans()) else c for c in literal)
+    at = data.draw(st.integers(0, len(noise)))
+    with searching_with(name):
+        assert redaction._triggered(noise[:at] + spelled + noise[at:])
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+@given(data=hostile_bytes(), window=st.sampled_from([1, 2, 7, 16]))
+def test_the_windowed_pre_filter_finds_what_one_pass_finds(name: str, data: bytes, window: int) -> None:
+    with searching_with(name, window):
+        assert redaction._triggered(data) == reference(data)
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+@settings(max_examples=12)
+@given(spelled=spelled_trigger(), data=st.data())
+def test_a_trigger_across_the_real_window_boundary(name: str, spelled: bytes, data: st.DataObject) -> None:
+    """A trigger (or near miss) cut by the boundary of the first window of a large input. NUL
+    bytes are in no trigger, so around them the answer is the spelled bytes' own."""
+    before = data.draw(st.integers(1, max(1, len(spelled) - 1)))      # its bytes in the first window
+    big = bytes(redaction._WINDOW - before) + spelled + bytes(64)
+    with searching_with(name):
+        assert redaction._triggered(big) == reference(spelled)
 
 
 @given(head=st.dictionaries((st.sampled_from(NAMES) | st.text(max_size=8)).filter(lambda k: k > "active_treaties"),
