@@ -91,10 +91,9 @@ def run(args: argparse.Namespace) -> int:
     result = verify_repository(source, at=at, workers=args.jobs, cache=cache)
     if not args.no_history and gitrepo.is_repository(root):
         # History checks (publisher.history): attacks along the history still in effect.
-        from publisher.history.load import history_findings, read_history   # only when used
+        from publisher.history.load import check_history   # only when used
 
-        history, problems = read_history(root, args.rev or "HEAD", cache=cache)
-        extra = problems + history_findings(history)
+        extra = check_history(root, args.rev or "HEAD", cache=cache)
         result = result.with_findings([*result.findings, *extra])
     sys.stdout.write(render_json(result) if args.format == "json" else render_text(result, quiet=args.quiet))
     return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -151,6 +151,28 @@ def history_findings(result: HistoryResult) -> list[Finding]:
     return out
 
 
+def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = None) -> list[Finding]:
+    """What `handshake verify` adds for history: git problems and the attacks still in effect at
+    `rev`. Kept per commit on their own: a verify run again on the same commit reads a few
+    findings, not the walk's whole result (every change of 10,000 commits, 33 MB)."""
+    key = None
+    if cache is not None:
+        try:
+            if not gitrepo.is_shallow(root):
+                key = hashlib.sha256(repr(("history-findings/v1", code_version(),
+                                           gitrepo.resolve(root, rev))).encode("utf-8")).hexdigest()
+        except gitrepo.GitError:
+            key = None                  # no commit to name: read_history reports why
+        kept = cache.get("history-findings", key, list) if key is not None else None
+        if kept is not None and all(isinstance(f, Finding) for f in kept):
+            return kept
+    result, problems = read_history(root, rev, cache=cache)
+    found = problems + history_findings(result)
+    if key is not None and cache is not None and not problems:
+        cache.put("history-findings", key, found)
+    return found
+
+
 def read_change_channel(root: str | Path, commit: str | None,
                         cache: Cache | None = None) -> list[ChangeEntry] | None:
     """The change channel at `commit` for the site (newest first), or None when `root` has no

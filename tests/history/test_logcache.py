@@ -159,3 +159,22 @@ def test_a_replace_ref_does_not_change_what_a_commit_id_stands_for(tmp_path, cac
     assert git(tmp_path, "log", "-1", "--format=%H", commits[-1]).strip() == commits[-1]
     assert list(gitrepo.iter_log(tmp_path, commits[-1])) == before
     assert list(logcache.history_log(tmp_path, commits[-1], cache)) == before
+
+
+def test_verify_keeps_its_history_findings_per_commit(repository, cache, monkeypatch):
+    """check_history (what verify adds) equals the walk's findings, and a second run on the same
+    commit reads them back without loading the walk's whole result."""
+    result, problems = read_history(repository)
+    expected = problems + load.history_findings(result)
+    assert expected                                       # the repository has attacks still open
+    assert load.check_history(repository, cache=cache) == expected
+    monkeypatch.setattr(load, "read_history", lambda *a, **k: pytest.fail("read the history again"))
+    assert load.check_history(repository, cache=cache) == expected
+
+
+def test_history_findings_of_a_shallow_clone_are_not_kept(repository, cache, tmp_path):
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repository}", str(clone)], check=True)
+    found = load.check_history(clone, cache=cache)
+    assert "git.shallow" in [f.code for f in found]
+    assert not any(cache.directory.iterdir())
