@@ -165,7 +165,7 @@ def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = 
             key = None                  # no commit to name: read_history reports why
         kept = cache.get("history-findings", key, list) if key is not None else None
         if kept is not None and all(isinstance(f, Finding) for f in kept):
-            return kept
+            return [f for f in kept if isinstance(f, Finding)]
     result, problems = read_history(root, rev, cache=cache)
     found = problems + history_findings(result)
     if key is not None and cache is not None and not problems:
