@@ -97,9 +97,13 @@ def _walk(root: str | Path, rev: str, workers: int,
     return walk.finish(), None
 
 
-def result_key(commit: str) -> str:
-    """The cache key of the walk's result at `commit`: a pure function of the commit and the code."""
-    return hashlib.sha256(repr(("history/v1", code_version(), commit)).encode("utf-8")).hexdigest()
+RESULT_KIND, FINDINGS_KIND = "history", "history-findings"
+
+
+def kept_key(kind: str, commit: str) -> str:
+    """The cache key of what the history gives at `commit` (the walk's result, or verify's
+    findings): a pure function of the commit id and the code."""
+    return hashlib.sha256(repr((kind, "v1", code_version(), commit)).encode("utf-8")).hexdigest()
 
 
 def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = None,
@@ -126,8 +130,8 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
             cache = None
         if cache is not None:
             rev = gitrepo.resolve(root, rev)        # the walk reads the commit the key names
-            key = result_key(rev)
-            kept = cache.get("history", key, HistoryResult)
+            key = kept_key(RESULT_KIND, rev)
+            kept = cache.get(RESULT_KIND, key, HistoryResult)
             if kept is not None:
                 return kept, out
         with collector.paused():            # documents and views live until the walk ends
@@ -138,7 +142,7 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
     if error is not None:
         out.append(finding(".git", "", "git.unreadable", str(error)[:300]))
     elif cache is not None and key is not None:
-        cache.put("history", key, result)
+        cache.put(RESULT_KIND, key, result)
     return result, out
 
 
@@ -155,21 +159,19 @@ def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = 
     """What `handshake verify` adds for history: git problems and the attacks still in effect at
     `rev`. Kept per commit on their own: a verify run again on the same commit reads a few
     findings, not the walk's whole result (every change of 10,000 commits, 33 MB)."""
-    key = None
+    commit = None
     if cache is not None:
         try:
-            if not gitrepo.is_shallow(root):
-                key = hashlib.sha256(repr(("history-findings/v1", code_version(),
-                                           gitrepo.resolve(root, rev))).encode("utf-8")).hexdigest()
+            commit = None if gitrepo.is_shallow(root) else gitrepo.resolve(root, rev)
         except gitrepo.GitError:
-            key = None                  # no commit to name: read_history reports why
-        kept = cache.get("history-findings", key, list) if key is not None else None
+            commit = None               # no commit to name: read_history reports why
+        kept = cache.get(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), list) if commit is not None else None
         if kept is not None and all(isinstance(f, Finding) for f in kept):
             return [f for f in kept if isinstance(f, Finding)]
-    result, problems = read_history(root, rev, cache=cache)
+    result, problems = read_history(root, commit or rev, cache=cache)
     found = problems + history_findings(result)
-    if key is not None and cache is not None and not problems:
-        cache.put("history-findings", key, found)
+    if commit is not None and cache is not None and not problems:
+        cache.put(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), found)
     return found
 
 

@@ -140,7 +140,7 @@ def test_a_shallow_clone_keeps_nothing(repository, cache, tmp_path):
     result, problems = read_history(clone, cache=cache)
     assert [f.code for f in problems] == ["git.shallow"]
     assert list(logcache.history_log(clone, "HEAD", cache)) == list(gitrepo.iter_log(clone))
-    assert not (cache.directory / logcache.KIND).exists() and not (cache.directory / "history").exists()
+    assert not (cache.directory / logcache.KIND).exists() and not (cache.directory / load.RESULT_KIND).exists()
     assert result.head == git(repository, "rev-parse", "HEAD").strip()
 
 
