@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from publisher import gitrepo
-from publisher.cache import Cache
+from publisher.cache import Cache, code_version
 from publisher.layout import TRUST_PATHS
 
 KIND = "log"
@@ -38,7 +38,9 @@ Compact = tuple[str, int, tuple[str, ...], tuple[tuple[str, "str | None", "str |
 
 
 def segment_key(commit: str, paths: Sequence[str] = TRUST_PATHS) -> str:
-    return hashlib.sha256(repr((FORMAT, commit, tuple(paths))).encode("utf-8")).hexdigest()
+    """The segment ending at `commit`, as this code reads and filters git log (another version
+    of Handshake reads git log again rather than trust another parser's entries)."""
+    return hashlib.sha256(repr((FORMAT, code_version(), commit, tuple(paths))).encode("utf-8")).hexdigest()
 
 
 def _compact(entry: gitrepo.LogEntry) -> Compact:
