@@ -143,7 +143,7 @@ def _verify_first() -> tuple[datetime, Coalition, tuple[Finding, ...], str | Non
     verification = verify()
     _KEPT[:] = [(verification, models)]
     return (verification.at, verification.coalition, verification.findings, digest(verification),
-            len(verification.sovereigns))
+            verification.sovereign_count)
 
 
 def _write_models() -> tuple[bytes, dict[str, tuple[int, int]]]:

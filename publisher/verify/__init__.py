@@ -39,6 +39,10 @@ class Verification:
     coalition: Coalition
     sovereigns: tuple[Sovereign, ...]
     findings: tuple[Finding, ...]
+    # (sovereign id, per-folder cache key) in id order, when every model is the cache entry
+    # stored under its key: a content address of the models (the key covers the code, the
+    # limits, the pin and every entry's bytes), so the site's no-change key need not hash them.
+    folder_keys: tuple[tuple[str, str], ...] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +56,11 @@ class Verification:
 
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
         return next((s for s in self.sovereigns if s.id == sovereign_id), None)
+
+    @property
+    def sovereign_count(self) -> int:
+        """How many sovereigns, without loading the models of a lazy answer."""
+        return len(self.sovereigns)
 
     def with_findings(self, findings: Iterable[Finding]) -> Verification:
         """A copy whose findings are `findings` (deduplicated, sorted). The models are shared; an
@@ -160,9 +169,13 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
         built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
         if built is not None:
             snapshot.remember(cache, source, limits, fingerprint, built)
+    keyed = all(o.key for o in outcomes) and len(sovereigns) == len(jobs)
     return Verification(at=at, coalition=coalition,
                         sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
-                        findings=tuple(sort_findings(out + timed)))
+                        findings=tuple(sort_findings(out + timed)),
+                        folder_keys=tuple(sorted((job.sovereign_id, str(o.key)) for job, o in zip(jobs, outcomes,
+                                                                                                 strict=True)))
+                        if keyed else None)
 
 
 def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache,
@@ -176,7 +189,7 @@ def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cach
             source, at, limits, workers, cache, use_snapshot=False).sovereigns)
 
     return _Remembered(at, remembered.coalition, None, findings, loader=load,
-                       counts=(len(remembered.folders), remembered.treaty_count))
+                       counts=(len(remembered.folders), remembered.treaty_count), folder_keys=remembered.folders)
 
 
 class LazyVerification(Verification):
@@ -192,9 +205,11 @@ class LazyVerification(Verification):
 
     def __init__(self, at: datetime, coalition: Coalition, sovereigns: tuple[Sovereign, ...] | None,
                  findings: tuple[Finding, ...], *, loader: Callable[[], tuple[Sovereign, ...]] | None = None,
-                 counts: tuple[int, int] | None = None) -> None:
+                 counts: tuple[int, int] | None = None,
+                 folder_keys: tuple[tuple[str, str], ...] | None = None) -> None:
         for name, value in (("at", at), ("coalition", coalition), ("findings", findings),
-                            ("_loaded", sovereigns), ("_loader", loader), ("_counts", counts)):
+                            ("_loaded", sovereigns), ("_loader", loader), ("_counts", counts),
+                            ("folder_keys", folder_keys)):
             object.__setattr__(self, name, value)
 
     @property
@@ -207,7 +222,11 @@ class LazyVerification(Verification):
 
     def with_findings(self, findings: Iterable[Finding]) -> Verification:
         return type(self)(self.at, self.coalition, self._loaded, tuple(sort_findings(findings)),
-                          loader=self._loader, counts=self._counts)
+                          loader=self._loader, counts=self._counts, folder_keys=self.folder_keys)
+
+    @property
+    def sovereign_count(self) -> int:
+        return self._counts[0] if self._loaded is None and self._counts is not None else len(self.sovereigns)
 
     def summary(self) -> dict[str, Any]:
         if self._loaded is not None or self._counts is None:

@@ -174,8 +174,9 @@ def test_parallel_build_equals_serial_build(tmp_path: Path, monkeypatch: pytest.
     assert_same(warm, serial)
 
 
-def _publish(repo: Path, out: Path, cache: Cache, commit: str = "a" * 40) -> tuple[DirectorySink, bool]:
-    verification = verify_path(repo, at=NOW, workers=1)
+def _publish(repo: Path, out: Path, cache: Cache, commit: str = "a" * 40, *,
+             verify_cache: Cache | None = None) -> tuple[DirectorySink, bool]:
+    verification = verify_path(repo, at=NOW, workers=1, cache=verify_cache)
     with staging(out) as stage:
         sink = DirectorySink(stage.path, previous_site(out, cache))
         build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, source_commit=commit),
@@ -211,18 +212,51 @@ def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(t
     assert "sovereigns/charlie/index.html" not in sink.reused and "sovereigns/alpha/index.html" in sink.reused
 
 
-def test_a_document_rewritten_with_the_same_value_is_republished(tmp_path: Path, cache: Cache) -> None:
-    """The whole-site key covers the raw bytes, not only what verification parsed from them."""
+@pytest.mark.parametrize("cached_verification", [False, True], ids=["models hashed", "folder keys"])
+def test_a_document_rewritten_with_the_same_value_is_republished(tmp_path: Path, cache: Cache,
+                                                                 cached_verification: bool) -> None:
+    """The whole-site key covers the raw bytes, not only what verification parsed from them:
+    whether it hashes the models and files, or stands on the folder keys of a cached verification."""
     repo, out = tmp_path / "repo", tmp_path / "site"
+    verify_cache = cache if cached_verification else None
     write_state(repo, world().files())
-    _publish(repo, out, cache)
-    assert _publish(repo, out, cache)[1]
+    _publish(repo, out, cache, verify_cache=verify_cache)
+    assert _publish(repo, out, cache, verify_cache=verify_cache)[1]
     path = repo / "sovereigns/alpha/sovereign.json"
     path.write_bytes(path.read_bytes().rstrip(b"\n") + b"\n\n")
-    sink, kept = _publish(repo, out, cache)
+    sink, kept = _publish(repo, out, cache, verify_cache=verify_cache)
     assert not kept and "sovereigns/alpha/sovereign.json" not in sink.reused
     assert read_site(out) == build(repo, None).files
     assert (out / "sovereigns/alpha/sovereign.json").read_bytes() == path.read_bytes()
+
+
+def test_the_folder_keys_of_a_cached_verification_stand_for_its_models(tmp_path: Path, cache: Cache,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verification kept in the cache names every model by its folder key, the same whether it
+    was verified or answered from its snapshot; the site's input digest then reads no file, and
+    changes with any folder's bytes."""
+    from publisher import source as source_module
+    from publisher.site.incremental import inputs_digest
+
+    monkeypatch.setattr(source_module, "RACY_NS", 0)               # stamps count at once
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    fresh = verify_path(repo, at=NOW, workers=1, cache=cache)
+    again = verify_path(repo, at=NOW, workers=1, cache=cache)
+    assert type(again).__name__ == "_Remembered"                    # answered from the snapshot
+    assert fresh.folder_keys is not None and [sid for sid, _ in fresh.folder_keys] == sorted(NAMES)
+    assert again.folder_keys == fresh.folder_keys and again.sovereign_count == len(NAMES)
+    assert verify_path(repo, at=NOW, workers=1).folder_keys is None  # no cache: no keys
+    source = WorktreeSource(repo)
+    with monkeypatch.context() as patch:
+        patch.setattr(WorktreeSource, "read", lambda *a: pytest.fail("read a file"))
+        digest = inputs_digest(fresh, source)
+        assert digest is not None and inputs_digest(again, source) == digest
+    path = repo / "sovereigns/bravo/sovereign.json"
+    path.write_bytes(path.read_bytes() + b"\n")
+    changed = verify_path(repo, at=NOW, workers=1, cache=cache)
+    assert changed.folder_keys is not None and dict(changed.folder_keys)["bravo"] != dict(fresh.folder_keys)["bravo"]
+    assert inputs_digest(changed, WorktreeSource(repo)) != digest
 
 
 KEYS_SCRIPT = """
