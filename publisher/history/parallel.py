@@ -97,22 +97,32 @@ class _Pool:
                 self.pending[worker].append((index, entry.commit.sha, entry.commit.time, mine))
                 self.queued += len(mine)
 
+    @staticmethod
+    def _send(conn: Any, message: Any) -> None:
+        """Send to a worker; one that stopped (a git error: it replied and closed its end) is
+        left alone, and `finish` reads its reply. A send to it would raise BrokenPipeError
+        whenever the worker was quicker than this process."""
+        try:
+            conn.send(message)
+        except OSError:
+            pass
+
     def flush(self) -> None:
         for worker, batch in enumerate(self.pending):
             if batch:
-                self.conns[worker].send(batch)
+                self._send(self.conns[worker], batch)
         self.pending = [[] for _ in self.conns]
         self.queued = 0
 
     def finish(self) -> list[Any]:
         self.flush()
         for conn in self.conns:
-            conn.send(None)
+            self._send(conn, None)
         replies = []
         for conn in self.conns:
             try:
                 replies.append(conn.recv())
-            except EOFError:
+            except (EOFError, OSError):
                 replies.append(("error", "a history worker stopped unexpectedly"))
         self.close()
         for reply in replies:

@@ -114,3 +114,29 @@ def test_object_the_history_never_reads_is_not_reported(history: Path, tmp_path:
     """History reads the documents it judges (not sovereign.json, verified from the working tree)."""
     repo = broken_copy(history, tmp_path, "identity-blob", "corrupt")
     assert verify_json(repo, capsys)[:2] == (0, [])
+
+
+def test_a_history_worker_that_stopped_first_is_a_finding_not_a_crash(history: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that hits an unreadable object replies and closes its end; when it does so
+    before the reading process sends its last message (a busy machine), that send must not
+    raise BrokenPipeError past the walk: the walk reports git.unreadable as always."""
+    import time
+
+    from publisher.history import parallel
+    from publisher.history.load import read_history
+
+    repo = broken_copy(history, tmp_path, "genesis-blob", "corrupt")
+    real_finish = parallel._Pool.finish
+
+    def finish_after_a_worker_stopped(pool: parallel._Pool) -> list[object]:
+        pool.flush()
+        deadline = time.monotonic() + 20
+        while all(proc.is_alive() for proc in pool.procs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not all(proc.is_alive() for proc in pool.procs), "no worker stopped"
+        return real_finish(pool)
+
+    monkeypatch.setattr(parallel._Pool, "finish", finish_after_a_worker_stopped)
+    result, problems = read_history(repo, workers=2)
+    assert [f.code for f in problems] == ["git.unreadable"]
