@@ -69,15 +69,19 @@ def evaluation_time(root: Path, value: str | None, head: gitrepo.Commit | None):
 
 def change_channel(root: Path, commit: str | None, cache: Cache | None) -> list[ChangeEntry] | None:
     """The change channel at `commit`, remembered under the commit id (a commit's history never
-    changes) and the code version; None without git history."""
+    changes) and the code version; None without git history. One is kept per repository, the
+    latest commit's (5 MB at 10,000 commits): a cache persisted across pushes does not grow by
+    one per commit."""
     key = render_cache.digest("change-channel", commit) if commit is not None and cache is not None else None
+    slot = render_cache.digest("change-channel-slot", str(root.resolve()))
     if key is not None:
-        remembered = render_cache.load(cache, CHANGES_KIND, key)
-        if isinstance(remembered, list):
-            return remembered
+        remembered = render_cache.load(cache, CHANGES_KIND, slot)
+        if isinstance(remembered, tuple) and len(remembered) == 2 and remembered[0] == key \
+                and isinstance(remembered[1], list):
+            return remembered[1]
     changes = read_change_channel(root, commit, cache)
     if key is not None and changes is not None:
-        render_cache.store(cache, CHANGES_KIND, key, changes)
+        render_cache.store(cache, CHANGES_KIND, slot, (key, changes))
     return changes
 
 

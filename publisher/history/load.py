@@ -106,13 +106,21 @@ def kept_key(kind: str, commit: str) -> str:
     return hashlib.sha256(repr((kind, "v1", code_version(), commit)).encode("utf-8")).hexdigest()
 
 
+def _result_slot(root: str | Path) -> str:
+    """Where a repository's walk result is kept: one slot per repository, holding the latest
+    commit's. The result weighs 33 MB at 10,000 commits and is read back only by the `build`
+    that follows a `verify` of the same commit (verify keeps its findings apart, per commit), so
+    keeping one per commit would grow a persisted CI cache by that much on every push."""
+    return hashlib.sha256(repr((RESULT_KIND, "slot", str(Path(root).resolve()))).encode("utf-8")).hexdigest()
+
+
 def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = None,
                  cache: Cache | None = None) -> tuple[HistoryResult, list[Finding]]:
     """Walk the history of `rev`; git problems become findings next to the partial result.
 
     `workers` > 1 spreads the walk over processes (`parallel`), same result; default: up to 2.
-    `cache` keeps the walk's result per commit (a commit walked before is not walked again) and
-    the log (`logcache`); a shallow clone's history is never kept."""
+    `cache` keeps the walk's result of the latest commit walked (walked again, it is read back)
+    and the log (`logcache`); a shallow clone's history is never kept."""
     out: list[Finding] = []
     walk = Walk()
     if rev == "HEAD" and gitrepo.head_commit(root) is None:
@@ -131,9 +139,9 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
         if cache is not None:
             rev = gitrepo.resolve(root, rev)        # the walk reads the commit the key names
             key = kept_key(RESULT_KIND, rev)
-            kept = cache.get(RESULT_KIND, key, HistoryResult)
-            if kept is not None:
-                return kept, out
+            kept = cache.get(RESULT_KIND, _result_slot(root), tuple)
+            if kept is not None and len(kept) == 2 and kept[0] == key and isinstance(kept[1], HistoryResult):
+                return kept[1], out
         with collector.paused():            # documents and views live until the walk ends
             result, error = _walk(root, rev, default_workers() if workers is None else workers, cache)
     except gitrepo.GitError as exc:
@@ -142,7 +150,7 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
     if error is not None:
         out.append(finding(".git", "", "git.unreadable", str(error)[:300]))
     elif cache is not None and key is not None:
-        cache.put(RESULT_KIND, key, result)
+        cache.put(RESULT_KIND, _result_slot(root), (key, result))
     return result, out
 
 

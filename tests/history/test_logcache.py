@@ -178,3 +178,37 @@ def test_history_findings_of_a_shallow_clone_are_not_kept(repository, cache, tmp
     found = load.check_history(clone, cache=cache)
     assert "git.shallow" in [f.code for f in found]
     assert not any(cache.directory.iterdir())
+
+
+def test_one_walk_result_is_kept_per_repository(repository, cache, monkeypatch):
+    """The walk's result (33 MB at 10,000 commits) is kept for the latest commit walked only:
+    a cache persisted across pushes does not grow by one per commit."""
+    chain = gitrepo.first_parent_chain(repository, git(repository, "rev-parse", "HEAD").strip())
+    older, newer = chain[-3], chain[-1]
+    read_history(repository, older, cache=cache)
+    read_history(repository, newer, cache=cache)
+    assert len([p for p in (cache.directory / load.RESULT_KIND).rglob("*") if p.is_file()]) == 1
+    walked: list[str] = []
+    real = load._walk
+    monkeypatch.setattr(load, "_walk", lambda *a, **k: walked.append(a[1]) or real(*a, **k))
+    kept, _ = read_history(repository, newer, cache=cache)          # the latest: read back
+    assert walked == [] and kept.head == newer
+    again, _ = read_history(repository, older, cache=cache)         # an older one: walked again
+    assert walked == [older] and again.head == older
+
+
+def test_the_site_keeps_one_change_channel_per_repository(repository, cache, monkeypatch):
+    """build remembers the change channel of the latest commit it read, and only that one."""
+    from publisher.cli import cmd_build
+
+    chain = gitrepo.first_parent_chain(repository, git(repository, "rev-parse", "HEAD").strip())
+    read: list[str | None] = []
+    real = cmd_build.read_change_channel
+    monkeypatch.setattr(cmd_build, "read_change_channel", lambda root, commit, c=None: read.append(commit)
+                        or real(root, commit, c))
+    first = cmd_build.change_channel(repository, chain[-1], cache)
+    assert cmd_build.change_channel(repository, chain[-1], cache) == first and read == [chain[-1]]
+    assert first == load.read_change_channel(repository, chain[-1])
+    cmd_build.change_channel(repository, chain[-2], cache)
+    assert read == [chain[-1], chain[-2]]
+    assert len([p for p in (cache.directory / cmd_build.CHANGES_KIND).rglob("*") if p.is_file()]) == 1
