@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 from itertools import islice
 from pathlib import Path
 from collections.abc import Iterator, Sequence
@@ -73,11 +72,7 @@ def default_workers() -> int:
     One where processes cannot be forked (the workers inherit the walk's state)."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(2, cores))
+    return gitrepo.log_parts()          # the same count: the cores this process may use, at most 2
 
 
 def _walk(root: str | Path, rev: str, workers: int,
