@@ -170,7 +170,7 @@ def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = 
             commit = None               # no commit to name: read_history reports why
         kept = cache.get(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), list) if commit is not None else None
         if kept is not None and all(isinstance(f, Finding) for f in kept):
-            return [f for f in kept if isinstance(f, Finding)]
+            return list(kept)
     result, problems = read_history(root, commit or rev, cache=cache)
     found = problems + history_findings(result)
     if commit is not None and cache is not None and not problems:
