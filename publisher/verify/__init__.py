@@ -27,7 +27,7 @@ from publisher.source import Entry, Source, group_by_sovereign
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
 from publisher.verify import snapshot
-from publisher.verify.dispatch import Job, run_jobs
+from publisher.verify.dispatch import Job, folder_keys, run_jobs
 from publisher.timestamps import zulu
 
 
@@ -169,13 +169,9 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
         built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
         if built is not None:
             snapshot.remember(cache, source, limits, fingerprint, built)
-    keyed = all(o.key for o in outcomes) and len(sovereigns) == len(jobs)
     return Verification(at=at, coalition=coalition,
                         sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
-                        findings=tuple(sort_findings(out + timed)),
-                        folder_keys=tuple(sorted((job.sovereign_id, str(o.key)) for job, o in zip(jobs, outcomes,
-                                                                                                 strict=True)))
-                        if keyed else None)
+                        findings=tuple(sort_findings(out + timed)), folder_keys=folder_keys(jobs, outcomes))
 
 
 def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache,

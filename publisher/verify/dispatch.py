@@ -316,4 +316,12 @@ def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[O
     return out
 
 
-__all__ = ["Job", "Outcome", "cached_result", "folder_key", "run_jobs", "failed"]
+def folder_keys(jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> tuple[tuple[str, str], ...] | None:
+    """(sovereign id, per-folder cache key) in id order, when every outcome has a key: the names
+    of the models, under which a snapshot loads them and a site's no-change key stands for them."""
+    if not all(o.key for o in outcomes):
+        return None
+    return tuple(sorted((job.sovereign_id, str(o.key)) for job, o in zip(jobs, outcomes, strict=True)))
+
+
+__all__ = ["Job", "Outcome", "cached_result", "folder_key", "folder_keys", "run_jobs", "failed"]

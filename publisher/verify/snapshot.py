@@ -57,10 +57,10 @@ def build_snapshot(static: Sequence[Finding], timed: Sequence[Finding], coalitio
             return None
         parts.append(part)
     table = join(parts, at, timed)
-    if table is None:
+    folders = dispatch.folder_keys(jobs, outcomes)
+    if table is None or folders is None:
         return None
-    return Snapshot(tuple(static), coalition, tuple((job.sovereign_id, str(o.key)) for job, o in ordered),
-                    sum(len(o.result.sovereign.treaties) for _, o in ordered), table)
+    return Snapshot(tuple(static), coalition, folders, sum(len(o.result.sovereign.treaties) for _, o in ordered), table)
 
 
 def findings_at(remembered: Snapshot, at: datetime, cache: Cache | None = None, key: str = "") -> list[Finding] | None:
