@@ -45,16 +45,11 @@ def inputs_digest(verification: Verification, source: Source) -> str | None:
     bytes (git blob ids or sha256), pin, limits and the code, so nothing is pickled or read
     (at 10,000 sovereigns: 10 s of pickling and reading 190,000 files, on every build)."""
     h = hashlib.sha256()
-    if verification.folder_keys is not None:
-        h.update(b"folder-keys\0")
-        try:
-            h.update(render_cache.pickled((verification.at, verification.coalition, verification.findings,
-                                           verification.folder_keys)))
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
-            return None
-        return h.hexdigest()
     try:
         h.update(render_cache.pickled((verification.at, verification.coalition, verification.findings)))
+        if verification.folder_keys is not None:
+            h.update(b"folder-keys\0" + render_cache.pickled(verification.folder_keys))
+            return h.hexdigest()
         for sovereign in verification.sovereigns:
             h.update(render_cache.pickled(sovereign))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
