@@ -1,0 +1,38 @@
+"""bench/run.py: the previous run is set aside, not deleted, before the stages are measured."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench_run():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_run_under_test", REPO_ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_previous_run_is_renamed_aside_with_its_files(tmp_path: Path) -> None:
+    run = _bench_run()
+    work = tmp_path / "full" / "run"
+    (work / "site").mkdir(parents=True)
+    (work / "site" / "index.html").write_text("old")
+    leftover = tmp_path / "full" / "run.old-1"           # from a run that stopped before its end
+    leftover.mkdir()
+
+    stale = run._set_aside(work)
+
+    assert not work.exists()
+    assert leftover in stale and len(stale) == 2
+    moved = next(p for p in stale if p != leftover)
+    assert (moved / "site" / "index.html").read_text() == "old"   # renamed, nothing deleted yet
+
+
+def test_nothing_to_set_aside_on_a_first_run(tmp_path: Path) -> None:
+    run = _bench_run()
+    assert run._set_aside(tmp_path / "small" / "run") == []
