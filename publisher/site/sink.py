@@ -71,19 +71,38 @@ def stamp_of(path: Path) -> Stamp | None:
 
 def site_stamps(root: Path) -> tuple[dict[str, Stamp], dict[str, Stamp]]:
     """The stamp of every regular file and every directory under `root` (symlinks count as
-    files with a stamp that never matches a published one)."""
+    files with a stamp that never matches a published one), as `os.walk(root)` without
+    following links classifies them. One `lstat` per entry and no path objects: at 330,000
+    files the walk through `os.walk` and `Path` took 3.5 s on the critical path of a build."""
     files: dict[str, Stamp] = {}
     folders: dict[str, Stamp] = {}
-    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
-        rel = os.path.relpath(dirpath, root)
-        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        folder = stamp_of(Path(dirpath))
-        if folder is not None:
-            folders[rel] = folder
-        for name in filenames:
-            found = stamp_of(Path(dirpath) / name)
-            if found is not None:
-                files[rel + name] = found
+    top = os.fspath(root)
+    own = stamp_of(Path(top))
+    pending: list[tuple[str, str, Stamp | None]] = [(top, "", own)]
+    while pending:
+        directory, rel, stamp = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                items = list(listing)
+        except OSError:
+            continue                     # as os.walk: an unreadable directory is skipped
+        if stamp is not None:
+            folders[rel] = stamp
+        for item in items:
+            try:
+                is_dir = item.is_dir()   # follows symlinks, as os.walk classifies
+            except OSError:
+                is_dir = False
+            try:
+                info = item.stat(follow_symlinks=False)
+            except OSError:
+                info = None
+            found = None if info is None else (info.st_size, info.st_mtime_ns, info.st_ino)
+            if not is_dir:
+                if found is not None:
+                    files[rel + item.name] = found
+            elif not item.is_symlink():  # a link to a directory is neither walked nor stamped
+                pending.append((item.path, f"{rel}{item.name}/", found))
     return files, folders
 
 

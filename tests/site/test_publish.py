@@ -76,3 +76,47 @@ def test_refuses_paths_outside_the_site(tmp_path: Path) -> None:
     with pytest.raises(PublishError):
         publish({"../escape.html": b"x"}, tmp_path / "site")
     assert not (tmp_path / "escape.html").exists()
+
+
+def _walked_stamps(root: Path) -> tuple[dict[str, tuple[int, int, int]], dict[str, tuple[int, int, int]]]:
+    """The definition site_stamps keeps: os.walk without following links, one lstat per name."""
+    import os
+
+    from publisher.site.sink import stamp_of
+
+    files, folders = {}, {}
+    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
+        rel = os.path.relpath(dirpath, root)
+        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        folder = stamp_of(Path(dirpath))
+        if folder is not None:
+            folders[rel] = folder
+        for name in filenames:
+            found = stamp_of(Path(dirpath) / name)
+            if found is not None:
+                files[rel + name] = found
+    return files, folders
+
+
+def test_site_stamps_classify_as_os_walk_does(tmp_path: Path) -> None:
+    import os
+
+    from publisher.site.sink import site_stamps
+
+    site = tmp_path / "site"
+    (site / "sovereigns" / "a" / "treaties").mkdir(parents=True)
+    (site / "index.html").write_text("x")
+    (site / "sovereigns" / "a" / "treaties" / "t.html").write_text("yy")
+    (site / "sovereigns" / "a" / "to-file").symlink_to("../../index.html")
+    (site / "sovereigns" / "to-dir").symlink_to("a")                    # a link to a directory: not walked
+    (site / "sovereigns" / "outside").symlink_to(tmp_path)              # nor one that leaves the site
+    (site / "dangling").symlink_to(tmp_path / "missing")
+    os.mkfifo(site / "pipe")
+    (site / "empty").mkdir()
+
+    found = site_stamps(site)
+
+    assert found == _walked_stamps(site)
+    assert "sovereigns/to-dir" not in found[0] and "sovereigns/to-dir/" not in found[1]
+    assert {"sovereigns/a/to-file", "dangling", "pipe"} <= set(found[0])
+    assert {"", "sovereigns/", "sovereigns/a/", "sovereigns/a/treaties/", "empty/"} == set(found[1])
