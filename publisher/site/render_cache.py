@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import threading
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,17 @@ import markupsafe
 
 from publisher.cache import Cache, code_version
 from publisher.resources import resource_dir
+
+
+def _zstandard() -> Any:
+    try:
+        import zstandard as module
+    except ImportError:    # a dependency; without its wheel the cache falls back to zlib
+        return None
+    return module
+
+
+zstandard: Any = _zstandard()
 
 RENDER_VERSION = "site-render/v2"
 UNIT_KIND = "site-unit"          # a sovereign's pages and exports
@@ -83,6 +95,39 @@ def commit_texts(source_commit: str | None) -> tuple[bytes, bytes]:
     return (source_commit or "").encode("utf-8"), (source_commit or "working tree")[:12].encode("utf-8")
 
 
+# A cold build compresses every unit it renders (about 1.3 GB at 10,000 sovereigns): zlib at
+# level 1 took 0.67 ms for a 140 KB unit, zstd at level 3 takes 0.18 ms for a third fewer bytes
+# and reads back six times faster. An entry is decoded by its first bytes, so entries written
+# by either codec stay readable (a zstd entry without the wheel is a miss).
+ZSTD_LEVEL = 3
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_codecs = threading.local()      # zstd contexts are not shared between threads
+
+
+def _zstd() -> tuple[Any, Any] | None:
+    if zstandard is None:
+        return None
+    codecs = getattr(_codecs, "zstd", None)
+    if codecs is None:
+        codecs = _codecs.zstd = (zstandard.ZstdCompressor(level=ZSTD_LEVEL), zstandard.ZstdDecompressor())
+    return codecs
+
+
+def compress(data: bytes) -> bytes:
+    codecs = _zstd()
+    return codecs[0].compress(data) if codecs is not None else zlib.compress(data, 1)
+
+
+def decompress(data: bytes) -> bytes:
+    """The bytes `compress` took (ValueError-like exceptions for anything else)."""
+    if data.startswith(_ZSTD_MAGIC):
+        codecs = _zstd()
+        if codecs is None:
+            raise ValueError("a zstd entry, and zstandard is not installed")
+        return bytes(codecs[1].decompress(data))
+    return zlib.decompress(data)
+
+
 def load(cache: Cache | None, kind: str, key: str) -> Any | None:
     """The value stored under (kind, key), or None (missing, tampered, corrupt, unreadable)."""
     if cache is None:
@@ -92,7 +137,7 @@ def load(cache: Cache | None, kind: str, key: str) -> Any | None:
         cache.misses += 1
         return None
     try:
-        value = pickle.loads(zlib.decompress(payload))   # authenticated: this user's own run wrote it
+        value = pickle.loads(decompress(payload))   # authenticated: this user's own run wrote it
     except Exception:
         cache.misses += 1
         return None
@@ -104,7 +149,7 @@ def store(cache: Cache | None, kind: str, key: str, value: Any) -> None:
     if cache is None:
         return
     try:
-        payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        payload = compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     except (pickle.PicklingError, TypeError, AttributeError):
         return
     cache.put_payload(kind, key, payload)
