@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     models = lean.Models()       # every full model, pickled to a temporary file (publisher.site.lean)
     verifier = lean.Verifier(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache), models,
                              (lambda v: incremental.inputs_digest(v, WorktreeSource(root))) if cache is not None
-                             else (lambda v: None))
+                             else (lambda v: None), cache)
     try:
         return _build(args, root, head, at, cache, changes, verifier, started)
     finally:

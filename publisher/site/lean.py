@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -34,8 +34,11 @@ from publisher.connectome import graph_treaties
 from publisher.exports.connectome import published_issued_at
 from publisher.lifecycle import treaty_state
 from publisher.findings import Finding
+from publisher.cache import Cache
 from publisher.model import Coalition, Genesis, Identity, RevocationFeed, RollCall, SignedDocument, Sovereign, Treaty
 from publisher.verify import LazyVerification, Verification
+from publisher.verify import dispatch
+from publisher.verify.sovereign import SovereignResult
 
 # Fields emptied in the slim models: read only for a unit's own sovereign (pages, bundle,
 # sovereign graph) and for the coalition's active treaties (recognition-graph export).
@@ -65,12 +68,12 @@ def _slim_reducer(emptied: dict[str, Any]) -> Callable[[Any], Any]:
 _SLIM_TABLE = {**copyreg.dispatch_table, **{cls: _slim_reducer(fields) for cls, fields in _EMPTIED.items()}}
 
 
-def slim_bytes(verification: Verification) -> bytes:
-    """The verification pickled with the raw mappings of its models emptied."""
+def slim_bytes(value: Any) -> bytes:
+    """`value` (a verification, or models) pickled with the raw mappings of its models emptied."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _SLIM_TABLE
-    pickler.dump(verification)
+    pickler.dump(value)
     return out.getvalue()
 
 
@@ -84,13 +87,16 @@ class Models:
         self.spans: dict[str, tuple[int, int]] = {}
 
     def write_all(self, sovereigns: tuple[Sovereign, ...]) -> dict[str, tuple[int, int]]:
+        return self.write_pickled((s.id, pickle.dumps(s, pickle.HIGHEST_PROTOCOL)) for s in sovereigns)
+
+    def write_pickled(self, pickled: Iterable[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
+        """Write (sovereign id, pickled Sovereign or SovereignResult) pairs; their spans."""
         offset, spans = 0, {}
-        for sovereign in sovereigns:
-            data = pickle.dumps(sovereign, pickle.HIGHEST_PROTOCOL)
+        for sovereign_id, data in pickled:
             view = memoryview(data)
             while view:
                 view = view[os.pwrite(self.fd, view, offset + len(data) - len(view)):]
-            spans[sovereign.id] = (offset, len(data))
+            spans[sovereign_id] = (offset, len(data))
             offset += len(data)
         return spans
 
@@ -100,6 +106,8 @@ class Models:
         while len(data) < size:
             data += os.pread(self.fd, size - len(data), offset + len(data))
         value = pickle.loads(data)
+        if isinstance(value, SovereignResult):     # a per-folder cache entry, copied as it was stored
+            value = value.sovereign
         assert isinstance(value, Sovereign) and value.id == sovereign_id
         return value
 
@@ -135,20 +143,73 @@ def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
     return b"".join((head, b",".join(items), text[len(head):], b"\n"))
 
 
-_KEPT: list[Any] = []      # in the verifying child: (verify, digest, models), then (verification, models)
+_KEPT: list[Any] = []      # in the verifying child: (verify, digest, models, cache), then (verification, models, cache)
 
 
 def _verify_first() -> tuple[datetime, Coalition, tuple[Finding, ...], str | None, int]:
-    verify, digest, models = _KEPT[0]
+    verify, digest, models, cache = _KEPT[0]
     verification = verify()
-    _KEPT[:] = [(verification, models)]
+    _KEPT[:] = [(verification, models, cache)]
     return (verification.at, verification.coalition, verification.findings, digest(verification),
             verification.sovereign_count)
 
 
-def _write_models() -> tuple[bytes, dict[str, tuple[int, int]]]:
-    verification, models = _KEPT.pop()
-    return slim_bytes(verification), models.write_all(verification.sovereigns)
+Written = tuple[list[bytes], dict[str, tuple[int, int]]]   # slim models (pickled in parts), spans in `models`
+
+
+def _write_models() -> Written:
+    verification, models, cache = _KEPT.pop()
+    stored = _stored_models(verification, models, cache)
+    if stored is not None:
+        return stored
+    return [slim_bytes(verification.sovereigns)], models.write_all(verification.sovereigns)
+
+
+def _unloaded_keys(verification: Verification) -> tuple[tuple[str, str], ...] | None:
+    """The (sovereign id, folder key) pairs of a verification answered from a snapshot whose
+    models are not loaded yet, in model order; None otherwise."""
+    if not isinstance(verification, LazyVerification) or verification.models_loaded:
+        return None
+    return verification.folder_keys or None
+
+
+def _slim_share(cache: Cache, keys: tuple[tuple[str, str], ...]) -> bytes | None:
+    """A share of the slim models, loaded from their per-folder entries (a forked process)."""
+    gc.disable()           # millions of acyclic objects, gone when this process exits
+    found = []
+    for sovereign_id, key in keys:
+        result = dispatch.cached_result(cache, key, sovereign_id)
+        if result is None:
+            return None
+        found.append(result.sovereign)
+    return slim_bytes(tuple(found))
+
+
+def _stored_models(verification: Verification, models: Models, cache: Cache | None) -> Written | None:
+    """With every model in the per-folder cache (a build after `verify`, as CI runs them), the
+    full models are copied into `models` as they were stored, never unpickled here, while two
+    forked processes load half of them each for the slim models: at 10,000 sovereigns this
+    took 10 s on one core, loading, pickling slim and pickling again in full. None when a
+    model is not stored (the caller loads them as before)."""
+    keys = _unloaded_keys(verification)
+    if cache is None or keys is None or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    half = (len(keys) + 1) // 2
+    shares = [keys[:half], keys[half:]]
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_slim_share, cache, share) for share in shares if share]
+        stored: list[tuple[str, bytes]] = []
+        for sovereign_id, key in keys:
+            payload = dispatch.stored_result(cache, key)
+            if payload is None:
+                return None
+            stored.append((sovereign_id, payload))
+        spans = models.write_pickled(stored)
+        del stored
+        parts = [future.result() for future in futures]
+    if any(part is None for part in parts):
+        return None
+    return [part for part in parts if part is not None], spans
 
 
 class Verifier:
@@ -158,10 +219,10 @@ class Verifier:
     first use, when the child writes the full ones into `models` and exits."""
 
     def __init__(self, verify: Callable[[], Verification], models: Models,
-                 digest: Callable[[Verification], str | None]) -> None:
+                 digest: Callable[[Verification], str | None], cache: Cache | None = None) -> None:
         self.models = models
         self._pool: ProcessPoolExecutor | None = None
-        _KEPT[:] = [(verify, digest, models)]
+        _KEPT[:] = [(verify, digest, models, cache)]
         if "fork" in multiprocessing.get_all_start_methods():
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
             at, coalition, findings, self.digest, self.count = self._pool.submit(_verify_first).result()
@@ -175,20 +236,20 @@ class Verifier:
 
     def _slim(self) -> tuple[Sovereign, ...]:
         if self._pool is not None:
-            data, spans = self._pool.submit(_write_models).result()
+            parts, spans = self._pool.submit(_write_models).result()
             self.close()
         else:
-            data, spans = _write_models()
+            parts, spans = _write_models()
         self.models.spans = spans
         was_enabled = gc.isenabled()
         gc.disable()             # millions of acyclic objects: see publisher.verify._collector_paused
         try:
-            verification = pickle.loads(data)
+            sovereigns: tuple[Sovereign, ...] = tuple(s for part in parts for s in pickle.loads(part))
         finally:
             if was_enabled:
                 gc.freeze()
                 gc.enable()
-        return verification.sovereigns  # type: ignore[no-any-return]
+        return sovereigns
 
     def close(self) -> None:
         """Let the child go (it exits without writing anything when no model was asked for)."""

@@ -209,6 +209,11 @@ class LazyVerification(Verification):
             object.__setattr__(self, name, value)
 
     @property
+    def models_loaded(self) -> bool:
+        """True once the models are in memory (asked for, or given)."""
+        return self._loaded is not None
+
+    @property
     def sovereigns(self) -> tuple[Sovereign, ...]:
         if self._loaded is None:
             assert self._loader is not None, "a LazyVerification without models needs a loader"

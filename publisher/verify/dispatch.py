@@ -107,6 +107,12 @@ def _entry(cache: Cache, key: str) -> tuple[bytes, bytes | None] | None:
     return result, part
 
 
+def stored_result(cache: Cache, key: str) -> bytes | None:
+    """A folder's stored result as its pickle (authenticated, not loaded), or None."""
+    entry = _entry(cache, key)
+    return entry[0] if entry is not None else None
+
+
 def cached_result(cache: Cache, key: str, sovereign_id: str) -> SovereignResult | None:
     """The stored result of a folder, or None."""
     entry = _entry(cache, key)
@@ -324,4 +330,4 @@ def folder_keys(jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> tuple[tuple
     return tuple(sorted((job.sovereign_id, str(o.key)) for job, o in zip(jobs, outcomes, strict=True)))
 
 
-__all__ = ["Job", "Outcome", "cached_result", "folder_key", "folder_keys", "run_jobs", "failed"]
+__all__ = ["Job", "Outcome", "cached_result", "stored_result", "folder_key", "folder_keys", "run_jobs", "failed"]

@@ -73,3 +73,46 @@ def test_a_verification_never_asked_for_its_models_writes_none() -> None:
         assert models.spans == {} and os.fstat(models.fd).st_size == 0
     finally:
         models.close()
+
+
+def _stored_build(tmp_path: Path, *, drop_one: bool = False) -> tuple[Site, Site, list[object]]:
+    """A build whose verifying child finds every model in the per-folder cache (a build after
+    `verify`), against the build from the full verification; and what the model file holds."""
+    from publisher.cache import Cache
+
+    cache = Cache(tmp_path / "cache", b"k" * 32)
+    full = verify_path(REPO_ROOT, at=DEMO_AT, workers=1, cache=cache)       # fills the cache, keeps a snapshot
+    if drop_one:
+        entries = sorted((tmp_path / "cache" / "folder").rglob("*"))
+        next(p for p in entries if p.is_file()).unlink()
+    prov = provenance(evaluated_at=DEMO_AT)
+    expected = build_site(full, WorktreeSource(REPO_ROOT), prov)
+    models = lean.Models()
+    verifier = lean.Verifier(lambda: verify_path(REPO_ROOT, at=DEMO_AT, workers=1, cache=cache), models,
+                             lambda v: None, cache)
+    try:
+        slim = verifier.verification()
+        assert slim.sovereigns == full.sovereigns
+        assert all(t.raw == {} for s in slim.sovereigns for t in s.treaties)
+        held = [pickle.loads(os.pread(models.fd, size, offset)) for offset, size in models.spans.values()]
+        got = build_site(slim, WorktreeSource(REPO_ROOT), prov, models=models)
+    finally:
+        verifier.close()
+        models.close()
+    return expected, got, held
+
+
+def test_models_stored_per_folder_are_copied_and_give_the_same_site(tmp_path: Path) -> None:
+    from publisher.verify.sovereign import SovereignResult
+
+    expected, got, held = _stored_build(tmp_path)
+    _assert_same(expected, got)
+    assert held and all(isinstance(value, SovereignResult) for value in held)   # copied, not pickled again
+
+
+def test_a_missing_folder_entry_falls_back_to_loading_the_models(tmp_path: Path) -> None:
+    from publisher.model import Sovereign
+
+    expected, got, held = _stored_build(tmp_path, drop_one=True)
+    _assert_same(expected, got)
+    assert held and all(isinstance(value, Sovereign) for value in held)
