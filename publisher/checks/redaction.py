@@ -102,10 +102,26 @@ _SECRET_SEGMENTS = {"secret", "secrets", "password", "passwd", "passphrase", "be
 _EXEMPT_SUFFIX = ("id", "ids", "count", "url", "type", "hash", "prefix", "name", "endpoint")
 _ADMIN_NAME = re.compile(r"admin[_-]?nonce|^x-admin-|^authorization$|^cookie$|^set-cookie$|"
                          r"^admin[_-]?signature$|^raw[_-]?headers?$", re.I)
-_LOCAL_PATH = re.compile(
+_LOCAL_PATH = re.compile(          # the definition; scans use `_local_path`, which answers the same
     r"^(?:/home/|/Users/|/root/|/var/lib/|/var/tmp/|/tmp/|/etc/|/opt/|/srv/|[A-Za-z]:\\|file:/|~/)"
     r"|^(?:sqlite|postgres(?:ql)?|mysql|mongodb)(?:\+\w+)?://|\.(?:sqlite3?|db)$"
 )
+# `_LOCAL_PATH.search` as an anchored match and a suffix test: the unanchored suffix branch made
+# `re` try the whole alternation at every position of every string, two thirds of the scan of
+# an 80 MB export. `$` also matches before one final newline.
+_LOCAL_PREFIX = re.compile(
+    r"(?:/home/|/Users/|/root/|/var/lib/|/var/tmp/|/tmp/|/etc/|/opt/|/srv/|[A-Za-z]:\\|file:/|~/)"
+    r"|(?:sqlite|postgres(?:ql)?|mysql|mongodb)(?:\+\w+)?://"
+)
+_LOCAL_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def _local_path(text: str) -> bool:
+    """True exactly when `_LOCAL_PATH.search(text)` finds a match."""
+    end = text[:-1] if text.endswith("\n") else text
+    return end.endswith(_LOCAL_SUFFIXES) or _LOCAL_PREFIX.match(text) is not None
+
+
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _BEARER = re.compile(r"^\s*Bearer\s+\S{8,}", re.I)
 
@@ -195,7 +211,7 @@ def _scan_value(path: str, value: Any) -> Iterator[Finding]:
             elif _BEARER.match(node):
                 yield finding(path, pointer(*where), "redaction.admin_material",
                               "a string value holds a bearer credential")
-            elif _LOCAL_PATH.search(node):
+            elif _local_path(node):
                 yield finding(path, pointer(*where), "redaction.local_path",
                               f"{node[:80]!r} looks like a local filesystem or database path")
 

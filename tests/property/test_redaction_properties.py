@@ -172,3 +172,14 @@ def test_an_export_scanned_item_by_item_finds_what_scanning_it_whole_finds(head:
     for _ in range(2):          # the second time from the memo
         got = scan_spliced("recognition-graph.json", data, json_bytes(head), "active_treaties", texts, memo)
         assert sorted(map(repr, got)) == sorted(map(repr, scan_site({"recognition-graph.json": data})))
+
+
+LOCAL_PIECES = ["/home/", "/Users/", "/root/", "/var/lib/", "/var/tmp/", "/tmp/", "/etc/", "/opt/", "/srv/", "C:\\",
+                "z:\\", "file:/", "~/", "sqlite://", "postgresql+psycopg://", "postgres://", "mysql://",
+                "mongodb+srv://", "+", ".db", ".sqlite", ".sqlite3", ".DB", "db", "\n", "\r", " ", "x", "/", ":"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(LOCAL_PIECES) | st.text(max_size=3), max_size=6).map("".join))
+def test_local_path_answers_as_the_regular_expression_it_replaces(text: str) -> None:
+    assert redaction._local_path(text) == (redaction._LOCAL_PATH.search(text) is not None)
