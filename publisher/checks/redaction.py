@@ -40,8 +40,9 @@ _TRIGGERS = (
     b"x-admin", b"admin", b"header",
     b"/home/", b"/users/", b"/root/", b"/var/", b"/tmp/", b"/etc/", b"/opt/", b"/srv/",
     b"~/", b":\\\\", b"file:", b"sqlite", b".db", b"postgres", b"mysql", b"mongodb",
-    # A \u escape can spell any name ("pass\u0077ord"): such files are always walked.
-    b"\\u",
+    # A \u escape can spell any name ("pass\u0077ord"), and JSON may write every / as \/ (hiding
+    # /home/, ~/...): files holding either escape are always walked.
+    b"\\u", b"\\/",
 )
 
 

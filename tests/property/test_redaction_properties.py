@@ -30,9 +30,11 @@ DOCS = st.recursive(
 
 @st.composite
 def spelled(draw: st.DrawFn, value: Any) -> bytes:
-    """`value` as JSON with some characters of its strings written as \\u escapes."""
+    """`value` as JSON with some characters of its strings written as \\u escapes, and some or
+    every slash as the two-character escape \\/ (JSON allows both)."""
     text = json.dumps(value, ensure_ascii=draw(st.booleans()))
     escape = draw(st.sets(st.sampled_from("abcdeiknoprstwyABCDEIKNOPRSTWY/:\\.~"), max_size=4))
+    solidus = draw(st.sampled_from(["", "", "\\/"]))
     out, in_string, index = [], False, 0
     while index < len(text):
         ch = text[index]
@@ -43,7 +45,10 @@ def spelled(draw: st.DrawFn, value: Any) -> bytes:
             continue
         if ch == '"':
             in_string = not in_string
-        out.append(f"\\u{ord(ch):04x}" if in_string and ch in escape and ch != '"' else ch)
+        if in_string and ch == "/" and solidus and "/" not in escape:
+            out.append(solidus)
+        else:
+            out.append(f"\\u{ord(ch):04x}" if in_string and ch in escape and ch != '"' else ch)
         index += 1
     return "".join(out).encode("utf-8")
 
@@ -183,3 +188,12 @@ LOCAL_PIECES = ["/home/", "/Users/", "/root/", "/var/lib/", "/var/tmp/", "/tmp/"
 @given(st.lists(st.sampled_from(LOCAL_PIECES) | st.text(max_size=3), max_size=6).map("".join))
 def test_local_path_answers_as_the_regular_expression_it_replaces(text: str) -> None:
     assert redaction._local_path(text) == (redaction._LOCAL_PATH.search(text) is not None)
+
+
+@pytest.mark.parametrize("raw", [b'{"p": "\\/home\\/alice\\/na.key"}', b'{"p": "~\\/na.key"}',
+                                 b'{"p": "\\/etc\\/handshake"}', b'{"p": "C:\\\\Users\\/x"}'])
+def test_a_slash_written_as_an_escape_does_not_hide_a_local_path(raw: bytes) -> None:
+    """Regression: JSON may write / as \\/, and the pre-filter's path triggers (/home/, ~/...)
+    then never occur in the bytes, so the document was not walked."""
+    document = json.loads(raw)
+    assert [f.code for f in scan_bytes("doc.json", raw, document)] == ["redaction.local_path"]
