@@ -28,7 +28,7 @@ from publisher.exports.roll_call import export_roll_call
 from publisher.findings import Finding, finding
 from publisher.resources import resource_dir
 from publisher.site import incremental, paths, render_cache
-from publisher.site.lean import Models, active_treaties, spliced
+from publisher.site.lean import ActiveItem, Models, ordered_items, spliced
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
 from publisher.site.render import static_files
@@ -86,11 +86,12 @@ def naming_notes(ctx: SiteContext) -> list[Finding]:
     return notes
 
 
-def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models | None) -> dict[str, Any]:
+def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models | None,
+                active: list[ActiveItem]) -> dict[str, Any]:
     """The root documents (a sovereign's raw documents are part of its unit) and the
     coalition-wide exports (written to `sink`); returns the connectome view the connectome
     page is drawn from (its summary and blast radius). With slim models, the active treaties'
-    documents are read back for the exports."""
+    documents come as JSON texts from the page workers (`active`)."""
     v = ctx.verification
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
@@ -103,7 +104,7 @@ def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models 
         sink.put("connectome.json", json_bytes(view))
     else:       # slim models: the active treaties' documents come back as JSON texts
         export["active_treaties"] = []
-        items = active_treaties(v, models)
+        items = ordered_items(active)
         memo: dict[bytes, list[Finding]] = {}
         view = connectome_view(export)
         for path, value in (("recognition-graph.json", export), ("connectome.json", view)):
@@ -222,7 +223,7 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     result = units.collect()
     # The coalition-wide exports once the page workers are gone: built while they ran, their
     # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
-    view = _data_files(ctx, source, scanned, models)
+    view = _data_files(ctx, source, scanned, models, result.active)
     root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
     scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
     stage("sovereigns")

@@ -9,11 +9,14 @@ model, pickled, into an unnamed temporary file (`Models`) and hands back a *slim
 the same values with the raw mappings (documents, claims, metadata, policies) left empty. The
 verification answers first with its findings (and the digest of the full models for the
 no-change key), so a build whose site is already in place asks for nothing more. The
-builder indexes, draws and links from the slim models; a sovereign's own pages and exports,
-and the coalition-wide exports' active treaties (as JSON texts), read its full model back
-from the file, one sovereign at a time. Every value a page shows is the same either way (the emptied fields
-are excluded from model equality and read only from a unit's own sovereign), so the output
-is byte-identical; `tests/site/test_lean.py` builds both ways and compares.
+builder indexes, draws and links from the slim models; the page worker that builds a
+sovereign's own pages and exports reads its full model back from the file, one sovereign at a
+time, and also returns the JSON texts of its active treaties for the coalition-wide exports
+(`active_items`). Every value a page shows is the same either way (the emptied fields are
+excluded from model equality and read only from a unit's own sovereign), so the output is
+byte-identical; `tests/site/test_lean.py` builds both ways and compares. After `verify`, the
+verifying child copies the models as the per-folder cache stored them and loads the slim ones
+on two cores (`_stored_models`).
 """
 from __future__ import annotations
 
@@ -119,19 +122,24 @@ class Models:
         self._file.close()
 
 
-def active_treaties(verification: Verification, models: Models) -> list[bytes]:
-    """The compact JSON of each treaty in the recognition-graph export's `active_treaties`, in
-    its order (`export_recognition_graph` sorts the graph's treaties by issuer, subject and id,
-    then by publication time, issuer and id: one stable sort by both keys), read back one
-    sovereign at a time so that no raw document stays in memory."""
-    found = []
-    for sovereign in models.each([s.id for s in verification.sovereigns]):
-        for treaty in graph_treaties((sovereign,)):
-            if treaty_state(treaty, verification.at).is_active:
-                found.append(((published_issued_at(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
-                              json.dumps(treaty.raw, sort_keys=True, separators=(",", ":")).encode("ascii")))
-    found.sort(key=lambda item: item[0])
-    return [text for _, text in found]
+ActiveItem = tuple[tuple[str, str, str, str], bytes]   # (order key, compact JSON) of an active treaty
+
+
+def active_items(sovereign: Sovereign, at: datetime) -> list[ActiveItem]:
+    """The compact JSON of each treaty of one full model that belongs in the recognition-graph
+    export's `active_treaties`, with the key that orders them there (`export_recognition_graph`
+    sorts the graph's treaties by issuer, subject and id, then by publication time, issuer and
+    id: one stable sort by both keys). Collected by the page workers, which hold each model of
+    their units in turn (`UnitResult.active`), so no raw document is read back for the exports."""
+    return [((published_issued_at(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
+             json.dumps(treaty.raw, sort_keys=True, separators=(",", ":")).encode("ascii"))
+            for treaty in graph_treaties((sovereign,)) if treaty_state(treaty, at).is_active]
+
+
+def ordered_items(items: Iterable[ActiveItem]) -> list[bytes]:
+    """The texts of `items` in the export's order: a stable sort, so items with equal keys (a
+    treaty id used twice by one issuer) keep the order they were given in, sovereign by sovereign."""
+    return [text for _, text in sorted(items, key=lambda item: item[0])]
 
 
 def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
@@ -259,4 +267,4 @@ class Verifier:
         _KEPT.clear()
 
 
-__all__ = ["Models", "Verifier", "active_treaties", "slim_bytes", "spliced"]
+__all__ = ["ActiveItem", "Models", "Verifier", "active_items", "ordered_items", "slim_bytes", "spliced"]

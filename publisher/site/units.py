@@ -27,7 +27,7 @@ from publisher.findings import Finding
 from publisher.model import Sovereign
 from publisher.site import paths, render_cache
 from publisher.site.context import SiteContext
-from publisher.site.lean import Models
+from publisher.site.lean import ActiveItem, Models, active_items
 from publisher.site.render import render
 from publisher.site.scan import scan_files
 from publisher.site.sink import Sink, json_bytes
@@ -50,12 +50,16 @@ class UnitResult:
     leaks: list[Finding] = field(default_factory=list)        # redaction findings that refuse publishing
     rendered: int = 0                                          # units rendered (the others came from the cache)
     pages: int = 0                                             # coalition-wide pages written by tasks
+    # With slim models: each active treaty's order key and JSON text, for the coalition-wide
+    # exports (`lean.active_items`), taken from the full models the units load anyway.
+    active: list[ActiveItem] = field(default_factory=list)
 
     def add(self, other: UnitResult) -> None:
         self.hashes.update(other.hashes)
         self.leaks.extend(other.leaks)
         self.rendered += other.rendered
         self.pages += other.pages
+        self.active.extend(other.active)
 
 
 # A piece of coalition-wide work the page workers take besides the units (the cluster pages):
@@ -139,11 +143,14 @@ def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], hist
                 cache: Cache | None, sink: Sink, models: Models | None = None,
                 source: Source | None = None) -> UnitResult:
     """The units of `ids`; with `models` (a slim verification, `publisher.site.lean`), each
-    sovereign's full model is read back for its own unit and dropped after it."""
+    sovereign's full model is read back for its own unit (and its active treaties' texts for
+    the coalition-wide exports) and dropped after it."""
     total = UnitResult()
     for sovereign_id in ids:
         sovereign = models.load(sovereign_id) if models is not None else ctx.sovereigns[sovereign_id]
         total.add(build_unit(ctx, site, sovereign, history, cache, sink, source))
+        if models is not None:
+            total.active.extend(active_items(sovereign, ctx.verification.at))
     return total
 
 
