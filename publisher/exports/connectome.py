@@ -9,7 +9,7 @@ treaties and verified feeds contribute. Pure; returns plain JSON-ready dicts.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from publisher.connectome import Edge, build_edges, edge_sort_key, graph_treaties
 from publisher.lifecycle import treaty_state
@@ -81,13 +81,14 @@ def _graph(sovereign_ids: Iterable[str], edges: Iterable[Edge], treaties: list[T
     }
 
 
-def export_recognition_graph(verification: Verification) -> dict[str, Any]:
+def export_recognition_graph(verification: Verification, *, edges: Sequence[Edge] | None = None) -> dict[str, Any]:
     """The coalition's recognition graph: every sovereign published here, every verified treaty
-    as an edge, the active treaties, and revoked treaties plus attestation revocations."""
+    as an edge, the active treaties, and revoked treaties plus attestation revocations.
+    `edges`: `build_edges(verification.sovereigns, verification.at)`, when the caller has it."""
     sovereigns = verification.sovereigns
     treaties = sorted(graph_treaties(sovereigns), key=lambda t: (t.issuer, t.subject, t.treaty_id))
-    return _graph((s.id for s in sovereigns), build_edges(sovereigns, verification.at), treaties,
-                  attestation_revocations(sovereigns), verification)
+    return _graph((s.id for s in sovereigns), build_edges(sovereigns, verification.at) if edges is None else edges,
+                  treaties, attestation_revocations(sovereigns), verification)
 
 
 def export_sovereign_graph(verification: Verification, sovereign_id: str, *,

@@ -16,6 +16,8 @@ material before a site is returned (PrivateMaterialRefused, whatever --allow-err
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +29,7 @@ from publisher.exports.connectome import connectome_view, export_recognition_gra
 from publisher.exports.roll_call import export_roll_call
 from publisher.findings import Finding, finding
 from publisher.resources import resource_dir
-from publisher.site import incremental, paths, render_cache
+from publisher.site import incremental, paths, render_cache, units
 from publisher.site.lean import ActiveItem, Models, ordered_items, spliced
 from publisher.site.context import Provenance, SiteContext, build_context
 from publisher.site.format import fmt_z
@@ -97,7 +99,7 @@ def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models 
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
             sink.put(path, source.read(path))
     sink.put("roll-call.json", json_bytes(export_roll_call(v)))
-    export = export_recognition_graph(v)
+    export = export_recognition_graph(v, edges=ctx.edges)
     if models is None:
         sink.put("recognition-graph.json", json_bytes(export))
         view = connectome_view(export)
@@ -137,17 +139,71 @@ def _site_info(ctx: SiteContext) -> dict[str, Any]:
 
 
 def _pages(ctx: SiteContext, out: Pages, view: dict[str, Any], digest: str, root_documents: list[str],
-           schemas: list[str], changes: Sequence[ChangeEntry] | None, clusters: ClusterEdges) -> None:
-    """The coalition-wide pages (after the per-sovereign files: they show the content digest),
-    but the cluster pages (`_cluster_pages`, on the page workers)."""
+           schemas: list[str], clusters: ClusterEdges) -> None:
+    """The coalition-wide pages drawn from the exports (after the per-sovereign files: the index
+    shows the content digest, the connectome page the export's summary)."""
     out.emit("index.html", index_view(ctx, digest) | {"root_documents": root_documents, "schemas": schemas})
-    out.emit("roll-call.html", roll_call_page_view(ctx))
     out.emit("connectome.html", connectome_main_view(ctx, view, clusters))
+
+
+def _other_pages(ctx: SiteContext, out: Pages, changes: Sequence[ChangeEntry] | None) -> None:
+    """The coalition-wide pages that do not depend on the exports (the cluster pages are on the
+    page workers, `_cluster_pages`)."""
+    out.emit("roll-call.html", roll_call_page_view(ctx))
     out.emit("changes.html", changes_page_view(ctx, changes))
     out.emit("changes.atom", changes_feed_view(ctx, changes, ctx.provenance.base_url), path="changes.atom")
     out.emit("guide.html", docs_view(ctx, "guide.html", "How to read this site"))
     if not out.site["docs"]["external"]:
         out.emit("docs.html", docs_view(ctx, "docs/index.html", "Handshake documentation"))
+
+
+_ASIDE: list[Any] = []     # what the forked child of `_OtherPages` inherits
+
+
+def _other_pages_in_child() -> tuple[Sink, list[Finding], int]:
+    ctx, site, cache, sink, changes = _ASIDE[0]
+    own = sink.fork()
+    out = Pages(ctx, site, cache, own)
+    _other_pages(ctx, out, changes)
+    return own, out.leaks, out.count
+
+
+class _OtherPages:
+    """`_other_pages` on a forked child while this process writes the coalition exports (both
+    are single-core work once the page workers are done: about 4 s of pages beside 8 s of
+    exports at 10,000 sovereigns), or here, later, for a small coalition or one core."""
+
+    def __init__(self, ctx: SiteContext, site: dict[str, Any], cache: Cache | None, sink: Sink,
+                 changes: Sequence[ChangeEntry] | None, workers: int) -> None:
+        self._args = (ctx, site, cache, sink, changes)
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Any = None
+        if workers > 1 and len(ctx.verification.sovereigns) >= units.PARALLEL_THRESHOLD \
+                and "fork" in multiprocessing.get_all_start_methods():
+            _ASIDE[:] = [self._args]
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_other_pages_in_child)
+
+    def finish(self, out: Pages) -> None:
+        """The pages written (here, or merged from the child into the sink), counted in `out`."""
+        ctx, _site, _cache, sink, changes = self._args
+        if self._pool is None:
+            _other_pages(ctx, out, changes)
+            return
+        try:
+            own, leaks, count = self._future.result()
+        finally:
+            self.close()
+        sink.merge(own)
+        out.leaks.extend(leaks)
+        out.count += count
+
+    def close(self) -> None:
+        """Let the child go (the build failed before `finish`, or it is done)."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        _ASIDE.clear()
 
 
 def _cluster_pages(ctx: SiteContext, site: dict[str, Any], cache: Cache | None, sink: Writer,
@@ -198,11 +254,11 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     stage = on_stage or (lambda name: None)
     sink = sink if sink is not None else MemorySink()
     key = None
-    if cache is not None and isinstance(sink, DirectorySink):
-        key = incremental.site_key(verification, source, provenance, changes, inputs) \
-            if models is None or inputs is not None else None
+    keyed = cache is not None and isinstance(sink, DirectorySink) and (models is None or inputs is not None)
+    if keyed and isinstance(sink, DirectorySink) and sink.previous is not None:
+        key = incremental.site_key(verification, source, provenance, changes, inputs)
         found = incremental.kept(sink.previous, cache, key)
-        if found is not None and sink.previous is not None:
+        if found is not None:
             sink.keep_all()
             manifest = json.loads((sink.previous.root / MANIFEST).read_bytes())
             return Site(files={}, pages=found[0], manifest=manifest, notes=tuple(found[1]), rendered=0)
@@ -216,22 +272,29 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     clusters = connectome_clusters(ctx)
     units = UnitPool(ctx, site, history, cache, sink, workers, models, source,  # forks before the main work
                      _cluster_tasks(clusters, workers))
+    if keyed and key is None:    # with no site in place, the key is only needed at the end: taken while the workers run
+        key = incremental.site_key(verification, source, provenance, changes, inputs)
     scanned = Scanned(sink, cache)
     schemas = schema_files()
     for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():
         scanned.put(path, data)
     result = units.collect()
-    # The coalition-wide exports once the page workers are gone: built while they ran, their
-    # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
-    view = _data_files(ctx, source, scanned, models, result.active)
-    root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
-    scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
-    stage("sovereigns")
-    digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
-        "static/") and p != "search-index.json" and not p.endswith((".html", ".atom"))})
-    out = Pages(ctx, site, cache, sink)
-    _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), changes, clusters)
-    stage("pages")
+    others = _OtherPages(ctx, site, cache, sink, changes, workers)
+    try:
+        # The coalition-wide exports once the page workers are gone: built while they ran, their
+        # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
+        view = _data_files(ctx, source, scanned, models, result.active)
+        root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
+        scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
+        stage("sovereigns")
+        digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
+            "static/") and p != "search-index.json" and not p.endswith((".html", ".atom"))})
+        out = Pages(ctx, site, cache, sink)
+        _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), clusters)
+        others.finish(out)
+        stage("pages")
+    finally:
+        others.close()
     # The redaction scan over every byte about to be published, and what verification found
     # (a seed pasted into a .pub file is only recognisable with the sovereign's keys).
     leaks = [f for f in verification.findings if f.code in PUBLISH_REFUSED] + scanned.leaks + result.leaks + out.leaks
