@@ -206,16 +206,19 @@ def _stored_models(verification: Verification, models: Models, cache: Cache | No
     shares = [keys[:half], keys[half:]]
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_slim_share, cache, share) for share in shares if share]
-        stored: list[tuple[str, bytes]] = []
-        for sovereign_id, key in keys:
-            payload = dispatch.stored_result(cache, key)
-            if payload is None:
-                return None
-            stored.append((sovereign_id, payload))
-        spans = models.write_pickled(stored)
-        del stored
+        missing: list[str] = []
+
+        def stored() -> Iterator[tuple[str, bytes]]:     # one entry in memory at a time
+            for sovereign_id, key in keys:
+                payload = dispatch.stored_result(cache, key)
+                if payload is None:
+                    missing.append(sovereign_id)
+                    return
+                yield sovereign_id, payload
+
+        spans = models.write_pickled(stored())
         parts = [future.result() for future in futures]
-    if any(part is None for part in parts):
+    if missing or any(part is None for part in parts):
         return None
     return [part for part in parts if part is not None], spans
 
