@@ -5,8 +5,8 @@ Pipeline (pure apart from reading the raw documents through the `Source` and the
   indexes) -> each sovereign's pages, exports and raw documents, and the cluster pages, on
   forked workers (`units`), while this process writes the search index, static files and
   schemas -> the root documents and the RFC-006 / roll-call exports (after the workers, so
-  their memory never adds to the workers') -> content digest -> the other coalition-wide
-  pages -> manifest.
+  their memory never adds to the workers'), while a forked child renders the coalition pages
+  that do not depend on them -> content digest -> the index and connectome pages -> manifest.
 Files go to a sink: in memory (`Site.files`) or straight into the staging directory that
 `publisher.site.publish` swaps into place. With a cache, unchanged pages are not rendered again
 (`render_cache`). The same verification, sources and provenance always give the same bytes,
@@ -170,8 +170,8 @@ def _other_pages_in_child() -> tuple[Sink, list[Finding], int]:
 
 class _OtherPages:
     """`_other_pages` on a forked child while this process writes the coalition exports (both
-    are single-core work once the page workers are done: about 4 s of pages beside 8 s of
-    exports at 10,000 sovereigns), or here, later, for a small coalition or one core."""
+    are single-core work once the page workers are done: in a profile at 10,000 sovereigns,
+    about 4 s of pages beside 8 s of exports), or here, later, for a small coalition or one core."""
 
     def __init__(self, ctx: SiteContext, site: dict[str, Any], cache: Cache | None, sink: Sink,
                  changes: Sequence[ChangeEntry] | None, workers: int) -> None:
