@@ -41,6 +41,7 @@ class SiteContext:
     received: dict[str, list[Treaty]] = field(default_factory=dict)
     by_key: dict[tuple[str, str], Treaty] = field(default_factory=dict)
     edges: tuple[Edge, ...] = ()
+    edge_states: dict[str, int] = field(default_factory=dict)   # edges per lifecycle state (the legends)
     graph: Graph = field(default_factory=lambda: Graph(()))
     findings_by_sovereign: dict[str, list[Finding]] = field(default_factory=dict)
     findings_by_path: dict[str, list[Finding]] = field(default_factory=dict)
@@ -83,6 +84,8 @@ def build_context(verification: Verification, provenance: Provenance) -> SiteCon
         treaties.sort(key=lambda t: (t.issuer, t.treaty_id))
     ctx.edges = build_edges(verification.sovereigns, verification.at)
     ctx.graph = Graph(ctx.edges)
+    for edge in ctx.edges:
+        ctx.edge_states[edge.state] = ctx.edge_states.get(edge.state, 0) + 1
     for item in verification.findings:
         ctx.findings_by_path.setdefault(item.path, []).append(item)
         parts = item.path.split("/", 2)

@@ -27,11 +27,11 @@ def _nodes(ctx: SiteContext) -> list[str]:
 
 
 def _legend(ctx: SiteContext) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
-    for edge in ctx.edges:
-        counts[edge.state] = counts.get(edge.state, 0) + 1
-    return [{"state": s, "label": STATE_LABELS[s], "meaning": STATE_MEANING[s], "count": counts.get(s, 0)}
-            for s in STATE_ORDER]
+    """The coalition-wide count of edges per state (counted once, in the context: every one of
+    the 254 cluster pages at 10,000 sovereigns shows it, and counting 100,000 edges for each
+    was 2% of the page workers' time)."""
+    return [{"state": s, "label": STATE_LABELS[s], "meaning": STATE_MEANING[s],
+             "count": ctx.edge_states.get(s, 0)} for s in STATE_ORDER]
 
 
 def edge_row(ctx: SiteContext, edge: Edge) -> dict[str, Any]:
