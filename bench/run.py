@@ -63,6 +63,27 @@ def _compile_bytecode() -> None:
     compileall.compile_dir(str(REPO_ROOT / "publisher"), quiet=1)
 
 
+SETTLE_SECONDS = 360      # ext4 RECENTCY_MIN + RECENTCY_DIRTY: how long freed inodes count as recent
+
+
+def _settle(marker: Path, *, now: float | None = None, sleep: Any = time.sleep) -> float:
+    """Wait until SETTLE_SECONDS have passed since a previous run deleted its files (recorded in
+    `marker`), so a run started right after another does not measure its deletion (see
+    `_set_aside`); the seconds waited."""
+    try:
+        deleted_at = float(marker.read_text())
+    except (OSError, ValueError):
+        return 0.0
+    wait = deleted_at + SETTLE_SECONDS - (time.time() if now is None else now)
+    if wait <= 0:
+        return 0.0
+    wait = min(wait, SETTLE_SECONDS)
+    print(f"  waiting {wait:.0f} s: the previous run deleted its files {SETTLE_SECONDS - wait:.0f} s ago "
+          "(bench/README.md)", flush=True)
+    sleep(wait)
+    return wait
+
+
 def _set_aside(work: Path) -> list[Path]:
     """Rename the previous run's directory aside (deleted once this run's stages are measured)
     and return every such directory left over. Deleting it first (330,000 files at full scale)
@@ -234,12 +255,16 @@ def main(argv: list[str] | None = None) -> int:
     generated_s = time.perf_counter() - started if generated else found.seconds
     work = Path(args.out) / found.scale.name / "run"
     stale = _set_aside(work)
+    marker = work.parent / ".deleted-at"
+    _settle(marker)
     work.mkdir(parents=True)
     _compile_bytecode()
     rows = run_stages(args, found, work)
     print_table(rows, found, generated_s)
-    for old in stale:
-        shutil.rmtree(old, ignore_errors=True)
+    if stale:
+        for old in stale:
+            shutil.rmtree(old, ignore_errors=True)
+        marker.write_text(f"{time.time():.0f}\n")
     results = {"scale": found.scale.__dict__, "files": found.files, "signatures": found.signatures,
                "generated_seconds": generated_s, "jobs": args.jobs, "load_average": os.getloadavg(),
                "stages": rows}

@@ -36,3 +36,17 @@ def test_previous_run_is_renamed_aside_with_its_files(tmp_path: Path) -> None:
 def test_nothing_to_set_aside_on_a_first_run(tmp_path: Path) -> None:
     run = _bench_run()
     assert run._set_aside(tmp_path / "small" / "run") == []
+
+
+def test_a_run_waits_out_a_recent_deletion_and_not_an_old_one(tmp_path: Path) -> None:
+    run = _bench_run()
+    marker = tmp_path / ".deleted-at"
+    slept: list[float] = []
+    assert run._settle(marker, now=1000.0, sleep=slept.append) == 0.0           # no previous deletion
+    marker.write_text("900\n")
+    assert run._settle(marker, now=1000.0, sleep=slept.append) == run.SETTLE_SECONDS - 100
+    marker.write_text("100\n")
+    assert run._settle(marker, now=1000.0, sleep=slept.append) == 0.0           # long enough ago
+    marker.write_text("5000\n")                                                 # a clock set back: at most one wait
+    assert run._settle(marker, now=1000.0, sleep=slept.append) == run.SETTLE_SECONDS
+    assert slept == [run.SETTLE_SECONDS - 100, run.SETTLE_SECONDS]
