@@ -20,6 +20,7 @@ from publisher.verify import Verification
 from tests.site.conftest import build_repo
 from tests.site.site_golden import DEMO_AT, provenance
 from tests.site.site_synth import ring_coalition, write_coalition
+from tests.site.stopping_search import stopping_search
 
 
 def cpu_seconds() -> float:
@@ -96,28 +97,6 @@ def test_trust_path_search_stays_bounded_on_large_graphs() -> None:
     assert graph.trust_path("n00000", "n01500", max_visits=10).searched is False
 
 
-def _stopping_search(graph: Graph, source: str, target: str, max_visits: int | None) -> tuple[bool, tuple, bool]:
-    """The search each trust path used to run on its own: stops at `target` or at the budget."""
-    parents: dict = {}
-    visited, queue = {source}, [source]
-    while queue:
-        for edge in graph.active_out.get(queue.pop(0), ()):
-            if not edge.target or edge.target in visited:
-                continue
-            parents[edge.target] = edge
-            if edge.target == target:
-                path, node = [], target
-                while node != source:
-                    path.append(parents[node])
-                    node = parents[node].source
-                return True, tuple(reversed(path)), True
-            visited.add(edge.target)
-            queue.append(edge.target)
-            if max_visits is not None and len(parents) >= max_visits:
-                return False, (), False
-    return False, (), True
-
-
 def test_a_resumed_search_answers_every_target_as_a_stopping_search_does() -> None:
     import random
     from publisher.connectome import Edge
@@ -131,7 +110,7 @@ def test_a_resumed_search_answers_every_target_as_a_stopping_search_does() -> No
             for budget in (None, 1, 2, 5):
                 for target in names:
                     got = graph.trust_path(source, target, max_visits=budget)
-                    trusted, path, searched = _stopping_search(graph, source, target, budget)
+                    trusted, path, searched = stopping_search(graph, source, target, budget)
                     assert got.trusted is trusted
                     if trusted:
                         assert got.path == path
