@@ -104,10 +104,7 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
                  "peak_mb": sig_run.peak_mb, "note": f"{sig_count} signatures, "
                  f"{sig_seconds / sig_count * 1e6:.0f} us each; floor for {args.jobs} cores = "
                  f"{sig_seconds / args.jobs:.2f} s"})
-    cache = work / "cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    shutil.rmtree(str(cache) + "-rev", ignore_errors=True)
-    shutil.rmtree(str(cache) + "-history", ignore_errors=True)
+    cache = work / "cache"             # `work` is new (`_set_aside`): every cache starts empty
     plan = stages.verify_stages(found.repo, REPO_ROOT, cache, args.jobs)
     plan += stages.build_stages(found.repo, work / "site", cache, args.jobs)
     plan += stages.history_stages(found.repo, Path(str(cache) + "-history"))
