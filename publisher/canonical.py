@@ -13,6 +13,8 @@ import json
 from typing import Any
 from collections.abc import Mapping
 
+from publisher.jsontext import sorted_json
+
 # Fields a kind leaves out of its signed form when null/absent (FORMATS §1.3).
 OMIT_WHEN_NONE: Mapping[str, tuple[str, ...]] = {
     "revocation-feed": ("revoked_grant_ids",),
@@ -30,7 +32,8 @@ def canonical_json(value: Any) -> str:
 
 
 def canonical_bytes(value: Any) -> bytes:
-    return canonical_json(value).encode("utf-8")
+    """`canonical_json(value)` as UTF-8 (orjson where it writes the same bytes, `jsontext`)."""
+    return sorted_json(value)
 
 
 def signed_bytes(document: Mapping[str, Any], kind: str) -> bytes:

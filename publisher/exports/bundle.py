@@ -11,11 +11,11 @@ a sovereign that is not published or has no genesis, since a bundle without one 
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from collections.abc import Mapping
 
+from publisher.jsontext import sorted_json
 from publisher.exports.connectome import connectome_view, export_sovereign_graph, sovereigns_by_id
 from publisher.model import Sovereign
 
@@ -108,10 +108,10 @@ def export_trust_bundle(verification: Verification, sovereign_id: str, *, create
 
 def bundle_hash(bundle: Mapping[str, Any]) -> str:
     """genesis-mesh `bundle_hash`: sha256 of the whole bundle's compact sorted JSON (§10)."""
-    data = json.dumps(bundle, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    data = sorted_json(bundle)
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def render_bundle(bundle: Mapping[str, Any]) -> bytes:
     """The bundle file as the reference CLI writes it (indent 2, sorted keys, trailing newline)."""
-    return (json.dumps(bundle, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return sorted_json(bundle, indent=True) + b"\n"

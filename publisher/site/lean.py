@@ -23,7 +23,6 @@ from __future__ import annotations
 import copyreg
 import gc
 import io
-import json
 import multiprocessing
 import os
 import pickle
@@ -35,6 +34,7 @@ from typing import Any
 
 from publisher.connectome import graph_treaties
 from publisher.exports.connectome import published_issued_at
+from publisher.jsontext import sorted_json
 from publisher.lifecycle import treaty_state
 from publisher.findings import Finding
 from publisher.cache import Cache
@@ -132,7 +132,7 @@ def active_items(sovereign: Sovereign, at: datetime) -> list[ActiveItem]:
     id: one stable sort by both keys). Collected by the page workers, which hold each model of
     their units in turn (`UnitResult.active`), so no raw document is read back for the exports."""
     return [((published_issued_at(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
-             json.dumps(treaty.raw, sort_keys=True, separators=(",", ":")).encode("ascii"))
+             sorted_json(treaty.raw))
             for treaty in graph_treaties((sovereign,)) if treaty_state(treaty, at).is_active]
 
 
@@ -145,7 +145,7 @@ def ordered_items(items: Iterable[ActiveItem]) -> list[bytes]:
 def spliced(value: Mapping[str, Any], items: list[bytes]) -> bytes:
     """`json_bytes(value)` where `value["active_treaties"]` (empty) holds the JSON texts
     `items`: with sorted keys it is the first member."""
-    text = json.dumps({**value, "active_treaties": []}, sort_keys=True, separators=(",", ":")).encode("ascii")
+    text = sorted_json({**value, "active_treaties": []})
     head = b'{"active_treaties":['
     assert text.startswith(head + b"]")
     return b"".join((head, b",".join(items), text[len(head):], b"\n"))

@@ -10,17 +10,18 @@ processes forked by the builder write into the same directory (disjoint paths).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
+from publisher.jsontext import sorted_json
+
 
 def json_bytes(value: Any) -> bytes:
     """Exports as compact sorted JSON (the C encoder: indentation would be ten times slower at
     10,000 sovereigns); trust bundles keep the reference CLI's indented form."""
-    return (json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    return sorted_json(value) + b"\n"
 
 
 def sha256(data: bytes) -> str:
