@@ -80,7 +80,7 @@ def test_values_orjson_writes_otherwise(value: Any, indent: bool) -> None:
 
 def test_plain_values_take_orjson() -> None:
     """The values Handshake writes (ASCII text, integers, booleans) are written by orjson."""
-    assert jsontext._FLOAT_OR_NULL_IN is not None
+    assert jsontext._FLOAT_IN is not None
     value = {"treaty_id": "3f3df1a1-6194", "sequence": 12, "metadata": {}, "roles": ["role:client"],
              "ok": True, "sig": "TI7gcRla5GNwX2Lsqr/pwqXV6WmsX8XcQ4Q4NzRHyB9w3ZKAM0T8oW/f3/+Edrz5A==",
              "nested": [[], [1, -2, 18446744073709551615], {"z": "a\"b\\c\n\t"}]}
@@ -89,6 +89,16 @@ def test_plain_values_take_orjson() -> None:
         assert jsontext._by_orjson(value, option) == stdlib(value, indent)
 
 
-@pytest.mark.parametrize("value", [{"a": 1.5}, {"a": None}, ["é"], ["\x7f"], 2.0, [[0.5]]])
+@pytest.mark.parametrize("value", [{"a": 1.5}, {"a": [None, 0.5]}, {"n": float("nan")}, ["é"], ["\x7f"], 2.0,
+                                   [[0.5]]])
 def test_refused_values_go_to_the_standard_library(value: Any) -> None:
     assert jsontext._by_orjson(value, jsontext._REFUSE) is None
+
+
+@pytest.mark.parametrize("value", [
+    {"url": None, "signs_until": None, "keys": [{"a": None}]},    # a trust bundle's nulls
+    {"a": "x:1.5"}, ["y", ":-2e5"], 7, -3,                          # float-like text, numbers at the top
+])
+def test_values_without_floats_take_orjson(value: Any) -> None:
+    """Taken after the walk finds no float (a NaN would be one, written null)."""
+    assert jsontext._by_orjson(value, jsontext._REFUSE) == stdlib(value, False)
