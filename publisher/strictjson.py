@@ -20,7 +20,7 @@ from publisher.limits import DEFAULT_LIMITS, Limits
 try:
     import orjson
 except ImportError:             # the exact parser alone gives the same answers, three times slower
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -83,9 +83,10 @@ def load_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any | Refusal:
         return Refusal("limits.file_too_large", f"{len(data)} bytes (limit {limits.max_file_bytes})")
     if data.startswith(b"\xef\xbb\xbf"):
         return Refusal("json.not_utf8", "starts with a UTF-8 byte-order mark")
-    value = _written_back(data)
-    if value is not _UNPROVED:
-        return _check_values(value, data, limits)
+    written = _written_back(data)
+    if written is not None:
+        value, indented = written
+        return _check_values(value, data, limits, shallow=indented and _indented_within(data, limits.max_depth))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,13 +106,12 @@ def load_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any | Refusal:
     return _check_values(value, data, limits)
 
 
-_UNPROVED = object()
 _WHITESPACE = b" \t\n\r"
 
 
-def _written_back(data: bytes) -> Any:
-    """orjson's value of `data` when orjson writes that value back as `data` itself (indented
-    by 2, as the reference writes documents, or compact), else _UNPROVED.
+def _written_back(data: bytes) -> tuple[Any, bool] | None:
+    """orjson's value of `data` and whether it is indented, when orjson writes that value back
+    as `data` itself (indented by 2, as the reference writes documents, or compact); else None.
 
     Equal bytes prove the value is the one the exact parser gives, whatever orjson does with
     the cases strict JSON refuses. A duplicate key would be written once (fewer key tokens than
@@ -121,14 +121,24 @@ def _written_back(data: bytes) -> Any:
     or a lone surrogate, are never written. Everything else (NaN, a BOM, trailing data, other
     layouts and escapes orjson writes otherwise) is left to the exact parser."""
     if orjson is None:
-        return _UNPROVED
+        return None
     try:
         value = orjson.loads(data)
         body = data.strip(_WHITESPACE)
-        written = orjson.dumps(value, option=orjson.OPT_INDENT_2 if b"\n" in body else 0)
+        indented = b"\n" in body
+        written = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indented else 0)
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        return _UNPROVED
-    return value if written == body else _UNPROVED
+        return None
+    return (value, indented) if written == body else None
+
+
+def _indented_within(data: bytes, limit: int) -> bool:
+    """For a document orjson wrote back indented (`_written_back`): True when no container
+    sits deeper than `limit`, read off the indentation. Each member of a container at depth d
+    (the top is 1) starts a line with 2d spaces, and no string holds a raw newline; without a
+    line indented by 2*limit, a container with members is at most limit-1 deep and an empty
+    one, written on its parent's line, at most limit."""
+    return b"\n" + b" " * (2 * limit) not in data
 
 
 def _skip_ws(text: str, index: int) -> int:
@@ -137,9 +147,10 @@ def _skip_ws(text: str, index: int) -> int:
     return index
 
 
-def _check_values(value: Any, data: bytes, limits: Limits) -> Any | Refusal:
-    """Depth, string length and lone surrogates; walks the value only when bytes say it may fail."""
-    need_depth = data.count(b"{") + data.count(b"[") > limits.max_depth \
+def _check_values(value: Any, data: bytes, limits: Limits, *, shallow: bool = False) -> Any | Refusal:
+    """Depth, string length and lone surrogates; walks the value only when bytes say it may fail.
+    `shallow`: the caller proved no container sits deeper than the limit."""
+    need_depth = not shallow and data.count(b"{") + data.count(b"[") > limits.max_depth \
         and not _nests_at_most(data, limits.max_depth)
     need_strings = (b"\\" in data and _SURROGATE_ESCAPE.search(data) is not None) \
         or (len(data) > limits.max_string_chars and not _strings_at_most(data, limits.max_string_chars))

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher import strictjson
+from publisher.limits import DEFAULT_LIMITS, Limits
 from publisher.strictjson import Refusal, load_json
 
 pytest.importorskip("orjson", reason="the fast path under test needs orjson (a dependency)")
@@ -67,16 +68,16 @@ def typed(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def exact(data: bytes) -> Any:
+def exact(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
     saved, strictjson.orjson = strictjson.orjson, None
     try:
-        return load_json(data)
+        return load_json(data, limits)
     finally:
         strictjson.orjson = saved
 
 
-def same_answer(data: bytes) -> None:
-    fast, reference = load_json(data), exact(data)
+def same_answer(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
+    fast, reference = load_json(data, limits), exact(data, limits)
     if isinstance(reference, Refusal):
         assert fast == reference
     else:
@@ -84,14 +85,15 @@ def same_answer(data: bytes) -> None:
 
 
 @settings(max_examples=4000, deadline=None)
-@given(trees, st.sampled_from(["indent", "compact", "default"]), st.booleans(), st.sampled_from(["", "\n", " \n "]))
-def test_fast_path_gives_the_exact_answer(tree: Any, layout: str, ascii_only: bool, around: str) -> None:
+@given(trees, st.sampled_from(["indent", "compact", "default"]), st.booleans(), st.sampled_from(["", "\n", " \n "]),
+       st.integers(1, 7))
+def test_fast_path_gives_the_exact_answer(tree: Any, layout: str, ascii_only: bool, around: str, depth: int) -> None:
     text = write(tree, layout, ascii_only) + around
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:                      # a raw lone surrogate: not UTF-8, never a file
         data = text.encode("utf-8", "surrogatepass")
-    same_answer(data)
+    same_answer(data, Limits(max_depth=depth))
 
 
 @pytest.mark.parametrize("data, code", [
@@ -120,6 +122,18 @@ def test_documents_as_written_take_the_fast_path(layout: dict[str, Any]) -> None
            "scope": {"allowed_roles": ["role:client"], "claims": {}}, "keys": [], "revoked": False,
            "note": None, "signatures": [{"signature": "RWvCjepkWda4HAyuRh/r/zph/mbWqlLnXwhX+SXEK8c="}]}
     data = json.dumps(doc, **layout).encode()
-    assert strictjson._written_back(data) == doc
-    assert strictjson._written_back(data + b"\n") == doc
-    assert strictjson._written_back(json.dumps(doc).encode()) is strictjson._UNPROVED   # ", " separators
+    indented = "indent" in layout
+    assert strictjson._written_back(data) == (doc, indented)
+    assert strictjson._written_back(data + b"\n") == (doc, indented)
+    assert strictjson._written_back(json.dumps(doc).encode()) is None   # ", " separators
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("doc", [
+    {"a": {"b": {"c": {}}}}, {"a": [[[[]]]]}, {"a": [[[[1]]]]}, {"a": [], "b": {"c": [{}]}}, [], {}, [[{"x": [[]]}]],
+])
+def test_depth_read_off_the_indentation(doc: Any, limit: int) -> None:
+    """Containers with and without members, on both sides of every limit."""
+    for data in (json.dumps(doc, indent=2).encode(), json.dumps(doc, separators=(",", ":")).encode()):
+        assert strictjson._written_back(data) is not None
+        same_answer(data, Limits(max_depth=limit))
