@@ -37,9 +37,9 @@ _COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 _INDENTED = json.JSONEncoder(sort_keys=True, indent=2).encode
 
 # A number token with a fraction or an exponent, after `:`, `,` or `[` and the indentation. A
-# float written by orjson always has a `.` or an `e`; inside a string the same text only sends
-# the value to the standard library. A number at the top is never taken, and `null` is found
-# by `in`: in the same pattern either would make the search several times slower.
+# float written by orjson always has a `.` or an `e`; inside a string the same text only costs
+# a walk. A number at the top is told by the first byte and `null` by `in`: in the same
+# pattern either made the search several times slower (150 us on a connectome against 16).
 _FLOAT = r"[:,\[][ \n]*-?[0-9]+[.eE]"
 _NUMBER_FIRST = frozenset(b"-0123456789")
 
@@ -62,7 +62,8 @@ def _search() -> Callable[[str], bool] | None:
 
 
 _FLOAT_IN = _search()
-_REFUSE = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+# Sorted keys; dataclasses, datetimes and subclasses of builtins raise, as in the standard library.
+_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
            | orjson.OPT_PASSTHROUGH_SUBCLASS) if orjson is not None else 0
 
 
@@ -104,7 +105,7 @@ def sorted_json(value: Any, *, indent: bool = False) -> bytes:
     """`json.dumps(value, sort_keys=True, separators=(",", ":"))` as UTF-8, or with
     `indent=True` `json.dumps(value, indent=2, sort_keys=True)`: the same bytes, faster."""
     if _FLOAT_IN is not None:
-        text = _by_orjson(value, _REFUSE | orjson.OPT_INDENT_2 if indent else _REFUSE)
+        text = _by_orjson(value, _OPTIONS | orjson.OPT_INDENT_2 if indent else _OPTIONS)
         if text is not None:
             return text
     return (_INDENTED if indent else _COMPACT)(value).encode("utf-8")

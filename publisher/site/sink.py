@@ -19,8 +19,8 @@ from publisher.jsontext import sorted_json
 
 
 def json_bytes(value: Any) -> bytes:
-    """Exports as compact sorted JSON (the C encoder: indentation would be ten times slower at
-    10,000 sovereigns); trust bundles keep the reference CLI's indented form."""
+    """Exports as compact sorted JSON (`jsontext`; the standard library indents in pure Python,
+    ten times slower at 10,000 sovereigns); trust bundles keep the reference CLI's indented form."""
     return sorted_json(value) + b"\n"
 
 

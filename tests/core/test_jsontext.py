@@ -85,14 +85,14 @@ def test_plain_values_take_orjson() -> None:
              "ok": True, "sig": "TI7gcRla5GNwX2Lsqr/pwqXV6WmsX8XcQ4Q4NzRHyB9w3ZKAM0T8oW/f3/+Edrz5A==",
              "nested": [[], [1, -2, 18446744073709551615], {"z": "a\"b\\c\n\t"}]}
     for indent in (False, True):
-        option = jsontext._REFUSE | (jsontext.orjson.OPT_INDENT_2 if indent else 0)
+        option = jsontext._OPTIONS | (jsontext.orjson.OPT_INDENT_2 if indent else 0)
         assert jsontext._by_orjson(value, option) == stdlib(value, indent)
 
 
 @pytest.mark.parametrize("value", [{"a": 1.5}, {"a": [None, 0.5]}, {"n": float("nan")}, ["é"], ["\x7f"], 2.0,
                                    [[0.5]]])
 def test_refused_values_go_to_the_standard_library(value: Any) -> None:
-    assert jsontext._by_orjson(value, jsontext._REFUSE) is None
+    assert jsontext._by_orjson(value, jsontext._OPTIONS) is None
 
 
 @pytest.mark.parametrize("value", [
@@ -101,4 +101,4 @@ def test_refused_values_go_to_the_standard_library(value: Any) -> None:
 ])
 def test_values_without_floats_take_orjson(value: Any) -> None:
     """Taken after the walk finds no float (a NaN would be one, written null)."""
-    assert jsontext._by_orjson(value, jsontext._REFUSE) == stdlib(value, False)
+    assert jsontext._by_orjson(value, jsontext._OPTIONS) == stdlib(value, False)
