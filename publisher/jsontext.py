@@ -104,7 +104,7 @@ def _plain(value: Any) -> bool:
 def sorted_json(value: Any, *, indent: bool = False) -> bytes:
     """`json.dumps(value, sort_keys=True, separators=(",", ":"))` as UTF-8, or with
     `indent=True` `json.dumps(value, indent=2, sort_keys=True)`: the same bytes, faster."""
-    if _FLOAT_IN is not None:
+    if orjson is not None and _FLOAT_IN is not None:
         text = _by_orjson(value, _OPTIONS | orjson.OPT_INDENT_2 if indent else _OPTIONS)
         if text is not None:
             return text

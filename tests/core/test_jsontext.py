@@ -102,3 +102,11 @@ def test_refused_values_go_to_the_standard_library(value: Any) -> None:
 def test_values_without_floats_take_orjson(value: Any) -> None:
     """Taken after the walk finds no float (a NaN would be one, written null)."""
     assert jsontext._by_orjson(value, jsontext._OPTIONS) == stdlib(value, False)
+
+
+def test_without_orjson_the_standard_library_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback the module promises where the orjson wheel is missing."""
+    monkeypatch.setattr(jsontext, "orjson", None)
+    value = {"b": [1, None, 1.5], "a": "\u00e9"}
+    assert sorted_json(value) == stdlib(value, False)
+    assert sorted_json(value, indent=True) == stdlib(value, True)
