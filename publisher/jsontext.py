@@ -25,8 +25,9 @@ raised before. Without orjson or jsonschema_rs every value takes the standard li
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
+
+from publisher.rustregex import rust_search
 
 try:
     import orjson
@@ -44,24 +45,10 @@ _FLOAT = r"[:,\[][ \n]*-?[0-9]+[.eE]"
 _NUMBER_FIRST = frozenset(b"-0123456789")
 
 
-def _search() -> Callable[[str], bool] | None:
-    """Whether a text holds a float, by the Rust regex engine; None without it (or if it reads
-    the pattern otherwise: every probe below must be answered as written)."""
-    try:
-        import jsonschema_rs
-
-        search: Callable[[str], bool] = jsonschema_rs.validator_for(
-            {"pattern": _FLOAT}, pattern_options=jsonschema_rs.RegexOptions()).is_valid
-    except (ImportError, AttributeError, TypeError, ValueError):  # pragma: no cover - no wheel or no RegexOptions
-        return None
-    found = ['{"a":1.5}', '{"a":[\n  1e5]}', '[0,-2E+3]', '{\n  "a": -0.0\n}']
-    clean = ['{"a":"x1.5","b":[1,-20],"c":{"d":true,"e":false}}', '"1.5"', '{\n  "a": [\n    7\n  ]\n}']
-    if not all(search(text) for text in found) or any(search(text) for text in clean):
-        return None  # pragma: no cover - a release that reads the pattern otherwise
-    return search
-
-
-_FLOAT_IN = _search()
+# Probes: a release that read the pattern otherwise is never used (`rust_search`).
+_FLOAT_IN = rust_search(_FLOAT, found=['{"a":1.5}', '{"a":[\n  1e5]}', '[0,-2E+3]', '{\n  "a": -0.0\n}'],
+                        clean=['{"a":"x1.5","b":[1,-20],"c":{"d":true,"e":false}}', '"1.5"',
+                               '{\n  "a": [\n    7\n  ]\n}'])
 # Sorted keys; dataclasses, datetimes and subclasses of builtins raise, as in the standard library.
 _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
            | orjson.OPT_PASSTHROUGH_SUBCLASS) if orjson is not None else 0

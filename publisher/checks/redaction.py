@@ -21,6 +21,7 @@ from typing import Any
 from publisher import crypto
 from publisher.findings import Finding, finding, pointer
 from publisher.keyfile import looks_like_private_key_file, parse_public_key_file
+from publisher.rustregex import rust_search
 
 # Byte pre-filter: a file is walked only when one of these occurs (lower-cased). Every field
 # name and value rule below must be reachable through one of them. They are searched in one
@@ -49,22 +50,13 @@ _TRIGGERS = (
 def _regex_search() -> Callable[[str], bool] | None:
     """Whether a text holds a trigger, by the Rust regex engine; None without jsonschema_rs.
     Every byte that is not a letter or digit is written `\\xHH`, which means that byte in
-    ECMA-262 and in Rust's syntax alike, so the pattern is the literals and nothing else."""
+    ECMA-262 and in Rust's syntax alike, so the pattern is the literals and nothing else. A
+    release that read the pattern differently must not let a trigger through unseen: every
+    trigger inside clean text must be found, and the clean text alone must not."""
     pattern = "|".join("".join(chr(byte) if chr(byte).isalnum() else f"\\x{byte:02x}" for byte in literal)
                        for literal in _TRIGGERS)
-    try:
-        import jsonschema_rs
-
-        search: Callable[[str], bool] = jsonschema_rs.validator_for(
-            {"pattern": pattern}, pattern_options=jsonschema_rs.RegexOptions()).is_valid
-    except (ImportError, AttributeError, TypeError, ValueError):  # pragma: no cover - no wheel or no RegexOptions
-        return None
-    # A release that read the pattern differently must not let a trigger through unseen: every
-    # trigger inside clean text must be found, and the clean text alone must not.
     clean = "x0\"=:{[ ,\t\n" * 4
-    if search(clean) or not all(search(clean + t.decode("latin-1") + clean) for t in _TRIGGERS):
-        return None  # pragma: no cover - the automaton answers instead
-    return search
+    return rust_search(pattern, found=[clean + t.decode("latin-1") + clean for t in _TRIGGERS], clean=[clean])
 
 
 def _automaton_search() -> Callable[[str], bool]:
