@@ -62,12 +62,15 @@ def write_file(root: Path, path: str, data: bytes) -> None:
 Stamp = tuple[int, int, int]          # size, mtime_ns, inode
 
 
+def _stamp(info: os.stat_result) -> Stamp:
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
 def stamp_of(path: Path) -> Stamp | None:
     try:
-        info = os.lstat(path)
+        return _stamp(os.lstat(path))
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def site_stamps(root: Path) -> tuple[dict[str, Stamp], dict[str, Stamp]]:
@@ -95,10 +98,9 @@ def site_stamps(root: Path) -> tuple[dict[str, Stamp], dict[str, Stamp]]:
             except OSError:
                 is_dir = False
             try:
-                info = item.stat(follow_symlinks=False)
+                found: Stamp | None = _stamp(item.stat(follow_symlinks=False))
             except OSError:
-                info = None
-            found = None if info is None else (info.st_size, info.st_mtime_ns, info.st_ino)
+                found = None
             if not is_dir:
                 if found is not None:
                     files[rel + item.name] = found
