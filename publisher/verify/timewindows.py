@@ -34,17 +34,26 @@ from publisher.verify import coalition as stage
 
 NEVER, ALWAYS = -(2**62), 2**62          # window bounds, microseconds since the epoch
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_SECOND = timedelta(seconds=1)
 TREATY, DOCUMENTS = b"t", b"d"
 
 
+_ONE_US = timedelta(microseconds=1)
+
+
 def micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (moment - EPOCH) // _ONE_US
 
 
 QUIET, CONSTANT, FIXED = 0, 1, 2      # segment modes, see treaty_segments
 Segment = tuple[int, int, int]        # (lo, hi, mode): the same findings for every lo <= at < hi
 ONE_SECOND_US = 1_000_000
+SKEW_US, EXPIRING_US, HIGH_RISK_US = SKEW // _ONE_US, EXPIRING_WITHIN // _ONE_US, HIGH_RISK_WITHIN // _ONE_US
+VOUCHING_US = (HANDOVER + VOUCHING_GRACE) // _ONE_US
+# The deadlines are computed in integer microseconds. Where the datetime arithmetic that
+# lifecycle and check_time do could leave datetime's range (a day of margin covers any UTC
+# offset), the treaty is left to be checked again instead.
+LOWEST_US = micros(datetime.min.replace(tzinfo=UTC)) + 86_400 * ONE_SECOND_US
+HIGHEST_US = micros(datetime.max.replace(tzinfo=UTC)) - 86_400 * ONE_SECOND_US
 
 
 def treaty_segments(treaty: Treaty, history: KeyHistory) -> list[Segment]:
@@ -61,17 +70,16 @@ def treaty_segments(treaty: Treaty, history: KeyHistory) -> list[Segment]:
         return [(NEVER, ALWAYS, FIXED)]
     if treaty.expires_at is None:
         return [(NEVER, ALWAYS, CONSTANT)]   # expired, at any time
-    try:
-        expired = micros(treaty.expires_at)      # at >= expires_at: int(seconds left) <= 0
-        start = NEVER if treaty.valid_from is None else micros(treaty.valid_from - SKEW)
-        # active needs int((expires_at - at).total_seconds()) > 72 h: at < expires_at - 72 h - 1 s;
-        # expiring (medium) needs it <= 72 h and > 24 h; high: <= 24 h and > 0
-        expiring = micros(treaty.expires_at - EXPIRING_WITHIN - ONE_SECOND)
-        medium = micros(treaty.expires_at - EXPIRING_WITHIN)
-        high = micros(treaty.expires_at - HIGH_RISK_WITHIN)
-        key = history.key_for(treaty.signer) if treaty.signer else None
-        horizon = ALWAYS if key is None or key.end is None else micros(key.end + HANDOVER + VOUCHING_GRACE)
-    except OverflowError:
+    expired = micros(treaty.expires_at)      # at >= expires_at: int(seconds left) <= 0
+    start = NEVER if treaty.valid_from is None else micros(treaty.valid_from) - SKEW_US
+    # active needs int((expires_at - at).total_seconds()) > 72 h: at < expires_at - 72 h - 1 s;
+    # expiring (medium) needs it <= 72 h and > 24 h; high: <= 24 h and > 0
+    expiring = expired - EXPIRING_US - ONE_SECOND_US
+    medium = expired - EXPIRING_US
+    high = expired - HIGH_RISK_US
+    key = history.key_for(treaty.signer) if treaty.signer else None
+    horizon = ALWAYS if key is None or key.end is None else micros(key.end) + VOUCHING_US
+    if expiring < LOWEST_US or expired > HIGHEST_US or NEVER < start < LOWEST_US or HIGHEST_US < horizon < ALWAYS:
         return []
     segments = [(NEVER, min(start, expired - ONE_SECOND_US), CONSTANT)]   # not yet valid, a whole second left
     # active, expiring (medium risk), expiring (high risk): each while the signing key vouches
@@ -90,10 +98,10 @@ def documents_segments(sovereign: Sovereign) -> list[Segment]:
     for document in (sovereign.feed, sovereign.policy_manifest, sovereign.roll_call):
         key = sovereign.key_history.key_for(document.signer) if document is not None and document.signer else None
         if key is not None and key.end is not None:
-            try:
-                horizons.add(micros(key.end + HANDOVER + VOUCHING_GRACE))
-            except OverflowError:
+            horizon = micros(key.end) + VOUCHING_US
+            if horizon > HIGHEST_US:
                 return []
+            horizons.add(horizon)
     bounds = [NEVER, *sorted(horizons), ALWAYS]
     return [(lo, hi, QUIET if i == 0 else CONSTANT) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))]
 

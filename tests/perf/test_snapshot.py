@@ -119,7 +119,11 @@ def test_any_change_misses_the_snapshot(demo_copy: Path) -> None:
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 moments = st.integers(-400 * 86400, 400 * 86400).map(lambda s: BASE + timedelta(seconds=s))
-optional_moments = st.none() | moments
+# Deadlines near the ends of datetime's range, where a deadline's own arithmetic would leave it.
+EARLIEST, LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+extremes = st.integers(0, 5 * 86400).flatmap(lambda s: st.sampled_from(
+    [EARLIEST + timedelta(seconds=s), LATEST - timedelta(seconds=s)]))
+optional_moments = st.none() | moments | extremes
 
 
 @st.composite
@@ -137,12 +141,20 @@ def treaty_cases(draw: Any) -> tuple[Sovereign, datetime]:
                     valid_from=valid_from, expires_at=expires, signer=draw(st.sampled_from([None, "K1", "K2", "K9"])),
                     row=row, raw={"expires_at": "E", "valid_from": "V"})
     sovereign = Sovereign("a", None, "none", None, KeyHistory(tuple(keys)), None, (treaty,), None, None, None, None)
-    candidates = [m for m in (valid_from and valid_from - SKEW, expires and expires - EXPIRING_WITHIN,
-                              expires, succeeded and succeeded + HANDOVER + VOUCHING_GRACE) if m is not None]
+    candidates = [m for m in (shifted(valid_from, -SKEW), shifted(expires, -EXPIRING_WITHIN), expires,
+                              shifted(succeeded, HANDOVER + VOUCHING_GRACE)) if m is not None]
     at = draw(moments) if not candidates or draw(st.booleans()) else draw(st.sampled_from(candidates))
-    at += draw(st.sampled_from([timedelta(0), timedelta(microseconds=1), timedelta(microseconds=-1),
-                                timedelta(seconds=1), timedelta(seconds=-1)]))
+    at = shifted(at, draw(st.sampled_from([timedelta(0), timedelta(microseconds=1), timedelta(microseconds=-1),
+                                           timedelta(seconds=1), timedelta(seconds=-1)]))) or at
     return sovereign, at
+
+
+def shifted(moment: datetime | None, delta: timedelta) -> datetime | None:
+    """`moment + delta`, or None where that leaves datetime's range (or there is no moment)."""
+    try:
+        return None if moment is None else moment + delta
+    except OverflowError:
+        return None
 
 
 @settings(max_examples=3000, deadline=None)
@@ -153,7 +165,7 @@ def test_time_windows_are_sound(case: tuple[Sovereign, datetime], others: list[d
     sovereign, at = case
     table = timewindows.build_table([sovereign], at, stage.check_time({"a": sovereign}, at))
     assert table is not None
-    for moment in [at, at - timedelta(days=30), at + timedelta(days=30), *others]:
+    for moment in [at, shifted(at, -timedelta(days=30)) or at, shifted(at, timedelta(days=30)) or at, *others]:
         assert sorted(timewindows.evaluate(table, moment), key=repr) == \
             sorted(stage.check_time({"a": sovereign}, moment), key=repr), moment
 
