@@ -48,9 +48,10 @@ class MemorySink:
         self.digests.update(other.digests)
 
 
-def write_file(root: Path, path: str, data: bytes) -> None:
-    """Write one file of the site (never through a symbolic link); the one place that does."""
-    fd = os.open(root / path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+def write_file(root: Path | str, path: str, data: bytes) -> None:
+    """Write one file of the site (never through a symbolic link); the one place that does.
+    The path is joined as a string: a Path object per file cost as much as its system calls."""
+    fd = os.open(f"{os.fspath(root)}/{path}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -66,7 +67,7 @@ def _stamp(info: os.stat_result) -> Stamp:
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def stamp_of(path: Path) -> Stamp | None:
+def stamp_of(path: Path | str) -> Stamp | None:
     try:
         return _stamp(os.lstat(path))
     except OSError:
@@ -118,22 +119,26 @@ class Previous:
     def __init__(self, root: Path, digests: dict[str, str], files: dict[str, Stamp],
                  folders: dict[str, Stamp]) -> None:
         self.root, self.digests, self.files, self.folders = root, digests, files, folders
+        self._top = os.fspath(root)     # joined as strings: these run once per file of the site
 
     def reusable(self, path: str, digest: str) -> bool:
         recorded = self.files.get(path)
         return (recorded is not None and self.digests.get(path) == digest
-                and stamp_of(self.root / path) == recorded)
+                and stamp_of(f"{self._top}/{path}") == recorded)
 
     def intact(self) -> bool:
         """Every file of its manifest (and no other) still has its recorded stamp, and no
         directory changed: the site is exactly what the build that recorded it wrote."""
         if set(self.files) != set(self.digests):
             return False
-        return all(stamp_of(self.root / path) == stamp for path, stamp in self.files.items()) and self.untouched()
+        return all(stamp_of(f"{self._top}/{path}") == stamp for path, stamp in self.files.items()) and self.untouched()
 
     def untouched(self) -> bool:
         """No file added to or removed from any directory since (directory stamps)."""
-        return all(stamp_of(self.root / rel) == stamp for rel, stamp in self.folders.items())
+        # Folder keys end with "/" (the top one is ""): stripped, so that lstat never follows a
+        # link that took a folder's place.
+        top = self._top
+        return all(stamp_of(f"{top}/{rel}".rstrip("/") if rel else top) == stamp for rel, stamp in self.folders.items())
 
 
 class DirectorySink:
@@ -144,6 +149,7 @@ class DirectorySink:
 
     def __init__(self, root: Path, previous: Previous | None = None) -> None:
         self.root = Path(root)
+        self._top = os.fspath(self.root)
         self.previous = previous
         self.files: dict[str, bytes] = {}      # always empty: the bytes are on disk
         self.digests: dict[str, str] = {}
@@ -153,7 +159,7 @@ class DirectorySink:
     def _folder(self, path: str) -> None:
         folder = path.rpartition("/")[0]
         if folder and folder not in self._made:
-            os.makedirs(self.root / folder, exist_ok=True)
+            os.makedirs(f"{self._top}/{folder}", exist_ok=True)
             self._made.add(folder)
 
     def put(self, path: str, data: bytes) -> None:
@@ -165,7 +171,7 @@ class DirectorySink:
             self.reused.append(path)
             return
         self._folder(path)
-        write_file(self.root, path, data)
+        write_file(self._top, path, data)
 
     def fork(self) -> DirectorySink:
         return DirectorySink(self.root, self.previous)

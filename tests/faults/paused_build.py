@@ -20,7 +20,7 @@ _write_file = sink.write_file
 _written = [0]
 
 
-def paused_write_file(root: Path, path: str, data: bytes) -> None:
+def paused_write_file(root: Path | str, path: str, data: bytes) -> None:
     _write_file(root, path, data)
     _written[0] += 1
     if _written[0] == PAUSE_AFTER:

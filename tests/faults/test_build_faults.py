@@ -103,7 +103,7 @@ def failing_writer(code: int, after: int):   # type: ignore[no-untyped-def]
 
     def write_file(root, path, data):   # type: ignore[no-untyped-def]
         if written[0] == after:
-            raise OSError(code, os.strerror(code), str(root / path))
+            raise OSError(code, os.strerror(code), f"{root}/{path}")
         written[0] += 1
         real(root, path, data)
     return write_file
