@@ -21,7 +21,7 @@ def _edge(source: str, target: str, number: int, active: bool) -> Edge:
 EDGES = st.lists(st.tuples(st.sampled_from(NODES[:-1]), st.sampled_from(NODES), st.booleans()), max_size=30).map(
     lambda found: [_edge(s, t, i, a) for i, (s, t, a) in enumerate(found)])
 QUESTIONS = st.lists(st.tuples(st.sampled_from(NODES[:-1]), st.sampled_from(NODES[:-1]),
-                               st.sampled_from([None, 1, 2, 3, 5])), min_size=1, max_size=12)
+                               st.sampled_from([None, 0, 1, 2, 3, 5])), min_size=1, max_size=12)
 
 
 @settings(max_examples=400, deadline=None)
@@ -36,3 +36,20 @@ def test_resumed_searches_answer_as_a_fresh_search(edges: list[Edge],
         if not found:
             assert got.searched == searched
             assert got.reason in ("direct_treaty_revoked", "no_active_treaty_path")
+
+
+@settings(max_examples=400, deadline=None)
+@given(EDGES, st.sampled_from(NODES[:-1]), st.integers(1, 8))
+def test_trusted_from_lists_what_each_search_reaches_nearest_first(edges: list[Edge], source: str,
+                                                                   limit: int) -> None:
+    """Each listed path is the one a search stopping at that target finds within the budget,
+    in the order a breadth-first search reaches them; an incomplete list is exactly `limit` long."""
+    graph = Graph(edges)
+    paths, complete = graph.trusted_from(source, limit=limit)
+    reached = [t for t in NODES[:-1] if t != source and stopping_search(graph, source, t, None)[0]]
+    assert complete == (len(reached) < limit)       # the budget is spent once `limit` nodes are reached
+    assert {p.target for p in paths} <= set(reached) and len(paths) == min(limit, len(reached))
+    for path in paths:
+        assert (True, path.path, True) == stopping_search(graph, source, path.target, limit)
+    hops = [p.hop_count for p in paths]
+    assert hops == sorted(hops)
