@@ -22,6 +22,8 @@ import pickle
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -170,6 +172,8 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 _TREATY, _ROW, _KEY = _fields(Treaty), _fields(TreatyRow), _fields(NaKey)
+_TREATY_VALUES = attrgetter(*_TREATY)
+_TREATY_MOMENTS = tuple(_TREATY.index(name) for name in ("issued_at", "valid_from", "expires_at"))
 _ROW_AT, _RAW_AT = _TREATY.index("row"), _TREATY.index("raw")
 _STRIP: tuple[tuple[int, Any], ...] = tuple((_TREATY.index(name), empty) for name, empty in (
     ("subject_public_keys", ()), ("allowed_roles", ()), ("accepted_statuses", ()), ("claims", {}), ("metadata", {}),
@@ -197,13 +201,15 @@ def encode_treaty(treaty: Treaty, *, stripped: bool = False) -> bytes:
     """The treaty as marshal data; `stripped` keeps only what check_time reads (window fields,
     ids, status, row, signer), built from the field values without an intermediate Treaty
     (dataclasses.replace cost more than the rest of table_part)."""
-    values = [getattr(treaty, name) for name in _TREATY]
+    values = list(_TREATY_VALUES(treaty))
     row, values[_ROW_AT] = values[_ROW_AT], None
     if stripped:
         for index, empty in _STRIP:
             values[index] = empty
         values[_RAW_AT] = {k: treaty.raw[k] for k in ("expires_at", "valid_from") if k in treaty.raw}
-    stamps = tuple(i for i, value in enumerate(values) if isinstance(value, datetime))
+    # Only the moment fields can hold datetimes; anything else marshal cannot hold fails the
+    # encoding (the sovereign then has no snapshot), as a datetime would.
+    stamps = tuple(i for i in _TREATY_MOMENTS if isinstance(values[i], datetime))
     for i in stamps:
         values[i] = micros(values[i])
     return marshal.dumps(((tuple(values), stamps), None if row is None else _encode(row, _ROW)))
@@ -240,7 +246,7 @@ def table_part(sovereign: Sovereign) -> TablePart:
         found = treaty_segments(treaty, sovereign.key_history)
         if any(mode == FIXED for _, _, mode in found):
             fixed.append((len(payloads), treaty))
-        segments.append(tuple(value for segment in found for value in segment))
+        segments.append(tuple(chain.from_iterable(found)))
         kinds += TREATY
         payloads.append(encode_treaty(treaty, stripped=True))
     bare = _bare(sovereign)
