@@ -119,19 +119,23 @@ class Previous:
     def __init__(self, root: Path, digests: dict[str, str], files: dict[str, Stamp],
                  folders: dict[str, Stamp]) -> None:
         self.root, self.digests, self.files, self.folders = root, digests, files, folders
-        self._top = os.fspath(root)     # joined as strings: these run once per file of the site
+        self._top = os.fspath(root)
+
+    def file(self, path: str) -> str:
+        """The site file `path` under `root`, joined as a string: these run once per file."""
+        return f"{self._top}/{path}"
 
     def reusable(self, path: str, digest: str) -> bool:
         recorded = self.files.get(path)
         return (recorded is not None and self.digests.get(path) == digest
-                and stamp_of(f"{self._top}/{path}") == recorded)
+                and stamp_of(self.file(path)) == recorded)
 
     def intact(self) -> bool:
         """Every file of its manifest (and no other) still has its recorded stamp, and no
         directory changed: the site is exactly what the build that recorded it wrote."""
         if set(self.files) != set(self.digests):
             return False
-        return all(stamp_of(f"{self._top}/{path}") == stamp for path, stamp in self.files.items()) and self.untouched()
+        return all(stamp_of(self.file(path)) == stamp for path, stamp in self.files.items()) and self.untouched()
 
     def untouched(self) -> bool:
         """No file added to or removed from any directory since (directory stamps)."""
@@ -197,10 +201,11 @@ class DirectorySink:
             return True
         for path in self.reused:
             self._folder(path)
+            source, target = previous.file(path), f"{self._top}/{path}"
             try:
-                os.link(previous.root / path, self.root / path, follow_symlinks=False)
+                os.link(source, target, follow_symlinks=False)
             except OSError:
-                shutil.copyfile(previous.root / path, self.root / path, follow_symlinks=False)
+                shutil.copyfile(source, target, follow_symlinks=False)
         return False
 
 
