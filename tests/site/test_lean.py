@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from publisher.site import lean, units
-from publisher.site.build import Site, build_site
+from publisher.findings import Finding
+from publisher.site import lean, scan, units
+from publisher.site.build import PrivateMaterialRefused, Site, build_site
 from publisher.source import WorktreeSource
 from publisher.verify import verify_path
 from tests.site.site_golden import DEMO_AT, REPO_ROOT, provenance
+from tests.site.site_synth import ring_coalition, write_coalition
 
 
 def _both(root: Path, *, allow_errors: bool = False, workers: int = 1) -> tuple[Site, Site]:
@@ -116,3 +118,48 @@ def test_a_missing_folder_entry_falls_back_to_loading_the_models(tmp_path: Path)
     expected, got, held = _stored_build(tmp_path, drop_one=True)
     _assert_same(expected, got)
     assert held and all(isinstance(value, Sovereign) for value in held)
+
+
+def _refused(root: Path, workers: int) -> list[tuple[str, str, str]]:
+    """The leaks a slim build of `root` refuses to publish, as (path, pointer, code)."""
+    models = lean.Models()
+    verifier = lean.Verifier(lambda: verify_path(root, at=DEMO_AT, workers=1), models, lambda v: "digest")
+    try:
+        with pytest.raises(PrivateMaterialRefused) as refused:
+            build_site(verifier.verification(), WorktreeSource(root),
+                       provenance(evaluated_at=DEMO_AT, allow_errors=True), workers=workers, models=models)
+    finally:
+        verifier.close()
+        models.close()
+    return sorted((f.path, f.pointer, f.code) for f in refused.value.errors)
+
+
+def test_the_exports_scanned_on_a_forked_child_refuse_what_an_inline_scan_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A secret in an active treaty's metadata is published in the coalition-wide exports; their
+    scan, left to a forked child while the pages are rendered, finds it there as the inline scan
+    does, and the build is refused (verification's own error is shown: --allow-errors)."""
+    specs = ring_coalition(6, DEMO_AT)
+    specs[2].treaties[0].metadata = {"api_token": "tok-0123456789abcdef"}
+    root = write_coalition(tmp_path, specs, DEMO_AT)
+    inline = _refused(root, workers=1)
+    monkeypatch.setattr(units, "PARALLEL_THRESHOLD", 2)
+    forked = _refused(root, workers=2)
+    assert forked == inline
+    exported = {path for path, _, _ in forked if path in ("recognition-graph.json", "connectome.json")}
+    assert exported == {"recognition-graph.json", "connectome.json"}
+    assert all(code == "redaction.secret_field" for _, _, code in forked)
+
+
+def test_a_failed_scan_child_leaves_the_scan_to_the_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = ring_coalition(6, DEMO_AT)
+    specs[2].treaties[0].metadata = {"api_token": "tok-0123456789abcdef"}
+    root = write_coalition(tmp_path, specs, DEMO_AT)
+    inline = _refused(root, workers=1)
+
+    def killed() -> list[Finding]:
+        raise MemoryError("the child ran out of memory")
+
+    monkeypatch.setattr(units, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(scan, "_scan_exports_in_child", killed)
+    assert _refused(root, workers=2) == inline
