@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Mapping, Sequence
 
+from publisher import collector
 from publisher.cache import Cache
 from publisher.checks.redaction import PUBLISH_REFUSED
 from publisher.checks.urls import is_safe_url
@@ -268,14 +269,19 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
             sink.keep_all()
             manifest = json.loads((sink.previous.root / MANIFEST).read_bytes())
             return Site(files={}, pages=found[0], manifest=manifest, notes=tuple(found[1]), rendered=0)
-    ctx = build_context(verification, provenance)
-    site = _site_info(ctx)
-    history: History = None
-    if changes is not None:
-        from publisher.history.changes import by_sovereign
-        history = by_sovereign(changes)
-    stage("context")
-    clusters = connectome_clusters(ctx)
+    # This process builds long-lived, acyclic values (the context, the exports, their views)
+    # with the cyclic collector paused (publisher.collector: 1-2 s of a full-scale build's
+    # single-core head and tail); the page workers are forked with it running, since
+    # rendering leaves reference cycles behind.
+    with collector.paused():
+        ctx = build_context(verification, provenance)
+        site = _site_info(ctx)
+        history: History = None
+        if changes is not None:
+            from publisher.history.changes import by_sovereign
+            history = by_sovereign(changes)
+        stage("context")
+        clusters = connectome_clusters(ctx)
     units = UnitPool(ctx, site, history, cache, sink, workers, models, source,  # forks before the main work
                      _cluster_tasks(clusters, workers))
     if keyed and key is None:    # with no site in place, the key is only needed at the end: taken while the workers run
@@ -285,25 +291,26 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():
         scanned.put(path, data)
     result = units.collect()
-    others = _OtherPages(ctx, site, cache, sink, changes, workers)
-    try:
-        # The coalition-wide exports once the page workers are gone: built while they ran, their
-        # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
-        view = _data_files(ctx, source, scanned, models, result.active)
-        scanned.start_later(fork=_single_core_work_forks(ctx, workers))    # beside the pages below
-        root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
-        scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
-        stage("sovereigns")
-        digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
-            "static/") and p != "search-index.json" and not p.endswith((".html", ".atom"))})
-        out = Pages(ctx, site, cache, sink)
-        _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), clusters)
-        others.finish(out)
-        scanned.finish_later()
-        stage("pages")
-    finally:
-        others.close()
-        scanned.close()
+    with collector.paused():
+        others = _OtherPages(ctx, site, cache, sink, changes, workers)
+        try:
+            # The coalition-wide exports once the page workers are gone: built while they ran, their
+            # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
+            view = _data_files(ctx, source, scanned, models, result.active)
+            scanned.start_later(fork=_single_core_work_forks(ctx, workers))    # beside the pages below
+            root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
+            scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
+            stage("sovereigns")
+            digest = content_digest({p: d for p, d in sink.digests.items() if p not in schemas and not p.startswith(
+                "static/") and p != "search-index.json" and not p.endswith((".html", ".atom"))})
+            out = Pages(ctx, site, cache, sink)
+            _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), clusters)
+            others.finish(out)
+            scanned.finish_later()
+            stage("pages")
+        finally:
+            others.close()
+            scanned.close()
     # The redaction scan over every byte about to be published, and what verification found
     # (a seed pasted into a .pub file is only recognisable with the sovereign's keys).
     leaks = [f for f in verification.findings if f.code in PUBLISH_REFUSED] + scanned.leaks + result.leaks + out.leaks
