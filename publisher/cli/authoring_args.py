@@ -15,6 +15,7 @@ from publisher.authoring.keys import Signer, load_signer, private_file_mode_prob
 from publisher.authoring.state import RepoState, load_state
 from publisher.authoring.writer import Outcome, Plan, apply
 from publisher.cli import EXIT_FINDINGS, EXIT_OK
+from publisher.cli.cmd_verify import format_finding as verify_line
 from publisher.cli.common import parse_at, repo_path
 from publisher.findings import Finding
 
@@ -38,8 +39,8 @@ def signer(path: str, state: RepoState | None, what: str) -> Signer:
 
 
 def format_finding(f: Finding) -> str:
-    where = f.path + (f"#{f.pointer}" if f.pointer else "")
-    return f"  {f.severity.value.upper():7} {f.code:32} {where}: {f.message}"
+    """`handshake verify`'s line, indented: paths and messages escaped as there."""
+    return "  " + verify_line(f)
 
 
 def report(outcome: Outcome) -> int:

@@ -76,3 +76,18 @@ def test_a_second_root_signature_on_genesis_is_refused_and_a_wrong_role_explaine
 def test_files_outside_the_layout_are_not_signable(with_treaty: Path, hs: Runner, keys: Keys) -> None:
     result = hs("show-payload", str(with_treaty / "sovereigns/alpha/key-history.json"), "--at", at(2), repo_arg=None)
     assert result.code == 1 and "not a signed document of the layout" in result.err
+
+
+def test_reported_findings_escape_control_and_bidi_characters_as_verify_does() -> None:
+    """A refusal or pending signature quotes paths and messages taken from the repository: a
+    folder named with a terminal escape must not clear the maintainer's screen."""
+    from publisher.cli.authoring_args import format_finding
+    from publisher.cli.cmd_verify import format_finding as verify_line
+    from publisher.findings import finding
+
+    hostile = finding("sovereigns/evil\x1b[2J/treaties/x.json", "/metadata/\u202ename",
+                      "sig.missing", "needs the key of evil\x1b]0;owned\x07")
+    line = format_finding(hostile)
+    assert line == "  " + verify_line(hostile)
+    assert line.isprintable() and "\x1b" not in line and "\u202e" not in line
+    assert "evil\\u001b[2J" in line and "\\u202e" in line
