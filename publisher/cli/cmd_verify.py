@@ -52,9 +52,16 @@ def render_text(result: Verification, *, quiet: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+_LABELS: dict[object, str] = {}     # severity -> its padded label: an Enum's .value is a slow property
+
+
 def format_finding(f: Finding) -> str:
+    """One report line, attacker-controlled text made `printable`."""
+    label = _LABELS.get(f.severity)
+    if label is None:
+        label = _LABELS[f.severity] = f"{f.severity.value.upper():7}"
     where = f.path + (f"#{f.pointer}" if f.pointer else "")
-    return f"{f.severity.value.upper():7} {f.code:32} {printable(where)}: {printable(f.message)}"
+    return f"{label} {f.code:32} {printable(where)}: {printable(f.message)}"
 
 
 def printable(text: str) -> str:
