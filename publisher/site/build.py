@@ -94,8 +94,7 @@ def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models 
     """The root documents (a sovereign's raw documents are part of its unit) and the
     coalition-wide exports (written to `sink`); returns the connectome view the connectome
     page is drawn from (its summary and blast radius). With slim models, the active treaties'
-    documents come as JSON texts from the page workers (`active`), and the exports' scan is
-    left to `sink.start_later`."""
+    documents come as JSON texts from the page workers (`active`)."""
     v = ctx.verification
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
@@ -112,7 +111,7 @@ def _data_files(ctx: SiteContext, source: Source, sink: Scanned, models: Models 
         memo: dict[bytes, list[Finding]] = {}
         view = connectome_view(export)
         for path, value in (("recognition-graph.json", export), ("connectome.json", view)):
-            sink.put_export_later(path, spliced(value, items), json_bytes(value), items, memo)
+            sink.put_export(path, spliced(value, items), json_bytes(value), items, memo)
     return {key: view[key] for key in ("summary", "revocation_blast_radius")}
 
 
@@ -162,12 +161,6 @@ def _other_pages(ctx: SiteContext, out: Pages, changes: Sequence[ChangeEntry] | 
 _ASIDE: list[Any] = []     # what the forked child of `_OtherPages` inherits
 
 
-def _single_core_work_forks(ctx: SiteContext, workers: int) -> bool:
-    """Whether single-core work after the page workers (other pages, the exports' scan) runs
-    on forked children beside this process: not for a small coalition or on one core."""
-    return workers > 1 and len(ctx.verification.sovereigns) >= units.PARALLEL_THRESHOLD
-
-
 def _other_pages_in_child() -> tuple[Sink, list[Finding], int]:
     ctx, site, cache, sink, changes = _ASIDE[0]
     own = sink.fork()
@@ -186,7 +179,8 @@ class _OtherPages:
         self._args = (ctx, site, cache, sink, changes)
         self._pool: ProcessPoolExecutor | None = None
         self._future: Any = None
-        if _single_core_work_forks(ctx, workers) and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and len(ctx.verification.sovereigns) >= units.PARALLEL_THRESHOLD \
+                and "fork" in multiprocessing.get_all_start_methods():
             _ASIDE[:] = [self._args]
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
             self._future = self._pool.submit(_other_pages_in_child)
@@ -297,7 +291,6 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
             # The coalition-wide exports once the page workers are gone: built while they ran, their
             # half a gigabyte at 10,000 sovereigns sat beside every worker's copy (the build's peak).
             view = _data_files(ctx, source, scanned, models, result.active)
-            scanned.start_later(fork=_single_core_work_forks(ctx, workers))    # beside the pages below
             root_documents = [p for p in ROOT_DOCUMENTS if p in sink.digests]
             scanned.put("trust-bundles/index.json", _bundle_index(ctx, result.hashes))
             stage("sovereigns")
@@ -306,11 +299,9 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
             out = Pages(ctx, site, cache, sink)
             _pages(ctx, out, view, digest, root_documents, sorted(p.split("/", 1)[1] for p in schemas), clusters)
             others.finish(out)
-            scanned.finish_later()
             stage("pages")
         finally:
             others.close()
-            scanned.close()
     # The redaction scan over every byte about to be published, and what verification found
     # (a seed pasted into a .pub file is only recognisable with the sovereign's keys).
     leaks = [f for f in verification.findings if f.code in PUBLISH_REFUSED] + scanned.leaks + result.leaks + out.leaks

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.findings import Finding
-from publisher.site import lean, scan, units
+from publisher.site import lean, units
 from publisher.site.build import PrivateMaterialRefused, Site, build_site
 from publisher.source import WorktreeSource
 from publisher.verify import verify_path
@@ -134,11 +133,11 @@ def _refused(root: Path, workers: int) -> list[tuple[str, str, str]]:
     return sorted((f.path, f.pointer, f.code) for f in refused.value.errors)
 
 
-def test_the_exports_scanned_on_a_forked_child_refuse_what_an_inline_scan_refuses(
+def test_a_secret_in_the_exports_is_refused_with_page_workers_as_on_one_core(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A secret in an active treaty's metadata is published in the coalition-wide exports; their
-    scan, left to a forked child while the pages are rendered, finds it there as the inline scan
-    does, and the build is refused (verification's own error is shown: --allow-errors)."""
+    """A secret in an active treaty's metadata is published in the coalition-wide exports, whose
+    treaty texts come back from the page workers: the scan finds it in both exports, as on one
+    core, and the build is refused (verification's own error is shown: --allow-errors)."""
     specs = ring_coalition(6, DEMO_AT)
     specs[2].treaties[0].metadata = {"api_token": "tok-0123456789abcdef"}
     root = write_coalition(tmp_path, specs, DEMO_AT)
@@ -150,16 +149,3 @@ def test_the_exports_scanned_on_a_forked_child_refuse_what_an_inline_scan_refuse
     assert exported == {"recognition-graph.json", "connectome.json"}
     assert all(code == "redaction.secret_field" for _, _, code in forked)
 
-
-def test_a_failed_scan_child_leaves_the_scan_to_the_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    specs = ring_coalition(6, DEMO_AT)
-    specs[2].treaties[0].metadata = {"api_token": "tok-0123456789abcdef"}
-    root = write_coalition(tmp_path, specs, DEMO_AT)
-    inline = _refused(root, workers=1)
-
-    def killed() -> list[Finding]:
-        raise MemoryError("the child ran out of memory")
-
-    monkeypatch.setattr(units, "PARALLEL_THRESHOLD", 2)
-    monkeypatch.setattr(scan, "_scan_exports_in_child", killed)
-    assert _refused(root, workers=2) == inline
