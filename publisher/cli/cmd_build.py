@@ -67,12 +67,22 @@ def evaluation_time(root: Path, value: str | None, head: gitrepo.Commit | None):
     return parse_at("now")
 
 
+def _shallow(root: Path) -> bool:
+    try:
+        return gitrepo.is_shallow(root)
+    except gitrepo.GitError:
+        return True                 # cannot tell: remember nothing
+
+
 def change_channel(root: Path, commit: str | None, cache: Cache | None) -> list[ChangeEntry] | None:
     """The change channel at `commit`, remembered under the commit id (a commit's history never
     changes) and the code version; None without git history. One is kept per repository, the
     latest commit's (5 MB at 10,000 commits): a cache persisted across pushes does not grow by
-    one per commit."""
-    key = render_cache.digest("change-channel", commit) if commit is not None and cache is not None else None
+    one per commit. A shallow clone keeps none and reads none, as the history walk does
+    (`logcache`): its oldest commit reads as adding every file, so what it gives for a commit
+    is not that commit's history, and a deepened clone must not be handed it."""
+    keyable = commit is not None and cache is not None and not _shallow(root)
+    key = render_cache.digest("change-channel", commit) if keyable else None
     slot = render_cache.digest("change-channel-slot", str(root.resolve()))
     if key is not None:
         remembered = render_cache.load(cache, CHANGES_KIND, slot)

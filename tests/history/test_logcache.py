@@ -212,3 +212,20 @@ def test_the_site_keeps_one_change_channel_per_repository(repository, cache, mon
     cmd_build.change_channel(repository, chain[-2], cache)
     assert read == [chain[-1], chain[-2]]
     assert len([p for p in (cache.directory / cmd_build.CHANGES_KIND).rglob("*") if p.is_file()]) == 1
+
+
+def test_a_shallow_clone_keeps_no_change_channel(repository, cache, tmp_path):
+    """A shallow clone's oldest commit reads as adding every file: the change channel it gives
+    for a commit is not the commit's own, so it is never kept. Once the clone is deepened, the
+    build reads the whole history for the same commit, as without a cache."""
+    from publisher.cli import cmd_build
+
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repository}", str(clone)], check=True)
+    head = git(clone, "rev-parse", "HEAD").strip()
+    shallow = cmd_build.change_channel(clone, head, cache)
+    assert shallow is not None and not (cache.directory / cmd_build.CHANGES_KIND).exists()
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
+    deepened = cmd_build.change_channel(clone, head, cache)
+    assert deepened == load.read_change_channel(repository, head) != shallow
+    assert (cache.directory / cmd_build.CHANGES_KIND).exists()           # a full history is kept
