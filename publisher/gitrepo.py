@@ -73,16 +73,20 @@ class _Handle:
 
 
 def _command(root: str | Path, args: Sequence[str]) -> list[str]:
-    return ["git", "-C", str(root), "-c", "core.quotepath=off", *args]
+    # The grafts file is read from os.devnull (see _env): without the advice off, git would
+    # print its deprecation hint for that empty file on every call.
+    return ["git", "-C", str(root), "-c", "core.quotepath=off", "-c", "advice.graftFileDeprecated=false", *args]
 
 
 def _env(root: str | Path) -> dict[str, str]:
     # Never search the parent directories: `root` itself is the repository or nothing is.
     env = dict(os.environ)
     env["GIT_CEILING_DIRECTORIES"] = str(Path(root).absolute().parent)
-    # Objects as they are: a local replace ref (refs/replace/) must not make a commit id stand
-    # for another history (the log and history kept by commit id rely on it, and so does a review).
+    # Objects as they are: a local replace ref (refs/replace/) or a grafts file (.git/info/grafts,
+    # deprecated but still honoured by git) must not make a commit id stand for another history
+    # (the log and history kept by commit id rely on it, and so does a review).
     env["GIT_NO_REPLACE_OBJECTS"] = "1"
+    env["GIT_GRAFT_FILE"] = os.devnull
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     return env

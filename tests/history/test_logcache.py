@@ -214,6 +214,26 @@ def test_the_site_keeps_one_change_channel_per_repository(repository, cache, mon
     assert len([p for p in (cache.directory / cmd_build.CHANGES_KIND).rglob("*") if p.is_file()]) == 1
 
 
+def test_a_grafts_file_does_not_change_what_a_commit_id_stands_for(tmp_path, cache):
+    """`.git/info/grafts` (deprecated, still honoured by git) rewrites a commit's parents
+    locally, as a replace ref does; the log read and kept under a commit id is the commit's own,
+    and the history walk neither sees a cut-off history nor keeps one."""
+    world = World("alpha")
+    world.pin_all()
+    commits = commit_states(tmp_path, [world.files()])
+    world["alpha"].set_feed(["att-1"])
+    commits += commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=1))
+    before = list(gitrepo.iter_log(tmp_path))
+    walked, _ = read_history(tmp_path)
+    (tmp_path / ".git" / "info").mkdir(exist_ok=True)
+    (tmp_path / ".git" / "info" / "grafts").write_text(commits[-1] + "\n")    # the head as a root commit
+    assert git(tmp_path, "rev-list", "--count", "HEAD").strip() == "1"           # git itself now sees one commit
+    assert list(gitrepo.iter_log(tmp_path)) == before
+    assert list(logcache.history_log(tmp_path, "HEAD", cache)) == before
+    kept, problems = read_history(tmp_path, cache=cache)
+    assert problems == [] and kept == walked
+
+
 def test_a_shallow_clone_keeps_no_change_channel(repository, cache, tmp_path):
     """A shallow clone's oldest commit reads as adding every file: the change channel it gives
     for a commit is not the commit's own, so it is never kept. Once the clone is deepened, the
