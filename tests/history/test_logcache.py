@@ -144,14 +144,20 @@ def test_a_shallow_clone_keeps_nothing(repository, cache, tmp_path):
     assert result.head == git(repository, "rev-parse", "HEAD").strip()
 
 
+def _pinned_then_a_feed(root: Path) -> tuple[World, list[str]]:
+    """Two commits of one sovereign: pinned, then a revocation feed; the world and the commits."""
+    world = World("alpha")
+    world.pin_all()
+    commits = commit_states(root, [world.files()])
+    world["alpha"].set_feed(["att-1"])
+    commits += commit_states(root, [world.files()], start=T0 + timedelta(days=1))
+    return world, commits
+
+
 def test_a_replace_ref_does_not_change_what_a_commit_id_stands_for(tmp_path, cache):
     """`git replace` swaps an object locally; the log read (and kept) under a commit id is the
     commit's own, not the replacement's."""
-    world = World("alpha")
-    world.pin_all()
-    commits = commit_states(tmp_path, [world.files()])
-    world["alpha"].set_feed(["att-1"])
-    commits += commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=1))
+    world, commits = _pinned_then_a_feed(tmp_path)
     before = list(gitrepo.iter_log(tmp_path))
     world["alpha"].set_feed(["att-1", "att-2"])
     other = commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=2))
@@ -218,11 +224,7 @@ def test_a_grafts_file_does_not_change_what_a_commit_id_stands_for(tmp_path, cac
     """`.git/info/grafts` (deprecated, still honoured by git) rewrites a commit's parents
     locally, as a replace ref does; the log read and kept under a commit id is the commit's own,
     and the history walk neither sees a cut-off history nor keeps one."""
-    world = World("alpha")
-    world.pin_all()
-    commits = commit_states(tmp_path, [world.files()])
-    world["alpha"].set_feed(["att-1"])
-    commits += commit_states(tmp_path, [world.files()], start=T0 + timedelta(days=1))
+    _, commits = _pinned_then_a_feed(tmp_path)
     before = list(gitrepo.iter_log(tmp_path))
     walked, _ = read_history(tmp_path)
     (tmp_path / ".git" / "info").mkdir(exist_ok=True)
