@@ -198,7 +198,9 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
     known = {k for k in (root, root_file, genesis.root_public_key if genesis else None,
                          genesis.na_public_key if genesis else None) if k}
     known |= set(history.public_keys) | set(operator_keys) | set(other_roles)
-    out.extend(scan_key_files(_key_values(folder), known))
+    vouched = {genesis.root_public_key, genesis.na_public_key, *history.public_keys} \
+        if genesis is not None and genesis.verified else set()
+    out.extend(scan_key_files(_key_values(folder), known, vouched))
     if history.current:
         published = [(folder.keys["key-na"][0], na_file)] if na_file else []
         published += [(p, k) for p, k in ((p, _key_file(p, d, out)) for p, d in folder.na_history_keys) if k]

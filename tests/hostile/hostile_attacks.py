@@ -333,6 +333,14 @@ def _(files: Files) -> None:
     files[f"{A}/keys/na.pub"] = f"# Ed25519 Public Key\n# Key ID: {ALPHA.na.label}\n{seed_b64(ALPHA.na)}\n".encode()
 
 
+@attack("private-key-as-root-public-key-file")
+def _(files: Files) -> None:
+    """The root seed pasted into keys/root.pub, the genesis block signed and intact: the value
+    is no key a signed document names, so the scan derives a key from it and finds the root."""
+    header = f"# Ed25519 Public Key\n# Key ID: {ALPHA.root.label}\n"
+    files[f"{A}/keys/root.pub"] = f"{header}{seed_b64(ALPHA.root)}\n".encode()
+
+
 @attack("secret-field-in-identity")
 def _(files: Files) -> None:
     identity = ALPHA.identity()

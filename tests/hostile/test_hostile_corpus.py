@@ -110,6 +110,7 @@ CASES = [
     Case("private-key-pem-file", ("redaction.private_key", "layout.unexpected_file"), f"{A}/backup.pem"),
     Case("private-key-pem-in-readme", ("redaction.private_key",), f"{A}/README.md"),
     Case("private-key-in-identity-field", ("redaction.private_key",), IDENT),
+    Case("private-key-as-root-public-key-file", ("redaction.private_key", "lock.root_mismatch"), f"{A}/keys/root.pub"),
     Case("private-key-as-public-key-file", ("redaction.private_key", "key.na_file_mismatch"), f"{A}/keys/na.pub"),
     Case("secret-field-in-identity", ("redaction.secret_field",), IDENT),
     Case("secret-passphrase-in-identity", ("redaction.secret_field",), IDENT),
