@@ -240,7 +240,8 @@ def schema_files() -> dict[str, bytes]:
 def build_site(verification: Verification, source: Source, provenance: Provenance,
                *, workers: int = 1, on_stage: Callable[[str], None] | None = None,
                changes: Sequence[ChangeEntry] | None = None, cache: Cache | None = None,
-               sink: Sink | None = None, models: Models | None = None, inputs: str | None = None) -> Site:
+               sink: Sink | None = None, models: Models | None = None, inputs: str | None = None,
+               changes_key: str | None = None) -> Site:
     """Every file of the site (BuildRefused when verification has errors), in `sink`: in memory
     by default (`Site.files`), or written into a staging directory (`DirectorySink`).
 
@@ -249,7 +250,8 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     (publisher.cache), pages whose inputs did not change are not rendered again. With `models`,
     `verification` is slim (`publisher.site.lean`): full models are read back from `models`
     one sovereign at a time, and `inputs` (`incremental.inputs_digest`) stands for them and
-    the published files in the no-change key."""
+    the published files in the no-change key; `changes_key`, where the caller has one, stands
+    for `changes` there (`cmd_build.change_channel`: the commit id and the code version)."""
     if not verification.ok and not provenance.allow_errors:
         raise BuildRefused([f for f in verification.findings if f.severity.value == "error"])
     stage = on_stage or (lambda name: None)
@@ -257,7 +259,7 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     key = None
     keyed = cache is not None and isinstance(sink, DirectorySink) and (models is None or inputs is not None)
     if keyed and isinstance(sink, DirectorySink) and sink.previous is not None:
-        key = incremental.site_key(verification, source, provenance, changes, inputs)
+        key = incremental.site_key(verification, source, provenance, changes, inputs, changes_key)
         found = incremental.kept(sink.previous, cache, key)
         if found is not None:
             sink.keep_all()
@@ -279,7 +281,7 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     units = UnitPool(ctx, site, history, cache, sink, workers, models, source,  # forks before the main work
                      _cluster_tasks(clusters, workers))
     if keyed and key is None:    # with no site in place, the key is only needed at the end: taken while the workers run
-        key = incremental.site_key(verification, source, provenance, changes, inputs)
+        key = incremental.site_key(verification, source, provenance, changes, inputs, changes_key)
     scanned = Scanned(sink, cache)
     schemas = schema_files()
     for path, data in {"search-index.json": search_index(ctx), **static_files(), **schemas}.items():

@@ -61,18 +61,24 @@ def inputs_digest(verification: Verification, source: Source) -> str | None:
 
 
 def site_key(verification: Verification, source: Source, provenance: Provenance,
-             changes: Sequence[ChangeEntry] | None, inputs: str | None = None) -> str | None:
+             changes: Sequence[ChangeEntry] | None, inputs: str | None = None,
+             changes_key: str | None = None) -> str | None:
     """The digest of every input of the site, or None when one cannot be pickled. `inputs`:
-    `inputs_digest`, when the caller has it (the models in `verification` are then not read)."""
+    `inputs_digest`, when the caller has it (the models in `verification` are then not read);
+    `changes_key`, a content address of `changes`, when the caller has one (they are then not
+    pickled)."""
     inputs = inputs if inputs is not None else inputs_digest(verification, source)
     if inputs is None:
         return None
     h = hashlib.sha256(render_cache.digest("whole-site", provenance).encode())
     h.update(inputs.encode("ascii"))
-    try:
-        h.update(render_cache.pickled(list(changes) if changes is not None else None))
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
-        return None
+    if changes_key is not None:
+        h.update(b"changes-key\0" + changes_key.encode("ascii"))   # never a pickle's first bytes
+    else:
+        try:
+            h.update(render_cache.pickled(list(changes) if changes is not None else None))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+            return None
     for path in ROOT_DOCUMENTS:
         if any(e.path == path and e.type == "file" for e in source.entries(path)):
             h.update(f"{path}\0".encode() + hashlib.sha256(source.read(path)).digest())

@@ -214,9 +214,9 @@ def test_the_site_keeps_one_change_channel_per_repository(repository, cache, mon
                         or real(root, commit, c))
     first = cmd_build.change_channel(repository, chain[-1], cache)
     assert cmd_build.change_channel(repository, chain[-1], cache) == first and read == [chain[-1]]
-    assert first == load.read_change_channel(repository, chain[-1])
-    cmd_build.change_channel(repository, chain[-2], cache)
-    assert read == [chain[-1], chain[-2]]
+    assert first.entries == load.read_change_channel(repository, chain[-1]) and first.key is not None
+    other = cmd_build.change_channel(repository, chain[-2], cache)
+    assert read == [chain[-1], chain[-2]] and other.key not in (None, first.key)
     assert len([p for p in (cache.directory / cmd_build.CHANGES_KIND).rglob("*") if p.is_file()]) == 1
 
 
@@ -246,8 +246,10 @@ def test_a_shallow_clone_keeps_no_change_channel(repository, cache, tmp_path):
     subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repository}", str(clone)], check=True)
     head = git(clone, "rev-parse", "HEAD").strip()
     shallow = cmd_build.change_channel(clone, head, cache)
-    assert shallow is not None and not (cache.directory / cmd_build.CHANGES_KIND).exists()
+    assert shallow.entries is not None and not (cache.directory / cmd_build.CHANGES_KIND).exists()
+    assert shallow.key is None                       # nothing stands for a shallow clone's channel
     subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
     deepened = cmd_build.change_channel(clone, head, cache)
-    assert deepened == load.read_change_channel(repository, head) != shallow
+    assert deepened.entries == load.read_change_channel(repository, head) != shallow.entries
+    assert deepened.key is not None
     assert (cache.directory / cmd_build.CHANGES_KIND).exists()           # a full history is kept

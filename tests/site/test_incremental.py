@@ -259,6 +259,22 @@ def test_the_folder_keys_of_a_cached_verification_stand_for_its_models(tmp_path:
     assert inputs_digest(changed, WorktreeSource(repo)) != digest
 
 
+def test_a_change_channel_key_stands_for_its_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the channel's content address (`cmd_build.change_channel`), the site's key never
+    pickles the entries, and changes with the address; without one, it covers the entries."""
+    from publisher.site.incremental import site_key
+
+    repo = tmp_path / "repo"
+    write_state(repo, world().files())
+    verification, source, prov = verify_path(repo, at=NOW, workers=1), WorktreeSource(repo), provenance()
+    entries = [lambda: None]                                        # cannot be pickled
+    keyed = site_key(verification, source, prov, entries, changes_key="a" * 64)
+    assert keyed is not None and keyed == site_key(verification, source, prov, [], changes_key="a" * 64)
+    assert site_key(verification, source, prov, entries, changes_key="b" * 64) not in (None, keyed)
+    assert site_key(verification, source, prov, entries) is None
+    assert site_key(verification, source, prov, []) not in (None, keyed, site_key(verification, source, prov, None))
+
+
 KEYS_SCRIPT = """
 import sys
 from pathlib import Path
