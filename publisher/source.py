@@ -11,11 +11,13 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import IO, NamedTuple, Protocol
 from collections.abc import Iterable
+from itertools import compress
 
 from publisher.layout import TRUST_PATHS
 
@@ -25,8 +27,10 @@ RACY_NS = 2_000_000_000    # a stat stamp younger than this may not show a chang
 FIND_SPLIT_AT = 64         # sovereign folders; below this one find is as fast as two
 
 # One record per path, everything a listing and its stat stamps hold: type, size, mtime, ctime,
-# inode, device, symlink target, path. A path changed within RACY_NS prints "!" instead.
-_FIND_RECORD = r"%y %s %T@ %C@ %i %D %l\t%p\0"
+# inode, device, symlink target, path, each ended by a NUL (which no path or link target can
+# hold). A path changed within RACY_NS prints "!" instead.
+_FIND_RECORD = r"%y\0%s\0%T@\0%C@\0%i\0%D\0%l\0%p\0"
+_FIND_FIELDS = 8
 
 
 class Entry(NamedTuple):
@@ -65,6 +69,9 @@ class WorktreeSource:
         self._root = str(self.root)
         self.stamps: dict[str, tuple[int, int, int, int, int]] = {}
         self._finds: list[_Find] | None = None
+        self._found: list[bytes] | None = None     # find's records, kept by `fingerprint` for `entries`
+        self._by_find: dict[str, list[Entry]] | None = None    # ... parsed, by trust path
+        self._find_stamps: dict[str, Stamp] = {}
 
     def describe(self) -> str:
         return str(self.root)
@@ -98,6 +105,7 @@ class WorktreeSource:
             digest.update(b"%d\0%d\0" % (len(paths), len(data)))
             digest.update("\0".join(paths).encode("utf-8", "surrogateescape"))
             digest.update(data)
+        self._found = [data for data in outputs if data is not None]
         return "find", self._root, digest.hexdigest()
 
     def _spawn_finds(self) -> list[_Find]:
@@ -149,6 +157,9 @@ class WorktreeSource:
         return [[name for name in present if name != "sovereigns"] + first, second]
 
     def entries(self, prefix: str = "") -> list[Entry]:
+        listed = self._listed_by_find(prefix)
+        if listed is not None:
+            return listed
         base = self.root / prefix if prefix else self.root
         try:
             mode = base.lstat().st_mode
@@ -188,6 +199,28 @@ class WorktreeSource:
                     continue
                 found.append(self._file_entry(item, child))
         found.sort()
+        return found
+
+    def _listed_by_find(self, prefix: str) -> list[Entry] | None:
+        """The entries of a trust path from the records the fingerprint's find printed, when it
+        was taken (a snapshot miss: the tree changed, or the cache is cold) and they hold only
+        regular files and directories: 0.5 s at 190,000 files, where listing them again in
+        Python took 1.1-1.5 s on one core. None otherwise (a symbolic link, a pipe, a record
+        that does not parse), and the Python listing answers. The records are as old as the
+        fingerprint, which stands for them."""
+        if prefix not in TRUST_PATHS or (self._found is None and self._by_find is None):
+            return None
+        if self._by_find is None:
+            parsed = parse_find_records(self._found or [])
+            self._found = None
+            if parsed is None:
+                return None
+            self._by_find = {}
+            for entry in parsed[0]:
+                self._by_find.setdefault(entry.path.partition("/")[0], []).append(entry)
+            self._find_stamps = parsed[1]
+        found = list(self._by_find.get(prefix, ()))
+        self.stamps.update((entry.path, self._find_stamps[entry.path]) for entry in found)
         return found
 
     def _file_entry(self, item: os.DirEntry[str], rel: str) -> Entry:
@@ -231,6 +264,53 @@ class WorktreeSource:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         finally:
             os.close(fd)
+
+
+def _nanoseconds(values: list[bytes]) -> list[int]:
+    """find's `%T@` ("SECONDS.NNNNNNNNN0", nanoseconds then a zero) as integer nanoseconds,
+    exactly as `stat` gives them; ValueError for any other form."""
+    if any(value[-11:-10] != b"." or value[-1:] != b"0" for value in values):
+        raise ValueError("not find's %T@ form")
+    return [int(value[:-11] + value[-10:-1]) for value in values]
+
+
+Stamp = tuple[int, int, int, int, int]      # size, mtime_ns, ctime_ns, inode, device
+
+
+def parse_find_records(outputs: Iterable[bytes]) -> tuple[list[Entry], dict[str, Stamp]] | None:
+    """The file entries (sorted) and their stat stamps from `_FIND_RECORD` output, or None when
+    it holds anything but regular files and directories (what the Python listing must classify:
+    links, pipes) or does not parse. Column by column over the split output: the C-level calls
+    do the work, at 190,000 records."""
+    encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+    paths: list[str] = []
+    columns: list[list[int]] = [[], [], [], [], []]          # size, mtime, ctime, inode, device
+    try:
+        for data in outputs:
+            fields = data.split(b"\0")
+            if fields.pop() != b"" or len(fields) % _FIND_FIELDS:
+                return None
+            kinds = fields[0::_FIND_FIELDS]
+            if not set(kinds) <= {b"f", b"d"}:
+                return None
+            files = [kind == b"f" for kind in kinds]
+
+            def column(index: int) -> list[bytes]:
+                return list(compress(fields[index::_FIND_FIELDS], files))  # noqa: B023 (used at once)
+
+            paths += [path.decode(encoding, errors) for path in column(7)]
+            columns[0] += map(int, column(1))
+            columns[1] += _nanoseconds(column(2))
+            columns[2] += _nanoseconds(column(3))
+            columns[3] += map(int, column(4))
+            columns[4] += map(int, column(5))
+    except (ValueError, UnicodeError):
+        return None
+    stamps = dict(zip(paths, zip(*columns[:5], strict=True), strict=True))
+    order = sorted(range(len(paths)), key=paths.__getitem__)
+    sizes = columns[0]
+    entries = [Entry(paths[i], "file", sizes[i]) for i in order]
+    return entries, stamps
 
 
 def for_worker(source: Source) -> Source:

@@ -119,3 +119,44 @@ def test_a_change_after_a_remembered_run_is_verified_afresh(demo_copy: Path, nam
     again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
     assert type(again) is Verification
     assert again.findings == verify_path(demo_copy, at=DEMO_AT, workers=1).findings
+
+
+def _listing(source: WorktreeSource) -> list[object]:
+    return [*source.entries("sovereigns"), *source.entries("trust.lock"), *source.entries("coalition.json")]
+
+
+@pytest.mark.parametrize("name", ["unchanged", *sorted(MUTATIONS)])
+def test_the_listing_from_the_fingerprints_records_is_the_python_listing(demo_copy: Path, name: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a fingerprint, the trust paths are listed from find's records when they hold only
+    files and directories (entries and stat stamps exactly as the Python walk gives them), and
+    by the Python walk otherwise (a symbolic link or a pipe: find's records are not used)."""
+    if name != "unchanged":
+        MUTATIONS[name](demo_copy)
+    nested_git = demo_copy / "sovereigns" / "aurora-commons" / ".git"
+    nested_git.mkdir()
+    (nested_git / "HEAD").write_text("x\n")                      # never listed, either way
+    (demo_copy / "sovereigns" / "aurora-commons" / "tab\tand space.json").write_text("{}")
+    walked = WorktreeSource(demo_copy)
+    expected = _listing(walked)
+    source = WorktreeSource(demo_copy)
+    assert source.fingerprint() is not None
+    parsed = source_module.parse_find_records(source._found or [])
+    special = name in ("symlink swap", "fifo")
+    assert (parsed is None) is special
+    with monkeypatch.context() as patch:
+        if not special:                                          # listed without a single stat
+            patch.setattr(os, "scandir", lambda *a: pytest.fail("walked the tree"))
+        assert _listing(source) == expected and source.stamps == walked.stamps
+    assert "sovereigns/aurora-commons/tab\tand space.json" in [e.path for e in expected]
+    assert not [e for e in expected if "/.git/" in e.path]
+
+
+def test_records_that_do_not_parse_are_not_used() -> None:
+    good = b"f\0" + b"2\0" + b"1700000000.1234567890\0" * 2 + b"5\0" + b"6\0" + b"\0" + b"sovereigns/a/x.json\0"
+    entries, stamps = source_module.parse_find_records([good]) or ([], {})
+    assert [(e.path, e.size) for e in entries] == [("sovereigns/a/x.json", 2)]
+    assert stamps == {"sovereigns/a/x.json": (2, 1_700_000_000_123_456_789, 1_700_000_000_123_456_789, 5, 6)}
+    for bad in (good[:-1], good.replace(b".1234567890", b".123456789"), good.replace(b"f\0", b"l\0", 1),
+                good.replace(b"\x005\x00", b"\x00five\x00"), good + good[:10]):
+        assert source_module.parse_find_records([bad]) is None
