@@ -6,6 +6,7 @@ their target leaves the tree; they are never read through.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -255,8 +256,12 @@ class WorktreeSource:
     def read(self, path: str) -> bytes:
         full = os.path.join(self._root, path)
         # O_NOFOLLOW: a file swapped for a symlink after listing is refused, not followed.
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK and the type check: one swapped for a named pipe is refused; opening it
+        # would wait for a writer forever (the flag does nothing to a regular file's reads).
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file (replaced since it was listed)", path)
             # Raw reads on the descriptor: a file object per read cost as much as the syscalls.
             chunks = []
             while chunk := os.read(fd, _READ_CHUNK):

@@ -212,6 +212,25 @@ def test_file_swapped_for_symlink_after_listing_is_not_followed(repo: Path, tmp_
     only(verify(SwappingSource(repo, TREATY, outside)), ("layout.unreadable", TREATY))
 
 
+class PipeSwappingSource(WorktreeSource):
+    """Replaces one file by a named pipe after it was listed and before it is read (a race)."""
+
+    def read(self, path: str) -> bytes:
+        if path == TREATY and (self.root / path).is_file():
+            (self.root / path).unlink()
+            os.mkfifo(self.root / path)
+        return super().read(path)
+
+
+def test_file_swapped_for_a_named_pipe_after_listing_is_refused_without_blocking(repo: Path) -> None:
+    box: dict[str, Verification] = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", verify(PipeSwappingSource(repo))), daemon=True)
+    worker.start()
+    worker.join(120)    # a guard against a hang, not a speed assertion: opening a pipe blocks forever
+    assert "r" in box, "verification blocked on a named pipe swapped in after listing"
+    only(box["r"], ("layout.unreadable", TREATY))
+
+
 class FailingSource(WorktreeSource):
     def read(self, path: str) -> bytes:
         if path == TREATY:
