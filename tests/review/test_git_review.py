@@ -141,3 +141,30 @@ def test_an_index_file_unchanged_between_base_and_head_is_parsed_once(tmp_path, 
     monkeypatch.setattr(collect, "parse_document", counting)
     assert collect_review(tmp_path, "main", "pr", at=NOW) == expected
     assert parsed.count("trust.lock") == 1
+
+
+def test_names_not_utf8_are_reported_and_every_output_can_be_written(tmp_path, capsys):
+    """git lists names that are not UTF-8 with surrogate escapes: the review reports each as
+    `layout.name_not_utf8` spelled in ASCII, and its JSON, markdown and --output all encode."""
+    import os
+    import shutil
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    root = os.fsencode(tmp_path)
+    with open(root + b"/sovereigns/alpha/treaties/\xff\xfe.json", "wb") as handle:
+        handle.write(b"{}")
+    shutil.copytree(tmp_path / "sovereigns/beta", os.fsdecode(root + b"/sovereigns/b\xe9ta"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "names that are not UTF-8")
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert {(c.subject, c.path) for c in review.changes} == {
+        ("layout.name_not_utf8", "sovereigns/alpha/treaties/\\xff\\xfe.json"),
+        ("layout.name_not_utf8", "sovereigns/b\\xe9ta"),
+    }
+    assert "\\xff\\xfe" in render_markdown(review)
+    out = tmp_path / "review.md"
+    for fmt in ("markdown", "json"):
+        assert main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", fmt,
+                     "--output", str(out)]) == 0
+        out.read_bytes().decode("utf-8")
+    capsys.readouterr().out.encode("utf-8")
