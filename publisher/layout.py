@@ -110,6 +110,16 @@ def shown_name(path: str) -> str:
     return _UNDECODED.sub(spell, path)
 
 
+def printable(text: str) -> str:
+    """`text` safe for one terminal line: paths and messages quote attacker-controlled names, so
+    control, bidi, invisible and line-separator characters are escaped (no terminal escape
+    sequences, no forged report lines)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
+                   else f"\\U{ord(ch):08x}" for ch in text)
+
+
 _BIDI_AND_INVISIBLE = {
     "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d",
     "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\u00ad", "\u061c",
