@@ -19,7 +19,7 @@ from publisher.gitsource import GitSource
 from publisher.history.repository import pins
 from publisher.history.views import needs_content, parse_document
 from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, undecodable
-from publisher.limits import DEFAULT_LIMITS, Limits
+from publisher.limits import DEFAULT_LIMITS, Limits, read_bound
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
 from publisher.verify import coalition as stage
@@ -31,30 +31,38 @@ SUBJECT_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
 
 class _Parsed:
     """Parsed documents by blob id: a file unchanged between base and head (trust.lock and
-    coalition.json, a megabyte each at 10,000 sovereigns, in most reviews) is parsed once."""
+    coalition.json, a megabyte each at 10,000 sovereigns, in most reviews) is parsed once.
+    A blob past its size bound is never read (git stores gigabytes of spaces in a few
+    megabytes, so a pull request can add them for free): its document is None."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits) -> None:
         self._by_blob: dict[tuple[str, str], Any] = {}
+        self._limits = limits
 
-    def get(self, source: GitSource, path: str, data: bytes | None = None) -> Any:
+    def get(self, source: GitSource, path: str) -> Any:
         blob = source.blob_id(path)
         if blob is None:
             return None
         key = (blob, path)         # the path too: it decides the limits a document is read under
         if key not in self._by_blob:
-            self._by_blob[key] = parse_document(data if data is not None else source.read(path), path=path)
+            data = source.read_objects([blob], max_bytes=read_bound(self._limits, path)).get(blob)
+            self._by_blob[key] = parse_document(data, self._limits, path=path)
         return self._by_blob[key]
 
 
-def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool, parsed: _Parsed) -> dict[str, Any]:
+def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool, parsed: _Parsed,
+               limits: Limits) -> dict[str, Any]:
     """path -> parsed document (None for files a view does not read) for the affected folders."""
     paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")
              if e.type == "file" and not undecodable(e.path)]
     paths += [p for p in (LOCK_FILE,) + ((COALITION_FILE,) if coalition_changed else ()) if source.blob_id(p)]
     wanted = [p for p in paths if needs_content(p)]
-    data = source.read_objects([source.blob_id(p) for p in wanted])  # type: ignore[misc]
-    return {p: (parsed.get(source, p, data[source.blob_id(p)]) if p in wanted else None)  # type: ignore[index]
-            for p in paths}
+    by_bound: dict[int, list[str]] = {}
+    for path in wanted:
+        by_bound.setdefault(read_bound(limits, path), []).append(source.blob_id(path))  # type: ignore[arg-type]
+    for bound, blobs in by_bound.items():     # one cat-file round trip per bound; parsed.get reads the cache
+        source.read_objects(blobs, max_bytes=bound)
+    return {p: (parsed.get(source, p) if p in wanted else None) for p in paths}
 
 
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
@@ -112,13 +120,13 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
     named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
-    reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed()
+    reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed(limits)
     try:
         docs, findings = {}, {}
         for name, commit in (("base", base), ("head", head)):
             source = GitSource(root, commit, blobs=reader, cache=cache)
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
-            docs[name] = _documents(source, named, coalition_changed, parsed)
+            docs[name] = _documents(source, named, coalition_changed, parsed, limits)
             coalition_raw = parsed.get(source, COALITION_FILE)
             findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
