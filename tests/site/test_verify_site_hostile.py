@@ -99,3 +99,28 @@ def test_recorded_generator_is_written_visibly(tmp_path: Path, capsys: pytest.Ca
     captured = capsys.readouterr()
     assert "\x1b" not in captured.err and "\x07" not in captured.err
     assert captured.err.count("\n") == 1 and "\\u001b" in captured.err
+
+
+def test_a_file_of_another_size_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A tampered site may hold a file of any size (a sparse file takes no disk): a published
+    file the rebuild does not produce, or one whose size differs, is a difference unread."""
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    for name in ("index.html", "huge.bin"):
+        with open(site / name, "wb") as handle:
+            handle.truncate(200 * 1024 * 1024)
+    read: list[Path] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    capsys.readouterr()
+    assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+    out = capsys.readouterr().out
+    reported = {tuple(line.split()[1:3]) for line in out.splitlines()}
+    assert {("site.file_changed", "index.html:"), ("site.file_extra", "huge.bin:")} <= reported
+    assert site / "index.html" not in read and site / "huge.bin" not in read
