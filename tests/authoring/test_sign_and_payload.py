@@ -104,3 +104,26 @@ def test_text_output_writes_document_strings_visibly(with_treaty: Path, hs: Runn
     header = result.out.split("\npayload:", 1)[0]
     assert "\x1b" not in header and "\x07" not in header and "\u202e" not in header
     assert "\\u001b]0;owned" in header
+
+
+def test_refusals_and_summaries_are_written_visibly(capsys: pytest.CaptureFixture[str]) -> None:
+    """A refusal or a plan's summary may quote a key label from a document (`sign`: 'already
+    carries a signature by <label>'): printed the way verify prints findings."""
+    import argparse
+
+    from publisher.authoring import AuthoringError
+    from publisher.authoring.writer import Outcome
+    from publisher.cli.authoring_args import guarded, report
+
+    def refuse(args: argparse.Namespace) -> int:
+        raise AuthoringError("refused: already signed by evil\x1b]0;owned\x07\u202e")
+
+    assert guarded(refuse)(argparse.Namespace(command="sign")) == 1
+    outcome = Outcome(summary=("signed by evil\x1b[2J\u2066",), written=(), pending=(),
+                      verification=type("V", (), {"summary": lambda self: {"error": 0, "warning": 0,
+                                                                            "evaluated_at": "t"}})())
+    report(outcome)  # type: ignore[arg-type]
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert "\x1b" not in text and "\u202e" not in text and "\u2066" not in text
+    assert "evil\\u001b]0;owned" in captured.err and "evil\\u001b[2J" in captured.out
