@@ -99,11 +99,12 @@ def _error(root: str | Path, stderr: bytes, what: str) -> GitError:
     return GitError(text[:300] or f"git {what} failed")
 
 
-def _run(root: str | Path, *args: str) -> bytes:
-    """stdout of `git ARGS` in `root`; a failure is GitError carrying git's message."""
+def _run(root: str | Path, *args: str, env: dict[str, str] | None = None) -> bytes:
+    """stdout of `git ARGS` in `root` (`env`: variables added); a failure is GitError carrying
+    git's message."""
     try:
         done = subprocess.run(_command(root, args), stdin=subprocess.DEVNULL, capture_output=True,
-                              check=False, env=_env(root))
+                              check=False, env={**_env(root), **(env or {})})
     except OSError as exc:
         raise GitError(f"cannot run git: {exc}") from exc
     if done.returncode != 0:
@@ -138,9 +139,10 @@ def is_repository(root: str | Path) -> bool:
 
 
 def _refuse_options(*refs: str) -> None:
-    """A ref starting with "-" would reach git as an option: refused as an unknown revision."""
+    """A ref starting with "-" would reach git as an option, and one holding NUL cannot be
+    passed at all (a ref read from a file, such as a site's manifest): refused as unknown."""
     for ref in refs:
-        if ref.startswith("-"):
+        if ref.startswith("-") or "\0" in ref:
             raise GitError(f"unknown revision {ref!r}")
 
 
@@ -572,14 +574,17 @@ class BlobReader:
 
 
 def export_tree(root: str | Path, commit: str, dest: str | Path) -> None:
-    """Write the files of `commit` into the empty directory `dest` (git archive | tar)."""
-    import io
-    import tarfile
+    """Write the files of `commit` into the empty directory `dest` as a checkout writes them
+    (read-tree and checkout-index through an index of its own). Not `git archive`: the commit's
+    .gitattributes can make it leave files out (export-ignore) or rewrite them (export-subst),
+    and a rebuild would then not be what a clone of the commit builds."""
+    import tempfile
 
     _refuse_options(commit)
-    try:
-        data = _run(root, "archive", "--format=tar", commit)
-    except GitError as exc:
-        raise GitError(f"cannot export {commit}: {str(exc)[:200]}") from exc
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        archive.extractall(dest, filter="data")
+    with tempfile.TemporaryDirectory(prefix="handshake-index-") as tmp:
+        index = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+        try:
+            _run(root, "read-tree", commit, env=index)
+            _run(root, f"--work-tree={Path(dest).absolute()}", "checkout-index", "--all", "--force", env=index)
+        except GitError as exc:
+            raise GitError(f"cannot export {commit}: {str(exc)[:200]}") from exc

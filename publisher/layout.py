@@ -91,6 +91,35 @@ def split_sovereign_path(path: str) -> tuple[str, str] | None:
     return None
 
 
+_UNDECODED = re.compile("[\ud800-\udfff]")
+
+
+def undecodable(path: str) -> bool:
+    """True when a listed name held bytes that are not UTF-8: the listing decodes them as
+    surrogate escapes (U+DC80..U+DCFF), which no UTF-8 writer (a site page, a report file, a
+    pull-request comment) can encode."""
+    return not path.isascii() and _UNDECODED.search(path) is not None
+
+
+def shown_name(path: str) -> str:
+    """`path` with each undecodable byte written `\\xNN` (any other surrogate `\\uNNNN`), as
+    `bytes` reprs do: a spelling every writer can encode, for findings and messages."""
+    def spell(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+    return _UNDECODED.sub(spell, path)
+
+
+def printable(text: str) -> str:
+    """`text` safe for one terminal line: paths and messages quote attacker-controlled names, so
+    control, bidi, invisible and line-separator characters are escaped (no terminal escape
+    sequences, no forged report lines)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
+                   else f"\\U{ord(ch):08x}" for ch in text)
+
+
 _BIDI_AND_INVISIBLE = {
     "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d",
     "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\u00ad", "\u061c",

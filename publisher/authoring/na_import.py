@@ -110,10 +110,18 @@ def _consistency(saved: dict[str, Saved], extra_rows: list[dict[str, Any]]) -> t
     if feed and feed.value.get("issuer_sovereign_id") != sid:
         problems.append("/sovereign-revocation-feed is issued by another sovereign")
     rows = saved.get("recognition-treaties.json")
-    for row in [*((rows.value.get("recognition_treaties") or []) if rows else []), *extra_rows]:
+    listed = (rows.value.get("recognition_treaties") or []) if rows else []
+    if not isinstance(listed, list):
+        # Nothing is schema-checked before the rows are read (ids collected, rows sorted).
+        problems.append("/recognition-treaties holds no list of treaty rows")
+        listed = []
+    for row in [*listed, *extra_rows]:
         if not isinstance(row, dict) or not isinstance(row.get("treaty"), dict) \
                 or row["treaty"].get("issuer_sovereign_id") != sid:
             problems.append("/recognition-treaties lists a treaty another sovereign issued")
+            break
+        if not isinstance(row["treaty"].get("treaty_id"), str):
+            problems.append("/recognition-treaties lists a treaty whose treaty_id is not a string")
             break
     if problems:
         raise AuthoringError("refused: the saved endpoint files disagree: " + "; ".join(problems),

@@ -18,6 +18,7 @@ from publisher.cli import EXIT_FINDINGS, EXIT_OK
 from publisher.cli.cmd_verify import format_finding as verify_line
 from publisher.cli.common import parse_at, repo_path
 from publisher.findings import Finding
+from publisher.layout import printable
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ def format_finding(f: Finding) -> str:
 
 def report(outcome: Outcome) -> int:
     for line in outcome.summary:
-        print(line)
+        print(printable(line))          # may quote a document's key label or id
     for path in outcome.written:
         print(f"  wrote {path}")
     if outcome.pending:
@@ -68,7 +69,7 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
         try:
             return run(args)
         except AuthoringError as exc:
-            print(f"handshake {args.command}: {exc}", file=sys.stderr)
+            print(f"handshake {args.command}: {printable(str(exc))}", file=sys.stderr)
             for f in exc.findings[:50]:
                 if isinstance(f, Finding):
                     print(format_finding(f), file=sys.stderr)

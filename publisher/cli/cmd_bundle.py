@@ -14,6 +14,7 @@ from publisher.authoring.bundles import check_bundle, plan_receipt, validate_bun
 from publisher.authoring.writer import write_file_atomic
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.authoring_args import add_common, apply_plan, format_finding, guarded, open_state
+from publisher.layout import printable
 from publisher.limits import DEFAULT_LIMITS
 from publisher.strictjson import Refusal, load_json
 
@@ -81,7 +82,8 @@ def run_import(args: argparse.Namespace) -> int:
     state = open_state(args)
     check = check_bundle(state, value, path.name)
     print("UNVERIFIED review material: a bundle grants no trust; trust_granted stays false.")
-    print(f"bundle_hash: {check.bundle_hash}\nsovereign:   {check.summary['sovereign_id']}")
+    # The id is the bundle's own claim, printed before it is validated: written visibly.
+    print(f"bundle_hash: {check.bundle_hash}\nsovereign:   {printable(str(check.summary['sovereign_id']))}")
     for f in check.findings(path.name):
         print(format_finding(f))
     if not check.ok:

@@ -19,7 +19,7 @@ from publisher import gitrepo
 from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
-from publisher.layout import LOCK_FILE
+from publisher.layout import LOCK_FILE, printable
 from publisher.history.firstseen import first_seen_roots
 from publisher.history.pin import build_lock, render_lock
 from publisher.history.views import parse_document
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     text = render_lock(plan.lock)
     changed = not lock_path.is_file() or lock_path.read_text("utf-8") != text
     for message in plan.messages:
-        print(f"pin: {message}", file=sys.stderr)
+        print(f"pin: {printable(message)}", file=sys.stderr)     # ids from the existing lock, too
     if args.check:
         print(f"trust.lock {'would change' if changed else 'is up to date'}")
         return EXIT_FINDINGS if changed or plan.conflicts else EXIT_OK

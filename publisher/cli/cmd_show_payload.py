@@ -14,6 +14,7 @@ from publisher.cli import EXIT_OK, UsageError
 from publisher.cli.authoring_args import guarded
 from publisher.cli.common import parse_at
 from publisher.crypto import fingerprint
+from publisher.layout import printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,12 +40,15 @@ def locate(file: str, repo: str | None) -> Path:
 
 
 def render_text(info: Payload) -> str:
-    lines = [f"file:       {info.path}", f"kind:       {info.kind}",
-             f"signer:     {info.role} key - the verifier requires {info.requirement()}"]
-    accepts = [f"{k.label} {fingerprint(k.public_key)}" for k in info.allowed] \
+    """The facts, then the payload. Strings from the file under review (issued_at, key labels)
+    are written `printable`; the payload is canonical JSON, already ASCII with controls escaped."""
+    lines = [f"file:       {printable(info.path)}", f"kind:       {info.kind}",
+             f"signer:     {info.role} key - the verifier requires {printable(info.requirement())}"]
+    accepts = [printable(f"{k.label} {fingerprint(k.public_key)}") for k in info.allowed] \
         or ["(no key: the sovereign does not verify)"]
     lines.append("accepts:    " + "\n            ".join(accepts))
-    sigs = [f"#{i} key_id {kid!r}: " + (f"verifies ({label})" if label else "does not verify under an accepted key")
+    sigs = [f"#{i} key_id {kid!r}: " + (f"verifies ({printable(label)})" if label
+                                         else "does not verify under an accepted key")
             for i, kid, label in info.signed_by] or ["none"]
     lines.append("signatures: " + "\n            ".join(sigs))
     lines.append(f"payload:    {len(info.payload)} bytes, sha256 {info.sha256}")

@@ -11,6 +11,7 @@ from publisher import gitrepo
 from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import parse_at, repo_path, worker_count
+from publisher.layout import printable
 from publisher.source import WorktreeSource
 
 if TYPE_CHECKING:    # the verifier is imported in run(), once the working tree's stat walk has started
@@ -62,16 +63,6 @@ def format_finding(f: Finding) -> str:
         label = _LABELS[f.severity] = f"{f.severity.value.upper():7}"
     where = f.path + (f"#{f.pointer}" if f.pointer else "")
     return f"{label} {f.code:32} {printable(where)}: {printable(f.message)}"
-
-
-def printable(text: str) -> str:
-    """`text` safe for one terminal line: paths and messages quote attacker-controlled names, so
-    control, bidi, invisible and line-separator characters are escaped (no terminal escape
-    sequences, no forged report lines)."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
-                   else f"\\U{ord(ch):08x}" for ch in text)
 
 
 def render_json(result: Verification) -> str:

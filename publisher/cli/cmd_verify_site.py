@@ -9,6 +9,7 @@ from pathlib import Path
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import repo_path, worker_count
+from publisher.layout import printable
 from publisher.site import GENERATOR
 from publisher.site.verify_site import verify_site
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     for item in findings:
         print(format_finding(item))
     if generator and generator != GENERATOR:
-        print(f"note: the site was built by {generator}, this is {GENERATOR}; differences are expected",
+        print(f"note: the site was built by {printable(generator)}, this is {GENERATOR}; differences are expected",
               file=sys.stderr)
     print(f"{len(findings)} difference(s) · {'IDENTICAL' if not findings else 'DIFFERS'}")
     return EXIT_OK if not findings else EXIT_FINDINGS

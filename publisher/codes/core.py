@@ -62,6 +62,9 @@ CODES: tuple[Code, ...] = (
     _c("layout.unsafe_id", E, "Unsafe sovereign id",
        "A sovereign folder name must be 1-128 characters of A-Z a-z 0-9 . _ - and start and end "
        "with a letter or digit, so that it is safe in paths and URLs."),
+    _c("layout.name_not_utf8", E, "Name not UTF-8",
+       "A file or folder name is not valid UTF-8, so it cannot be shown, linked or published as "
+       "it is. It is not read; the finding spells each byte that is not UTF-8 as \\xNN."),
     _c("layout.deceptive_text", E, "Deceptive characters",
        "An identifier contains bidirectional control, invisible or non-ASCII look-alike "
        "characters that can make it display as another identifier."),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from publisher.history.repository import pins
 from publisher.history.walk import FirstSeen
+from publisher.layout import is_safe_id
 from publisher.timestamps import zulu
 
 
@@ -40,6 +41,11 @@ def build_lock(first_seen: Mapping[str, FirstSeen], existing: Any) -> LockPlan:
     added, updated, conflicts, kept, messages = [], [], [], [], []
     for sid in sorted(set(first_seen) | set(old_entries)):
         seen, old = first_seen.get(sid), old_entries.get(sid)
+        if seen is not None and old is None and not is_safe_id(sid):
+            # Verification refuses such a folder; and a name that is not UTF-8 would be written
+            # as a lone surrogate escape, for which the verifier refuses the whole lock.
+            messages.append(f"{sid!r}: not a safe sovereign id; not pinned")
+            continue
         if seen is None:
             sovereigns[sid] = old
             kept.append(sid)

@@ -18,41 +18,51 @@ from publisher.findings import Finding
 from publisher.gitsource import GitSource
 from publisher.history.repository import pins
 from publisher.history.views import needs_content, parse_document
-from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path
-from publisher.limits import DEFAULT_LIMITS, Limits
+from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, undecodable
+from publisher.limits import DEFAULT_LIMITS, Limits, read_bound
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
 from publisher.verify import coalition as stage
-from publisher.verify.sovereign import SovereignResult, verify_sovereign
+from publisher.source import Entry
+from publisher.verify.sovereign import SovereignResult, split_undecodable, verify_sovereign
 
 SUBJECT_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
 
 
 class _Parsed:
     """Parsed documents by blob id: a file unchanged between base and head (trust.lock and
-    coalition.json, a megabyte each at 10,000 sovereigns, in most reviews) is parsed once."""
+    coalition.json, a megabyte each at 10,000 sovereigns, in most reviews) is parsed once.
+    A blob past its size bound is never read (git stores gigabytes of spaces in a few
+    megabytes, so a pull request can add them for free): its document is None."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits) -> None:
         self._by_blob: dict[tuple[str, str], Any] = {}
+        self._limits = limits
 
-    def get(self, source: GitSource, path: str, data: bytes | None = None) -> Any:
+    def get(self, source: GitSource, path: str) -> Any:
         blob = source.blob_id(path)
         if blob is None:
             return None
         key = (blob, path)         # the path too: it decides the limits a document is read under
         if key not in self._by_blob:
-            self._by_blob[key] = parse_document(data if data is not None else source.read(path), path=path)
+            data = source.read_objects([blob], max_bytes=read_bound(self._limits, path)).get(blob)
+            self._by_blob[key] = parse_document(data, self._limits, path=path)
         return self._by_blob[key]
 
 
-def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool, parsed: _Parsed) -> dict[str, Any]:
+def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool, parsed: _Parsed,
+               limits: Limits) -> dict[str, Any]:
     """path -> parsed document (None for files a view does not read) for the affected folders."""
-    paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}") if e.type == "file"]
+    paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")
+             if e.type == "file" and not undecodable(e.path)]
     paths += [p for p in (LOCK_FILE,) + ((COALITION_FILE,) if coalition_changed else ()) if source.blob_id(p)]
     wanted = [p for p in paths if needs_content(p)]
-    data = source.read_objects([source.blob_id(p) for p in wanted])  # type: ignore[misc]
-    return {p: (parsed.get(source, p, data[source.blob_id(p)]) if p in wanted else None)  # type: ignore[index]
-            for p in paths}
+    by_bound: dict[int, list[str]] = {}
+    for path in wanted:
+        by_bound.setdefault(read_bound(limits, path), []).append(source.blob_id(path))  # type: ignore[arg-type]
+    for bound, blobs in by_bound.items():     # one cat-file round trip per bound; parsed.get reads the cache
+        source.read_objects(blobs, max_bytes=bound)
+    return {p: (parsed.get(source, p) if p in wanted else None) for p in paths}
 
 
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
@@ -72,12 +82,15 @@ def _subjects(source: GitSource, results: list[SovereignResult], affected: set[s
 def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limits,
             lock_raw: Any, coalition_raw: Any) -> list[Finding]:
     lock_pins = pins(lock_raw)
-    present = [sid for sid in sovereigns if source.entries(f"sovereigns/{sid}")]
-    results = [verify_sovereign(sid, [e for e in source.entries(f"sovereigns/{sid}") if e.path.count("/") >= 2],
-                                source.read, lock_pins.get(sid), limits) for sid in present]
+    listed, refused = split_undecodable([e for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")])
+    folders: dict[str, list[Entry]] = {}
+    for entry in listed:
+        folders.setdefault(entry.path.split("/", 2)[1], []).append(entry)
+    results = [verify_sovereign(sid, [e for e in folders[sid] if e.path.count("/") >= 2],
+                                source.read, lock_pins.get(sid), limits) for sid in sovereigns if sid in folders]
     affected = {r.sovereign.id: r.sovereign for r in results}
     everyone = {**_subjects(source, results, set(affected), limits, lock_pins), **affected}
-    out = [f for r in results for f in r.findings]
+    out = refused + [f for r in results for f in r.findings]
     out += stage.check_cross_references(everyone)
     foreign, replaced = stage.check_foreign_signers(results, everyone)
     out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
@@ -105,19 +118,20 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     when = at or gitrepo.commit_info(root, head).time
     changed = gitrepo.diff_raw(root, base, head)
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
+    named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
-    reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed()
+    reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed(limits)
     try:
         docs, findings = {}, {}
         for name, commit in (("base", base), ("head", head)):
             source = GitSource(root, commit, blobs=reader, cache=cache)
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
-            docs[name] = _documents(source, sovereigns, coalition_changed, parsed)
+            docs[name] = _documents(source, named, coalition_changed, parsed, limits)
             coalition_raw = parsed.get(source, COALITION_FILE)
             findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
     finally:
         reader.close()
-    return build_review(base, head, when, docs["base"], docs["head"], sovereigns, findings["base"],
+    return build_review(base, head, when, docs["base"], docs["head"], named, findings["base"],
                         findings["head"], changed_paths=len(changed), expiring_within=expiring_within,
                         stats=stats)

@@ -16,6 +16,7 @@ from typing import Any
 
 from publisher.codes.history import LEVEL_ORDER
 from publisher.history.model import Change
+from publisher.layout import printable
 from publisher.review.analysis import Review
 from publisher.timestamps import zulu
 
@@ -29,14 +30,16 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`", "*":
 
 
 def md(text: str) -> str:
-    """Inline-safe markdown text: one line, no HTML, no links, no mentions, no table breaks."""
-    flat = " ".join(text.split())
+    """Inline-safe markdown text: one line, no HTML, no links, no mentions, no table breaks, and
+    no hidden character (a terminal escape for the CI log, a bidi control reordering the line)."""
+    flat = printable(" ".join(text.split()))
     return "".join(_ESCAPES.get(ch, ch) for ch in flat)
 
 
 def code_span(text: str) -> str:
-    """A code span (contents literal, so no HTML or mention); `|` still needs escaping in tables."""
-    flat = " ".join(text.split()).replace("`", "'").replace("|", "\\|")
+    """A code span (contents literal, so no HTML or mention); `|` still needs escaping in tables,
+    and hidden characters are written visibly as in `md`."""
+    flat = printable(" ".join(text.split())).replace("`", "'").replace("|", "\\|")
     return f"`{flat}`"
 
 

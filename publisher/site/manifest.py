@@ -50,7 +50,10 @@ def load_manifest(directory: str | Path) -> ManifestInfo:
                         str(value.get("generator", "")), value.get("history") is True)
 
 
-def read_site(directory: str | Path) -> dict[str, bytes]:
+def read_site(directory: str | Path, expected: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file of a site directory by path. With `expected` (the rebuild), a file it does
+    not hold, or of another size, is not read, since a tampered site may hold a file of any
+    size: it maps to b"", or to bytes one longer than expected, so it still compares unequal."""
     root = Path(directory)
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -58,7 +61,12 @@ def read_site(directory: str | Path) -> dict[str, bytes]:
         for name in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             full = Path(dirpath) / name
             rel = full.relative_to(root).as_posix()
-            files[rel] = b"" if full.is_symlink() or not full.is_file() else full.read_bytes()
+            if full.is_symlink() or not full.is_file() or (expected is not None and rel not in expected):
+                files[rel] = b""
+            elif expected is not None and full.stat().st_size != len(expected[rel]):
+                files[rel] = expected[rel] + b"\0"
+            else:
+                files[rel] = full.read_bytes()
     return files
 
 

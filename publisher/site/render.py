@@ -72,9 +72,11 @@ class _Environment(jinja2.Environment):
 
 
 # Characters that reorder or hide text: C0/C1 controls (but tab and newlines), bidi embeddings,
-# overrides, isolates and marks, zero-width and invisible formatters, line/paragraph separators.
+# overrides, isolates and marks, zero-width and invisible formatters, line/paragraph separators;
+# and those XML 1.0 has no place for even escaped (U+FFFE, U+FFFF, surrogates): one of them in a
+# signed treaty id made changes.atom not well-formed, and a feed reader drops the whole feed.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
-                        "\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]")
+                        "\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
 
 
 def visible(value: Any) -> Any:

@@ -48,7 +48,7 @@ def verify_site(site_dir: str | Path, repo: str | Path, *, generator: str,
         except BuildRefused as exc:
             return [finding("manifest.json", "/source_commit", "site.rebuild_failed", str(exc))], info.generator
     out = []
-    for difference in compare(built.files, read_site(site_dir)):
+    for difference in compare(built.files, read_site(site_dir, built.files)):
         code, message = MESSAGES[difference.kind]
         out.append(finding(difference.path, "", code, message))
     return out, info.generator

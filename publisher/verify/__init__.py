@@ -28,6 +28,7 @@ from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
 from publisher.verify import snapshot
 from publisher.verify.dispatch import Job, folder_keys, run_jobs
+from publisher.verify.sovereign import split_undecodable
 from publisher.timestamps import zulu
 
 
@@ -140,6 +141,8 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     out.extend(found)
     coalition_raw = _load_root_json(source, root_entries, COALITION_FILE, limits, out)
 
+    entries, refused = split_undecodable(entries)
+    out.extend(refused)
     groups, loose = group_by_sovereign(entries)
     for entry in loose:
         if entry.type == "symlink":

@@ -28,7 +28,8 @@ from publisher.checks.treaties import check_rows, check_treaty
 from publisher.findings import Finding, finding
 from publisher.history.rotation import follow_rotations
 from publisher.keyfile import parse_public_key_file
-from publisher.layout import REQUIRED_SOVEREIGN_FILES, classify_sovereign_file, deceptive_text, is_safe_id
+from publisher.layout import (REQUIRED_SOVEREIGN_FILES, classify_sovereign_file, deceptive_text, is_safe_id,
+                              shown_name, undecodable)
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Sovereign, Treaty, TreatyRow
 from publisher.source import Entry
@@ -59,6 +60,26 @@ class _Folder:
     na_history_keys: list[tuple[str, bytes]] = field(default_factory=list)
     rotations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)   # root-rotations/<n>.json
     files: list[str] = field(default_factory=list)
+
+
+def split_undecodable(entries: list[Entry]) -> tuple[list[Entry], list[Finding]]:
+    """The entries whose names are UTF-8, and one `layout.name_not_utf8` per outermost name
+    that is not (a folder once, not each file in it): such a name cannot be written to a page,
+    a link or a report, so nothing under it is read."""
+    if all(not undecodable(e.path) for e in entries):
+        return entries, []
+    kept: list[Entry] = []
+    refused: dict[str, Finding] = {}
+    for entry in entries:
+        if not undecodable(entry.path):
+            kept.append(entry)
+            continue
+        parts = entry.path.split("/")
+        first = next(i for i, part in enumerate(parts) if undecodable(part))
+        where = "/".join(parts[: first + 1])
+        refused.setdefault(where, finding(shown_name(where), "", "layout.name_not_utf8",
+                                          f"name {shown_name(parts[first])!r} is not UTF-8; not read"))
+    return kept, list(refused.values())
 
 
 def _read_folder(sovereign_id: str, entries: list[Entry], read: Callable[[str], bytes],

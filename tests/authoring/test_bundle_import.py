@@ -137,3 +137,24 @@ def test_an_invalid_bundle_writes_no_receipt(two_sovereigns: Path, hs: Runner, t
     assert not (two_sovereigns / "imports").exists()
     (tmp_path / "junk.json").write_text('{"a": 1, "a": 2}')
     assert hs("bundle", "import", str(tmp_path / "junk.json"), "--at", at(1)).code == 1
+
+
+@pytest.mark.parametrize("sid", [
+    "gamma\x1b[2J\x1b]0;owned\x07\nembedded genesis: verified",
+    "gam\u202ema",
+    {"not": ["a", "string"]},
+], ids=["terminal-escape-and-forged-line", "bidi-override", "object"])
+def test_the_bundles_sovereign_id_is_printed_visibly(two_sovereigns: Path, hs: Runner, tmp_path: Path,
+                                                      sid: Any) -> None:
+    """The id is the bundle's own claim, printed before anything is validated: it must not
+    reach the terminal as an escape sequence, a bidi control or a second line."""
+    bundle = make_bundle(two_sovereigns)
+    for part in (bundle, bundle["sovereign_metadata"]):
+        part["sovereign_id"] = sid
+    bundle["sovereign_metadata"]["network_name"] = bundle["genesis"]["network_name"] = sid
+    result = hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1))
+    assert result.code == 1
+    [line] = [line for line in result.out.splitlines() if line.startswith("sovereign:")]
+    assert "\x1b" not in result.out and "\u202e" not in result.out and "\x07" not in result.out
+    assert not [line for line in result.out.splitlines() if line.startswith("embedded genesis")]
+    assert not (two_sovereigns / "imports").exists()

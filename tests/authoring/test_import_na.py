@@ -94,3 +94,20 @@ def test_an_older_feed_is_not_imported_over_a_newer_one(served: Path, two_sovere
     ok(hs("feed", "revoke", "att-2", "--reason", "y", "--na-key", keys.path("alpha-na2"), "--at", at(4)))
     result = hs("import-na", str(served), "--at", at(5))
     assert result.code == 1 and "older" in result.err
+
+
+@pytest.mark.parametrize("rows", [
+    5,
+    "rows",
+    {"t-1": {}},
+    [{"treaty": {"issuer_sovereign_id": "alpha", "treaty_id": ["t-1"]}}],
+    [{"treaty": {"issuer_sovereign_id": "alpha", "treaty_id": {"id": "t-1"}}}],
+], ids=["number", "string", "object", "treaty-id-list", "treaty-id-object"])
+def test_rows_of_the_wrong_type_are_refused_not_raised(served: Path, fresh: Path, hs: Runner, keys: Keys,
+                                                       rows: object) -> None:
+    body = json.loads((served / "recognition-treaties").read_text())
+    body["recognition_treaties"] = rows
+    (served / "recognition-treaties").write_text(json.dumps(body))
+    result = hs("import-na", str(served), "--root-key", keys.pub("alpha-root"), "--at", at(3), repo_arg=fresh)
+    assert result.code == 1 and "refused: the saved endpoint files disagree" in result.err
+    assert not (fresh / "sovereigns" / "alpha").exists()

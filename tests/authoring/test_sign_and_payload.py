@@ -91,3 +91,39 @@ def test_reported_findings_escape_control_and_bidi_characters_as_verify_does() -
     assert line == "  " + verify_line(hostile)
     assert line.isprintable() and "\x1b" not in line and "\u202e" not in line
     assert "evil\\u001b[2J" in line and "\\u202e" in line
+
+
+def test_text_output_writes_document_strings_visibly(with_treaty: Path, hs: Runner) -> None:
+    """show-payload is run on files under review: the issued_at it quotes (and any key label)
+    must not reach the terminal as an escape sequence or a bidi control."""
+    path = with_treaty / TREATY
+    document = json.loads(path.read_text())
+    document["issued_at"] = "2026\x1b]0;owned\x07\x1b[2J\u202e"
+    path.write_text(json.dumps(document))
+    result = hs("show-payload", str(path), "--at", at(2), repo_arg=None)
+    header = result.out.split("\npayload:", 1)[0]
+    assert "\x1b" not in header and "\x07" not in header and "\u202e" not in header
+    assert "\\u001b]0;owned" in header
+
+
+def test_refusals_and_summaries_are_written_visibly(capsys: pytest.CaptureFixture[str]) -> None:
+    """A refusal or a plan's summary may quote a key label from a document (`sign`: 'already
+    carries a signature by <label>'): printed the way verify prints findings."""
+    import argparse
+
+    from publisher.authoring import AuthoringError
+    from publisher.authoring.writer import Outcome
+    from publisher.cli.authoring_args import guarded, report
+
+    def refuse(args: argparse.Namespace) -> int:
+        raise AuthoringError("refused: already signed by evil\x1b]0;owned\x07\u202e")
+
+    assert guarded(refuse)(argparse.Namespace(command="sign")) == 1
+    outcome = Outcome(summary=("signed by evil\x1b[2J\u2066",), written=(), pending=(),
+                      verification=type("V", (), {"summary": lambda self: {"error": 0, "warning": 0,
+                                                                            "evaluated_at": "t"}})())
+    report(outcome)  # type: ignore[arg-type]
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert "\x1b" not in text and "\u202e" not in text and "\u2066" not in text
+    assert "evil\\u001b]0;owned" in captured.err and "evil\\u001b[2J" in captured.out

@@ -141,3 +141,23 @@ def test_pin_check_writes_nothing_and_reports_drift(tmp_path, capsys):
     assert main(["pin", str(tmp_path)]) == 0
     assert main(["pin", str(tmp_path), "--check"]) == 0
     assert "is up to date" in capsys.readouterr().out
+
+
+def test_pin_never_writes_a_lock_the_verifier_refuses(tmp_path, capsys):
+    """A folder whose name is not UTF-8 (or is no safe id) in history is not pinned: its id
+    would be written as a lone surrogate escape, and the verifier refuses the whole trust.lock
+    (json.lone_surrogate), so every sovereign would lose its pin."""
+    import shutil
+    make_repo(tmp_path)
+    root = os.fsencode(tmp_path)
+    shutil.copytree(tmp_path / "sovereigns/beta", os.fsdecode(root + b"/sovereigns/b\xffeta"))
+    shutil.copytree(tmp_path / "sovereigns/beta", tmp_path / "sovereigns/ga\u202emma\x1b[2J")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "hostile folder names")
+    assert main(["pin", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    lock = json.loads((tmp_path / "trust.lock").read_text())
+    assert sorted(lock["sovereigns"]) == ["alpha", "beta"]
+    assert "\x1b" not in err and "\u202e" not in err and "not pinned" in err
+    code, report = verify_json(tmp_path, "--no-history", capsys=capsys)
+    assert "trust.lock" not in {f["path"] for f in report["findings"]}

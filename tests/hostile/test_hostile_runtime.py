@@ -296,3 +296,42 @@ def test_long_hostile_links_do_not_backtrack(repo: Path) -> None:
     result = run_guarded(lambda: verify(RecordingSource(repo)))
     assert result is not None, "verification did not finish: a pattern backtracks"
     assert {f.code for f in result.findings} == {"doc.malformed", "rollcall.unsafe_url"}
+
+
+def _byte_path(repo: Path, relative: bytes) -> bytes:
+    return os.fsencode(repo) + b"/" + relative
+
+
+def test_file_name_not_utf8_is_one_finding_shown_in_ascii(repo: Path) -> None:
+    """A name that is not UTF-8 is listed with surrogate escapes, which no UTF-8 writer (site
+    page, report file) can encode: refused unread, reported under a `\\xNN` spelling."""
+    with open(_byte_path(repo, b"sovereigns/alpha/treaties/\xff\xfe.json"), "wb") as handle:
+        handle.write(b"{}")
+    source = RecordingSource(repo)
+    result = verify(source)
+    only(result, ("layout.name_not_utf8", "sovereigns/alpha/treaties/\\xff\\xfe.json"))
+    assert not [p for p in source.reads if "treaties/\udcff" in p]
+    for f in result.findings:
+        f.path.encode("utf-8"), f.message.encode("utf-8")
+
+
+def test_folder_name_not_utf8_is_one_finding_for_the_folder(repo: Path) -> None:
+    import shutil
+    shutil.copytree(repo / "sovereigns/beta", os.fsdecode(_byte_path(repo, b"sovereigns/b\xffeta")))
+    result = verify(RecordingSource(repo))
+    only(result, ("layout.name_not_utf8", "sovereigns/b\\xffeta"))
+    assert [s.id for s in result.sovereigns] == ["alpha", "beta"]
+
+
+def test_site_builds_over_a_name_not_utf8(repo: Path) -> None:
+    from publisher.site.build import build_site
+    from tests.site.site_golden import provenance
+    with open(_byte_path(repo, b"sovereigns/alpha/\xff.txt"), "wb") as handle:
+        handle.write(b"hi")
+    with open(_byte_path(repo, b"sovereigns/\xe9"), "wb") as handle:
+        handle.write(b"loose")
+    result = verify(WorktreeSource(repo))
+    only(result, ("layout.name_not_utf8", "sovereigns/alpha/\\xff.txt"),
+         ("layout.name_not_utf8", "sovereigns/\\xe9"))
+    site = build_site(result, WorktreeSource(repo), provenance(evaluated_at=NOW, allow_errors=True))
+    assert all(path.isprintable() and "\\" not in path for path in site.files)

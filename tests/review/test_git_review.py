@@ -134,10 +134,64 @@ def test_an_index_file_unchanged_between_base_and_head_is_parsed_once(tmp_path, 
     parsed: list[str] = []
     real = collect.parse_document
 
-    def counting(data, path=""):
+    def counting(data, *limits, path=""):
         parsed.append(path)
-        return real(data, path=path)
+        return real(data, *limits, path=path)
 
     monkeypatch.setattr(collect, "parse_document", counting)
     assert collect_review(tmp_path, "main", "pr", at=NOW) == expected
     assert parsed.count("trust.lock") == 1
+
+
+def test_names_not_utf8_are_reported_and_every_output_can_be_written(tmp_path, capsys):
+    """git lists names that are not UTF-8 with surrogate escapes: the review reports each as
+    `layout.name_not_utf8` spelled in ASCII, and its JSON, markdown and --output all encode."""
+    import os
+    import shutil
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    root = os.fsencode(tmp_path)
+    with open(root + b"/sovereigns/alpha/treaties/\xff\xfe.json", "wb") as handle:
+        handle.write(b"{}")
+    shutil.copytree(tmp_path / "sovereigns/beta", os.fsdecode(root + b"/sovereigns/b\xe9ta"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "names that are not UTF-8")
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert {(c.subject, c.path) for c in review.changes} == {
+        ("layout.name_not_utf8", "sovereigns/alpha/treaties/\\xff\\xfe.json"),
+        ("layout.name_not_utf8", "sovereigns/b\\xe9ta"),
+    }
+    assert "\\xff\\xfe" in render_markdown(review)
+    out = tmp_path / "review.md"
+    for fmt in ("markdown", "json"):
+        assert main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", fmt,
+                     "--output", str(out)]) == 0
+        out.read_bytes().decode("utf-8")
+    capsys.readouterr().out.encode("utf-8")
+
+
+def test_an_oversized_blob_is_never_read_whole(tmp_path, monkeypatch):
+    """git stores a file of spaces a thousand times smaller than it is: a pull request can add
+    gigabytes that cost nothing to push. Review reads no blob past its size bound (this one
+    took 600 MB of memory at 300 MB), and still reports the file as too large."""
+    from publisher import gitrepo
+    from publisher.limits import DEFAULT_LIMITS, read_bound
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    feed = "sovereigns/alpha/revocation-feed.json"
+    lock_bound, feed_bound = read_bound(DEFAULT_LIMITS, "trust.lock"), read_bound(DEFAULT_LIMITS, feed)
+    (tmp_path / feed).write_bytes(b" " * (feed_bound + 1))
+    (tmp_path / "trust.lock").write_bytes(b" " * (lock_bound + 1))
+    git(tmp_path, "commit", "-q", "-am", "huge files")
+    largest = []
+    real = gitrepo.BlobReader.read_many
+
+    def spy(self, object_ids, *, max_bytes=None):
+        found = real(self, object_ids, max_bytes=max_bytes)
+        largest.extend(len(data) for data in found.values())
+        return found
+
+    monkeypatch.setattr(gitrepo.BlobReader, "read_many", spy)
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert feed_bound + 1 not in largest and lock_bound + 1 not in largest
+    assert ("limits.file_too_large", feed) in {(c.subject, c.path) for c in review.changes}

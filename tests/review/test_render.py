@@ -90,3 +90,20 @@ def test_a_huge_sentence_is_clipped_to_one_line():
     from publisher.review.render import LINE_CHARACTERS
     text = render_markdown(review_of(Change("change.treaty_issued", "alpha", "p", "x" * 100_000)))
     assert "x" * LINE_CHARACTERS not in text and "x" * (LINE_CHARACTERS - 1) in text
+
+
+@pytest.mark.parametrize("hostile, forbidden", [
+    ("colour \x1b[31mred\x1b[0m", "\x1b"),
+    ("clear \x1b]8;;https://evil.example\x07link", "\x07"),
+    ("ab\u202edcb.json", "\u202e"),
+    ("is\u2066olate\u2069", "\u2066"),
+    ("zero\u200bwidth", "\u200b"),
+    ("c1\x9bcontrol", "\x9b"),
+], ids=["terminal-colour", "terminal-hyperlink", "bidi-override", "bidi-isolate", "zero-width", "c1-control"])
+def test_hidden_characters_are_written_visibly(hostile, forbidden):
+    """The comment is also printed to CI logs: a git path or a document string must not carry
+    a terminal escape, nor a bidi control that shows the line in another order."""
+    text = render_markdown(review_of(Change("change.treaty_issued", hostile, f"sovereigns/alpha/{hostile}",
+                                            hostile)))
+    assert forbidden not in text
+    assert f"\\u{ord(forbidden):04x}" in text

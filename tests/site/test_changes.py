@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from html.parser import HTMLParser
 
 from publisher.history.changes import ChangeEntry
@@ -97,3 +97,16 @@ def test_cli_build_reads_history_and_verify_site_reproduces_it(tmp_path):
     assert "becomes a coalition member" in html and "No git history" not in html
     check = subprocess.run([*run, "verify-site", str(out), "--repo", str(repo)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_atom_feed_stays_well_formed_with_characters_xml_forbids():
+    """A signed treaty id may hold U+FFFE/U+FFFF (only a filename warning): XML 1.0 has no such
+    characters, escaped or not, so the sentence quoting it must write them visibly."""
+    hostile = "treaty bad\uffff\ufffeid, control \x01\x1b, tab\tkept"
+    changes = [ChangeEntry("c" * 40, datetime(2026, 11, 21, 9, 0, tzinfo=UTC), "aurora-commons", "medium",
+                           "change.treaty_issued", "sovereigns/aurora-commons/treaties/x.json", hostile)]
+    site = build(changes)
+    feed = ET.fromstring(site.files["changes.atom"])
+    [entry] = feed.findall(f"{ATOM}entry")
+    assert "bad\\uffff\\ufffeid" in entry.find(f"{ATOM}summary").text
+    assert "\uffff" not in site.files["changes.html"].decode()

@@ -1,0 +1,126 @@
+"""verify-site against hostile input: a repository whose .gitattributes changes what `git
+archive` exports, and a tampered manifest.json. The rebuild must be what a checkout of the
+commit builds, and no manifest value may crash the command or reach the terminal raw."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from publisher.cli import main
+
+BASELINE = Path(__file__).resolve().parents[1] / "hostile" / "corpus" / "baseline"
+FEED = "sovereigns/alpha/revocation-feed.json"
+
+
+def git(repo: Path, *args: str) -> str:
+    date = "2026-11-23T12:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+def repository(tmp_path: Path, attributes: str, coalition_name: str | None = None) -> Path:
+    if not (BASELINE / "trust.lock").is_file():
+        pytest.fail(f"hostile baseline missing at {BASELINE}", pytrace=False)
+    repo = tmp_path / "repo"
+    shutil.copytree(BASELINE, repo)
+    (repo / ".gitattributes").write_text(attributes)
+    if coalition_name is not None:
+        coalition = json.loads((repo / "coalition.json").read_text())
+        coalition["name"] = coalition_name
+        (repo / "coalition.json").write_text(json.dumps(coalition, indent=2) + "\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "baseline with attributes")
+    return repo
+
+
+def build(repo: Path, out: Path) -> Path:
+    assert main(["build", str(repo), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("attributes, coalition_name", [
+    (f"{FEED} export-ignore\n", None),
+    ("coalition.json export-subst\n", "Coalition $Format:%H$"),
+], ids=["export-ignore-hides-a-feed", "export-subst-rewrites-a-document"])
+def test_rebuild_is_what_a_checkout_builds_not_what_git_archive_exports(
+        tmp_path: Path, attributes: str, coalition_name: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    """Export attributes apply to `git archive`, not to a checkout: a rebuild through archive
+    called the honest site different, and confirmed a site built without the hidden file."""
+    repo = repository(tmp_path, attributes, coalition_name)
+    honest = build(repo, tmp_path / "honest")
+    assert main(["verify-site", str(honest), "--repo", str(repo)]) == 0
+    mirror = tmp_path / "mirror"
+    git(tmp_path, "clone", "-q", str(repo), str(mirror))
+    if coalition_name is None:
+        (mirror / FEED).unlink()
+    else:
+        git(mirror, "archive", "-o", str(tmp_path / "exported.tar"), "HEAD")
+        subprocess.run(["tar", "-xf", str(tmp_path / "exported.tar"), "-C", str(mirror)], check=True)
+    forged = build(mirror, tmp_path / "forged")
+    capsys.readouterr()
+    assert main(["verify-site", str(forged), "--repo", str(repo)]) == 1
+    assert "DIFFERS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("source_commit", "HEAD\u0000", "site.rebuild_failed"),
+    ("source_commit", "-p", "site.rebuild_failed"),
+    ("source_commit", ["HEAD"], "site.manifest_unreadable"),
+    ("evaluated_at", "2026-12-31T23:59:60Z", "site.manifest_unreadable"),
+], ids=["nul-in-commit", "option-as-commit", "commit-not-a-string", "leap-second"])
+def test_tampered_manifest_is_a_finding(tmp_path: Path, field: str, value: object, code: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    manifest = json.loads((site / "manifest.json").read_text())
+    manifest[field] = value
+    (site / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+    assert code in capsys.readouterr().out
+
+
+def test_recorded_generator_is_written_visibly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    manifest = json.loads((site / "manifest.json").read_text())
+    manifest["generator"] = "evil\x1b]0;owned\x07\x1b[2J\nIDENTICAL"
+    (site / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.err and "\x07" not in captured.err
+    assert captured.err.count("\n") == 1 and "\\u001b" in captured.err
+
+
+def test_a_file_of_another_size_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A tampered site may hold a file of any size (a sparse file takes no disk): a published
+    file the rebuild does not produce, or one whose size differs, is a difference unread."""
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    for name in ("index.html", "huge.bin"):
+        with open(site / name, "wb") as handle:
+            handle.truncate(200 * 1024 * 1024)
+    read: list[Path] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    capsys.readouterr()
+    assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+    out = capsys.readouterr().out
+    reported = {tuple(line.split()[1:3]) for line in out.splitlines()}
+    assert {("site.file_changed", "index.html:"), ("site.file_extra", "huge.bin:")} <= reported
+    assert site / "index.html" not in read and site / "huge.bin" not in read
