@@ -16,7 +16,7 @@ import pytest
 from publisher.cache import Cache
 from publisher.site import render_cache, units
 from publisher.site.build import Site, build_site
-from publisher.site.publish import previous_site, record_published, staging
+from publisher.site.publish import PublishError, previous_site, record_published, staging
 from publisher.site.sink import DirectorySink
 from publisher.site.verify_site import read_site
 from publisher.source import WorktreeSource
@@ -197,7 +197,11 @@ def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(t
     assert not kept and read_site(out) == expected
     sink, kept = _publish(repo, out, cache)
     assert kept and len(sink.reused) == len(expected) and read_site(out) == expected
-    (out / "extra.html").write_bytes(b"not ours")                   # a file added by hand
+    (out / "extra.html").write_bytes(b"not ours")                   # a file added by hand: not deleted
+    with pytest.raises(PublishError, match="extra.html"):
+        _publish(repo, out, cache)
+    assert (out / "extra.html").read_bytes() == b"not ours"
+    (out / "extra.html").unlink()
     _, kept = _publish(repo, out, cache)
     assert not kept and read_site(out) == expected
     page = out / "sovereigns/alpha/index.html"                      # a file edited by hand
