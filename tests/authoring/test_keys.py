@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,62 @@ def test_keys_are_refused_inside_a_git_work_tree_a_repo_or_through_a_symlink(tmp
         with pytest.raises(AuthoringError, match="refused"):
             write_keypair(base, role="na", key_id=None, repo=repo)
         assert not base.with_name("na.key").exists()
+
+
+def _git(*args: str) -> None:
+    subprocess.run(["git", *args], check=True, capture_output=True)
+
+
+def _place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> Path:
+    """A place for a key base that git or a web server would publish, found without a `.git`
+    entry above it (except the linked worktree, whose `.git` is a file)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.chdir(home)
+    if where == "git-work-tree-variable":
+        monkeypatch.setenv("GIT_WORK_TREE", str(tmp_path / "wt"))
+        return tmp_path / "wt" / "keys" / "na"
+    if where == "git-dir-variable":                      # git takes the current directory as the work tree
+        _git("init", "-q", "--bare", str(tmp_path / "store.git"))
+        monkeypatch.setenv("GIT_DIR", str(tmp_path / "store.git"))
+        return home / "keys" / "na"
+    if where == "bare-repo-core-worktree":               # the "dotfiles" bare repository
+        _git("init", "-q", "--bare", str(tmp_path / "dotfiles.git"))
+        _git("--git-dir", str(tmp_path / "dotfiles.git"), "config", "core.worktree", str(tmp_path / "dots"))
+        monkeypatch.setenv("GIT_DIR", str(tmp_path / "dotfiles.git"))
+        return tmp_path / "dots" / "na"
+    if where == "inside-a-bare-repo":                    # served as is by a dumb-HTTP or gitweb host
+        _git("init", "-q", "--bare", str(tmp_path / "srv" / "trust.git"))
+        return tmp_path / "srv" / "trust.git" / "na"
+    if where == "linked-worktree":
+        _git("init", "-q", str(tmp_path / "main"))
+        _git("-C", str(tmp_path / "main"), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
+             "--allow-empty", "-m", "init")
+        _git("-C", str(tmp_path / "main"), "worktree", "add", "-q", str(tmp_path / "linked"))
+        return tmp_path / "linked" / "na"
+    assert where == "published-site"
+    site = tmp_path / "www" / "site"
+    (site / "static").mkdir(parents=True)
+    (site / "manifest.json").write_text('{"files": {"index.html": "sha256:00"}, "generator": "handshake 0.1.0"}')
+    return site / "static" / "na"
+
+
+@pytest.mark.parametrize("where", ["git-work-tree-variable", "git-dir-variable", "bare-repo-core-worktree",
+                                   "inside-a-bare-repo", "linked-worktree", "published-site"])
+def test_keys_are_refused_where_git_or_a_site_would_publish_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  where: str) -> None:
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    base = _place(tmp_path, monkeypatch, where)
+    with pytest.raises(AuthoringError, match="refused"):
+        write_keypair(base, role="na", key_id=None, repo=None, seed=SEED)
+    assert not base.with_name("na.key").exists()
+    outside = tmp_path / "offline" / "na"
+    write_keypair(outside, role="na", key_id=None, repo=None, seed=SEED)     # elsewhere: still allowed
+    base.parent.mkdir(parents=True, exist_ok=True)
+    (base.parent / "na.key").write_bytes((tmp_path / "offline" / "na.key").read_bytes())
+    with pytest.raises(AuthoringError, match="refused"):
+        load_signer(base.parent / "na.key", repo=None, what="--na-key")
 
 
 def test_loading_a_key_from_inside_the_repository_is_refused(tmp_path: Path) -> None:
