@@ -140,7 +140,10 @@ def swap_into_place(staging: Path, target: Path) -> None:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not target.is_dir():
                 raise
     if _exchange(staging, target):
-        shutil.rmtree(staging)              # staging now holds the previous site
+        # staging now holds the previous site, and the new one is published: a folder of the
+        # old one that cannot be removed is left behind, as on the rename path below, not
+        # reported as a failed build.
+        shutil.rmtree(staging, ignore_errors=True)
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     os.rmdir(aside)
