@@ -205,5 +205,23 @@ def test_keygen_refuses_paths_inside_a_repository(hs: Runner, repo: Path, tmp_pa
     assert not target.with_name("na.key").exists()
 
 
+def test_keygen_into_a_place_it_cannot_write_is_a_clear_refusal(hs: Runner, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    result = hs("keygen", "--role", "na", "--out", str(tmp_path / "a-file" / "na"), repo_arg=None)
+    assert result.code == 1 and "cannot write" in result.err and "a-file" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_key_file_that_fails_half_way_is_not_left_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while the seed is written must not leave a truncated .key that every later
+    keygen refuses to overwrite and every command fails to parse."""
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(28, os.strerror(28))
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(AuthoringError, match="cannot write"):
+        write_keypair(tmp_path / "na", role="na", key_id=None, repo=None, seed=SEED)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_keygen_operator_needs_a_key_id(hs: Runner, tmp_path: Path) -> None:
     assert hs("keygen", "--role", "operator", "--out", str(tmp_path / "op"), repo_arg=None).code == 2
