@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 
 from publisher.cache import Cache
 from publisher.layout import printable, shown_name
+from publisher.site.manifest import read_manifest
 from publisher.site.sink import DirectorySink, Previous, sha256, site_stamps
 
 PUBLISHED_KIND = "site-published"
@@ -59,7 +60,7 @@ def replace_refusal(target: Path, previous: Previous | None = None) -> str | Non
     if not any(target.iterdir()):
         return None
     try:
-        value = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        value = json.loads(read_manifest(target))
     except (OSError, ValueError):
         return NOT_A_SITE
     if not (isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")):
@@ -218,8 +219,8 @@ def previous_site(target: Path, cache: Cache | None) -> Previous | None:
     target = Path(target).absolute()
     recorded = cache.get(PUBLISHED_KIND, _published_key(target), tuple)
     try:
-        data = (target / "manifest.json").read_bytes()
-    except OSError:
+        data = read_manifest(target)
+    except (OSError, ValueError):
         return None
     if recorded is None or len(recorded) != 3 or recorded[0] != sha256(data):
         return None
@@ -238,8 +239,8 @@ def record_published(target: Path, cache: Cache | None) -> None:
         return
     target = Path(target).absolute()
     try:
-        data = (target / "manifest.json").read_bytes()
-    except OSError:
+        data = read_manifest(target)
+    except (OSError, ValueError):
         return
     files, folders = site_stamps(target)
     cache.put(PUBLISHED_KIND, _published_key(target), (sha256(data), files, folders))

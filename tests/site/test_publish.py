@@ -1,6 +1,7 @@
 """Publishing swaps a finished tree into place; a failed build leaves the previous site untouched."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -126,6 +127,39 @@ def test_refuses_an_out_that_is_a_symbolic_link(demo_site: Site, tmp_path: Path)
             publish(demo_site.files, out)
         assert out.is_symlink()
     assert list((tmp_path / "elsewhere").iterdir()) == [] and not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("kind", ["named-pipe", "link-to-a-manifest"])
+def test_a_site_manifest_that_is_a_pipe_or_a_link_is_not_read(demo_site: Site, tmp_path: Path, kind: str) -> None:
+    """The manifest in place decides whether a directory may be replaced: a named pipe there
+    blocked the build forever (a link to /dev/zero never ended); neither is a site's manifest."""
+    import threading
+
+    out = tmp_path / "site"
+    publish(demo_site.files, out)
+    manifest = out / "manifest.json"
+    (tmp_path / "elsewhere.json").write_bytes(manifest.read_bytes())
+    manifest.unlink()
+    if kind == "named-pipe":
+        os.mkfifo(manifest)
+    else:
+        manifest.symlink_to(tmp_path / "elsewhere.json")
+    raised: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            publish(demo_site.files, out)
+        except BaseException as exc:      # noqa: BLE001 - reported below
+            raised.append(exc)
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(30)                       # a hang guard, not a timing
+    if worker.is_alive():
+        with open(os.open(manifest, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+            pass
+        worker.join(30)
+        pytest.fail("blocked reading manifest.json")
+    assert len(raised) == 1 and isinstance(raised[0], PublishError) and "not a Handshake site" in str(raised[0])
 
 
 def test_refuses_paths_outside_the_site(tmp_path: Path) -> None:
