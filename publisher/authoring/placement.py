@@ -13,6 +13,7 @@ never moves keys.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from collections.abc import Iterable, Mapping
 
@@ -51,11 +52,14 @@ SITE_MANIFEST_TAIL = 4096
 def is_site(folder: Path) -> bool:
     """A folder holding a Handshake site: its manifest.json names the generator. The manifest
     lists every file (megabytes at scale) and keeps "generator" near its end (sorted keys), so
-    only its tail is read."""
+    only its tail is read, and only from a regular file (a named pipe would block)."""
     try:
-        with open(folder / "manifest.json", "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            handle.seek(max(0, size - SITE_MANIFEST_TAIL))
+        fd = os.open(folder / "manifest.json", os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return False
+            handle.seek(max(0, info.st_size - SITE_MANIFEST_TAIL))
             tail = handle.read(SITE_MANIFEST_TAIL)
     except OSError:
         return False

@@ -155,6 +155,12 @@ def test_keys_are_refused_where_git_or_a_site_would_publish_them(tmp_path: Path,
         load_signer(base.parent / "na.key", repo=None, what="--na-key")
 
 
+def test_a_named_pipe_called_manifest_json_does_not_block_keygen(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "manifest.json")
+    files = write_keypair(tmp_path / "na", role="na", key_id=None, repo=None, seed=SEED)   # would block
+    assert files.private_path.is_file()
+
+
 def test_loading_a_key_from_inside_the_repository_is_refused(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "sovereigns").mkdir(parents=True)
