@@ -62,19 +62,23 @@ def read_existing_lock(path: Path) -> bytes | None:
     cannot parse (its pins would silently be dropped for the first-seen ones: existing pins are
     never moved), naming the reason code the verifier gives."""
     try:
-        info = os.lstat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)   # a pipe swapped in never blocks
     except FileNotFoundError:
         return None
-    if stat.S_ISLNK(info.st_mode):
-        raise UsageError(f"{LOCK_FILE} is a symbolic link (layout.symlink): pin never reads or writes through "
-                         "one; replace it with the file or remove it")
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{LOCK_FILE} is not a regular file (layout.not_regular); remove it")
-    bound = read_bound(DEFAULT_LIMITS, LOCK_FILE)
-    if info.st_size > bound:
+    except OSError as exc:
+        if os.path.islink(path):
+            raise UsageError(f"{LOCK_FILE} is a symbolic link (layout.symlink): pin never reads or writes "
+                             "through one; replace it with the file or remove it") from exc
+        raise UsageError(f"{LOCK_FILE} cannot be read: {exc.strerror or exc}") from exc
+    info, bound = os.fstat(fd), read_bound(DEFAULT_LIMITS, LOCK_FILE)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > bound:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{LOCK_FILE} is not a regular file (layout.not_regular); remove it")
         raise UsageError(f"{LOCK_FILE} is {info.st_size} bytes (limits.file_too_large: limit {bound}); "
                          "pin never replaces pins it cannot read: fix or remove it")
-    data = path.read_bytes()
+    with open(fd, "rb") as handle:
+        data = handle.read(bound + 1)
     value = load_json(data, for_path(DEFAULT_LIMITS, LOCK_FILE))
     if isinstance(value, Refusal) or not isinstance(value, dict):
         reason = f"{value.code}: {printable(value.message)}" if isinstance(value, Refusal) else "not a JSON object"
