@@ -177,6 +177,7 @@ class Cache:
         folder = self._folder(kind, key)
         try:
             if folder not in self._made:
+                os.makedirs(self._root, exist_ok=True)      # the directory itself: the caller's choice
                 if not (_real_folder(folder.rpartition("/")[0]) and _real_folder(folder)):
                     return
                 self._made.add(folder)
