@@ -177,7 +177,9 @@ class Cache:
         folder = self._folder(kind, key)
         try:
             if folder not in self._made:
-                os.makedirs(folder, exist_ok=True)
+                os.makedirs(self._root, exist_ok=True)      # the directory itself: the caller's choice
+                if not (_real_folder(folder.rpartition("/")[0]) and _real_folder(folder)):
+                    return
                 self._made.add(folder)
             temporary = f"{folder}/.{key}.{os.getpid()}.{secrets.token_hex(4)}"
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -188,6 +190,17 @@ class Cache:
             os.replace(temporary, f"{folder}/{key}")
         except OSError:
             return
+
+
+def _real_folder(path: str) -> bool:
+    """Create `path` (its parent exists) or find it, and True only when it is a real directory:
+    a repository may commit `.handshake-cache/` with links inside it to anywhere its user can
+    write, and an entry is never written through one."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    return stat.S_ISDIR(os.lstat(path).st_mode)
 
 
 def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:

@@ -152,14 +152,21 @@ class KeyPairFiles:
 
 def _create_exclusive(path: Path, data: str, mode: int) -> None:
     # O_EXCL: never overwrite; the mode applies from the first byte (umask may only narrow it).
+    # A file that fails half-way (a full disk) is removed: a truncated key would be refused by
+    # every later keygen (never overwritten) and every command that reads it.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         if os.name == "posix":
             os.fchmod(fd, mode)
-        os.write(fd, data.encode("ascii"))
+        view = memoryview(data.encode("ascii"))
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
 
 
 def write_keypair(base: str | os.PathLike[str], *, role: str, key_id: str | None,
@@ -177,14 +184,20 @@ def write_keypair(base: str | os.PathLike[str], *, role: str, key_id: str | None
         check_key_location(path, repo=repo, what="key file")
         if path.exists() or path.is_symlink():
             raise AuthoringError(f"refused: {path} already exists; key files are never overwritten")
-    private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     seed = seed if seed is not None else bytes(nacl.signing.SigningKey.generate())
     public = crypto.public_key_of(seed)
-    _create_exclusive(private_path, format_private_key_file(
-        base64.b64encode(seed).decode("ascii"), ROLES[role], key_id), 0o600)
+    written = private_path
     try:
-        _create_exclusive(public_path, format_public_key_file(public, ROLES[role], key_id), 0o644)
-    except OSError:
-        private_path.unlink()
-        raise
+        private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _create_exclusive(private_path, format_private_key_file(
+            base64.b64encode(seed).decode("ascii"), ROLES[role], key_id), 0o600)
+        written = public_path
+        try:
+            _create_exclusive(public_path, format_public_key_file(public, ROLES[role], key_id), 0o644)
+        except OSError:
+            private_path.unlink()
+            raise
+    except OSError as exc:          # a path through a file, a full disk, a read-only medium
+        raise AuthoringError(f"refused: cannot write {exc.filename or written}: {exc.strerror or exc}; "
+                             "no key file was left") from exc
     return KeyPairFiles(private_path, public_path, public, key_id)

@@ -1,15 +1,21 @@
-"""Where private keys may live: never inside a repository (edge: reads paths, never contents).
+"""Where private keys may live: never inside a repository or a site (edge: reads paths and
+git's own markers, never key contents).
 
 A private key file is refused when it is, or would be, inside any git work tree (a folder
-with a `.git` entry above it), or inside the Handshake repository a command works on (which
-need not be a git checkout), or the current directory's repository. Paths are resolved first,
-so a symlink or `..` cannot smuggle a key file into a repository. Refuses; never moves keys.
+with a `.git` entry above it, or the work tree that GIT_WORK_TREE, GIT_DIR or its
+core.worktree names, as git itself would use it), inside a git directory (a bare repository
+is served as is by dumb-HTTP hosts), inside a published Handshake site (a folder whose
+manifest.json names the generator), or inside the Handshake repository a command works on
+(which need not be a git checkout), or the current directory's repository. Paths are
+resolved first, so a symlink or `..` cannot smuggle a key file into a repository. Refuses;
+never moves keys.
 """
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from publisher.authoring import AuthoringError
 from publisher.layout import TRUST_PATHS
@@ -20,15 +26,6 @@ REPO_MARKERS = TRUST_PATHS
 def resolved(path: str | os.PathLike[str]) -> Path:
     """The absolute real path, resolving symlinks of the existing part of it."""
     return Path(os.path.realpath(Path(path).expanduser()))
-
-
-def git_work_tree(path: str | os.PathLike[str]) -> Path | None:
-    """The top of the git work tree containing `path` (existing or not), or None."""
-    here = resolved(path)
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def handshake_repo(start: str | os.PathLike[str]) -> Path | None:
@@ -44,12 +41,79 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+def is_git_dir(folder: Path) -> bool:
+    """git's own test for a repository directory (a bare one, or a `.git` folder)."""
+    return (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
+
+
+SITE_MANIFEST_TAIL = 4096
+
+
+def is_site(folder: Path) -> bool:
+    """A folder holding a Handshake site: its manifest.json names the generator. The manifest
+    lists every file (megabytes at scale) and keeps "generator" near its end (sorted keys), so
+    only its tail is read, and only from a regular file (a named pipe would block)."""
+    try:
+        fd = os.open(folder / "manifest.json", os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return False
+            handle.seek(max(0, info.st_size - SITE_MANIFEST_TAIL))
+            tail = handle.read(SITE_MANIFEST_TAIL)
+    except OSError:
+        return False
+    return b'"generator": "handshake' in tail or b'"generator":"handshake' in tail
+
+
+def _core_worktree(git_dir: Path) -> Path | None:
+    """core.worktree from a git directory's config (relative to the git directory), or None."""
+    try:
+        text = (git_dir / "config").read_text("utf-8", "replace")
+    except OSError:
+        return None
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line.strip("[]").strip().lower()
+        elif section == "core" and "=" in line and line.split("=", 1)[0].strip().lower() == "worktree":
+            value = line.split("=", 1)[1].strip().strip('"')
+            return resolved(git_dir / os.path.expanduser(value)) if value else None
+    return None
+
+
+def environment_trees(environ: Mapping[str, str] | None = None) -> list[tuple[Path, str]]:
+    """The git directory and work tree that git run here would use because of GIT_DIR and
+    GIT_WORK_TREE (no `.git` marks them): GIT_WORK_TREE, else the git directory's
+    core.worktree, else the current directory when GIT_DIR is set (git's rule)."""
+    env = os.environ if environ is None else environ
+    found: list[tuple[Path, str]] = []
+    git_dir = resolved(env["GIT_DIR"]) if env.get("GIT_DIR") else None
+    if git_dir is not None:
+        found.append((git_dir, "the git directory GIT_DIR names"))
+    if env.get("GIT_WORK_TREE"):
+        found.append((resolved(env["GIT_WORK_TREE"]), "the git work tree GIT_WORK_TREE names"))
+    elif git_dir is not None:
+        tree = _core_worktree(git_dir)
+        found.append((tree, f"the git work tree core.worktree of {git_dir} names") if tree is not None
+                     else (resolved(Path.cwd()), "the git work tree GIT_DIR gives (the current directory)"))
+    return found
+
+
 def key_location_problem(path: str | os.PathLike[str], repos: Iterable[Path | None] = ()) -> str | None:
     """Why a private key must not be at `path`, or None when the place is acceptable."""
     target = resolved(path)
-    tree = git_work_tree(target)
-    if tree is not None:
-        return f"{target} is inside the git work tree {tree}"
+    for folder in (target, *target.parents):
+        if (folder / ".git").exists():
+            return f"{target} is inside the git work tree {folder}"
+        if is_git_dir(folder):
+            return f"{target} is inside the git repository {folder}"
+        if is_site(folder):
+            return f"{target} is inside the Handshake site {folder}"
+    for root, what in environment_trees():
+        if _inside(target, root):
+            return f"{target} is inside {what}, {root}"
     for repo in repos:
         if repo is not None and _inside(target, resolved(repo)):
             return f"{target} is inside the repository {resolved(repo)}"

@@ -14,7 +14,7 @@ from publisher.authoring import AuthoringError
 from publisher.authoring.keys import Signer, load_signer, private_file_mode_problem
 from publisher.authoring.state import RepoState, load_state
 from publisher.authoring.writer import Outcome, Plan, apply
-from publisher.cli import EXIT_FINDINGS, EXIT_OK
+from publisher.cli import EXIT_FINDINGS, EXIT_MISUSE, EXIT_OK
 from publisher.cli.cmd_verify import format_finding as verify_line
 from publisher.cli.common import parse_at, repo_path
 from publisher.findings import Finding
@@ -64,7 +64,9 @@ def apply_plan(state: RepoState, plan: Plan) -> int:
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Map a refusal to exit 1 with its reason and findings on stderr."""
+    """Map a refusal to exit 1 with its reason and findings on stderr, and a filesystem
+    refusal (an --out naming a folder, a path through a file, a full disk; the writer restores
+    what it wrote) to exit 2 with one line naming the file and the reason, never a traceback."""
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return run(args)
@@ -74,6 +76,11 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
                 if isinstance(f, Finding):
                     print(format_finding(f), file=sys.stderr)
             return EXIT_FINDINGS
+        except OSError as exc:
+            where = exc.filename2 or exc.filename      # a rename names the target second
+            print(printable(f"handshake {args.command}: {exc.strerror or exc}{f': {where}' if where else ''}"),
+                  file=sys.stderr)
+            return EXIT_MISUSE
     return wrapper
 
 

@@ -160,8 +160,9 @@ def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at
     out = Path(args.out) if args.out else root / "_site"
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     try:
-        with staging(out) as stage:      # files are written as they are built; swapped in at the end
-            sink = DirectorySink(stage.path, previous_site(out, cache))
+        previous = previous_site(out, cache)
+        with staging(out, previous) as stage:    # files are written as they are built; swapped in at the end
+            sink = DirectorySink(stage.path, previous)
             site = build_site(verification, WorktreeSource(root), provenance, changes=changes.entries,
                               changes_key=changes.key, workers=workers, cache=cache, sink=sink,
                               models=verifier.models, inputs=verifier.digest)

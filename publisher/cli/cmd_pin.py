@@ -4,13 +4,15 @@ Reads the first-parent history of HEAD once (`git log --raw` + `cat-file --batch
 genesis blobs only, see `publisher.history.firstseen`); the log is kept in the cache for the
 history checks of `handshake verify` and later runs (`publisher.history.logcache`). Existing
 pins are never moved: a pin that disagrees with history is reported and kept (exit 1). A
-shallow clone is refused (exit 2): its first commit is not where the keys were first seen.
-The file is written atomically (temporary file + rename), `indent=2`, sorted keys.
+shallow clone is refused (exit 2): its first commit is not where the keys were first seen,
+and so is a trust.lock pin cannot read (a link, a folder, invalid JSON): replacing it would
+drop its pins. The file is written atomically (temporary file + rename), `indent=2`, sorted keys.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +22,8 @@ from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
 from publisher.layout import LOCK_FILE, printable
+from publisher.limits import DEFAULT_LIMITS, for_path, read_bound
+from publisher.strictjson import Refusal, load_json
 from publisher.history.firstseen import first_seen_roots
 from publisher.history.pin import build_lock, render_lock
 from publisher.history.views import parse_document
@@ -51,6 +55,38 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def read_existing_lock(path: Path) -> bytes | None:
+    """The bytes of the trust.lock in place, None when there is none. UsageError for one pin
+    must not read or replace: a symbolic link (layout.symlink: never read or written through),
+    anything but a regular file (layout.not_regular: a folder crashed the rename), or a lock it
+    cannot parse (its pins would silently be dropped for the first-seen ones: existing pins are
+    never moved), naming the reason code the verifier gives."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)   # a pipe swapped in never blocks
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if os.path.islink(path):
+            raise UsageError(f"{LOCK_FILE} is a symbolic link (layout.symlink): pin never reads or writes "
+                             "through one; replace it with the file or remove it") from exc
+        raise UsageError(f"{LOCK_FILE} cannot be read: {exc.strerror or exc}") from exc
+    info, bound = os.fstat(fd), read_bound(DEFAULT_LIMITS, LOCK_FILE)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > bound:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{LOCK_FILE} is not a regular file (layout.not_regular); remove it")
+        raise UsageError(f"{LOCK_FILE} is {info.st_size} bytes (limits.file_too_large: limit {bound}); "
+                         "pin never replaces pins it cannot read: fix or remove it")
+    with open(fd, "rb") as handle:
+        data = handle.read(bound + 1)
+    value = load_json(data, for_path(DEFAULT_LIMITS, LOCK_FILE))
+    if isinstance(value, Refusal) or not isinstance(value, dict):
+        reason = f"{value.code}: {printable(value.message)}" if isinstance(value, Refusal) else "not a JSON object"
+        raise UsageError(f"{LOCK_FILE} cannot be read ({reason}); pin never replaces pins it cannot read: "
+                         "fix or remove it")
+    return data
+
+
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     if not gitrepo.is_repository(root):
@@ -62,10 +98,11 @@ def run(args: argparse.Namespace) -> int:
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from exc
     lock_path = root / LOCK_FILE
-    existing = parse_document(lock_path.read_bytes(), path=LOCK_FILE) if lock_path.is_file() else None
+    data = read_existing_lock(lock_path)
+    existing = parse_document(data, path=LOCK_FILE)
     plan = build_lock(first_seen, existing)
     text = render_lock(plan.lock)
-    changed = not lock_path.is_file() or lock_path.read_text("utf-8") != text
+    changed = data != text.encode("utf-8")
     for message in plan.messages:
         print(f"pin: {printable(message)}", file=sys.stderr)     # ids from the existing lock, too
     if args.check:

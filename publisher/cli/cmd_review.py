@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
     text = render_json(review) if args.format == "json" else render_markdown(review)
     sys.stdout.write(text)
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:          # a folder, a missing parent, a full disk: one line, no traceback
+            raise UsageError(f"cannot write --output {args.output}: {exc.strerror or exc}") from exc
     return EXIT_FINDINGS if review.fails(args.fail_on) else EXIT_OK

@@ -6,8 +6,10 @@ from the published site, or is there without being built.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +34,30 @@ class ManifestInfo:
     has_changes: bool = False      # the build read the change channel from git history
 
 
+# A manifest lists every file with its digest, about 140 bytes each: 512 MiB is room for the
+# 2,000,000 trust files `limits` allows and every page built from them.
+MAX_MANIFEST_BYTES = 512 << 20
+
+
+def read_manifest(directory: str | Path) -> bytes:
+    """The bytes of `directory/manifest.json`. A site directory is not trusted input: OSError
+    (ValueError for the size) unless it is a regular file of at most MAX_MANIFEST_BYTES,
+    checked before reading. A link is never followed (to /dev/zero a read never ends), a named
+    pipe never waited on, a sparse file of any size never read."""
+    fd = os.open(os.path.join(directory, "manifest.json"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > MAX_MANIFEST_BYTES:
+            raise ValueError(f"{info.st_size} bytes, more than a manifest holds ({MAX_MANIFEST_BYTES})")
+        return handle.read(MAX_MANIFEST_BYTES + 1)
+
+
 def load_manifest(directory: str | Path) -> ManifestInfo:
     """The build parameters recorded in `directory/manifest.json` (ValueError when unusable)."""
     try:
-        value = json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
+        value = json.loads(read_manifest(directory).decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read {directory}/manifest.json: {exc}") from exc
     if not isinstance(value, dict):

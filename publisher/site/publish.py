@@ -3,9 +3,10 @@
 The previous site stays untouched until the new tree is complete: on Linux the two
 directories are exchanged atomically (renameat2 RENAME_EXCHANGE); elsewhere the old tree is
 renamed aside and the new one renamed into place (a moment without a site, never a half-built
-one). Refuses to replace a non-empty directory that is not a Handshake site (no manifest.json),
-so a mistyped --out cannot delete someone's files. `staging` hands the builder the directory
-to write into (`publisher.site.sink.DirectorySink`), `publish` writes an in-memory site.
+one). Refuses to replace a non-empty directory that is not a Handshake site (no manifest.json)
+or that holds anything its manifest does not list, so a mistyped --out cannot delete someone's
+files. `staging` hands the builder the directory to write into
+(`publisher.site.sink.DirectorySink`), `publish` writes an in-memory site.
 `record_published` remembers (in the sealed cache) the stamps of a site just published, so the
 next build can link the files it would write identically (`previous_site`) and leave a site
 that is already exactly the build in place.
@@ -26,6 +27,8 @@ from pathlib import Path
 from collections.abc import Iterator, Mapping
 
 from publisher.cache import Cache
+from publisher.layout import printable, shown_name
+from publisher.site.manifest import read_manifest
 from publisher.site.sink import DirectorySink, Previous, sha256, site_stamps
 
 PUBLISHED_KIND = "site-published"
@@ -34,23 +37,74 @@ AT_FDCWD = -100
 
 
 class PublishError(Exception):
-    """The target cannot be replaced (not a Handshake site, or not a directory)."""
+    """The target cannot be replaced (not a Handshake site, holding files that are not the
+    site's, or not a directory) or written."""
 
 
-def is_replaceable(target: Path) -> bool:
-    """True when `target` is absent, empty, or a site this tool wrote (has our manifest.json)."""
+NOT_A_SITE = "exists and is not a Handshake site (no handshake manifest.json)"
+
+
+def replace_refusal(target: Path, previous: Previous | None = None) -> str | None:
+    """Why `target` must not be replaced by a new site, or None: it may be when absent, empty,
+    or a site this tool wrote that holds nothing its manifest.json does not list. Replacing a
+    directory deletes all of it, so a site directory that also holds someone's files (a
+    gh-pages checkout's .git and CNAME, a page added by hand, the repository itself) is
+    refused rather than emptied. `previous` (the site as this user's last build recorded it)
+    spares the walk when no directory of it changed since."""
+    if target.is_symlink():
+        return "is a symbolic link; give the directory it points to"
     if not target.exists():
-        return True
-    if not target.is_dir() or target.is_symlink():
-        return False
+        return None
+    if not target.is_dir():
+        return "exists and is not a directory"
     if not any(target.iterdir()):
-        return True
-    manifest = target / "manifest.json"
+        return None
     try:
-        value = json.loads(manifest.read_text(encoding="utf-8"))
+        value = json.loads(read_manifest(target))
     except (OSError, ValueError):
-        return False
-    return isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")
+        return NOT_A_SITE
+    if not (isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")):
+        return NOT_A_SITE
+    if previous is not None and previous.root == target and previous.untouched():
+        return None                 # no entry added anywhere since this tool published it
+    listed = value.get("files")
+    foreign = unlisted(target, listed if isinstance(listed, dict) else {})
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        return (f"holds {printable(shown_name(foreign[0]))}{more}, which its manifest.json does not list "
+                "(replacing the site would delete them); move them away or choose another --out")
+    return None
+
+
+def unlisted(target: Path, files: Mapping[str, object]) -> list[str]:
+    """Every entry under `target` that is neither manifest.json nor a file the site's manifest
+    lists nor a folder holding one (a folder's content is not walked), sorted; symbolic links
+    are entries, never followed. An unreadable folder counts as unlisted: it cannot be proved
+    to hold only the site's files."""
+    folders: set[str] = set()
+    for path in files:
+        cut = path.rfind("/")
+        while cut > 0 and path[:cut] not in folders:
+            folders.add(path[:cut])
+            cut = path.rfind("/", 0, cut)
+    found: list[str] = []
+    pending = [("", os.fspath(target))]
+    while pending:
+        rel, directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                items = [(item.name, item.path, item.is_dir(follow_symlinks=False)) for item in listing]
+        except OSError:
+            found.append(rel or ".")
+            continue
+        for name, path, is_dir in items:
+            if is_dir and rel + name in folders:
+                pending.append((f"{rel}{name}/", path))
+            elif is_dir:
+                found.append(f"{rel}{name}/")
+            elif rel + name not in files and rel + name != "manifest.json":
+                found.append(rel + name)
+    return sorted(found)
 
 
 def write_tree(files: Mapping[str, bytes], root: Path) -> None:
@@ -87,7 +141,10 @@ def swap_into_place(staging: Path, target: Path) -> None:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not target.is_dir():
                 raise
     if _exchange(staging, target):
-        shutil.rmtree(staging)              # staging now holds the previous site
+        # staging now holds the previous site, and the new one is published: a folder of the
+        # old one that cannot be removed is left behind, as on the rename path below, not
+        # reported as a failed build.
+        shutil.rmtree(staging, ignore_errors=True)
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     os.rmdir(aside)
@@ -100,11 +157,11 @@ def swap_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _check_target(target: Path) -> Path:
+def _check_target(target: Path, previous: Previous | None = None) -> Path:
     target = Path(target).absolute()
-    if not is_replaceable(target):
-        raise PublishError(f"{target} exists and is not a Handshake site (no handshake manifest.json); "
-                           "refusing to replace it")
+    refusal = replace_refusal(target, previous)
+    if refusal is not None:
+        raise PublishError(f"{printable(shown_name(str(target)))} {refusal}; refusing to replace it")
     return target
 
 
@@ -115,12 +172,12 @@ class Staging:
 
 
 @contextmanager
-def staging(target: Path) -> Iterator[Staging]:
+def staging(target: Path, previous: Previous | None = None) -> Iterator[Staging]:
     """A fresh directory beside `target` to build into; swapped into place when the block ends
     normally (unless `keep_previous` was set: then it is removed), removed (the previous site
-    untouched) when it raises. PublishError for a target that is not a Handshake site or a
-    filesystem that refuses the writes."""
-    target = _check_target(target)
+    untouched) when it raises. PublishError for a target that may not be replaced
+    (`replace_refusal`; `previous`: `previous_site(target)`) or a filesystem that refuses the writes."""
+    target = _check_target(target, previous)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
@@ -162,8 +219,8 @@ def previous_site(target: Path, cache: Cache | None) -> Previous | None:
     target = Path(target).absolute()
     recorded = cache.get(PUBLISHED_KIND, _published_key(target), tuple)
     try:
-        data = (target / "manifest.json").read_bytes()
-    except OSError:
+        data = read_manifest(target)
+    except (OSError, ValueError):
         return None
     if recorded is None or len(recorded) != 3 or recorded[0] != sha256(data):
         return None
@@ -182,8 +239,8 @@ def record_published(target: Path, cache: Cache | None) -> None:
         return
     target = Path(target).absolute()
     try:
-        data = (target / "manifest.json").read_bytes()
-    except OSError:
+        data = read_manifest(target)
+    except (OSError, ValueError):
         return
     files, folders = site_stamps(target)
     cache.put(PUBLISHED_KIND, _published_key(target), (sha256(data), files, folders))

@@ -5,9 +5,10 @@ Content-Security-Policy (also as a header, so frame-ancestors applies), nosniff,
 referrer. It binds 127.0.0.1 and nothing else; it is a preview, not a production server.
 
 A site directory is not trusted input (`verify-site` exists because it can be tampered with):
-the server serves regular files inside it only (no symlink, however it resolves, and no pipe,
-which would block a request thread forever), and answers only requests addressed to the
-loopback host, so a web page whose name was rebound to 127.0.0.1 cannot read through it.
+the server serves regular files inside it only (no symlink, however it resolves, no pipe,
+which would block a request thread forever, no directory listing), and answers only requests
+addressed to the loopback host, so a web page whose name was rebound to 127.0.0.1 cannot read
+through it.
 """
 from __future__ import annotations
 
@@ -55,23 +56,29 @@ class SiteHandler(SimpleHTTPRequestHandler):
         return name.lower() in ("127.0.0.1", "localhost") and port in ("", str(getattr(self.server, "server_port", "")))
 
     def _servable(self, path: str) -> bool:
-        """True for a directory or regular file inside the site reached without a symlink (a
-        directory's index.html likewise); anything else is answered as not found."""
+        """True for a regular file inside the site reached without a symlink, or a directory
+        whose index.html is one; anything else is answered as not found. A directory without
+        an index is not listed (a static host lists none either, and a tampered site's names
+        are not for the web); a NUL, which no file name holds, is not found either."""
         root = str(self.directory)
+        if "\0" in path:
+            return False
         if os.path.realpath(path) != os.path.normpath(path) or not (path == root or path.startswith(root + os.sep)):
             return False
         try:
             mode = os.lstat(path).st_mode
         except OSError:
-            return True           # missing: the normal 404 (or a directory listing refusal) follows
+            return True           # missing: the normal 404 follows
         if stat.S_ISDIR(mode):
             try:
                 return stat.S_ISREG(os.lstat(os.path.join(path, "index.html")).st_mode)
-            except FileNotFoundError:
-                return True       # no index: the directory listing (or its refusal) follows
             except OSError:
-                return False
+                return False      # no index: no listing
         return stat.S_ISREG(mode)
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """Never list a directory (`_servable` already refuses one without an index)."""
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
 
 
 def make_server(directory: str | Path, port: int = 8000) -> ThreadingHTTPServer:

@@ -9,9 +9,11 @@ processes forked by the builder write into the same directory (disjoint paths).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -148,8 +150,9 @@ class Previous:
 class DirectorySink:
     """Files written under `root` as they come; only their digests stay in memory. With a
     `previous` site, a file it already holds byte for byte is not written: `finish` links it
-    into `root` (a hard link: no copy, the previous site is only ever unlinked), or reports that
-    the previous site is already exactly this one."""
+    into `root` (a hard link: no copy, the previous site is only ever unlinked; what is linked
+    must still be the recorded file, see `_take`), or reports that the previous site is already
+    exactly this one."""
 
     def __init__(self, root: Path, previous: Previous | None = None) -> None:
         self.root = Path(root)
@@ -201,12 +204,44 @@ class DirectorySink:
             return True
         for path in self.reused:
             self._folder(path)
-            source, target = previous.file(path), f"{self._top}/{path}"
-            try:
-                os.link(source, target, follow_symlinks=False)
-            except OSError:
-                shutil.copyfile(source, target, follow_symlinks=False)
+            self._take(previous, path)
         return False
+
+    def _take(self, previous: Previous, path: str) -> None:
+        """Link (else copy) a reused file into `root`, and prove that what was taken is the file
+        recorded as published: `reusable` judged it when it was put, but another build may have
+        published its own file at that path since. A link is the recorded file when it has the
+        recorded stamp (same inode, size and time), a copy when it is a regular file with the
+        recorded digest; anything else fails the build (PreviousSiteChanged)."""
+        source, target = previous.file(path), f"{self._top}/{path}"
+        try:
+            os.link(source, target, follow_symlinks=False)
+            same = stamp_of(target) == previous.files.get(path)
+        except OSError:
+            shutil.copyfile(source, target, follow_symlinks=False)
+            same = _regular_file_digest(target) == previous.digests.get(path)
+        if not same:
+            raise PreviousSiteChanged(errno.ESTALE, "the published site changed while this build ran "
+                                      "(another build published?); build again", source)
+
+
+class PreviousSiteChanged(OSError):
+    """A file of the previous site that the build reuses is no longer the one recorded."""
+
+
+def _regular_file_digest(path: str) -> str | None:
+    """The digest of the regular file at `path`, or None for anything else (a link, a pipe)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return sha256(handle.read())
+    finally:
+        os.close(fd)
 
 
 Sink = MemorySink | DirectorySink

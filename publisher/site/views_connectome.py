@@ -20,6 +20,7 @@ from publisher.site.views_sovereign import edge_spec, node_spec
 
 LARGE_GRAPH = 500
 MATRIX_LIMIT = 30
+AFFECTED_SHOWN = 24        # accepting sovereigns named in a blast radius row; connectome.json has all
 
 
 def _nodes(ctx: SiteContext) -> list[str]:
@@ -70,12 +71,20 @@ def _matrix(ctx: SiteContext, nodes: list[str]) -> dict[str, Any] | None:
 
 
 def _blast(ctx: SiteContext, view: Mapping[str, Any]) -> dict[str, Any]:
-    attestations = [{
-        "id": str(item.get("id")), "issuer": sov_ref(ctx, str(item.get("issuer_sovereign_id", ""))),
-        "affected": [sov_ref(ctx, s) for s in item.get("affected_accepting_sovereigns", [])],
-        "reason": item.get("reason") or "—", "feed_id": str(item.get("feed_id")), "sequence": item.get("sequence"),
-        "revoked_at": item.get("revoked_at") or "—",
-    } for item in view.get("revocation_blast_radius", [])]
+    """The blast radius section. Each revoked attestation's row names the first
+    `AFFECTED_SHOWN` sovereigns accepting its issuer and counts the others (`more`):
+    connectome.json lists them all, but the page would hold revocations x acceptors links
+    (a 1 MiB feed accepted by 400 sovereigns: 6,000,000)."""
+    attestations = []
+    for item in view.get("revocation_blast_radius", []):
+        affected = item.get("affected_accepting_sovereigns", [])
+        attestations.append({
+            "id": str(item.get("id")), "issuer": sov_ref(ctx, str(item.get("issuer_sovereign_id", ""))),
+            "affected": [sov_ref(ctx, s) for s in affected[:AFFECTED_SHOWN]],
+            "more": max(0, len(affected) - AFFECTED_SHOWN),
+            "reason": item.get("reason") or "—", "feed_id": str(item.get("feed_id")), "sequence": item.get("sequence"),
+            "revoked_at": item.get("revoked_at") or "—",
+        })
     treaties = []
     for edge in ctx.edges:
         if not edge.is_revoked:

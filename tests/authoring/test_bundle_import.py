@@ -158,3 +158,19 @@ def test_the_bundles_sovereign_id_is_printed_visibly(two_sovereigns: Path, hs: R
     assert "\x1b" not in result.out and "\u202e" not in result.out and "\x07" not in result.out
     assert not [line for line in result.out.splitlines() if line.startswith("embedded genesis")]
     assert not (two_sovereigns / "imports").exists()
+
+
+@pytest.mark.parametrize("where", ["a-folder", "under-a-file"])
+def test_an_export_to_a_place_it_cannot_write_is_one_clear_line(two_sovereigns: Path, hs: Runner, tmp_path: Path,
+                                                                where: str) -> None:
+    """A filesystem refusal in an authoring command (here `bundle export --out` naming a folder,
+    or a path through a file) is one line naming the file and the reason, not a traceback."""
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file").write_text("x")
+    out = tmp_path / ("a-folder" if where == "a-folder" else "a-file/alpha.json")
+    result = hs("bundle", "export", "alpha", "--out", str(out), "--at", at(1))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert str(out if where == "a-folder" else out.parent) in result.err
+    assert result.err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".handshake-")) == []
+    assert list((tmp_path / "a-folder").iterdir()) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,68 @@ def test_keys_are_refused_inside_a_git_work_tree_a_repo_or_through_a_symlink(tmp
         assert not base.with_name("na.key").exists()
 
 
+def _git(*args: str) -> None:
+    subprocess.run(["git", *args], check=True, capture_output=True)
+
+
+def _place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> Path:
+    """A place for a key base that git or a web server would publish, found without a `.git`
+    entry above it (except the linked worktree, whose `.git` is a file)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.chdir(home)
+    if where == "git-work-tree-variable":
+        monkeypatch.setenv("GIT_WORK_TREE", str(tmp_path / "wt"))
+        return tmp_path / "wt" / "keys" / "na"
+    if where == "git-dir-variable":                      # git takes the current directory as the work tree
+        _git("init", "-q", "--bare", str(tmp_path / "store.git"))
+        monkeypatch.setenv("GIT_DIR", str(tmp_path / "store.git"))
+        return home / "keys" / "na"
+    if where == "bare-repo-core-worktree":               # the "dotfiles" bare repository
+        _git("init", "-q", "--bare", str(tmp_path / "dotfiles.git"))
+        _git("--git-dir", str(tmp_path / "dotfiles.git"), "config", "core.worktree", str(tmp_path / "dots"))
+        monkeypatch.setenv("GIT_DIR", str(tmp_path / "dotfiles.git"))
+        return tmp_path / "dots" / "na"
+    if where == "inside-a-bare-repo":                    # served as is by a dumb-HTTP or gitweb host
+        _git("init", "-q", "--bare", str(tmp_path / "srv" / "trust.git"))
+        return tmp_path / "srv" / "trust.git" / "na"
+    if where == "linked-worktree":
+        _git("init", "-q", str(tmp_path / "main"))
+        _git("-C", str(tmp_path / "main"), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
+             "--allow-empty", "-m", "init")
+        _git("-C", str(tmp_path / "main"), "worktree", "add", "-q", str(tmp_path / "linked"))
+        return tmp_path / "linked" / "na"
+    assert where == "published-site"
+    site = tmp_path / "www" / "site"
+    (site / "static").mkdir(parents=True)
+    (site / "manifest.json").write_text('{"files": {"index.html": "sha256:00"}, "generator": "handshake 0.1.0"}')
+    return site / "static" / "na"
+
+
+@pytest.mark.parametrize("where", ["git-work-tree-variable", "git-dir-variable", "bare-repo-core-worktree",
+                                   "inside-a-bare-repo", "linked-worktree", "published-site"])
+def test_keys_are_refused_where_git_or_a_site_would_publish_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  where: str) -> None:
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    base = _place(tmp_path, monkeypatch, where)
+    with pytest.raises(AuthoringError, match="refused"):
+        write_keypair(base, role="na", key_id=None, repo=None, seed=SEED)
+    assert not base.with_name("na.key").exists()
+    outside = tmp_path / "offline" / "na"
+    write_keypair(outside, role="na", key_id=None, repo=None, seed=SEED)     # elsewhere: still allowed
+    base.parent.mkdir(parents=True, exist_ok=True)
+    (base.parent / "na.key").write_bytes((tmp_path / "offline" / "na.key").read_bytes())
+    with pytest.raises(AuthoringError, match="refused"):
+        load_signer(base.parent / "na.key", repo=None, what="--na-key")
+
+
+def test_a_named_pipe_called_manifest_json_does_not_block_keygen(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "manifest.json")
+    files = write_keypair(tmp_path / "na", role="na", key_id=None, repo=None, seed=SEED)   # would block
+    assert files.private_path.is_file()
+
+
 def test_loading_a_key_from_inside_the_repository_is_refused(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "sovereigns").mkdir(parents=True)
@@ -146,6 +209,24 @@ def test_keygen_refuses_paths_inside_a_repository(hs: Runner, repo: Path, tmp_pa
     result = hs("keygen", "--role", "na", "--out", str(target))
     assert result.code == 1 and "refused" in result.err
     assert not target.with_name("na.key").exists()
+
+
+def test_keygen_into_a_place_it_cannot_write_is_a_clear_refusal(hs: Runner, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    result = hs("keygen", "--role", "na", "--out", str(tmp_path / "a-file" / "na"), repo_arg=None)
+    assert result.code == 1 and "cannot write" in result.err and "a-file" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_key_file_that_fails_half_way_is_not_left_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while the seed is written must not leave a truncated .key that every later
+    keygen refuses to overwrite and every command fails to parse."""
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(28, os.strerror(28))
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(AuthoringError, match="cannot write"):
+        write_keypair(tmp_path / "na", role="na", key_id=None, repo=None, seed=SEED)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_keygen_operator_needs_a_key_id(hs: Runner, tmp_path: Path) -> None:

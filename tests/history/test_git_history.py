@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.history.trustrepo import NOW, World, commit_states, git
 
 from publisher import gitrepo
@@ -87,6 +89,42 @@ def test_pin_keeps_a_conflicting_pin_and_exits_1(tmp_path, capsys):
     lock = json.loads((tmp_path / "trust.lock").read_text())
     assert lock["sovereigns"]["alpha"]["root_public_key"] == world["beta"].root.public
     assert "resolve by hand" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["directory", "link-out", "dangling-link"])
+def test_pin_refuses_a_trust_lock_that_is_not_a_regular_file(tmp_path, capsys, kind):
+    """A repository may commit trust.lock as a folder or a link: pin neither crashes on it nor
+    reads or writes through it (verify reports it as layout.not_regular / layout.symlink)."""
+    make_repo(tmp_path / "repo")
+    lock, outside = tmp_path / "repo" / "trust.lock", tmp_path / "outside.json"
+    outside.write_text('{"not": "a lock"}')
+    if kind == "directory":
+        lock.mkdir()
+        (lock / "x").write_text("x")
+    else:
+        lock.symlink_to(outside if kind == "link-out" else tmp_path / "missing")
+    assert main(["pin", str(tmp_path / "repo")]) == 2
+    err = capsys.readouterr().err
+    assert "trust.lock" in err and "Traceback" not in err and ("layout.not_regular" in err or "layout.symlink" in err)
+    assert outside.read_text() == '{"not": "a lock"}' and not (tmp_path / "missing").exists()
+    assert lock.is_symlink() if kind != "directory" else (lock / "x").read_text() == "x"
+    assert not [p for p in lock.parent.iterdir() if p.name.startswith(".trust.lock.")]
+
+
+@pytest.mark.parametrize("text, code", [
+    (b'{"sovereigns": {', "json."),
+    (b'{"sovereigns": {}, "sovereigns": {}}', "json.duplicate_key"),
+    (b"[]", "not a JSON object"),
+], ids=["truncated", "duplicate-key", "not-an-object"])
+def test_pin_never_drops_the_pins_of_a_lock_it_cannot_read(tmp_path, capsys, text, code):
+    """Existing pins are never moved: a lock pin cannot parse (a bad merge, a hand edit) is
+    refused, not replaced by the first-seen roots with every pin set by hand gone."""
+    make_repo(tmp_path)
+    (tmp_path / "trust.lock").write_bytes(text)
+    assert main(["pin", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be read" in err and code in err
+    assert (tmp_path / "trust.lock").read_bytes() == text
 
 
 def test_shallow_clone_is_a_finding_and_pin_refuses(tmp_path, capsys):

@@ -103,6 +103,23 @@ def test_symlinked_cache_directory_is_not_used(tmp_path: Path) -> None:
     assert list(elsewhere.iterdir()) == []
 
 
+@pytest.mark.parametrize("link", ["sovereign", "sovereign/dd"], ids=["kind-folder", "key-folder"])
+def test_links_committed_inside_the_cache_directory_are_not_written_through(tmp_path: Path, link: str) -> None:
+    """A repository may commit `.handshake-cache/` itself, with links inside it to anywhere
+    its user can write: entries are stored only in real folders, never through a link."""
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (repo / ".handshake-cache" / link).parent.mkdir(parents=True)
+    elsewhere.mkdir()
+    (repo / ".handshake-cache" / link).symlink_to(elsewhere)
+    store = open_cache(repo)
+    assert store is not None and store.directory == repo / ".handshake-cache"
+    store.put("sovereign", "dd" * 32, 1)
+    assert list(elsewhere.iterdir()) == []
+    assert store.get("sovereign", "dd" * 32) is None
+    store.put("verify", "ee" * 32, 2)                      # a kind without a link is still kept
+    assert store.get("verify", "ee" * 32) == 2
+
+
 def test_cache_can_be_turned_off(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HANDSHAKE_NO_CACHE", "1")
     assert open_cache(tmp_path) is None

@@ -76,6 +76,13 @@ def test_unknown_ref_is_misuse_not_a_traceback(tmp_path, capsys):
     assert "unknown revision" in capsys.readouterr().err
 
 
+def test_an_output_it_cannot_write_is_misuse_not_a_traceback(tmp_path, capsys):
+    pull_request(tmp_path)
+    (tmp_path / "out").mkdir()
+    assert main(["review", "main", "pr", "--repo", str(tmp_path), "--at", AT, "--output", str(tmp_path / "out")]) == 2
+    assert "cannot write --output" in capsys.readouterr().err
+
+
 def test_merge_base_reviews_only_what_the_branch_changed(tmp_path):
     world = base_world()
     commit_states(tmp_path, [world.files()])

@@ -135,6 +135,27 @@ def test_serve_serves_only_regular_files_inside_the_site_to_loopback_hosts(demo_
         server.server_close()
 
 
+def test_serve_answers_hostile_paths_with_a_status_and_lists_no_directory(demo_site, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                                        ) -> None:
+    """A NUL in the path (which no file name holds) is a 404, not a dropped connection and a
+    traceback on the console; a folder without index.html is a 404, as on a static host, not
+    a listing of every name in it (a tampered site's links and pipes included)."""
+    from publisher.site.publish import publish
+    site = tmp_path / "site"
+    publish(demo_site.files, site)
+    server = make_server(site, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        for path in ("/%00", "/index.html%00.txt", "/sovereigns/%00/", "/static/", "/trust-bundles/", "/sovereigns/"):
+            assert _status(port, path) == 404, path
+        assert _status(port, "/static") == 404
+        assert _status(port, "/docs/") == 200 and _status(port, "/static/site.css") == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_serve_refuses_a_directory_without_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", str(tmp_path)]) == 2
     assert "build the site first" in capsys.readouterr().err

@@ -16,7 +16,8 @@ import pytest
 from publisher.cache import Cache
 from publisher.site import render_cache, units
 from publisher.site.build import Site, build_site
-from publisher.site.publish import previous_site, record_published, staging
+from publisher.site.publish import PublishError, previous_site, record_published, staging
+from publisher.site import sink as sink_module
 from publisher.site.sink import DirectorySink
 from publisher.site.verify_site import read_site
 from publisher.source import WorktreeSource
@@ -197,7 +198,11 @@ def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(t
     assert not kept and read_site(out) == expected
     sink, kept = _publish(repo, out, cache)
     assert kept and len(sink.reused) == len(expected) and read_site(out) == expected
-    (out / "extra.html").write_bytes(b"not ours")                   # a file added by hand
+    (out / "extra.html").write_bytes(b"not ours")                   # a file added by hand: not deleted
+    with pytest.raises(PublishError, match="extra.html"):
+        _publish(repo, out, cache)
+    assert (out / "extra.html").read_bytes() == b"not ours"
+    (out / "extra.html").unlink()
     _, kept = _publish(repo, out, cache)
     assert not kept and read_site(out) == expected
     page = out / "sovereigns/alpha/index.html"                      # a file edited by hand
@@ -210,6 +215,36 @@ def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(t
     sink, kept = _publish(repo, out, cache)
     assert not kept and read_site(out) == build(repo, None).files
     assert "sovereigns/charlie/index.html" not in sink.reused and "sovereigns/alpha/index.html" in sink.reused
+
+
+@pytest.mark.parametrize("linking", [True, False], ids=["hard-link", "copy"])
+def test_a_reused_file_replaced_while_the_build_runs_is_not_published(tmp_path: Path, cache: Cache, linking: bool,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build decides a file is reusable when it puts it, and links it from the published
+    site at the end. Another build (of another commit or working tree) publishing in between
+    puts its own file at that path: the build must not take it under its own digest."""
+    repo, out = tmp_path / "repo", tmp_path / "site"
+    write_state(repo, world().files())
+    _publish(repo, out, cache)
+    raw = "sovereigns/alpha/sovereign.json"
+    if not linking:
+        monkeypatch.setattr(sink_module.os, "link", _no_link)
+    verification = verify_path(repo, at=NOW, workers=1)
+    with pytest.raises(PublishError, match="changed while this build ran"):
+        with staging(out) as stage:
+            sink = DirectorySink(stage.path, previous_site(out, cache))
+            build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, source_commit="b" * 40),
+                       cache=cache, sink=sink)
+            assert raw in sink.reused
+            (tmp_path / "other").write_bytes(b'{"another": "build"}\n')     # the other build's file
+            os.replace(tmp_path / "other", out / raw)
+            stage.keep_previous = sink.finish()
+    assert (out / raw).read_bytes() == b'{"another": "build"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "repo", "site"]
+
+
+def _no_link(*args: object, **kwargs: object) -> None:
+    raise OSError(1, "Operation not permitted")      # a filesystem without hard links
 
 
 @pytest.mark.parametrize("cached_verification", [False, True], ids=["models hashed", "folder keys"])

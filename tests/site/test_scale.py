@@ -116,3 +116,24 @@ def test_a_resumed_search_answers_every_target_as_a_stopping_search_does() -> No
                         assert got.path == path
                     elif got.reason == "no_active_treaty_path":
                         assert got.searched is searched
+
+
+def test_the_blast_radius_page_grows_with_the_revocations_not_with_their_product() -> None:
+    """RFC-006's blast radius lists, for every revoked attestation, every sovereign that accepts
+    its issuer: one feed (15,000 revocations fit in 1 MiB) accepted by 400 sovereigns is
+    6,000,000 entries. connectome.json keeps the reference's form; the page names the first
+    few of each row and counts the rest, so it stays the size of the feed."""
+    from types import SimpleNamespace
+
+    from publisher.site.views_connectome import AFFECTED_SHOWN, _blast
+
+    ctx = SimpleNamespace(sovereigns={}, slugs={}, edges=[], sovereign_href=lambda sid: None)
+    accepting = [f"s-{n:04d}" for n in range(400)]
+    view = {"revocation_blast_radius": [
+        {"type": "membership_attestation", "id": f"att-{i}", "issuer_sovereign_id": "big",
+         "affected_accepting_sovereigns": accepting, "feed_id": "f", "sequence": 1, "reason": "r",
+         "revoked_at": "2026-11-22T12:00:00+00:00"} for i in range(3)]}
+    rows = _blast(ctx, view)["attestations"]       # type: ignore[arg-type]
+    assert [len(r["affected"]) for r in rows] == [AFFECTED_SHOWN] * 3
+    assert [r["more"] for r in rows] == [400 - AFFECTED_SHOWN] * 3
+    assert [s["id"] for s in rows[0]["affected"]] == accepting[:AFFECTED_SHOWN]

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,45 @@ def test_a_file_of_another_size_is_never_read(tmp_path: Path, monkeypatch: pytes
     reported = {tuple(line.split()[1:3]) for line in out.splitlines()}
     assert {("site.file_changed", "index.html:"), ("site.file_extra", "huge.bin:")} <= reported
     assert site / "index.html" not in read and site / "huge.bin" not in read
+
+
+def _finishes(call, fifo: Path):   # type: ignore[no-untyped-def]
+    """call() in a thread; a read blocked on `fifo` is released (and the test failed) after 30 s."""
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(30)                      # a hang guard, not a timing
+    if worker.is_alive():
+        with open(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+            pass                         # the blocked reader gets end of file
+        worker.join(30)
+        pytest.fail(f"blocked reading the named pipe {fifo.name}")
+    return result[0]
+
+
+@pytest.mark.parametrize("kind", ["named-pipe", "link-to-a-manifest", "sparse-300-MB"])
+def test_a_manifest_that_is_no_regular_file_of_bounded_size_is_not_read(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """verify-site checks a site it does not trust: a manifest.json that is a named pipe (a read
+    blocks forever), a link (to /dev/zero it never ends) or a sparse file of any size is
+    site.manifest_unreadable at once, unread."""
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    manifest = site / "manifest.json"
+    (tmp_path / "elsewhere.json").write_bytes(manifest.read_bytes())
+    manifest.unlink()
+    if kind == "named-pipe":
+        os.mkfifo(manifest)
+    elif kind == "link-to-a-manifest":
+        manifest.symlink_to(tmp_path / "elsewhere.json")
+    else:
+        with open(manifest, "wb") as handle:
+            handle.truncate(300 * 1024 * 1024)
+    read: list[Path] = []
+    for name in ("read_bytes", "read_text"):
+        real = getattr(Path, name)
+        monkeypatch.setattr(Path, name, lambda self, *a, _real=real, **k: read.append(self) or _real(self, *a, **k))
+    capsys.readouterr()
+    assert _finishes(lambda: main(["verify-site", str(site), "--repo", str(repo)]), manifest) == 1
+    assert "site.manifest_unreadable" in capsys.readouterr().out
+    assert manifest not in read
