@@ -28,6 +28,8 @@ from typing import Any
 
 MAGIC = b"HSC1"
 DIGEST = 32
+# The largest entry at 10,000 sovereigns and commits is the history walk's result, 33 MB.
+MAX_ENTRY_BYTES = 1 << 30
 CACHE_DIRNAME = ".handshake-cache"
 ENV_DIR = "HANDSHAKE_CACHE_DIR"       # use this directory instead of <repo>/.handshake-cache
 ENV_OFF = "HANDSHAKE_NO_CACHE"        # any non-empty value: no cache at all
@@ -132,10 +134,16 @@ class Cache:
         return payload if hmac.compare_digest(tag, self._tag(payload)) else None
 
     def get_payload(self, kind: str, key: str) -> bytes | None:
-        """The authenticated pickle stored under (kind, key), not yet loaded; None on a miss."""
+        """The authenticated pickle stored under (kind, key), not yet loaded; None on a miss.
+        Only a regular file of at most MAX_ENTRY_BYTES is read: a repository may commit
+        `.handshake-cache/` with links in it, and what they reach (a device, a pipe, a file of
+        gigabytes) is never read or waited on; whatever is read is refused unless sealed."""
         try:
-            fd = os.open(self._path(kind, key), os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(self._path(kind, key), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             with open(fd, "rb", buffering=0) as handle:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+                    return None
                 data = handle.readall()
         except OSError:
             return None

@@ -120,6 +120,37 @@ def test_links_committed_inside_the_cache_directory_are_not_written_through(tmp_
     assert store.get("verify", "ee" * 32) == 2
 
 
+@pytest.mark.parametrize("planted", ["pipe", "huge"])
+def test_an_entry_is_read_only_from_a_regular_file_of_bounded_size(tmp_path: Path, planted: str,
+                                                                    monkeypatch) -> None:
+    """What a committed `.handshake-cache/` could reach through a link folder: a pipe that never
+    answers, a file larger than any entry. Each is a miss, answered at once and never read."""
+    import os
+    import threading
+
+    from publisher import cache as cache_module
+
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (repo / ".handshake-cache" / "sovereign").mkdir(parents=True)
+    elsewhere.mkdir()
+    (repo / ".handshake-cache" / "sovereign" / "dd").symlink_to(elsewhere)   # a link folder
+    key = "dd" * 32
+    if planted == "pipe":
+        os.mkfifo(elsewhere / key)
+    else:
+        monkeypatch.setattr(cache_module, "MAX_ENTRY_BYTES", 1024)
+        (elsewhere / key).write_bytes(b"x" * 2048)
+    store = open_cache(repo)
+    assert store is not None
+    opened: list[bytes] = []
+    monkeypatch.setattr(cache_module.Cache, "_open", lambda self, data: opened.append(data))
+    box: dict[str, object] = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", store.get_payload("sovereign", key)), daemon=True)
+    worker.start()
+    worker.join(60)     # a guard against a hang, not a speed assertion
+    assert box == {"r": None} and opened == []
+
+
 def test_cache_can_be_turned_off(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HANDSHAKE_NO_CACHE", "1")
     assert open_cache(tmp_path) is None
