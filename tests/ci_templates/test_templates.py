@@ -213,3 +213,46 @@ def test_no_template_persists_the_cache_secret():
 @pytest.mark.parametrize("path", [TEMPLATES / "github" / "handshake-nightly.yml", GITLAB], ids=lambda p: p.name)
 def test_expiry_days_is_checked_to_be_a_number(path):
     assert re.search(r'case "\$\{?HANDSHAKE_EXPIRY_DAYS\}?" in', path.read_text("utf-8")), path.name
+
+
+def _pygrep(hook: dict, filenames: list[str]) -> int:
+    """What pre-commit runs for a pygrep hook: `pygrep *args entry *filenames` (no `--` of its own)."""
+    from pre_commit.languages import pygrep
+    return pygrep.main([*hook["args"], hook["entry"], *filenames])
+
+
+def _hook(hook_id: str) -> dict:
+    from pre_commit.clientlib import load_manifest
+    return next(h for h in load_manifest(str(ROOT / ".pre-commit-hooks.yaml")) if h["id"] == hook_id)
+
+
+@pytest.mark.parametrize("name", ["--help", "-h", "--negate", "-i"])
+def test_a_file_named_like_an_option_never_turns_the_key_hook_off(tmp_path, monkeypatch, capsys, name):
+    """pre-commit passes file names after the pattern with no `--`: a committed file named
+    `--help` made pygrep print its usage and exit 0, passing the private key next to it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "root.txt").write_text("# Ed25519 Private Key\n# Key ID: na-1\nAAAA\n")
+    (tmp_path / name).write_text("hello\n")
+    assert _pygrep(_hook("handshake-no-private-keys"), ["root.txt", name]) == 1
+
+
+def test_a_key_inside_a_binary_file_is_refused(tmp_path, monkeypatch, capsys):
+    """`types: [text]` skipped any file with a NUL byte, such as a tar of the key folder."""
+    import io
+    import tarfile
+    from identify import identify
+    monkeypatch.chdir(tmp_path)
+    data = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI...\n-----END PRIVATE KEY-----\n"
+    with tarfile.open(tmp_path / "keys.tar", "w") as tar:
+        info = tarfile.TarInfo("keys/root.pem")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    hook = _hook("handshake-no-private-keys")
+    assert "binary" in identify.tags_from_path(str(tmp_path / "keys.tar"))
+    assert not set(hook["types"]) - identify.tags_from_path(str(tmp_path / "keys.tar"))
+    assert _pygrep(hook, ["keys.tar"]) == 1
+
+
+@pytest.mark.parametrize("name", ["keys/root.KEY", "keys/root.Seed", "root.PRIV"])
+def test_key_file_names_are_refused_in_any_case(name):
+    assert re.search(_hook("handshake-no-key-files")["files"], name)
