@@ -327,6 +327,27 @@ def first_parent_chain(root: str | Path, commit: str, exclude: Sequence[str] = (
     return _text(root, "rev-list", "--first-parent", commit, *exclude).split()[::-1]
 
 
+def first_parent_merges(root: str | Path, commit: str) -> list[str]:
+    """The merge commits on the first-parent chain of `commit` (none: every ancestor is on it)."""
+    _refuse_options(commit)
+    return _text(root, "rev-list", "--first-parent", "--merges", commit).split()
+
+
+def iter_all_log(root: str | Path, commit: str, paths: Sequence[str] = TRUST_PATHS) -> Iterator[LogEntry]:
+    """Every commit reachable from `commit` (not only the first-parent chain), oldest first, each
+    with its raw changes under `paths` against its first parent."""
+    _refuse_options(commit)
+    args = [a for a in _log_args([commit]) if a != "--first-parent"]
+    handle = _spawn(root, *args)
+    try:
+        yield from _log_entries(handle.proc, paths)
+    except BaseException:
+        handle.proc.kill()
+        handle.proc.wait()
+        raise
+    _finish(handle, "cannot read history")
+
+
 def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = ()) -> list[list[str]] | None:
     """`parts` consecutive first-parent ranges ending at `commit`, as git log revision
     arguments, or None when the history is short (or git cannot list it: the single log then

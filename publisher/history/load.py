@@ -22,6 +22,8 @@ from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
 from publisher.history.logcache import history_log
+from publisher.history.model import Change
+from publisher.history.sides import side_attacks
 from publisher.history.walk import HistoryResult, Step, Walk
 from publisher.limits import DEFAULT_LIMITS, read_bound
 from publisher.timestamps import day_text
@@ -139,6 +141,8 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
                 return kept[1], out
         with collector.paused():            # documents and views live until the walk ends
             result, error = _walk(root, rev, default_workers() if workers is None else workers, cache)
+            if error is None and result.head is not None:
+                _add_side_attacks(root, gitrepo.resolve(root, rev), result)
     except gitrepo.GitError as exc:
         out.append(finding(".git", "", "git.unreadable", str(exc)[:300]))
         return walk.finish(), out
@@ -147,6 +151,15 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
     elif cache is not None and key is not None:
         cache.put(RESULT_KIND, _result_slot(root), (key, result))
     return result, out
+
+
+def _add_side_attacks(root: str | Path, commit: str, result: HistoryResult) -> None:
+    """Open the attacks at `commit` against states only a merged branch showed (`sides`)."""
+    known = {(c.code, c.sovereign, c.subject) for c in result.open}
+    with gitrepo.BlobReader(root) as blobs:
+        found = side_attacks(root, commit, gitrepo.commit_info(root, commit).time, known, blobs)
+    if found:
+        result.open = sorted([*result.open, *found], key=Change.sort_key)
 
 
 def history_findings(result: HistoryResult) -> list[Finding]:
