@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from publisher import gitrepo
 from publisher.history.compare import Memory, compare_sovereign
-from publisher.history.model import Change
+from publisher.history.model import Change, SovereignView
 from publisher.history.views import build_view, needs_content, parse_document
 from publisher.history.walk import CHECKS
 from publisher.layout import split_sovereign_path
@@ -35,19 +34,19 @@ def side_attacks(root: str | Path, commit: str, time: datetime, known: Iterable[
         return []
     chain = set(gitrepo.first_parent_chain(root, commit))
     memory: dict[str, Memory] = {}
+    folders = _Folders(blobs)
     for entry in gitrepo.iter_all_log(root, commit, ["sovereigns"]):
         if entry.commit.sha in chain:
             continue
         touched = {split[0] for c in entry.changes if (split := split_sovereign_path(c.path)) is not None}
-        if touched:
-            for sid, view in _views(root, entry.commit.sha, touched, blobs).items():
+        for sid in sorted(touched):
+            view = folders.view(entry.commit.sha, sid, fresh=True)
+            if view is not None:
                 memory.setdefault(sid, Memory()).remember(view)
-    if not memory:
-        return []
-    heads = _views(root, commit, set(memory), blobs)
+    heads = {sid: folders.view(commit, sid, fresh=False) for sid in memory}
     seen, out = set(known), []
     for sid in sorted(memory):
-        head = heads.get(sid)
+        head = heads[sid]
         if head is None:
             continue                        # a removed sovereign: the walk reports the removal
         for change in compare_sovereign(head, head, memory[sid], when=time):
@@ -59,23 +58,64 @@ def side_attacks(root: str | Path, commit: str, time: datetime, known: Iterable[
     return out
 
 
-def _views(root: str | Path, commit: str, sovereigns: set[str], blobs: gitrepo.BlobReader) -> dict[str, Any]:
-    """The views of `sovereigns` at `commit` (one ls-tree of sovereigns/, filtered here: a
-    folder name is never a pathspec)."""
-    folders: dict[str, dict[str, Any]] = {}
-    wanted: dict[str, tuple[str, str]] = {}
-    for row in gitrepo.ls_tree(root, commit, ["sovereigns"]):
-        split = split_sovereign_path(row.path)
-        if split is None or split[0] not in sovereigns or row.type != "blob":
-            continue
-        folder = folders.setdefault(split[0], {})
-        folder[row.path] = None
-        if row.mode in gitrepo.REGULAR_FILE_MODES and needs_content(row.path):
-            wanted[row.path] = (row.object_id, split[0])
-    data = _read(blobs, {path: oid for path, (oid, _) in wanted.items()})
-    for path, (_, sid) in wanted.items():
-        folders[sid][path] = parse_document(data.get(path))
-    return {sid: build_view(sid, docs) for sid, docs in folders.items()}
+class _Folders:
+    """Sovereign folders at any commit, read as git objects through the one `cat-file --batch`
+    (no process per commit); a folder whose tree was already read is not read again."""
+
+    def __init__(self, blobs: gitrepo.BlobReader) -> None:
+        self._blobs = blobs
+        self._seen: set[str] = set()
+
+    def view(self, commit: str, sid: str, *, fresh: bool) -> SovereignView | None:
+        """The view of sovereigns/<sid>/ at `commit`; None when it is absent, or (`fresh`) when
+        that exact tree was read before (what it shows is already remembered)."""
+        width = len(commit) // 2
+        tree = self._tree_id(self._read(commit), b"tree ")
+        for name in ("sovereigns", sid):
+            tree = next((oid for mode, entry, oid in _rows(self._read(tree), width)
+                         if entry == name and mode == "40000"), None) if tree else None
+        if tree is None or (fresh and tree in self._seen):
+            return None
+        self._seen.add(tree)
+        files: dict[str, str | None] = {}
+        self._list(tree, f"sovereigns/{sid}", files, width)
+        wanted = {path: oid for path, oid in files.items() if oid is not None}
+        data = _read(self._blobs, wanted)
+        return build_view(sid, {path: parse_document(data[path]) if path in data else None for path in files})
+
+    def _read(self, oid: str) -> bytes:
+        return self._blobs.read_many([oid]).get(oid, b"")
+
+    @staticmethod
+    def _tree_id(commit: bytes, prefix: bytes) -> str | None:
+        first = commit.split(b"\n", 1)[0]
+        return first[len(prefix):].decode("ascii", "replace") if first.startswith(prefix) else None
+
+    def _list(self, tree: str, prefix: str, files: dict[str, str | None], width: int) -> None:
+        for mode, name, oid in _rows(self._read(tree), width):
+            path = f"{prefix}/{name}"
+            if mode == "40000":
+                self._list(oid, path, files, width)
+            elif mode != "160000":          # a submodule is no file
+                readable = mode in gitrepo.REGULAR_FILE_MODES and needs_content(path)
+                files[path] = oid if readable else None
+
+
+def _rows(tree: bytes, width: int) -> list[tuple[str, str, str]]:
+    """(mode, name, object id) of each entry of a raw git tree object (ids of `width` bytes:
+    20 for SHA-1, 32 for SHA-256); a malformed tree is GitError, never a traceback."""
+    rows, at = [], 0
+    try:
+        while at < len(tree):
+            space, nul = tree.index(b" ", at), tree.index(b"\0", at)
+            if nul + 1 + width > len(tree) or space > nul:
+                raise ValueError("truncated entry")
+            rows.append((tree[at:space].decode("ascii"), tree[space + 1:nul].decode("utf-8", "surrogateescape"),
+                         tree[nul + 1:nul + 1 + width].hex()))
+            at = nul + 1 + width
+    except ValueError as exc:
+        raise gitrepo.GitError(f"malformed tree object: {exc}") from exc
+    return rows
 
 
 def _read(blobs: gitrepo.BlobReader, ids: Mapping[str, str]) -> dict[str, bytes]:
