@@ -296,3 +296,34 @@ def test_ordinary_merges_octopus_and_a_second_root_are_quiet(tmp_path, capsys):
     code, report = verify_json(tmp_path, capsys=capsys)
     assert len(git(tmp_path, "rev-list", "--max-parents=0", "HEAD").split()) == 2
     assert code == 0, report["findings"]
+
+
+def _commit_dated(root: Path, files: dict, stamp: str) -> str:
+    """A commit whose committer time is `stamp` verbatim (git's own date parser refuses most of these)."""
+    from tests.history.trustrepo import write_state
+    write_state(root, files)
+    git(root, "add", "-A")
+    tree, parent = git(root, "write-tree").strip(), git(root, "rev-parse", "HEAD").strip()
+    body = (f"tree {tree}\nparent {parent}\nauthor A <a@b> {stamp} +0000\n"
+            f"committer A <a@b> {stamp} +0000\n\nhostile date\n").encode()
+    oid = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=root,
+                         input=body, capture_output=True, check=True).stdout.decode().strip()
+    git(root, "update-ref", "refs/heads/main", oid)
+    return oid
+
+
+@pytest.mark.parametrize("stamp", ["99999999999999", "18446744073709551615", "-99999999999"],
+                         ids=["year-3170843", "u64-max", "before-1970"])
+def test_a_commit_date_python_cannot_hold_neither_crashes_nor_hides_the_history(tmp_path, capsys, stamp):
+    """Commit dates are the committer's claim; one past year 9999 or one git prints as nothing
+    made verify skip the history (git.unreadable) or raise, and review and pin raise."""
+    _, old, new = _feed_world()
+    commit_states(tmp_path, [old, new])
+    _commit_dated(tmp_path, old, stamp)
+    code, report = verify_json(tmp_path, capsys=capsys)
+    assert code == 1
+    assert {"change.feed_sequence_decreased", "change.feed_entry_removed"} <= _codes(report)
+    assert "git.unreadable" not in _codes(report)
+    assert main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--format", "json", "--at", AT]) == 0
+    assert "change.feed_entry_removed" in capsys.readouterr().out
+    assert main(["pin", str(tmp_path), "--check"]) in (0, 1)
