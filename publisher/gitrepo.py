@@ -150,9 +150,28 @@ def _fail(what: str, exc: GitError) -> GitError:
     return GitError(f"{what}: {str(exc).strip()[:300]}")
 
 
+_FIRST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def commit_time(seconds: str) -> datetime:
+    """A committer time from git's `%ct`. The date is the committer's claim: one git prints as
+    nothing (before 1970) or past what a datetime holds is clamped to 1970 or 9999, so a hostile
+    date neither raises nor stops the history checks."""
+    try:
+        value = int(seconds)
+    except ValueError:
+        return _FIRST_TIME
+    if value <= 0:
+        return _FIRST_TIME
+    if value >= int(_LAST_TIME.timestamp()):
+        return _LAST_TIME
+    return datetime.fromtimestamp(value, UTC)
+
+
 def _commit(out: str) -> Commit:
-    sha, seconds = out.split()
-    return Commit(sha, datetime.fromtimestamp(int(seconds), UTC))
+    sha, _, seconds = out.strip().partition(" ")
+    return Commit(sha, commit_time(seconds.strip()))
 
 
 def head_commit(root: str | Path) -> Commit | None:
@@ -327,6 +346,27 @@ def first_parent_chain(root: str | Path, commit: str, exclude: Sequence[str] = (
     return _text(root, "rev-list", "--first-parent", commit, *exclude).split()[::-1]
 
 
+def first_parent_merges(root: str | Path, commit: str) -> list[str]:
+    """The merge commits on the first-parent chain of `commit` (none: every ancestor is on it)."""
+    _refuse_options(commit)
+    return _text(root, "rev-list", "--first-parent", "--merges", commit).split()
+
+
+def iter_all_log(root: str | Path, commit: str, paths: Sequence[str] = TRUST_PATHS) -> Iterator[LogEntry]:
+    """Every commit reachable from `commit` (not only the first-parent chain), oldest first, each
+    with its raw changes under `paths` against its first parent."""
+    _refuse_options(commit)
+    args = [a for a in _log_args([commit]) if a != "--first-parent"]
+    handle = _spawn(root, *args)
+    try:
+        yield from _log_entries(handle.proc, paths)
+    except BaseException:
+        handle.proc.kill()
+        handle.proc.wait()
+        raise
+    _finish(handle, "cannot read history")
+
+
 def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = ()) -> list[list[str]] | None:
     """`parts` consecutive first-parent ranges ending at `commit`, as git log revision
     arguments, or None when the history is short (or git cannot list it: the single log then
@@ -400,7 +440,7 @@ def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterato
             if current is not None and changes:
                 yield LogEntry(current[0], current[1], tuple(changes))
             sha, seconds, *parents = token[1:].decode("ascii").split(" ")
-            current = (Commit(sha, datetime.fromtimestamp(int(seconds), UTC)),
+            current = (Commit(sha, commit_time(seconds)),
                        tuple(p for p in parents if p))
             changes = []
         elif token.startswith(b":"):

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         # is gone before verification builds its models: the two peaks never add up.
         from publisher.history.load import check_history   # only when used
 
-        history = check_history(root, args.rev or "HEAD", cache=cache)
+        history = check_history(root, args.rev or "HEAD", cache=cache, now=at)
     result = verify_repository(source, at=at, workers=args.jobs, cache=cache)
     if history is not None:
         result = result.with_findings([*result.findings, *history])

@@ -21,7 +21,10 @@ from publisher.cache import Cache, code_version
 from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
+from publisher.history.compare import short
 from publisher.history.logcache import history_log
+from publisher.history.model import Change
+from publisher.history.sides import side_attacks
 from publisher.history.walk import HistoryResult, Step, Walk
 from publisher.limits import DEFAULT_LIMITS, read_bound
 from publisher.timestamps import day_text
@@ -139,6 +142,8 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
                 return kept[1], out
         with collector.paused():            # documents and views live until the walk ends
             result, error = _walk(root, rev, default_workers() if workers is None else workers, cache)
+            if error is None and result.head is not None:
+                _add_side_attacks(root, gitrepo.resolve(root, rev), result)
     except gitrepo.GitError as exc:
         out.append(finding(".git", "", "git.unreadable", str(exc)[:300]))
         return walk.finish(), out
@@ -149,33 +154,59 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
     return result, out
 
 
+def _add_side_attacks(root: str | Path, commit: str, result: HistoryResult) -> None:
+    """Open the attacks at `commit` against states only a merged branch showed (`sides`)."""
+    known = {(c.code, c.sovereign, c.subject) for c in result.open}
+    with gitrepo.BlobReader(root) as blobs:
+        found = side_attacks(root, commit, gitrepo.commit_info(root, commit).time, known, blobs)
+    if found:
+        result.open = sorted([*result.open, *found], key=Change.sort_key)
+
+
 def history_findings(result: HistoryResult) -> list[Finding]:
     """The attacks still in effect at the head, as verification findings."""
+    return [_finding(change) for change in result.open]
+
+
+def _finding(change: Change) -> Finding:
+    when = f" (commit {change.commit[:12]}, {day_text(change.time)})" if change.commit and change.time else ""
+    return finding(change.path, "", change.code, change.sentence + when)
+
+
+def dated_findings(removals: Sequence[tuple[Change, datetime]], now: datetime) -> list[Finding]:
+    """Treaties removed "after they expired" that have not expired at `now`: the removal's
+    commit claims a date past the evaluation time, so the treaty was deleted while active."""
     out = []
-    for change in result.open:
-        when = f" (commit {change.commit[:12]}, {day_text(change.time)})" if change.commit and change.time else ""
-        out.append(finding(change.path, "", change.code, change.sentence + when))
+    for change, expires_at in removals:
+        if expires_at > now:
+            sentence = (f"Treaty {short(change.subject, 13)} was deleted while active instead of being revoked: "
+                        f"it expires on {day_text(expires_at)}, and the commit that removed it claims a later "
+                        f"date than the evaluation time.")
+            out.append(_finding(Change("change.treaty_deleted", change.sovereign, change.path, sentence,
+                                       change.subject, commit=change.commit, time=change.time)))
     return out
 
 
-def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = None) -> list[Finding]:
+def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = None,
+                  now: datetime | None = None) -> list[Finding]:
     """What `handshake verify` adds for history: git problems and the attacks still in effect at
-    `rev`. Kept per commit on their own: a verify run again on the same commit reads a few
-    findings, not the walk's whole result (every change of 10,000 commits, 33 MB)."""
+    `rev` (evaluated at `now`: a removal dated past it is a deletion; default: no such check).
+    Kept per commit on their own: a verify run again on the same commit reads a few findings,
+    not the walk's whole result (every change of 10,000 commits, 33 MB)."""
     commit = None
     if cache is not None:
         try:
             commit = None if gitrepo.is_shallow(root) else gitrepo.resolve(root, rev)
         except gitrepo.GitError:
             commit = None               # no commit to name: read_history reports why
-        kept = cache.get(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), list) if commit is not None else None
-        if kept is not None and all(isinstance(f, Finding) for f in kept):
-            return list(kept)
+        kept = cache.get(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), tuple) if commit is not None else None
+        if kept is not None and len(kept) == 2 and all(isinstance(f, Finding) for f in kept[0]):
+            return list(kept[0]) + (dated_findings(kept[1], now) if now is not None else [])
     result, problems = read_history(root, commit or rev, cache=cache)
     found = problems + history_findings(result)
     if commit is not None and cache is not None and not problems:
-        cache.put(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), found)
-    return found
+        cache.put(FINDINGS_KIND, kept_key(FINDINGS_KIND, commit), (found, result.dated_removals))
+    return found + (dated_findings(result.dated_removals, now) if now is not None else [])
 
 
 def read_change_channel(root: str | Path, commit: str | None,

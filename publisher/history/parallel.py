@@ -59,7 +59,7 @@ def _worker(root: str, conn: Any) -> None:
                     if walk.groups:
                         groups.append((index, [(sid, [_fields(c) for c in found]) for sid, found in walk.groups]))
         result = walk.finish()
-        conn.send(("ok", groups, result.open, result.first_seen))
+        conn.send(("ok", groups, result.open, result.first_seen, result.dated_removals))
     except gitrepo.GitError as exc:
         conn.send(("error", str(exc)))
     except (EOFError, OSError):
@@ -156,7 +156,7 @@ def _merge(replies: list[Any], order: dict[str, int], times: list[datetime], hea
     """The single walk's result from the replies (the repository walker's first: the single
     walk puts the repository's changes before the sovereigns' in each commit)."""
     by_index: dict[int, list[tuple[str, list[Fields]]]] = {}
-    for _, groups, _, _ in replies:
+    for _, groups, *_ in replies:
         for index, found in groups:
             by_index.setdefault(index, []).extend(found)
     commits = list(order)
@@ -164,6 +164,7 @@ def _merge(replies: list[Any], order: dict[str, int], times: list[datetime], hea
     result.changes = [Change(*fields, commits[index], times[index]) for index in sorted(by_index)
                       for _, found in sorted(by_index[index], key=lambda g: g[0]) for fields in found]
     result.open = sorted([c for reply in replies for c in reply[2]], key=Change.sort_key)
+    result.dated_removals = sorted([d for reply in replies for d in reply[4]], key=lambda d: d[0].sort_key())
     seen: dict[str, FirstSeen] = {sid: s for reply in replies for sid, s in reply[3].items()}
     result.first_seen = {sid: seen[sid] for sid in sorted(seen, key=lambda s: (order[seen[s].commit], s))}
     return result

@@ -49,6 +49,11 @@ class HistoryResult:
     first_seen: dict[str, FirstSeen] = field(default_factory=dict)
     head: str | None = None
     commits: int = 0
+    # Treaties removed as expired only because their commit's claimed date is past the expiry,
+    # still absent at the head: (the removal, the treaty's expiry). A commit date is the
+    # committer's word, so verify reports these as deletions when the treaty has not expired
+    # at the evaluation time (`load.history_findings`).
+    dated_removals: list[tuple[Change, datetime]] = field(default_factory=list)
 
 
 def _holds(change: Change, view: SovereignView | None, memory: Memory, lock_pins: Mapping[str, str],
@@ -89,6 +94,8 @@ class Walk:
         self.lock_pins: dict[str, str] = {}
         self.open: dict[tuple[str, str, str], Change] = {}
         self.groups: list[tuple[str, list[Change]]] = []     # the last step's changes by group
+        self.expiries: dict[tuple[str, str], datetime] = {}  # this step's expiry-justified removals
+        self.dated: dict[tuple[str, str], tuple[Change, datetime]] = {}
         self.result = HistoryResult()
 
     def step(self, step: Step) -> list[Change]:
@@ -125,6 +132,14 @@ class Walk:
         for change in stamped:
             if change.code in CHECKS:
                 self.open.setdefault((change.code, change.sovereign, change.subject), change)
+            expiry = self.expiries.get((change.sovereign, change.subject))
+            if change.code == "change.treaty_removed" and expiry is not None:
+                self.dated[(change.sovereign, change.subject)] = (change, expiry)
+        self.expiries.clear()
+        for key in [k for k in self.dated if k[0] in touched]:
+            view = self.views.get(key[0])
+            if view is not None and key[1] in view.treaties:
+                del self.dated[key]         # the treaty is back: nothing was removed
         self._resolve(touched, repo_changed=repo_before != self.repo)
         self.result.changes += stamped
         self.result.commits += 1
@@ -139,6 +154,12 @@ class Walk:
         before, after = self.views.get(sid), build_view(sid, folder, memo) if folder else None
         memory = self.memory.setdefault(sid, Memory())
         found = compare_sovereign(before, after, memory, when=step.time)
+        if before is not None:
+            gone = (before.treaties.keys() - (after.treaties.keys() if after else set()))
+            for tid in gone:
+                old = before.treaties[tid]
+                if not old.revoked and tid not in memory.revoked and old.expires_at is not None:
+                    self.expiries[(sid, tid)] = old.expires_at
         if after is None:
             self.views.pop(sid, None)
             self.treaty_memo.pop(sid, None)
@@ -161,6 +182,7 @@ class Walk:
 
     def finish(self) -> HistoryResult:
         self.result.open = sorted(self.open.values(), key=Change.sort_key)
+        self.result.dated_removals = sorted(self.dated.values(), key=lambda d: d[0].sort_key())
         return self.result
 
 

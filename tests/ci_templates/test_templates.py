@@ -128,3 +128,131 @@ def test_private_key_pattern(text, refused):
     hooks = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
     hook = next(h for h in hooks if h["id"] == "handshake-no-private-keys")
     assert bool(re.search(hook["entry"], text)) is refused
+
+
+# --- Hardening: what an operator copies must not hand a pull request, an issue author or a
+# --- planted file more than it should get.
+
+def _github_steps(path: Path):
+    for name, job in load_yaml(path)["jobs"].items():
+        for step in job.get("steps", []):
+            yield name, step
+
+
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
+def test_no_expression_is_interpolated_into_a_script(path):
+    """`${{ }}` is pasted into the script text before the shell or node parses it: a branch name,
+    title or step output there is code. Contexts reach scripts through `env:` only."""
+    for job, step in _github_steps(path):
+        for text in (step.get("run", ""), (step.get("with") or {}).get("script", "")):
+            assert "${{" not in text, f"{path.name}: job {job}, step {step.get('name', step.get('uses'))}"
+
+
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
+def test_permissions_are_granted_per_job(path):
+    """The workflow grants nothing; a job that runs Handshake on repository content never holds
+    pages, id-token or issues write (only the deploy and the issue jobs do, and they run no
+    repository code)."""
+    workflow = load_yaml(path)
+    assert workflow.get("permissions") == {}, f"{path.name}: top-level permissions must be {{}}"
+    for name, job in workflow["jobs"].items():
+        granted = job.get("permissions")
+        assert isinstance(granted, dict), f"{path.name}: job {name} must state its permissions"
+        runs_handshake = any("handshake " in step.get("run", "") for step in job.get("steps", []))
+        writes = {scope for scope, level in granted.items() if level == "write"}
+        if runs_handshake:
+            assert writes <= {"pull-requests"}, f"{path.name}: job {name} runs Handshake with {writes}"
+        if writes & {"pages", "id-token", "issues"}:
+            assert not any(step.get("uses", "").startswith("actions/checkout") for step in job.get("steps", [])), \
+                f"{path.name}: job {name} checks out the repository while holding {writes}"
+
+
+def _python_calls(text: str) -> list[str]:
+    return re.findall(r"(?:^|[\s|;(&])(python3?\s+(?:-\S+\s+)*)", text)
+
+
+@pytest.mark.parametrize("path", [*GITHUB, GITLAB], ids=lambda p: p.name)
+def test_python_never_imports_from_the_checkout(path):
+    """`python -m pip`, `python -` and `python -c` put the current directory (the checkout) first
+    on sys.path: a committed pip/ or json.py would run in CI. Every call is isolated (-I)."""
+    calls = [call for script in _scripts(path) for call in _python_calls(script)]
+    assert calls, f"no python call found in {path.name}"
+    for call in calls:
+        assert re.match(r"python3?\s+-I\b", call), f"{path.name}: {call.strip()!r} is not isolated"
+
+
+def test_sticky_comment_is_only_ever_the_bots_own():
+    """A comment anyone posts with the marker must never be taken for (or updated as) the review."""
+    steps = dict((s.get("uses", "").split("@")[0], s) for _, s in
+                 _github_steps(TEMPLATES / "github" / "handshake-pull-request.yml"))
+    script = steps["actions/github-script"]["with"]["script"]
+    assert 'c.user.login === "github-actions[bot]"' in script
+
+
+def test_expiry_issue_is_only_ever_the_bots_own():
+    """Anyone can open an issue with the expiry title: the one updated is the bot's, with the marker."""
+    nightly = (TEMPLATES / "github" / "handshake-nightly.yml").read_text("utf-8")
+    assert "author:app/github-actions" in nightly and "<!-- handshake-expiring -->" in nightly
+    gitlab = GITLAB.read_text("utf-8")
+    assert gitlab.count("author_id") >= 2 and '"<!-- handshake-expiring -->"' in gitlab
+    assert "/user" in gitlab                 # the token's own user id, looked up once
+
+
+def test_no_template_persists_the_cache_secret():
+    """The verification cache is sealed with `$XDG_CACHE_HOME/handshake/cache.secret`: a CI cache
+    of that directory shared with pull requests would let one forge entries (pickles)."""
+    for path in GITHUB:
+        for _, step in _github_steps(path):
+            assert not step.get("uses", "").startswith("actions/cache"), path.name
+            assert "cache" not in (step.get("with") or {}), path.name
+    gitlab = load_yaml(GITLAB)
+    assert all("cache" not in job for job in gitlab.values() if isinstance(job, dict))
+    assert "cache" not in gitlab.get("default", {})
+
+
+@pytest.mark.parametrize("path", [TEMPLATES / "github" / "handshake-nightly.yml", GITLAB], ids=lambda p: p.name)
+def test_expiry_days_is_checked_to_be_a_number(path):
+    assert re.search(r'case "\$\{?HANDSHAKE_EXPIRY_DAYS\}?" in', path.read_text("utf-8")), path.name
+
+
+def _pygrep(hook: dict, filenames: list[str]) -> int:
+    """What pre-commit runs for a pygrep hook: `pygrep *args entry *filenames` (no `--` of its own)."""
+    from pre_commit.languages import pygrep
+    return pygrep.main([*hook["args"], hook["entry"], *filenames])
+
+
+def _hook(hook_id: str) -> dict:
+    from pre_commit.clientlib import load_manifest
+    return next(h for h in load_manifest(str(ROOT / ".pre-commit-hooks.yaml")) if h["id"] == hook_id)
+
+
+@pytest.mark.parametrize("name", ["--help", "-h", "--negate", "-i"])
+def test_a_file_named_like_an_option_never_turns_the_key_hook_off(tmp_path, monkeypatch, capsys, name):
+    """pre-commit passes file names after the pattern with no `--`: a committed file named
+    `--help` made pygrep print its usage and exit 0, passing the private key next to it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "root.txt").write_text("# Ed25519 Private Key\n# Key ID: na-1\nAAAA\n")
+    (tmp_path / name).write_text("hello\n")
+    assert _pygrep(_hook("handshake-no-private-keys"), ["root.txt", name]) == 1
+
+
+def test_a_key_inside_a_binary_file_is_refused(tmp_path, monkeypatch, capsys):
+    """`types: [text]` skipped any file with a NUL byte, such as a tar of the key folder."""
+    import io
+    import tarfile
+    from identify import identify
+    monkeypatch.chdir(tmp_path)
+    data = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI...\n-----END PRIVATE KEY-----\n"
+    with tarfile.open(tmp_path / "keys.tar", "w") as tar:
+        info = tarfile.TarInfo("keys/root.pem")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    hook = _hook("handshake-no-private-keys")
+    assert "binary" in identify.tags_from_path(str(tmp_path / "keys.tar"))
+    assert not set(hook["types"]) - identify.tags_from_path(str(tmp_path / "keys.tar"))
+    assert _pygrep(hook, ["keys.tar"]) == 1
+
+
+@pytest.mark.parametrize("name", ["keys/root.KEY", "keys/root.Seed", "root.PRIV"])
+def test_key_file_names_are_refused_in_any_case(name):
+    assert re.search(_hook("handshake-no-key-files")["files"], name)

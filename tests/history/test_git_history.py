@@ -199,3 +199,155 @@ def test_pin_never_writes_a_lock_the_verifier_refuses(tmp_path, capsys):
     assert "\x1b" not in err and "\u202e" not in err and "not pinned" in err
     code, report = verify_json(tmp_path, "--no-history", capsys=capsys)
     assert "trust.lock" not in {f["path"] for f in report["findings"]}
+
+
+# --- Merges that do not keep the published line first: the walk follows first parents, so a
+# --- state only a second parent showed must still count.
+
+def _feed_world() -> tuple[World, dict, dict]:
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"])
+    world["alpha"].set_feed(["att-1"], sequence=1)
+    old = world.files()
+    world["alpha"].set_feed(["att-1", "att-2"], sequence=2)
+    return world, old, world.files()
+
+
+def _commit_on(root: Path, branch: str, start: str, files: dict, message: str) -> str:
+    from tests.history.trustrepo import write_state
+    git(root, "checkout", "-q", "-B", branch, start)
+    write_state(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _codes(report: dict) -> set[str]:
+    return {f["code"] for f in report["findings"]}
+
+
+def test_a_merge_keeping_an_old_branch_first_cannot_hide_a_rolled_back_feed(tmp_path, capsys):
+    """`git merge -s ours main` on a branch forked before the revocation, pushed as a fast-forward:
+    the first-parent line never shows sequence 2, but main did publish it."""
+    _, old, new = _feed_world()
+    first, _ = commit_states(tmp_path, [old, new])
+    edited = {**old, "README.md": b"harmless\n"}
+    _commit_on(tmp_path, "evil", first, edited, "docs")
+    git(tmp_path, "merge", "-q", "-s", "ours", "main", "-m", "merge main")
+    git(tmp_path, "checkout", "-q", "main")
+    git(tmp_path, "merge", "-q", "--ff-only", "evil")
+    code, report = verify_json(tmp_path, capsys=capsys)
+    found = {f["code"]: f for f in report["findings"]}
+    assert code == 1
+    assert {"change.feed_sequence_decreased", "change.feed_entry_removed"} <= set(found)
+    assert found["change.feed_entry_removed"]["path"] == "sovereigns/alpha/revocation-feed.json"
+    assert "att-2" in found["change.feed_entry_removed"]["message"]
+    assert "merged in off the first-parent line" in found["change.feed_sequence_decreased"]["message"]
+
+
+def test_two_merges_deep_still_count(tmp_path, capsys):
+    """The published state two merges away from the first-parent line (a merge of a merge)."""
+    _, old, new = _feed_world()
+    first, _ = commit_states(tmp_path, [old, new])
+    _commit_on(tmp_path, "x", first, {**old, "a.txt": b"a\n"}, "x")
+    git(tmp_path, "merge", "-q", "-s", "ours", "main", "-m", "merge main into x")
+    _commit_on(tmp_path, "y", first, {**old, "b.txt": b"b\n"}, "y")
+    git(tmp_path, "merge", "-q", "-s", "ours", "x", "-m", "merge x into y")
+    code, report = verify_json(tmp_path, capsys=capsys)
+    assert code == 1 and "change.feed_entry_removed" in _codes(report)
+
+
+def test_a_revocation_lost_in_a_merge_is_reported(tmp_path, capsys):
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"])
+    first, = commit_states(tmp_path, [world.files()])
+    from tests.history.trustrepo import tid
+    revoked = World("alpha", "beta")
+    revoked["alpha"].treaty("t1", revoked["beta"])
+    revoked["alpha"].revoke(tid("alpha:t1"))
+    _commit_on(tmp_path, "revoke", first, revoked.files(), "revoke t1")
+    _commit_on(tmp_path, "main", first, {**world.files(), "c.txt": b"c\n"}, "unrelated")
+    git(tmp_path, "merge", "-q", "-s", "ours", "revoke", "-m", "merge revoke, keeping ours")
+    code, report = verify_json(tmp_path, capsys=capsys)
+    assert code == 1 and "change.treaty_unrevoked" in _codes(report)
+
+
+def test_ordinary_merges_octopus_and_a_second_root_are_quiet(tmp_path, capsys):
+    """A feature branch forked before a revocation and merged normally, an octopus merge and an
+    unrelated history merged in (two root commits): nothing lost, so nothing reported."""
+    world, old, new = _feed_world()
+    first, _ = commit_states(tmp_path, [old, new])
+    world["beta"].treaty("t9", world["alpha"])
+    _commit_on(tmp_path, "feature", first, {**old, **{p: d for p, d in world.files().items()
+                                                       if p.startswith("sovereigns/beta/")}}, "beta t9")
+    _commit_on(tmp_path, "side2", first, {**old, "d.txt": b"d\n"}, "d")
+    git(tmp_path, "checkout", "-q", "main")
+    git(tmp_path, "merge", "-q", "--no-edit", "feature", "side2", "-m", "octopus")
+    git(tmp_path, "checkout", "-q", "--orphan", "other")
+    git(tmp_path, "rm", "-rq", "--cached", ".")
+    for path in list(tmp_path.iterdir()):
+        if path.name != ".git":
+            subprocess.run(["rm", "-rf", str(path)], check=True)
+    (tmp_path / "notes.txt").write_text("unrelated\n")
+    git(tmp_path, "add", "notes.txt")
+    git(tmp_path, "commit", "-q", "-m", "orphan root")
+    git(tmp_path, "checkout", "-q", "-f", "main")
+    git(tmp_path, "merge", "-q", "--allow-unrelated-histories", "--no-edit", "other")
+    code, report = verify_json(tmp_path, capsys=capsys)
+    assert len(git(tmp_path, "rev-list", "--max-parents=0", "HEAD").split()) == 2
+    assert code == 0, report["findings"]
+
+
+def _commit_dated(root: Path, files: dict, stamp: str) -> str:
+    """A commit whose committer time is `stamp` verbatim (git's own date parser refuses most of these)."""
+    from tests.history.trustrepo import write_state
+    write_state(root, files)
+    git(root, "add", "-A")
+    tree, parent = git(root, "write-tree").strip(), git(root, "rev-parse", "HEAD").strip()
+    body = (f"tree {tree}\nparent {parent}\nauthor A <a@b> {stamp} +0000\n"
+            f"committer A <a@b> {stamp} +0000\n\nhostile date\n").encode()
+    oid = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=root,
+                         input=body, capture_output=True, check=True).stdout.decode().strip()
+    git(root, "update-ref", "refs/heads/main", oid)
+    return oid
+
+
+@pytest.mark.parametrize("stamp", ["99999999999999", "18446744073709551615", "-99999999999"],
+                         ids=["year-3170843", "u64-max", "before-1970"])
+def test_a_commit_date_python_cannot_hold_neither_crashes_nor_hides_the_history(tmp_path, capsys, stamp):
+    """Commit dates are the committer's claim; one past year 9999 or one git prints as nothing
+    made verify skip the history (git.unreadable) or raise, and review and pin raise."""
+    _, old, new = _feed_world()
+    commit_states(tmp_path, [old, new])
+    _commit_dated(tmp_path, old, stamp)
+    code, report = verify_json(tmp_path, capsys=capsys)
+    assert code == 1
+    assert {"change.feed_sequence_decreased", "change.feed_entry_removed"} <= _codes(report)
+    assert "git.unreadable" not in _codes(report)
+    assert main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--format", "json", "--at", AT]) == 0
+    assert "change.feed_entry_removed" in capsys.readouterr().out
+    assert main(["pin", str(tmp_path), "--check"]) in (0, 1)
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
+def test_a_future_dated_commit_cannot_pass_an_active_treaty_off_as_expired(tmp_path, capsys, monkeypatch, cached):
+    """Deleting an active treaty in a commit dated 2100 read as 'removed after it expired': the
+    walk takes the commit's own date. At the evaluation time the treaty has not expired."""
+    if cached:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        monkeypatch.delenv("HANDSHAKE_NO_CACHE", raising=False)
+    from tests.history.trustrepo import tid
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"])
+    world["alpha"].treaty("t2", world["beta"])
+    commit_states(tmp_path, [world.files()])
+    gone = tid("alpha:t2")
+    del world["alpha"].treaties[gone], world["alpha"].rows[gone]
+    _commit_dated(tmp_path, world.files(), "4102444800")          # 2100-01-01
+    for _ in range(2 if cached else 1):                           # cached: the second run reads the kept findings
+        code, report = verify_json(tmp_path, capsys=capsys)
+        deleted = [f for f in report["findings"] if f["code"] == "change.treaty_deleted"]
+        assert code == 1 and len(deleted) == 1
+        assert deleted[0]["path"].startswith("sovereigns/alpha/") and "expires on" in deleted[0]["message"]
+    code, report = verify_json(tmp_path, "--at", "2101-01-01T00:00:00Z", capsys=capsys)
+    assert "change.treaty_deleted" not in _codes(report)              # evaluated after expiry: a removal
