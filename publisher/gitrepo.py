@@ -310,16 +310,22 @@ def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_P
     exclude = [f"^{resolve(root, since)}"] if since is not None else []
     ranges = _ranges(root, commit, parts, exclude) if parts > 1 else None
     if ranges is None:
-        handle = _spawn(root, *_log_args([commit, *exclude]))
-        try:
-            yield from _log_entries(handle.proc, paths)
-        except BaseException:
-            handle.proc.kill()
-            handle.proc.wait()
-            raise
-        _finish(handle, "cannot read history")
+        yield from _stream_log(root, _log_args([commit, *exclude]), paths)
     else:
         yield from _split_log(root, ranges, paths)
+
+
+def _stream_log(root: str | Path, args: Sequence[str], paths: Sequence[str]) -> Iterator[LogEntry]:
+    """The entries of one `git log ARGS` as it runs; the process is killed if the reader stops
+    early or fails, and a failing git is GitError once the stream ends."""
+    handle = _spawn(root, *args)
+    try:
+        yield from _log_entries(handle.proc, paths)
+    except BaseException:
+        handle.proc.kill()
+        handle.proc.wait()
+        raise
+    _finish(handle, "cannot read history")
 
 
 SPLIT_LOG_COMMITS = 1000        # below this, one git log (a split costs a rev-list and processes)
@@ -356,15 +362,7 @@ def iter_all_log(root: str | Path, commit: str, paths: Sequence[str] = TRUST_PAT
     """Every commit reachable from `commit` (not only the first-parent chain), oldest first, each
     with its raw changes under `paths` against its first parent."""
     _refuse_options(commit)
-    args = [a for a in _log_args([commit]) if a != "--first-parent"]
-    handle = _spawn(root, *args)
-    try:
-        yield from _log_entries(handle.proc, paths)
-    except BaseException:
-        handle.proc.kill()
-        handle.proc.wait()
-        raise
-    _finish(handle, "cannot read history")
+    yield from _stream_log(root, [a for a in _log_args([commit]) if a != "--first-parent"], paths)
 
 
 def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = ()) -> list[list[str]] | None:
