@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher.readfile import read_regular
+
 MAGIC = b"HSC1"
 DIGEST = 32
 # The largest entry at 10,000 sovereigns and commits is the history walk's result, 33 MB.
@@ -139,12 +141,7 @@ class Cache:
         `.handshake-cache/` with links in it, and what they reach (a device, a pipe, a file of
         gigabytes) is never read or waited on; whatever is read is refused unless sealed."""
         try:
-            fd = os.open(self._path(kind, key), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            with open(fd, "rb", buffering=0) as handle:
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-                    return None
-                data = handle.readall()
+            data = read_regular(self._path(kind, key), MAX_ENTRY_BYTES)
         except OSError:
             return None
         return self._open(data)

@@ -6,7 +6,6 @@ their target leaves the tree; they are never read through.
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import shutil
@@ -21,9 +20,9 @@ from collections.abc import Iterable
 from itertools import compress
 
 from publisher.layout import TRUST_PATHS
+from publisher.readfile import read_regular
 
 
-_READ_CHUNK = 1 << 20
 RACY_NS = 2_000_000_000    # a stat stamp younger than this may not show a change made in the same tick
 FIND_SPLIT_AT = 64         # sovereign folders; below this one find is as fast as two
 
@@ -254,21 +253,9 @@ class WorktreeSource:
         return Entry(rel, "other", 0)
 
     def read(self, path: str) -> bytes:
-        full = os.path.join(self._root, path)
-        # O_NOFOLLOW: a file swapped for a symlink after listing is refused, not followed.
-        # O_NONBLOCK and the type check: one swapped for a named pipe is refused; opening it
-        # would wait for a writer forever (the flag does nothing to a regular file's reads).
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file (replaced since it was listed)", path)
-            # Raw reads on the descriptor: a file object per read cost as much as the syscalls.
-            chunks = []
-            while chunk := os.read(fd, _READ_CHUNK):
-                chunks.append(chunk)
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        finally:
-            os.close(fd)
+        """A listed file's bytes (`readfile.read_regular`): one swapped for a symbolic link or
+        a named pipe since it was listed is refused, not followed or waited on."""
+        return read_regular(os.path.join(self._root, path))
 
 
 def _nanoseconds(values: list[bytes]) -> list[int]:

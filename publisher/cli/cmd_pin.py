@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
 from publisher.layout import LOCK_FILE, printable
 from publisher.limits import DEFAULT_LIMITS, for_path, read_bound
+from publisher.readfile import NotRegular, TooLarge, read_regular
 from publisher.strictjson import Refusal, load_json
 from publisher.history.firstseen import first_seen_roots
 from publisher.history.pin import build_lock, render_lock
@@ -62,23 +62,19 @@ def read_existing_lock(path: Path) -> bytes | None:
     cannot parse (its pins would silently be dropped for the first-seen ones: existing pins are
     never moved), naming the reason code the verifier gives."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)   # a pipe swapped in never blocks
+        data = read_regular(path, read_bound(DEFAULT_LIMITS, LOCK_FILE))
     except FileNotFoundError:
         return None
+    except NotRegular as exc:
+        raise UsageError(f"{LOCK_FILE} is not a regular file (layout.not_regular); remove it") from exc
+    except TooLarge as exc:
+        raise UsageError(f"{LOCK_FILE} is {exc.size} bytes (limits.file_too_large: limit {exc.limit}); "
+                         "pin never replaces pins it cannot read: fix or remove it") from exc
     except OSError as exc:
         if os.path.islink(path):
             raise UsageError(f"{LOCK_FILE} is a symbolic link (layout.symlink): pin never reads or writes "
                              "through one; replace it with the file or remove it") from exc
         raise UsageError(f"{LOCK_FILE} cannot be read: {exc.strerror or exc}") from exc
-    info, bound = os.fstat(fd), read_bound(DEFAULT_LIMITS, LOCK_FILE)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > bound:
-        os.close(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{LOCK_FILE} is not a regular file (layout.not_regular); remove it")
-        raise UsageError(f"{LOCK_FILE} is {info.st_size} bytes (limits.file_too_large: limit {bound}); "
-                         "pin never replaces pins it cannot read: fix or remove it")
-    with open(fd, "rb") as handle:
-        data = handle.read(bound + 1)
     value = load_json(data, for_path(DEFAULT_LIMITS, LOCK_FILE))
     if isinstance(value, Refusal) or not isinstance(value, dict):
         reason = f"{value.code}: {printable(value.message)}" if isinstance(value, Refusal) else "not a JSON object"

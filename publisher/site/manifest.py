@@ -6,16 +6,15 @@ from the published site, or is there without being built.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
 
 from publisher import timestamps
+from publisher.readfile import read_regular
 
 
 @dataclass(frozen=True, order=True)
@@ -41,17 +40,10 @@ MAX_MANIFEST_BYTES = 512 << 20
 
 def read_manifest(directory: str | Path) -> bytes:
     """The bytes of `directory/manifest.json`. A site directory is not trusted input: OSError
-    (ValueError for the size) unless it is a regular file of at most MAX_MANIFEST_BYTES,
-    checked before reading. A link is never followed (to /dev/zero a read never ends), a named
-    pipe never waited on, a sparse file of any size never read."""
-    fd = os.open(os.path.join(directory, "manifest.json"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    with open(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        if info.st_size > MAX_MANIFEST_BYTES:
-            raise ValueError(f"{info.st_size} bytes, more than a manifest holds ({MAX_MANIFEST_BYTES})")
-        return handle.read(MAX_MANIFEST_BYTES + 1)
+    unless it is a regular file of at most MAX_MANIFEST_BYTES (`readfile.read_regular`: a link
+    is never followed, to /dev/zero a read never ends; a named pipe never waited on; a sparse
+    file of any size never read)."""
+    return read_regular(os.path.join(directory, "manifest.json"), MAX_MANIFEST_BYTES)
 
 
 def load_manifest(directory: str | Path) -> ManifestInfo:

@@ -13,11 +13,11 @@ import errno
 import hashlib
 import os
 import shutil
-import stat
 from pathlib import Path
 from typing import Any, Protocol
 
 from publisher.jsontext import sorted_json
+from publisher.readfile import read_regular
 
 
 def json_bytes(value: Any) -> bytes:
@@ -232,16 +232,9 @@ class PreviousSiteChanged(OSError):
 def _regular_file_digest(path: str) -> str | None:
     """The digest of the regular file at `path`, or None for anything else (a link, a pipe)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return sha256(read_regular(path))
     except OSError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return sha256(handle.read())
-    finally:
-        os.close(fd)
 
 
 Sink = MemorySink | DirectorySink
