@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from publisher.layout import ROOT_FILES
@@ -57,6 +58,21 @@ def for_path(limits: Limits, path: str) -> Limits:
 def read_bound(limits: Limits, path: str) -> int:
     """The size past which the file at `path` is not read."""
     return for_path(limits, path).max_file_bytes
+
+
+def read_bounded(read_many: Callable[..., Mapping[str, bytes]], files: Iterable[tuple[str, str]],
+                 limits: Limits) -> dict[str, bytes]:
+    """Bytes by object id for (path, object id) pairs, each read under its path's bound
+    (`read_bound`: coalition.json and trust.lock have their own), one
+    `read_many(ids, max_bytes=bound)` request per bound; what `read_many` leaves out or gives
+    as b"" (past its bound, unreadable) stays so."""
+    by_bound: dict[int, list[str]] = {}
+    for path, object_id in files:
+        by_bound.setdefault(read_bound(limits, path), []).append(object_id)
+    found: dict[str, bytes] = {}
+    for bound, object_ids in by_bound.items():
+        found.update(read_many(object_ids, max_bytes=bound))
+    return found
 
 
 @lru_cache(maxsize=8)

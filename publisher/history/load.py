@@ -26,7 +26,7 @@ from publisher.history.logcache import history_log
 from publisher.history.model import Change
 from publisher.history.sides import side_attacks
 from publisher.history.walk import HistoryResult, Step, Walk
-from publisher.limits import DEFAULT_LIMITS, read_bound
+from publisher.limits import DEFAULT_LIMITS, read_bounded
 from publisher.timestamps import day_text
 
 BATCH_COMMITS = 512
@@ -57,14 +57,9 @@ CommitFiles = tuple[str, datetime, list[tuple[str, str | None, str]]]
 def read_steps(reader: gitrepo.BlobReader, commits: Sequence[CommitFiles]) -> list[Step]:
     """Steps for a batch of commits, reading every blob a view needs in one pipelined request per size bound
     (a deleted file is None; an unreadable or oversized one is b"")."""
-    wanted: dict[int, list[str]] = {}      # by size bound: coalition.json and trust.lock have their own
-    for _, _, files in commits:
-        for path, blob, mode in files:
-            if blob and mode in gitrepo.REGULAR_FILE_MODES and needs_content(path):
-                wanted.setdefault(read_bound(DEFAULT_LIMITS, path), []).append(blob)
-    data: dict[str, bytes] = {}
-    for bound, blobs in wanted.items():
-        data.update(reader.read_many(blobs, max_bytes=bound))
+    wanted = [(path, blob) for _, _, files in commits for path, blob, mode in files
+              if blob and mode in gitrepo.REGULAR_FILE_MODES and needs_content(path)]
+    data = read_bounded(reader.read_many, wanted, DEFAULT_LIMITS)
     return [Step(sha, time, {path: None if blob is None else data.get(blob, b"") for path, blob, _ in files})
             for sha, time, files in commits]
 

@@ -21,7 +21,7 @@ from publisher.history.model import Change, SovereignView
 from publisher.history.views import build_view, needs_content, parse_document
 from publisher.history.walk import CHECKS
 from publisher.layout import split_sovereign_path
-from publisher.limits import DEFAULT_LIMITS, read_bound
+from publisher.limits import DEFAULT_LIMITS, read_bounded
 
 SIDE_NOTE = " (against a branch merged in off the first-parent line)."
 
@@ -119,10 +119,5 @@ def _rows(tree: bytes, width: int) -> list[tuple[str, str, str]]:
 
 
 def _read(blobs: gitrepo.BlobReader, ids: Mapping[str, str]) -> dict[str, bytes]:
-    by_bound: dict[int, list[str]] = {}
-    for path, oid in ids.items():
-        by_bound.setdefault(read_bound(DEFAULT_LIMITS, path), []).append(oid)
-    found: dict[str, bytes] = {}
-    for bound, oids in by_bound.items():
-        found.update(blobs.read_many(oids, max_bytes=bound))
+    found = read_bounded(blobs.read_many, ids.items(), DEFAULT_LIMITS)
     return {path: found.get(oid, b"") for path, oid in ids.items()}

@@ -19,7 +19,7 @@ from publisher.gitsource import GitSource
 from publisher.history.repository import pins
 from publisher.history.views import needs_content, parse_document
 from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, undecodable
-from publisher.limits import DEFAULT_LIMITS, Limits, read_bound
+from publisher.limits import DEFAULT_LIMITS, Limits, read_bound, read_bounded
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
 from publisher.verify import coalition as stage
@@ -57,11 +57,8 @@ def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool
              if e.type == "file" and not undecodable(e.path)]
     paths += [p for p in (LOCK_FILE,) + ((COALITION_FILE,) if coalition_changed else ()) if source.blob_id(p)]
     wanted = [p for p in paths if needs_content(p)]
-    by_bound: dict[int, list[str]] = {}
-    for path in wanted:
-        by_bound.setdefault(read_bound(limits, path), []).append(source.blob_id(path))  # type: ignore[arg-type]
-    for bound, blobs in by_bound.items():     # one cat-file round trip per bound; parsed.get reads the cache
-        source.read_objects(blobs, max_bytes=bound)
+    # One cat-file round trip per size bound, into the source's cache, which parsed.get reads.
+    read_bounded(source.read_objects, [(p, blob) for p in wanted if (blob := source.blob_id(p))], limits)
     return {p: (parsed.get(source, p) if p in wanted else None) for p in paths}
 
 
