@@ -9,6 +9,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from publisher.site.context import Provenance
 from publisher.site.publish import PublishError, previous_site, record_published, staging
 from publisher.site.sink import DirectorySink
 from publisher.source import WorktreeSource
+from publisher.timestamps import zulu
 from publisher.verify import verify_path
 
 
@@ -86,37 +88,38 @@ class ChangeChannel:
     key: str | None = None
 
 
-def change_channel(root: Path, commit: str | None, cache: Cache | None) -> ChangeChannel:
-    """The change channel at `commit`, remembered under the commit id (a commit's history never
-    changes) and the code version; no entries without git history. One is kept per repository,
-    the latest commit's (5 MB at 10,000 commits): a cache persisted across pushes does not grow
-    by one per commit. A shallow clone keeps none and reads none, as the history walk does
+def change_channel(root: Path, commit: str | None, cache: Cache | None, at: datetime | None = None) -> ChangeChannel:
+    """The change channel at `commit` evaluated at `at`, remembered under the commit id (a
+    commit's history never changes), `at` (a removal dated past it is told as a deletion:
+    `change_entries`) and the code version; no entries without git history. One is kept per
+    repository, the latest build's (5 MB at 10,000 commits): a cache persisted across pushes
+    does not grow by one per commit. A shallow clone keeps none and reads none, as the history walk does
     (`logcache`): its oldest commit reads as adding every file, so what it gives for a commit
     is not that commit's history, and a deepened clone must not be handed it; nor has it a key."""
     keyable = commit is not None and cache is not None and not _shallow(root)
-    key = render_cache.digest("change-channel", commit) if keyable else None
+    key = render_cache.digest("change-channel", commit, zulu(at) if at else "") if keyable else None
     slot = render_cache.digest("change-channel-slot", str(root.resolve()))
     if key is not None:
         remembered = render_cache.load(cache, CHANGES_KIND, slot)
         if isinstance(remembered, tuple) and len(remembered) == 2 and remembered[0] == key \
                 and isinstance(remembered[1], list):
             return ChangeChannel(remembered[1], key)
-    changes = read_change_channel(root, commit, cache)
+    changes = read_change_channel(root, commit, cache, at=at)
     if key is not None and changes is not None:
         render_cache.store(cache, CHANGES_KIND, slot, (key, changes))
     return ChangeChannel(changes, key if changes is not None else None)
 
 
-def _change_channel_in_child(root: Path, commit: str | None, cache: Cache | None) -> ChangeChannel:
+def _change_channel_in_child(root: Path, commit: str | None, cache: Cache | None, at: datetime) -> ChangeChannel:
     """The change channel, read in a forked child: the memory it takes (the history walk's
     views of every sovereign, 1.5 GB at 10,000 sovereigns and commits) goes back to the system
     when the child exits instead of staying in the heap the page workers are forked from
     (inline without fork). Read before verification, not beside it: both use every core, so
     overlapping them saved no time and added their peaks."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return change_channel(root, commit, cache)
+        return change_channel(root, commit, cache, at)
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(change_channel, root, commit, cache).result()
+        return pool.submit(change_channel, root, commit, cache, at).result()
 
 
 def _refuse_out_in_trust_material(root: Path, out: str | None) -> None:
@@ -138,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     at = evaluation_time(root, args.at, head)
     cache = None if args.no_cache else open_cache(root)
     commit = head.sha if head else None
-    changes = ChangeChannel(None) if args.no_history else _change_channel_in_child(root, commit, cache)
+    changes = ChangeChannel(None) if args.no_history else _change_channel_in_child(root, commit, cache, at)
     started = time.perf_counter()
     models = lean.Models()       # every full model, pickled to a temporary file (publisher.site.lean)
     verifier = lean.Verifier(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache), models,

@@ -12,7 +12,7 @@ from datetime import datetime
 from collections.abc import Iterable, Mapping
 
 from publisher.history.model import LEVEL_RANK
-from publisher.history.walk import HistoryResult, Step, analyze
+from publisher.history.walk import HistoryResult, Step, analyze, deleted_while_active
 from publisher.timestamps import zulu
 
 
@@ -32,13 +32,22 @@ class ChangeEntry:
                 "path": self.path, "sentence": self.sentence}
 
 
-def change_entries(history: HistoryResult | Iterable[Step], *, limit: int | None = None) -> list[ChangeEntry]:
-    """Every change of the history, newest commit first, most severe first within a commit."""
+def change_entries(history: HistoryResult | Iterable[Step], *, limit: int | None = None,
+                   at: datetime | None = None) -> list[ChangeEntry]:
+    """Every change of the history, newest commit first, most severe first within a commit.
+
+    With `at` (the evaluation time), a removal "after expiry" whose treaty has not expired at
+    `at` is told as the deletion it is (`walk.deleted_while_active`), as verify reports it: its
+    commit claims a date past `at`, and the channel must not repeat that claim."""
     result = history if isinstance(history, HistoryResult) else analyze(history)
     order = {change.commit: index for index, change in enumerate(result.changes)}
+    deleted = {} if at is None else {
+        (c.commit, c.sovereign, c.subject): c for c in deleted_while_active(result.dated_removals, at)}
+    changes = (deleted.get((c.commit, c.sovereign, c.subject), c) if deleted and c.code == "change.treaty_removed"
+               else c for c in result.changes)
     entries = [
         ChangeEntry(c.commit, c.time, c.sovereign, c.level, c.code, c.path, c.sentence)
-        for c in result.changes if c.commit is not None and c.time is not None
+        for c in changes if c.commit is not None and c.time is not None
     ]
     entries.sort(key=lambda e: (-order[e.commit], LEVEL_RANK[e.severity], e.sovereign, e.path, e.code, e.sentence))
     return entries[:limit] if limit is not None else entries

@@ -21,11 +21,10 @@ from publisher.cache import Cache, code_version
 from publisher.findings import Finding, finding
 from publisher.history.views import needs_content
 from publisher.history.changes import ChangeEntry, change_entries
-from publisher.history.compare import short
 from publisher.history.logcache import history_log
 from publisher.history.model import Change
 from publisher.history.sides import side_attacks
-from publisher.history.walk import HistoryResult, Step, Walk
+from publisher.history.walk import HistoryResult, Step, Walk, deleted_while_active
 from publisher.limits import DEFAULT_LIMITS, read_bounded
 from publisher.timestamps import day_text
 
@@ -169,17 +168,9 @@ def _finding(change: Change) -> Finding:
 
 
 def dated_findings(removals: Sequence[tuple[Change, datetime]], now: datetime) -> list[Finding]:
-    """Treaties removed "after they expired" that have not expired at `now`: the removal's
-    commit claims a date past the evaluation time, so the treaty was deleted while active."""
-    out = []
-    for change, expires_at in removals:
-        if expires_at > now:
-            sentence = (f"Treaty {short(change.subject, 13)} was deleted while active instead of being revoked: "
-                        f"it expires on {day_text(expires_at)}, and the commit that removed it claims a later "
-                        f"date than the evaluation time.")
-            out.append(_finding(Change("change.treaty_deleted", change.sovereign, change.path, sentence,
-                                       change.subject, commit=change.commit, time=change.time)))
-    return out
+    """Treaties removed "after they expired" that have not expired at `now`, as findings
+    (`walk.deleted_while_active`)."""
+    return [_finding(change) for change in deleted_while_active(removals, now)]
 
 
 def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = None,
@@ -204,14 +195,14 @@ def check_history(root: str | Path, rev: str = "HEAD", *, cache: Cache | None = 
     return found + (dated_findings(result.dated_removals, now) if now is not None else [])
 
 
-def read_change_channel(root: str | Path, commit: str | None,
-                        cache: Cache | None = None) -> list[ChangeEntry] | None:
+def read_change_channel(root: str | Path, commit: str | None, cache: Cache | None = None, *,
+                        at: datetime | None = None) -> list[ChangeEntry] | None:
     """The change channel at `commit` for the site (newest first), or None when `root` has no
     git history to read. Read at the source commit, not HEAD, so `verify-site` rebuilds the
-    same changes.html and changes.atom."""
+    same changes.html and changes.atom; `at` is the site's evaluation time (`change_entries`)."""
     if commit is None or not gitrepo.is_repository(root):
         return None
     result, problems = read_history(root, commit, cache=cache)
     if any(f.code == "git.unreadable" for f in problems):
         return None                             # a partial channel would read as complete
-    return change_entries(result)
+    return change_entries(result, at=at)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from collections.abc import Iterable, Mapping
 
-from publisher.history.compare import Memory, compare_sovereign
+from publisher.history.compare import Memory, compare_sovereign, day, short
 from publisher.history.model import Change, SovereignView
 from publisher.history.repository import compare_repository, pins
 from publisher.history.rotation import rotation_verifies
@@ -184,6 +184,17 @@ class Walk:
         self.result.open = sorted(self.open.values(), key=Change.sort_key)
         self.result.dated_removals = sorted(self.dated.values(), key=lambda d: d[0].sort_key())
         return self.result
+
+
+def deleted_while_active(removals: Iterable[tuple[Change, datetime]], now: datetime) -> list[Change]:
+    """The removals "after expiry" (`HistoryResult.dated_removals`) whose treaty has not expired
+    at `now`, as the deletions they are: the removing commit claims a date past `now`, and a
+    commit date is the committer's word. Each keeps its removal's commit, time and path."""
+    return [Change("change.treaty_deleted", change.sovereign, change.path,
+                   f"Treaty {short(change.subject, 13)} was deleted while active instead of being revoked: "
+                   f"it expires on {day(expires_at)}, and the commit that removed it claims a later "
+                   f"date than the evaluation time.", change.subject, commit=change.commit, time=change.time)
+            for change, expires_at in removals if expires_at > now]
 
 
 def analyze(steps: Iterable[Step]) -> HistoryResult:

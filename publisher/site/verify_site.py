@@ -43,7 +43,7 @@ def verify_site(site_dir: str | Path, repo: str | Path, *, generator: str,
         provenance = Provenance(source_commit=info.source_commit, evaluated_at=info.evaluated_at,
                                 base_url=info.base_url, generator=generator, allow_errors=info.allow_errors)
         try:
-            changes = read_change_channel(repo, info.source_commit) if info.has_changes else None
+            changes = read_change_channel(repo, info.source_commit, at=info.evaluated_at) if info.has_changes else None
             built = build_site(verification, WorktreeSource(tmp), provenance, changes=changes)
         except BuildRefused as exc:
             return [finding("manifest.json", "/source_commit", "site.rebuild_failed", str(exc))], info.generator

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 import os
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ from tests.history.trustrepo import NOW, World, commit_states, git
 
 from publisher import gitrepo
 from publisher.cli import main
+from publisher.codes.history import LEVELS
 from publisher.history.load import load_steps, read_history
 
 AT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -351,3 +353,38 @@ def test_a_future_dated_commit_cannot_pass_an_active_treaty_off_as_expired(tmp_p
         assert deleted[0]["path"].startswith("sovereigns/alpha/") and "expires on" in deleted[0]["message"]
     code, report = verify_json(tmp_path, "--at", "2101-01-01T00:00:00Z", capsys=capsys)
     assert "change.treaty_deleted" not in _codes(report)              # evaluated after expiry: a removal
+
+
+def test_the_site_does_not_repeat_a_future_dated_commits_claim_that_a_treaty_expired(tmp_path, monkeypatch):
+    """The same deletion on the site: the change channel said the treaty "was removed after it
+    expired", taking the commit's date, while verify reported a deletion. The channel is told
+    at the site's evaluation time, and verify-site rebuilds it at the same time."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("HANDSHAKE_NO_CACHE", raising=False)
+    from publisher.history.changes import change_entries
+    from tests.history.trustrepo import tid
+    repo = tmp_path / "repo"
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"])
+    world["alpha"].treaty("t2", world["beta"])
+    commit_states(repo, [world.files()])
+    gone = tid("alpha:t2")
+    del world["alpha"].treaties[gone], world["alpha"].rows[gone]
+    removal = _commit_dated(repo, world.files(), "4102444800")          # 2100-01-01
+    result, _ = read_history(repo)
+    told = {at: [e for e in change_entries(result, at=at) if e.commit == removal]
+            for at in (None, NOW, datetime(2101, 1, 1, tzinfo=UTC))}
+    assert [e.code for e in told[None]] == ["change.treaty_removed"]               # the walk's own words
+    assert [e.code for e in told[datetime(2101, 1, 1, tzinfo=UTC)]] == ["change.treaty_removed"]
+    [deleted] = told[NOW]
+    assert deleted.code == "change.treaty_deleted" and deleted.severity == LEVELS["change.treaty_deleted"]
+    assert "deleted while active" in deleted.sentence and deleted.path == told[None][0].path
+    for at, words in ((AT, "deleted while active"), ("2101-01-01T00:00:00Z", "removed after it expired")):
+        site = tmp_path / f"site-{at[:4]}"
+        assert main(["build", str(repo), "--out", str(site), "--at", at, "--allow-errors", "--jobs", "1"]) == 0
+        for page in ("changes.html", "changes.atom", "sovereigns/alpha/index.html"):
+            text = (site / page).read_text()
+            assert words in text, page
+            assert ("removed after it expired" if words == "deleted while active" else "deleted while active") \
+                not in text, page
+        assert main(["verify-site", str(site), "--repo", str(repo)]) == 0

@@ -210,8 +210,8 @@ def test_the_site_keeps_one_change_channel_per_repository(repository, cache, mon
     chain = gitrepo.first_parent_chain(repository, git(repository, "rev-parse", "HEAD").strip())
     read: list[str | None] = []
     real = cmd_build.read_change_channel
-    monkeypatch.setattr(cmd_build, "read_change_channel", lambda root, commit, c=None: read.append(commit)
-                        or real(root, commit, c))
+    monkeypatch.setattr(cmd_build, "read_change_channel", lambda root, commit, c=None, at=None: read.append(commit)
+                        or real(root, commit, c, at=at))
     first = cmd_build.change_channel(repository, chain[-1], cache)
     assert cmd_build.change_channel(repository, chain[-1], cache) == first and read == [chain[-1]]
     assert first.entries == load.read_change_channel(repository, chain[-1]) and first.key is not None
