@@ -22,7 +22,8 @@ from publisher.layout import printable
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", default=".", help="Handshake repository root (default: current directory)")
+    parser.add_argument("--repo", help="Handshake repository root (default: the current directory, or the "
+                                          "repository above it in the same git work tree)")
     parser.add_argument("--at", help="time of the operation, ISO 8601 (default: now); dates what is signed "
                                      "and the verification that follows")
 

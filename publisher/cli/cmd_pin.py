@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Pin each sovereign's first-seen root key, with the commit and time it "
                                    "appeared, into trust.lock. Existing pins are kept; a pin that "
                                    "disagrees with history is reported (exit 1).")
-    p.add_argument("repo", nargs="?", default=".", help="git repository root (default: current directory)")
+    p.add_argument("repo", nargs="?", help="git repository root (default: the current directory, or the "
+                                         "repository above it in the same git work tree)")
     p.add_argument("--rev", default="HEAD", help="history to read (default: HEAD)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when trust.lock would change")
     p.add_argument("--no-cache", action="store_true",
