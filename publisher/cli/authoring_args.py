@@ -50,6 +50,13 @@ def report(outcome: Outcome) -> int:
         print(printable(line))          # may quote a document's key label or id
     for path in outcome.written:
         print(f"  wrote {path}")
+    written = set(outcome.written)
+    warnings = [f for f in outcome.verification.findings
+                if f.severity.value == "warning" and f.path in written] if written else []
+    if warnings:
+        print("warnings on what was written (written anyway; see the reason-code page):")
+        for f in warnings[:50]:
+            print(format_finding(f))
     if outcome.pending:
         print("PENDING: written, but waiting for more signatures (handshake sign FILE --key ...):")
         for f in outcome.pending:
