@@ -28,6 +28,7 @@ from publisher.keyfile import format_public_key_file, parse_public_key_file
 
 ROLES = {"root": "root", "na": "network-authority", "operator": "operator"}
 PRIVATE_HEADER = "# Ed25519 Private Key"
+PUBLIC_HEADER = "# Ed25519 Public Key"
 MAX_KEY_FILE_BYTES = 16_384
 
 
@@ -77,6 +78,9 @@ def parse_private_key_file(data: bytes, path: str = "<memory>") -> Signer:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AuthoringError(f"{path} is not a genesis-mesh private key file (not UTF-8)") from exc
+    if PUBLIC_HEADER in text or path.endswith(".pub"):
+        # Its 32 bytes would decode as a seed of some other key: say what was given instead.
+        raise AuthoringError(f"{path} is a public key file; give the private (.key) file")
     seed = crypto.decode_b64(_body(text), 32)
     if seed is None:
         raise AuthoringError(f"{path} is not a genesis-mesh private key file: expected '#' comment "

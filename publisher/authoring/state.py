@@ -6,6 +6,7 @@ Reads only; refuses (AuthoringError) when what an operation builds on does not v
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,9 @@ class RepoState:
         """The verified sovereign; refuses one that is absent or whose key chain does not verify."""
         found = self.verification.sovereign(sovereign_id)
         if found is None:
-            raise AuthoringError(f"refused: no sovereign {sovereign_id!r} in {self.root}")
+            close = difflib.get_close_matches(sovereign_id, [s.id for s in self.verification.sovereigns], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise AuthoringError(f"refused: no sovereign {sovereign_id!r} in {self.root}{hint}")
         if not found.verified or not found.key_history.keys:
             errors = [f for f in self.verification.findings
                       if f.severity.value == "error" and f.path.startswith(self.folder(sovereign_id) + "/")]

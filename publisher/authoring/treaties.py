@@ -131,6 +131,9 @@ class Issue:
 
 
 def plan_issue(state: RepoState, spec: Issue, na: Signer) -> Plan:
+    if state.verification.sovereign(spec.issuer) is None and state.verification.sovereign(spec.subject):
+        raise AuthoringError(f"refused: no sovereign {spec.issuer!r} in {state.root}, but {spec.subject!r} is: "
+                             "the issuer comes first (handshake treaty issue ISSUER SUBJECT)")
     issuer = state.sovereign(spec.issuer)
     if spec.subject == spec.issuer:
         raise AuthoringError("refused: a sovereign does not recognize itself")

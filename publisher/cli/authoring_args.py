@@ -22,7 +22,8 @@ from publisher.layout import printable
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", default=".", help="Handshake repository root (default: current directory)")
+    parser.add_argument("--repo", help="Handshake repository root (default: the current directory, or the "
+                                          "repository above it in the same git work tree)")
     parser.add_argument("--at", help="time of the operation, ISO 8601 (default: now); dates what is signed "
                                      "and the verification that follows")
 
@@ -49,6 +50,13 @@ def report(outcome: Outcome) -> int:
         print(printable(line))          # may quote a document's key label or id
     for path in outcome.written:
         print(f"  wrote {path}")
+    written = set(outcome.written)
+    warnings = [f for f in outcome.verification.findings
+                if f.severity.value == "warning" and f.path in written] if written else []
+    if warnings:
+        print("warnings on what was written (written anyway; see the reason-code page):")
+        for f in warnings[:50]:
+            print(format_finding(f))
     if outcome.pending:
         print("PENDING: written, but waiting for more signatures (handshake sign FILE --key ...):")
         for f in outcome.pending:

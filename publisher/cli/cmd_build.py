@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "connectome, one page per sovereign and treaty, JSON exports, manifest). The "
                                    "same commit and --at give byte-identical output. Refuses a repository whose "
                                    "verification has errors unless --allow-errors.")
-    p.add_argument("repo", nargs="?", default=".", help="repository root (default: current directory)")
+    p.add_argument("repo", nargs="?", help="repository root (default: the current directory, or the repository "
+                                         "above it in the same git work tree)")
     p.add_argument("--out", help="output directory (default: REPO/_site); replaced atomically")
     p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: SOURCE_DATE_EPOCH, "
                                 "else the HEAD commit time)")

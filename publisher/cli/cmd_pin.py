@@ -20,7 +20,7 @@ from publisher import gitrepo
 from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.common import repo_path
-from publisher.layout import LOCK_FILE, printable
+from publisher.layout import LOCK_FILE, SOVEREIGNS_DIR, is_safe_id, printable
 from publisher.limits import DEFAULT_LIMITS, for_path, read_bound
 from publisher.readfile import NotRegular, TooLarge, read_regular
 from publisher.strictjson import Refusal, load_json
@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Pin each sovereign's first-seen root key, with the commit and time it "
                                    "appeared, into trust.lock. Existing pins are kept; a pin that "
                                    "disagrees with history is reported (exit 1).")
-    p.add_argument("repo", nargs="?", default=".", help="git repository root (default: current directory)")
+    p.add_argument("repo", nargs="?", help="git repository root (default: the current directory, or the "
+                                         "repository above it in the same git work tree)")
     p.add_argument("--rev", default="HEAD", help="history to read (default: HEAD)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when trust.lock would change")
     p.add_argument("--no-cache", action="store_true",
@@ -83,10 +84,25 @@ def read_existing_lock(path: Path) -> bytes | None:
     return data
 
 
+def uncommitted(root: Path, known: set[str]) -> list[str]:
+    """Sovereign folders with a genesis in the working tree that neither history nor the lock
+    knows: most likely created and not committed yet, which pin cannot see."""
+    folder = root / SOVEREIGNS_DIR
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(d.name for d in folder.iterdir()
+                  if d.name not in known and is_safe_id(d.name) and not d.is_symlink()
+                  and (d / "genesis.signed.json").is_file())
+
+
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     if not gitrepo.is_repository(root):
         raise UsageError(f"{root} is not a git repository: pinning reads history")
+    if args.rev == "HEAD" and not gitrepo.has_head(root):
+        raise UsageError("the repository has no commit yet: pin reads where each root key was first seen "
+                         "in history; commit the sovereigns first (git add -A && git commit), then run "
+                         "handshake pin")
     try:
         if gitrepo.is_shallow(root):
             raise UsageError("shallow clone: first-seen roots need the full history (git fetch --unshallow)")
@@ -101,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     changed = data != text.encode("utf-8")
     for message in plan.messages:
         print(f"pin: {printable(message)}", file=sys.stderr)     # ids from the existing lock, too
+    for sovereign_id in uncommitted(root, set(plan.lock["sovereigns"]) | set(first_seen)):
+        print(f"pin: {printable(sovereign_id)}: in the working tree but in no commit of {printable(args.rev)}; "
+              "not pinned (commit it, then run handshake pin again)", file=sys.stderr)
     if args.check:
         print(f"trust.lock {'would change' if changed else 'is up to date'}")
         return EXIT_FINDINGS if changed or plan.conflicts else EXIT_OK

@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "know before merging, most severe first.")
     p.add_argument("base", help="base ref (e.g. origin/main)")
     p.add_argument("head", nargs="?", default="HEAD", help="head ref (default: HEAD)")
-    p.add_argument("--repo", default=".", help="git repository root (default: current directory)")
+    p.add_argument("--repo", help="git repository root (default: the current directory, or the repository "
+                                "above it in the same git work tree)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
     p.add_argument("--fail-on", choices=LEVEL_ORDER, default=None,
                    help="exit 1 when a change is at this level or more severe")

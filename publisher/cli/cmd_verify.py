@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Verify a Handshake repository: strict JSON, schemas, signatures "
                                    "chained to each sovereign's pinned root key, cross-references, "
                                    "treaty lifecycle and redaction. Exit 0 when no finding is an error.")
-    p.add_argument("repo", nargs="?", default=".", help="repository root (default: current directory)")
+    p.add_argument("repo", nargs="?", help="repository root (default: the current directory, or the repository "
+                                         "above it in the same git work tree)")
     p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: now)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--jobs", type=worker_count, default=None, help="worker processes (default: all cores)")

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Rebuild the site from the clone at the commit and evaluation time recorded "
                                    "in DIR/manifest.json and report every file that differs.")
     p.add_argument("directory", help="the published site directory")
-    p.add_argument("--repo", default=".", help="the repository clone (default: current directory)")
+    p.add_argument("--repo", help="the repository clone (default: the current directory, or the repository "
+                                "above it in the same git work tree)")
     p.add_argument("--jobs", type=worker_count, default=None, help="worker processes for verification")
     p.set_defaults(run=run)
 

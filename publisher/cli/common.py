@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import datetime, UTC
 from pathlib import Path
 
 from publisher import timestamps
 from publisher.cli import UsageError
+from publisher.layout import TRUST_PATHS, printable
 
 
 def worker_count(value: str) -> int:
@@ -45,7 +47,29 @@ def source_date_epoch() -> datetime | None:
 
 
 def repo_path(value: str | None) -> Path:
-    path = Path(value or ".")
+    """REPO as given, or, when left out, the current directory or the Handshake repository
+    above it (`discover`)."""
+    if value is None:
+        return discover(Path.cwd())
+    path = Path(value)
     if not path.is_dir():
         raise UsageError(f"{path} is not a directory")
     return path.resolve()
+
+
+def discover(cwd: Path) -> Path:
+    """The nearest folder from `cwd` up to its git work tree's top holding sovereigns/,
+    trust.lock or coalition.json; `cwd` itself when there is none. Run from sovereigns/ or a
+    sovereign's folder, a command works on the repository instead of writing a nested
+    sovereigns/sovereigns/ or reporting no sovereigns; outside a git work tree, or in a fresh
+    one, nothing above `cwd` is looked at or chosen."""
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in TRUST_PATHS):
+            if folder != here:
+                print(f"handshake: using the repository at {printable(str(folder))} "
+                      "(above the current directory)", file=sys.stderr)
+            return folder
+        if (folder / ".git").exists():
+            break
+    return here

@@ -47,6 +47,19 @@ def test_malformed_private_key_files_are_refused(text: str) -> None:
         parse_private_key_file(text.encode())
 
 
+@pytest.mark.parametrize("name, text", [
+    ("na.pub", f"# Ed25519 Public Key\n# Key ID: na-local\n{crypto.public_key_of(SEED)}\n"),
+    ("bare.pub", f"{crypto.public_key_of(SEED)}\n"),
+], ids=["with-header", "bare-pub-suffix"])
+def test_a_public_key_file_given_as_the_private_key_is_named_as_such(tmp_path: Path, name: str,
+                                                                     text: str) -> None:
+    # A .pub's 32 bytes would otherwise be read as the seed of an unrelated key ("not an NA key").
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(AuthoringError, match=r"is a public key file; give the private \(\.key\) file"):
+        load_signer(path, repo=None, what="--na-key")
+
+
 def test_signer_never_shows_its_seed() -> None:
     signer = parse_private_key_file(REFERENCE_PRIVATE.encode())
     assert SEED_B64 not in repr(signer) and SEED.hex() not in repr(signer)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,18 @@ def test_a_deceptive_id_is_refused(hs: Runner, keys: Keys, repo: Path) -> None:
     result = hs("new-sovereign", "\u0430lpha", "--root-key", keys.path("alpha-root"), "--na-key",
                 keys.path("alpha-na"), "--at", at())
     assert result.code == 1 and "refused" in result.err
+
+
+def test_new_sovereign_run_from_sovereigns_writes_into_the_repository(hs: Runner, keys: Keys, repo: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The newcomer's slip: `cd sovereigns` then new-sovereign. Without --repo the command
+    works on the repository above, never on a nested sovereigns/sovereigns/."""
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    ok(hs("new-sovereign", "alpha", "--root-key", keys.path("alpha-root"), "--na-key", keys.path("alpha-na"),
+          "--at", at()))
+    monkeypatch.chdir(repo / "sovereigns")
+    result = ok(hs("new-sovereign", "beta", "--root-key", keys.path("beta-root"), "--na-key", keys.path("beta-na"),
+                   "--at", at(), repo_arg=None))
+    assert (repo / "sovereigns" / "beta" / "genesis.signed.json").is_file()
+    assert not (repo / "sovereigns" / "sovereigns").exists()
+    assert "using the repository at" in result.err

@@ -35,6 +35,16 @@ def test_parties_are_added_changed_and_removed_and_the_roll_call_re_signed(two_s
     assert errors(two_sovereigns, at(4)) == []
 
 
+def test_a_warning_on_the_written_file_is_shown_not_only_counted(two_sovereigns: Path, hs: Runner,
+                                                                  keys: Keys) -> None:
+    ok(hs("roll-call", "alpha", "--party", "Northwind", "--roles", "managing-partner,na-host",
+          "--holds-keys", "network-authority", "--na-key", keys.path("alpha-na"), "--at", at(1)))
+    result = ok(hs("roll-call", "alpha", "--custody-model", "customer-held", "--na-key", keys.path("alpha-na"),
+                   "--at", at(2)))
+    assert "1 warning(s)" in result.out
+    assert "rollcall.custody_mismatch" in result.out and f"{ROLL_CALL}#" in result.out
+
+
 @pytest.mark.parametrize("args, message", [
     (("--party", "Helper", "--roles", "managing-partner", "--holds-keys", "root"), "rollcall.partner_holds_keys"),
     (("--party", "Second", "--roles", "operator"), "rollcall.operator_count"),

@@ -68,6 +68,19 @@ def test_an_external_subject_needs_its_key(two_sovereigns: Path, hs: Runner, key
     assert treaty(two_sovereigns, "t-x")["subject_public_keys"] == [keys.public["gamma-na"]]
 
 
+@pytest.mark.parametrize("issuer, subject, message", [
+    ("far-east", "alpha", "the issuer comes first (handshake treaty issue ISSUER SUBJECT)"),
+    ("aplha", "far-east", "no sovereign 'aplha'"),
+], ids=["swapped-order", "typo"])
+def test_an_unknown_issuer_says_what_was_meant(two_sovereigns: Path, hs: Runner, keys: Keys, issuer: str,
+                                               subject: str, message: str) -> None:
+    result = hs("treaty", "issue", issuer, subject, "--roles", "client", "--valid-for", "30d",
+                "--subject-key", keys.pub("gamma-na"), "--na-key", keys.path("alpha-na"), "--at", at(1))
+    assert result.code == 1 and message in result.err
+    if issuer == "aplha":
+        assert "(did you mean 'alpha'?)" in result.err
+
+
 def test_a_subject_key_that_is_not_the_subjects_is_refused(two_sovereigns: Path, hs: Runner, keys: Keys) -> None:
     result = hs("treaty", "issue", "alpha", "beta", "--roles", "client", "--valid-for", "30d",
                 "--subject-key", keys.public["gamma-na"], "--na-key", keys.path("alpha-na"), "--at", at(1))

@@ -52,3 +52,28 @@ def test_jobs_must_be_a_positive_whole_number(command: str, jobs: str, capsys: p
         main([command, ".", "--jobs", jobs])
     assert exit_info.value.code == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_verify_from_inside_the_repository_finds_it(tmp_path, monkeypatch, capsys):
+    """Run from sovereigns/<id>/ of a git work tree, `verify` without REPO verifies the
+    repository above (as git finds its top), instead of reporting layout.no_sovereigns."""
+    from publisher.cli import main
+    Folder.complete(A).write(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.chdir(tmp_path / "sovereigns" / "alpha")
+    code = main(["verify", "--no-history", "--at", "2026-06-01T12:00:00Z", "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out
+    assert json.loads(captured.out)["summary"]["sovereigns"] == 1
+    assert f"using the repository at {tmp_path}" in captured.err
+
+
+def test_verify_looks_no_higher_than_the_git_work_tree(tmp_path, monkeypatch, capsys):
+    """A fresh repository inside a folder that holds sovereigns/ is not confused with it."""
+    from publisher.cli import main
+    Folder.complete(A).write(tmp_path)
+    inner = tmp_path / "other"
+    subprocess.run(["git", "init", "-q", str(inner)], check=True)
+    monkeypatch.chdir(inner)
+    assert main(["verify", "--no-history", "--format", "json"]) == 1
+    assert "layout.no_sovereigns" in capsys.readouterr().out

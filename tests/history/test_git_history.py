@@ -174,6 +174,27 @@ def test_repository_without_commits_has_no_history_and_no_finding(tmp_path):
     assert problems == [] and result.commits == 0
 
 
+def test_pin_before_the_first_commit_says_to_commit_first(tmp_path, capsys):
+    git(tmp_path, "init", "-q")
+    assert main(["pin", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no commit yet" in err and "git commit" in err and "unknown revision" not in err
+    assert not (tmp_path / "trust.lock").exists()
+
+
+def test_pin_names_a_sovereign_that_is_not_committed_yet(tmp_path, capsys):
+    """The newcomer's slip: a new sovereign folder, pin run before committing it. Pin cannot
+    see it in history; it says so instead of reporting a clean lock without it."""
+    import shutil
+    make_repo(tmp_path)
+    shutil.copytree(tmp_path / "sovereigns/beta", tmp_path / "sovereigns/gamma")
+    assert main(["pin", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert sorted(json.loads((tmp_path / "trust.lock").read_text())["sovereigns"]) == ["alpha", "beta"]
+    assert "gamma: in the working tree but in no commit of HEAD" in err and "commit it" in err
+    assert "alpha" not in err and "beta" not in err
+
+
 def test_pin_check_writes_nothing_and_reports_drift(tmp_path, capsys):
     make_repo(tmp_path)
     assert main(["pin", str(tmp_path), "--check"]) == 1
