@@ -62,14 +62,17 @@ def discover(cwd: Path) -> Path:
     trust.lock or coalition.json; `cwd` itself when there is none. Run from sovereigns/ or a
     sovereign's folder, a command works on the repository instead of writing a nested
     sovereigns/sovereigns/ or reporting no sovereigns; outside a git work tree, or in a fresh
-    one, nothing above `cwd` is looked at or chosen."""
+    one, nothing above `cwd` is chosen (a sovereigns/ folder in /tmp is nobody's repository)."""
     here = cwd.resolve()
+    top = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), None)
+    if top is None:
+        return here
     for folder in (here, *here.parents):
         if any((folder / marker).exists() for marker in TRUST_PATHS):
             if folder != here:
                 print(f"handshake: using the repository at {printable(str(folder))} "
                       "(above the current directory)", file=sys.stderr)
             return folder
-        if (folder / ".git").exists():
+        if folder == top:
             break
     return here

@@ -77,3 +77,16 @@ def test_verify_looks_no_higher_than_the_git_work_tree(tmp_path, monkeypatch, ca
     monkeypatch.chdir(inner)
     assert main(["verify", "--no-history", "--format", "json"]) == 1
     assert "layout.no_sovereigns" in capsys.readouterr().out
+
+
+def test_verify_outside_git_looks_no_higher_than_the_current_folder(tmp_path, monkeypatch, capsys):
+    """Outside any git work tree nothing above the current folder is chosen: a sovereigns/
+    folder in a parent (/tmp, a home folder) belongs to no repository the user named."""
+    from publisher.cli import main
+    Folder.complete(A).write(tmp_path)
+    inner = tmp_path / "elsewhere"
+    inner.mkdir()
+    monkeypatch.chdir(inner)
+    assert main(["verify", "--no-history", "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert "layout.no_sovereigns" in captured.out and "using the repository" not in captured.err
