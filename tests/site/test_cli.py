@@ -168,3 +168,22 @@ def test_build_refuses_to_write_the_site_among_the_trust_material(clone: Path, i
     assert main(["build", str(clone), "--out", str(clone / inside), "--jobs", "1"]) == 2
     assert "must not be written among the trust material" in capsys.readouterr().err
     assert sorted(p.relative_to(clone).as_posix() for p in (clone / "sovereigns").rglob("*")) == before
+
+
+def test_build_refuses_the_trust_material_under_another_spelling_of_its_name(
+        clone: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a case-insensitive file system (macOS, Windows) `Sovereigns/site` is inside
+    `sovereigns/`; a comparison of resolved names let it through. Simulated here: `stat`
+    answers for any spelling of the folder's name, as such a file system does."""
+    import os as real_os
+    real_stat = real_os.stat
+
+    def folding_stat(path, *args, **kwargs):
+        text = real_os.fspath(path)
+        return real_stat(text.replace("/Sovereigns", "/sovereigns"), *args, **kwargs)
+
+    monkeypatch.setattr("publisher.cli.cmd_build.os.stat", folding_stat)
+    before = sorted(p.relative_to(clone).as_posix() for p in (clone / "sovereigns").rglob("*"))
+    assert main(["build", str(clone), "--out", str(clone / "Sovereigns" / "site"), "--jobs", "1"]) == 2
+    assert "must not be written among the trust material" in capsys.readouterr().err
+    assert sorted(p.relative_to(clone).as_posix() for p in (clone / "sovereigns").rglob("*")) == before
