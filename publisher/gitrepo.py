@@ -10,6 +10,7 @@ person can act on, never a traceback.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import queue
 import subprocess
@@ -225,6 +226,26 @@ def resolve_many(root: str | Path, refs: Sequence[str]) -> list[str]:
     if len(ids) != len(refs):
         raise GitError(f"unknown revision {refs[0]!r}")
     return ids
+
+
+def unknown_ref_hint(root: str | Path, ref: str) -> str:
+    """What to do about a ref git does not know, or "": a remote-tracking branch that was never
+    fetched (a CI checkout of one commit has none) says how to fetch it; otherwise the closest
+    branch or tag names are offered."""
+    try:
+        remotes = _text(root, "remote").split()
+        names = _text(root, "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes",
+                      "refs/tags").split()
+    except GitError:
+        return ""
+    remote, _, branch = ref.partition("/")
+    if remote in remotes and branch:
+        return (f"{ref} is not in this clone; if {remote} has it, fetch it: git fetch {remote} {branch} "
+                "(in CI, check out with the full history: actions/checkout fetch-depth: 0)")
+    close = difflib.get_close_matches(ref, names, n=3)
+    if close:
+        return f"did you mean {' or '.join(repr(name) for name in close)}?"
+    return f"branches here: {', '.join(names[:8])}" if names else "the repository has no branch yet"
 
 
 def _exists(root: str | Path, ref: str) -> bool:

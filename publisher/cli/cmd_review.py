@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         review = collect_review(root, args.base, args.head, at=at, use_merge_base=args.merge_base,
                                 expiring_within=timedelta(days=args.expiring_days))
     except gitrepo.GitError as exc:
-        raise UsageError(str(exc)) from exc
+        hints = [gitrepo.unknown_ref_hint(root, ref) for ref in (args.base, args.head)
+                 if str(exc) == f"unknown revision {ref!r}"]
+        raise UsageError(str(exc) + "".join(f": {hint}" for hint in hints if hint)) from exc
     text = render_json(review) if args.format == "json" else render_markdown(review)
     sys.stdout.write(text)
     if args.output:

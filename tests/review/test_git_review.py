@@ -76,6 +76,23 @@ def test_unknown_ref_is_misuse_not_a_traceback(tmp_path, capsys):
     assert "unknown revision" in capsys.readouterr().err
 
 
+def test_an_unknown_ref_says_what_to_do(tmp_path, capsys):
+    """A newcomer's `review origin/main` in a clone that never fetched it, or a typo, got only
+    git's "unknown revision": the error now says how to fetch it, or the names it resembles."""
+    commits = commit_states(tmp_path, [base_world().files()])
+    git(tmp_path, "remote", "add", "origin", "https://example.invalid/registry.git")
+    branch = git(tmp_path, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    cases = {"origin/main": "git fetch origin main",
+             branch[:-1] + branch[-1] * 2: f"did you mean {branch!r}?",
+             "upstream/main": f"branches here: {branch}"}
+    for ref, hint in cases.items():
+        assert main(["review", ref, "--repo", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert f"unknown revision {ref!r}" in err and hint in err, err
+    assert main(["review", commits[0], "no-such-head", "--repo", str(tmp_path)]) == 2
+    assert "unknown revision 'no-such-head'" in capsys.readouterr().err
+
+
 def test_an_output_it_cannot_write_is_misuse_not_a_traceback(tmp_path, capsys):
     pull_request(tmp_path)
     (tmp_path / "out").mkdir()
