@@ -187,3 +187,32 @@ def test_build_refuses_the_trust_material_under_another_spelling_of_its_name(
     assert main(["build", str(clone), "--out", str(clone / "Sovereigns" / "site"), "--jobs", "1"]) == 2
     assert "must not be written among the trust material" in capsys.readouterr().err
     assert sorted(p.relative_to(clone).as_posix() for p in (clone / "sovereigns").rglob("*")) == before
+
+
+def test_serve_without_a_directory_finds_the_repositorys_site_from_a_folder_inside_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`handshake build` writes REPO/_site; `handshake serve` run from sovereigns/ looked for
+    ./_site and said to build first. It now serves the site of the repository it is in."""
+    import subprocess
+
+    from publisher.cli import cmd_serve
+    (tmp_path / "sovereigns" / "alpha").mkdir(parents=True)
+    (tmp_path / "_site").mkdir()
+    (tmp_path / "_site" / "index.html").write_text("<!doctype html>")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    served: list[Path] = []
+
+    class Server:
+        server_address = ("127.0.0.1", 8000)
+
+        def serve_forever(self) -> None:
+            raise KeyboardInterrupt
+
+        def server_close(self) -> None:
+            pass
+
+    monkeypatch.setattr(cmd_serve, "make_server", lambda directory, port: served.append(directory) or Server())
+    monkeypatch.chdir(tmp_path / "sovereigns" / "alpha")
+    assert main(["serve"]) == 0
+    assert served == [tmp_path.resolve() / "_site"]
+    assert f"serving {tmp_path.resolve() / '_site'}" in capsys.readouterr().out
