@@ -38,7 +38,12 @@ def verify_site(site_dir: str | Path, repo: str | Path, *, generator: str,
         try:
             gitrepo.export_tree(repo, info.source_commit, tmp)
         except gitrepo.GitError as exc:
-            return [finding("manifest.json", "/source_commit", "site.rebuild_failed", str(exc))], info.generator
+            hint = ("; run it in a clone of the repository the site was built from, or give --repo"
+                    if not gitrepo.is_repository(repo) else
+                    f"; the clone at {repo} lacks that commit: fetch it (git fetch), or give --repo the clone "
+                    "the site was built from")
+            return [finding("manifest.json", "/source_commit", "site.rebuild_failed", str(exc) + hint)], \
+                info.generator
         verification = verify_path(tmp, at=info.evaluated_at, workers=workers)
         provenance = Provenance(source_commit=info.source_commit, evaluated_at=info.evaluated_at,
                                 base_url=info.base_url, generator=generator, allow_errors=info.allow_errors)

@@ -69,6 +69,24 @@ def test_verify_site_reports_every_difference(clone: Path, tmp_path: Path,
     assert "site.file_missing" in out and "roll-call.json" in out
 
 
+def test_verify_site_says_which_clone_it_needs(clone: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Run outside a clone, or in one without the site's commit, the rebuild failed with git's
+    words only; the finding now says what to run it in or fetch."""
+    site = tmp_path / "site"
+    assert main(["build", str(clone), "--out", str(site), "--at", "2026-11-24T00:00:00Z"]) == 0
+    capsys.readouterr()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert main(["verify-site", str(site), "--repo", str(elsewhere)]) == 1
+    assert "site.rebuild_failed" in (out := capsys.readouterr().out) and "give --repo" in out
+    manifest = json.loads((site / "manifest.json").read_text())
+    manifest["source_commit"] = "0" * 39 + "1"
+    (site / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["verify-site", str(site), "--repo", str(clone)]) == 1
+    assert "lacks that commit: fetch it" in capsys.readouterr().out
+
+
 def test_verify_site_without_a_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "site").mkdir()
     assert main(["verify-site", str(tmp_path / "site"), "--repo", str(tmp_path)]) == 1
