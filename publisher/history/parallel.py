@@ -50,7 +50,7 @@ def _steps(reader: gitrepo.BlobReader, batch: Batch) -> Iterator[tuple[int, Step
 
 def _worker(root: str, conn: Any) -> None:
     """Walk the sovereigns this worker owns; reply (groups by index, open, first seen) or an error."""
-    walk, groups = Walk(), []
+    walk, groups = Walk(keep_changes=False), []
     try:
         with collector.paused(), gitrepo.BlobReader(root) as reader:
             while (batch := conn.recv()) is not None:

@@ -82,9 +82,14 @@ def _holds(change: Change, view: SovereignView | None, memory: Memory, lock_pins
 
 
 class Walk:
-    """The fold's state; `step()` applies one commit. Use `analyze()` for a whole history."""
+    """The fold's state; `step()` applies one commit. Use `analyze()` for a whole history.
 
-    def __init__(self) -> None:
+    `keep_changes=False` (a parallel worker, which hands each step's `groups` on as it goes)
+    neither keeps every change in the result nor stamps them with their commit: only the
+    attacks left open and the dated removals are stamped, which is all `finish` returns."""
+
+    def __init__(self, *, keep_changes: bool = True) -> None:
+        self.keep_changes = keep_changes
         self.docs: dict[str, dict[str, Any]] = {}
         self.views: dict[str, SovereignView] = {}
         self.treaty_memo: dict[str, TreatyMemo] = {}
@@ -93,12 +98,13 @@ class Walk:
         self.first_pins: dict[str, str] = {}
         self.lock_pins: dict[str, str] = {}
         self.open: dict[tuple[str, str, str], Change] = {}
-        self.groups: list[tuple[str, list[Change]]] = []     # the last step's changes by group
+        self.groups: list[tuple[str, list[Change]]] = []     # the last step's changes by group (stamped
+                                                             # when kept)
         self.expiries: dict[tuple[str, str], datetime] = {}  # this step's expiry-justified removals
         self.dated: dict[tuple[str, str], tuple[Change, datetime]] = {}
         self.result = HistoryResult()
 
-    def step(self, step: Step) -> list[Change]:
+    def step(self, step: Step) -> None:
         touched: set[str] = set()
         repo_before = dict(self.repo)
         for path, data in step.files.items():
@@ -126,25 +132,31 @@ class Walk:
                 self.first_pins.setdefault(sid, pin)
         for sid in sorted(touched):
             groups.append((sid, self._sovereign(sid, step)))
-        self.groups = [(sid, [c.at(step.commit, step.time) for c in found])
-                       for sid, found in groups if found]
-        stamped = [c for _, found in self.groups for c in found]
-        for change in stamped:
-            if change.code in CHECKS:
-                self.open.setdefault((change.code, change.sovereign, change.subject), change)
-            expiry = self.expiries.get((change.sovereign, change.subject))
-            if change.code == "change.treaty_removed" and expiry is not None:
-                self.dated[(change.sovereign, change.subject)] = (change, expiry)
+        if self.keep_changes:
+            groups = [(sid, [c.at(step.commit, step.time) for c in found]) for sid, found in groups if found]
+        else:
+            groups = [(sid, found) for sid, found in groups if found]
+        self.groups = groups
+        for _, found in groups:
+            for change in found:
+                if change.code in CHECKS:
+                    key = (change.code, change.sovereign, change.subject)
+                    if key not in self.open:
+                        self.open[key] = change if change.commit else change.at(step.commit, step.time)
+                elif change.code == "change.treaty_removed" \
+                        and (expiry := self.expiries.get((change.sovereign, change.subject))) is not None:
+                    self.dated[(change.sovereign, change.subject)] = (
+                        change if change.commit else change.at(step.commit, step.time), expiry)
         self.expiries.clear()
         for key in [k for k in self.dated if k[0] in touched]:
             view = self.views.get(key[0])
             if view is not None and key[1] in view.treaties:
                 del self.dated[key]         # the treaty is back: nothing was removed
         self._resolve(touched, repo_changed=repo_before != self.repo)
-        self.result.changes += stamped
+        if self.keep_changes:
+            self.result.changes += [c for _, found in groups for c in found]
         self.result.commits += 1
         self.result.head = step.commit
-        return stamped
 
     def _sovereign(self, sid: str, step: Step) -> list[Change]:
         folder = self.docs.get(sid)
