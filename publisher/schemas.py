@@ -3,7 +3,7 @@
 Validators are compiled once per process and resolve `$ref`s from the shipped files only
 (no network). Schema errors become findings: an `additionalProperties` failure is
 `doc.unknown_field`; a subschema annotated with `x-handshake-code` (public keys, signatures)
-gives that code; an integer written as a string is `doc.non_canonical_form` (the reference
+gives that code; an integer written as a string or a boolean is `doc.non_canonical_form` (the reference
 would coerce and re-write it); everything else is `doc.malformed`.
 """
 from __future__ import annotations
@@ -103,8 +103,9 @@ def _explain(error: ValidationError, path: str) -> list[Finding]:
             continue
         code = schema.get("x-handshake-code") if isinstance(schema.get("x-handshake-code"), str) else None
         if code is None and leaf.validator == "type" and leaf.validator_value == "integer" \
-                and isinstance(leaf.instance, str) and _NUMERIC.fullmatch(leaf.instance):
-            code = "doc.non_canonical_form"
+                and (isinstance(leaf.instance, bool) or isinstance(leaf.instance, str)
+                     and _NUMERIC.fullmatch(leaf.instance)):
+            code = "doc.non_canonical_form"   # the reference's model reads true as 1 and writes 1
         out.append(finding(path, where, code or "doc.malformed", _message(leaf)))
     return out
 

@@ -34,6 +34,14 @@ DEFAULTED: Mapping[str, tuple[str, ...]] = {
     "key-succession-record": ("succession_id", "signatures"),
 }
 
+# Integer fields ("name.*" = every item of a list). JSON Schema counts 2.0 as an integer, but the
+# reference's model reads it as 2 and writes 2 back: signed as 2.0 it is not the reference's form.
+INTEGERS: Mapping[str, tuple[str, ...]] = {
+    "revocation-feed": ("sequence",),
+    "policy-manifest": ("allowed_ports.*", "routing.max_hops"),
+    "key-succession-record": ("key_sequence",),
+}
+
 SORTED_UNIQUE: Mapping[str, tuple[str, ...]] = {
     "revocation-feed": ("revoked_attestation_ids", "revoked_grant_ids"),
 }
@@ -81,6 +89,14 @@ def check_form(document: Mapping[str, Any], kind: str, path: str) -> list[Findin
             out.append(finding(path, pointer(*dotted.split(".")), "doc.non_canonical_form",
                                f"field {dotted!r} is missing; producers must emit every field, "
                                "defaults included, because the signature covers it"))
+    for dotted in INTEGERS.get(kind, ()):
+        field, _, each = dotted.partition(".*")
+        present, value = _lookup(document, field)
+        items = (value if isinstance(value, list) else []) if dotted.endswith(".*") else [value]
+        if present and any(isinstance(v, float) for v in items):
+            out.append(finding(path, pointer(*field.split(".")), "doc.non_canonical_form",
+                               f"{field} holds a number written with a fraction or exponent; the "
+                               "reference writes an integer"))
     for field in SORTED_UNIQUE.get(kind, ()):
         value = document.get(field)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):

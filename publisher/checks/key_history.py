@@ -46,11 +46,21 @@ def _refusal(record: Any, where: str, path: str, previous: NaKey, previous_diges
         return [finding(path, where, "doc.malformed", "a succession record must be an object")]
     problems = check_schema(KIND, record, path)
     problems = [f.__class__(f.path, where + f.pointer, f.code, f.severity, f.message) for f in problems]
-    if problems:
+    if problems and not all(f.code == "doc.unknown_field" for f in problems):
         return problems
-    form = check_form(record, KIND, path)
+    form = problems or [f.__class__(f.path, where + f.pointer, f.code, f.severity, f.message)
+                        for f in check_form(record, KIND, path)]
+    if form and any(f.code == "doc.malformed" for f in form):
+        return form   # a non-UTC time: the reference's model refuses the record (payload_invalid)
     if form:
-        return [f.__class__(f.path, where + f.pointer, f.code, f.severity, f.message) for f in form]
+        # The reference's strict_refusal: an unknown field or a non-canonical form is reported by
+        # name only when one of the record's signers signed it as received; otherwise the
+        # signature does not cover what was received.
+        signers = [root, previous.public_key, record.get("new_public_key")]
+        if any(isinstance(k, str) and crypto.is_public_key(k) and _signed_by(record, k) for k in signers):
+            return form
+        return [finding(path, where + "/signatures", "sig.invalid",
+                        "no signature verifies over the record as received (" + form[0].message[:120] + ")")]
 
     def fail(code: str, message: str, field: str = "") -> list[Finding]:
         return [finding(path, where + (pointer(field) if field else ""), code, message)]

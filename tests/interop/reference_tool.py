@@ -9,6 +9,8 @@ Every subcommand prints JSON on stdout.
   verify KIND FILE [--keys K1,K2] [--root KEY] [--key-history FILE] [--at ISO]
                           the reference's strict and model verdicts for one document
   signed-bytes KIND FILE  the exact bytes the reference's strict path checks a signature over
+  differential SEED COUNT seeded random documents from the reference's producers, with its strict
+                          verdict on each (refimpl/differential.py; deterministic per seed)
 
 KIND is one of genesis, treaty, feed, key-history, policy, attestation, trust-bundle.
 A key is base64 or the path of a genesis-mesh key file (.pub). Exit status: 0 when the
@@ -91,6 +93,13 @@ def cmd_check_corpus(args: argparse.Namespace) -> int:
     return 1 if differences else 0
 
 
+def cmd_differential(args: argparse.Namespace) -> int:
+    from refimpl.differential import generate
+
+    print(json.dumps({"seed": args.seed, "documents": generate(args.seed, args.count)}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference_tool.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     signed.add_argument("kind", choices=("genesis", "treaty", "feed", "attestation", "policy"))
     signed.add_argument("file")
     signed.set_defaults(run=cmd_signed_bytes)
+    diff = sub.add_parser("differential")
+    diff.add_argument("seed", type=int)
+    diff.add_argument("count", type=int)
+    diff.set_defaults(run=cmd_differential)
     return parser
 
 

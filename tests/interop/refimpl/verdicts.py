@@ -154,18 +154,20 @@ def _strict_policy(data: bytes, inputs: Inputs) -> dict[str, Any]:
     return _result(ok, "accepted" if ok else "invalid_signature", via)
 
 
-def _genesis(data: bytes, inputs: Inputs, path: Path | None) -> dict[str, Any]:
+def _genesis_strict(data: bytes, inputs: Inputs) -> dict[str, Any]:
     from genesis_mesh.trust.key_succession import genesis_refusal
 
     if inputs.root is None:
         raise ValueError("--root (the pinned root key) is required for genesis")
     raw, reason = _strict_load(data)
     if reason is not None:
-        strict = _result(False, reason, "genesis_mesh.strict_json.loads")
-    else:
-        refusal, _ = genesis_refusal(raw, inputs.root)
-        strict = _result(refusal is None, refusal or "accepted", "genesis_mesh.trust.key_succession.genesis_refusal")
-    return {"strict": strict, "model": _genesis_cli(data, path)}
+        return _result(False, reason, "genesis_mesh.strict_json.loads")
+    refusal, _ = genesis_refusal(raw, inputs.root)
+    return _result(refusal is None, refusal or "accepted", "genesis_mesh.trust.key_succession.genesis_refusal")
+
+
+def _genesis(data: bytes, inputs: Inputs, path: Path | None) -> dict[str, Any]:
+    return {"strict": _genesis_strict(data, inputs), "model": _genesis_cli(data, path)}
 
 
 def _genesis_cli(data: bytes, path: Path | None) -> dict[str, Any]:
@@ -224,8 +226,18 @@ def _trust_bundle(data: bytes, inputs: Inputs) -> dict[str, Any]:
     return out
 
 
-def verdict(kind: str, data: bytes, inputs: Inputs, path: Path | None = None) -> dict[str, Any]:
-    """{"strict": {...}, "model": {...} or None[, "embedded_genesis"]} for one document's bytes."""
+def verdict(kind: str, data: bytes, inputs: Inputs, path: Path | None = None, *,
+            model: bool = True) -> dict[str, Any]:
+    """{"strict": {...}, "model": {...} or None[, "embedded_genesis"]} for one document's bytes.
+
+    ``model=False`` skips the lenient path (its verdict is None): the differential generator needs
+    only the strict verdict, and the model functions raise on some inputs the strict path judges
+    (a naive timestamp compared with an aware one)."""
+    if not model and kind in ("genesis", "policy", "treaty", "feed", "attestation"):
+        if kind == "genesis":
+            return {"strict": _genesis_strict(data, inputs), "model": None}
+        strict = _strict_policy(data, inputs) if kind == "policy" else _strict_na_record(kind, data, inputs)
+        return {"strict": strict, "model": None}
     if kind == "genesis":
         return _genesis(data, inputs, path)
     if kind == "key-history":
