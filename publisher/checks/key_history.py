@@ -52,10 +52,14 @@ def _refusal(record: Any, where: str, path: str, previous: NaKey, previous_diges
                         for f in check_form(record, KIND, path)]
     if form and any(f.code == "doc.malformed" for f in form):
         return form   # a non-UTC time: the reference's model refuses the record (payload_invalid)
+    signatures = record.get("signatures")
+    if isinstance(signatures, list) and len(signatures) > limits.max_signatures:
+        return [finding(path, where + "/signatures", "limits.too_many_signatures",
+                        f"more than {limits.max_signatures} signatures; none were tried")]
     if form:
         # The reference's strict_refusal: an unknown field or a non-canonical form is reported by
         # name only when one of the record's signers signed it as received; otherwise the
-        # signature does not cover what was received.
+        # signature does not cover what was received (asked only within the signature bound).
         signers = [root, previous.public_key, record.get("new_public_key")]
         if any(isinstance(k, str) and crypto.is_public_key(k) and _signed_by(record, k) for k in signers):
             return form
@@ -64,10 +68,6 @@ def _refusal(record: Any, where: str, path: str, previous: NaKey, previous_diges
 
     def fail(code: str, message: str, field: str = "") -> list[Finding]:
         return [finding(path, where + (pointer(field) if field else ""), code, message)]
-
-    if len(record.get("signatures") or []) > limits.max_signatures:
-        return fail("limits.too_many_signatures", f"more than {limits.max_signatures} signatures; "
-                    "none were tried", "signatures")
 
     if record["sovereign_id"] != sovereign_id:
         return fail("succession.sovereign_mismatch",

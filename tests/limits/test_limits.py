@@ -160,6 +160,30 @@ def test_succession_signatures_past_the_limit_are_not_tried() -> None:
     assert len(result.sovereign("alpha").key_history.keys) == 1
 
 
+def test_a_succession_with_an_unknown_field_tries_no_signature_past_the_limit(monkeypatch) -> None:
+    """A record changed after signing is checked against each of its signers (the reference's
+    order: its form is named only if a signer signed it so); with more signatures than the
+    bound, none may be tried, or each copy costs three verifications."""
+    from publisher import crypto
+    files = baseline()
+    rotate_alpha(files)
+    history = f"{A}/key-history.json"
+    document = json.loads(files[history])
+    record = document["successions"][0]
+    record["note"] = "added after signing"
+    record["signatures"] = record["signatures"] * 4          # 12: within the schema's 16
+    files[history] = dump(document)
+    from publisher.canonical import signed_bytes
+    covered = signed_bytes(record, "key-succession-record")
+    tried: list[bytes] = []
+    real = crypto.verify
+    monkeypatch.setattr(crypto, "verify", lambda key, message, sig: tried.append(message) or real(key, message, sig))
+    result = verify(files, max_signatures=8)
+    assert ("limits.too_many_signatures", history) in findings(result)
+    assert len(result.sovereign("alpha").key_history.keys) == 1
+    assert covered not in tried
+
+
 def rotated() -> Files:
     files = baseline()
     rotate_alpha(files, complete=True)
