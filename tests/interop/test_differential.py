@@ -23,18 +23,14 @@ from typing import Any
 import pytest
 
 from publisher import timestamps
-from publisher.checks.feed import check_feed
 from publisher.checks.genesis import check_genesis
 from publisher.checks.key_history import build_key_history
-from publisher.checks.policies import check_policy_manifest
-from publisher.checks.treaties import check_treaty
 from publisher.codes import REGISTRY
 from publisher.findings import Finding
 from publisher.limits import DEFAULT_LIMITS
 from publisher.model import KeyHistory, NaKey
 from publisher.strictjson import Refusal, load_json
-from publisher.verify.coalition import check_vouching
-from tests.interop.test_verdicts_match_reference import primary
+from tests.interop.test_verdicts_match_reference import na_signed_findings, primary
 
 HERE = Path(__file__).resolve().parent
 REF_PYTHON = HERE.parent.parent / ".venv-ref" / "bin" / "python"
@@ -140,20 +136,7 @@ def handshake_findings(doc: dict[str, Any]) -> list[Finding]:
         history = history_of(doc["key_history"], doc["root"])
     else:
         history = KeyHistory(tuple(NaKey(i + 1, k, None, None, None, None, False) for i, k in enumerate(doc["keys"])))
-    if kind == "treaty":
-        model, found, _ = check_treaty(value, path, value.get("issuer_sovereign_id"), history,
-                                       other_roles={}, limits=DEFAULT_LIMITS)
-        signer = model.signer if model else None
-    elif kind == "feed":
-        model, found, _ = check_feed(value, path, value.get("issuer_sovereign_id"), history,
-                                     other_roles={}, limits=DEFAULT_LIMITS)
-        signer = model.signer if model else None
-    elif kind == "policy":
-        policy, found, _ = check_policy_manifest(value, path, "", history, other_roles={}, limits=DEFAULT_LIMITS)
-        signer = policy.signer
-    else:  # pragma: no cover - a new kind from the generator must be handled here
-        raise AssertionError(f"unhandled kind {kind}")
-    return found + check_vouching(path, signer, history, at, kind)
+    return na_signed_findings(kind, value, path, history, at)
 
 
 def is_deliberate(f: Finding) -> bool:

@@ -109,7 +109,13 @@ def handshake_findings(path: str, entry: dict[str, Any]) -> list[Finding]:
             return found
         _, more = build_key_history(genesis, value, path, value["genesis"]["network_name"])
         return found + more
-    history = history_from(entry)
+    return na_signed_findings(kind, value, path, history_from(entry), at)
+
+
+def na_signed_findings(kind: str, value: dict[str, Any], path: str, history: KeyHistory,
+                       at: datetime) -> list[Finding]:
+    """Handshake's findings on an NA-signed document (treaty, feed, policy manifest) under the
+    NA key `history` at `at`: the checks verify runs, then whether a key vouched for it then."""
     if kind == "treaty":
         model, found, _ = check_treaty(value, path, value.get("issuer_sovereign_id"), history,
                                        other_roles={}, limits=DEFAULT_LIMITS)
@@ -119,9 +125,9 @@ def handshake_findings(path: str, entry: dict[str, Any]) -> list[Finding]:
                                      other_roles={}, limits=DEFAULT_LIMITS)
         signer = model.signer if model else None
     elif kind == "policy":
-        model, found, _ = check_policy_manifest(value, path, "", history, other_roles={}, limits=DEFAULT_LIMITS)
-        signer = model.signer
-    else:  # pragma: no cover - a new kind in the corpus must be handled here
+        policy, found, _ = check_policy_manifest(value, path, "", history, other_roles={}, limits=DEFAULT_LIMITS)
+        signer = policy.signer
+    else:  # pragma: no cover - a new kind must be handled here
         raise AssertionError(f"unhandled kind {kind}")
     return found + check_vouching(path, signer, history, at, kind)
 
