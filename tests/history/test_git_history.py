@@ -352,6 +352,19 @@ def test_a_commit_date_python_cannot_hold_neither_crashes_nor_hides_the_history(
     assert main(["pin", str(tmp_path), "--check"]) in (0, 1)
 
 
+def _delete_an_active_treaty_in_2100(root: Path) -> str:
+    """Two treaties of alpha's committed, then one deleted by a commit dated 2100-01-01, past
+    its expiry: the removal's commit id."""
+    from tests.history.trustrepo import tid
+    world = World("alpha", "beta")
+    world["alpha"].treaty("t1", world["beta"])
+    world["alpha"].treaty("t2", world["beta"])
+    commit_states(root, [world.files()])
+    gone = tid("alpha:t2")
+    del world["alpha"].treaties[gone], world["alpha"].rows[gone]
+    return _commit_dated(root, world.files(), "4102444800")
+
+
 @pytest.mark.parametrize("cached", [False, True], ids=["cold", "cached"])
 def test_a_future_dated_commit_cannot_pass_an_active_treaty_off_as_expired(tmp_path, capsys, monkeypatch, cached):
     """Deleting an active treaty in a commit dated 2100 read as 'removed after it expired': the
@@ -359,14 +372,7 @@ def test_a_future_dated_commit_cannot_pass_an_active_treaty_off_as_expired(tmp_p
     if cached:
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
         monkeypatch.delenv("HANDSHAKE_NO_CACHE", raising=False)
-    from tests.history.trustrepo import tid
-    world = World("alpha", "beta")
-    world["alpha"].treaty("t1", world["beta"])
-    world["alpha"].treaty("t2", world["beta"])
-    commit_states(tmp_path, [world.files()])
-    gone = tid("alpha:t2")
-    del world["alpha"].treaties[gone], world["alpha"].rows[gone]
-    _commit_dated(tmp_path, world.files(), "4102444800")          # 2100-01-01
+    _delete_an_active_treaty_in_2100(tmp_path)
     for _ in range(2 if cached else 1):                           # cached: the second run reads the kept findings
         code, report = verify_json(tmp_path, capsys=capsys)
         deleted = [f for f in report["findings"] if f["code"] == "change.treaty_deleted"]
@@ -383,15 +389,8 @@ def test_the_site_does_not_repeat_a_future_dated_commits_claim_that_a_treaty_exp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("HANDSHAKE_NO_CACHE", raising=False)
     from publisher.history.changes import change_entries
-    from tests.history.trustrepo import tid
     repo = tmp_path / "repo"
-    world = World("alpha", "beta")
-    world["alpha"].treaty("t1", world["beta"])
-    world["alpha"].treaty("t2", world["beta"])
-    commit_states(repo, [world.files()])
-    gone = tid("alpha:t2")
-    del world["alpha"].treaties[gone], world["alpha"].rows[gone]
-    removal = _commit_dated(repo, world.files(), "4102444800")          # 2100-01-01
+    removal = _delete_an_active_treaty_in_2100(repo)
     result, _ = read_history(repo)
     told = {at: [e for e in change_entries(result, at=at) if e.commit == removal]
             for at in (None, NOW, datetime(2101, 1, 1, tzinfo=UTC))}
