@@ -30,7 +30,7 @@ from publisher.findings import Finding
 from publisher.limits import DEFAULT_LIMITS
 from publisher.model import KeyHistory, NaKey
 from publisher.strictjson import Refusal, load_json
-from tests.interop.test_verdicts_match_reference import na_signed_findings, primary
+from tests.interop.test_verdicts_match_reference import history_of, na_signed_findings, primary
 
 HERE = Path(__file__).resolve().parent
 REF_PYTHON = HERE.parent.parent / ".venv-ref" / "bin" / "python"
@@ -96,15 +96,6 @@ def reference_documents(seed: int, count: int) -> list[dict[str, Any]]:
     assert proc.returncode == 0, proc.stderr[-3000:]
     documents: list[dict[str, Any]] = json.loads(proc.stdout)["documents"]
     return documents
-
-
-def history_of(raw: dict[str, Any], root: str) -> KeyHistory:
-    genesis, found = check_genesis(raw["genesis"], "kh", raw["genesis"]["network_name"], root,
-                                   other_roles={}, limits=DEFAULT_LIMITS)
-    assert genesis is not None and genesis.verified, found
-    history, found = build_key_history(genesis, raw, "kh", raw["genesis"]["network_name"])
-    assert not [f for f in found if f.severity.value == "error"], found
-    return history
 
 
 def handshake_findings(doc: dict[str, Any]) -> list[Finding]:

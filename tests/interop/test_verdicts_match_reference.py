@@ -76,16 +76,20 @@ def primary(findings: list[Finding]) -> str | None:
     return ranked[0] if ranked else sorted(errors)[0]
 
 
+def history_of(raw: dict[str, Any], root: str) -> KeyHistory:
+    """The verified NA key history of a served /na/key-history under the pinned `root`."""
+    genesis, found = check_genesis(raw["genesis"], "kh", raw["genesis"]["network_name"], root,
+                                   other_roles={}, limits=DEFAULT_LIMITS)
+    assert genesis is not None and genesis.verified, found
+    history, found = build_key_history(genesis, raw, "kh", raw["genesis"]["network_name"])
+    assert not [f for f in found if f.severity.value == "error"], found
+    return history
+
+
 def history_from(entry: dict[str, Any]) -> KeyHistory:
     if entry["key_history"]:
         raw = json.loads((CORPUS / entry["key_history"]).read_text())
-        root = KEYS[entry["root_name"]]["public_key"]
-        genesis, found = check_genesis(raw["genesis"], "kh", raw["genesis"]["network_name"], root,
-                                       other_roles={}, limits=DEFAULT_LIMITS)
-        assert genesis is not None and genesis.verified, found
-        history, found = build_key_history(genesis, raw, "kh", raw["genesis"]["network_name"])
-        assert not [f for f in found if f.severity.value == "error"], found
-        return history
+        return history_of(raw, KEYS[entry["root_name"]]["public_key"])
     # A plain key list: valid at every time, as the reference reads one.
     return KeyHistory(tuple(NaKey(i + 1, k, None, None, None, None, False) for i, k in enumerate(entry["keys"])))
 
