@@ -19,9 +19,12 @@ def parse_public_key_file(data: bytes) -> str | None:
     return body if decode_b64(body, 32) is not None else None
 
 
+PUBLIC_HEADER = "# Ed25519 Public Key"     # the first line of the reference's .pub files
+
+
 def format_public_key_file(public_key: str, role: str, key_id: str | None = None) -> str:
     """The reference's public key file text."""
-    lines = ["# Ed25519 Public Key"]
+    lines = [PUBLIC_HEADER]
     if key_id:
         lines.append(f"# Key ID: {key_id}")
     lines.append(f"# Role: {role}")

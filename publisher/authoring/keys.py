@@ -24,11 +24,10 @@ from publisher import crypto
 from publisher.authoring import AuthoringError
 from publisher.authoring.placement import check_key_location
 from publisher.canonical import signed_bytes
-from publisher.keyfile import format_public_key_file, parse_public_key_file
+from publisher.keyfile import PUBLIC_HEADER, format_public_key_file, parse_public_key_file
 
 ROLES = {"root": "root", "na": "network-authority", "operator": "operator"}
 PRIVATE_HEADER = "# Ed25519 Private Key"
-PUBLIC_HEADER = "# Ed25519 Public Key"
 MAX_KEY_FILE_BYTES = 16_384
 
 
