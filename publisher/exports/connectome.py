@@ -104,8 +104,7 @@ def export_sovereign_graph(verification: Verification, sovereign_id: str, *,
     edges = build_edges((sovereign,), verification.at)
     recognized = sorted({e.target for e in edges if e.is_active})
     imported = attestation_revocations(index[s] for s in recognized if s in index)
-    treaties = [t for t in sovereign.treaties if t.verified]
-    return _graph((), edges, treaties, imported, verification)
+    return _graph((), edges, graph_treaties((sovereign,)), imported, verification)
 
 
 def _is_active(edge: Mapping[str, Any]) -> bool:
