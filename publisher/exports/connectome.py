@@ -54,9 +54,14 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
 
 
 def published_issued_at(treaty: Treaty) -> str:
-    """The treaty's issued_at as published (the order of `active_treaties`), else ""."""
-    value = treaty.raw.get("issued_at", "")
-    return value if isinstance(value, str) else ""
+    """The order of `active_treaties`, else "". genesis-mesh lists them by the text its database
+    stores, issued_at's isoformat (so a whole second sorts before its fractions, which the
+    published `Z` form reverses); rows with equal text in insertion order, which for the copies
+    an NA re-issued at one restart is the order of their sources' issued_at: the copy's
+    unchanged valid_from, for a first re-issue."""
+    if treaty.issued_at is None:
+        return ""
+    return treaty.issued_at.isoformat() + "\x00" + (treaty.valid_from.isoformat() if treaty.valid_from else "")
 
 
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
