@@ -308,6 +308,8 @@ def test_the_scenarios_cover_every_lifecycle_state_and_operation(scenarios: dict
                for snapshot in scenario["snapshots"] for served in snapshot["served"].values()
                for row in served["treaty_rows"].values()), "no re-issue after a key succession"
     assert sum(n for results in compared.values() for _, n in results) >= 5
+    seen = {d.kind for results in compared.values() for found, _ in results for d in found}
+    assert set(DELIBERATE) <= seen, f"deliberate differences never met: {set(DELIBERATE) - seen}"
     assert reference_scenario(SEEDS[0]) == scenarios[SEEDS[0]], "the scenario is not deterministic for a seed"
 
 
