@@ -95,8 +95,10 @@ def edge_of(treaty: Treaty, at: datetime) -> Edge:
 
 
 def graph_treaties(sovereigns: Iterable[Sovereign]) -> list[Treaty]:
-    """Treaties that count as graph edges: signature verified under the issuer's NA key chain."""
-    return [t for s in sovereigns for t in s.treaties if t.verified]
+    """Treaties that count as graph edges: signature verified under the issuer's NA key chain,
+    and not a copy a re-issue superseded (genesis-mesh 1.8 lists only the newest copy of a
+    lineage; the copy's row, revoked with its lineage or not, is not trust material of its own)."""
+    return [t for s in sovereigns for t in s.treaties if t.verified and not (t.row and t.row.superseded_by)]
 
 
 def build_edges(sovereigns: Iterable[Sovereign], at: datetime) -> tuple[Edge, ...]:

@@ -54,9 +54,14 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
 
 
 def published_issued_at(treaty: Treaty) -> str:
-    """The treaty's issued_at as published (the order of `active_treaties`), else ""."""
-    value = treaty.raw.get("issued_at", "")
-    return value if isinstance(value, str) else ""
+    """The order of `active_treaties`, else "". genesis-mesh lists them by the text its database
+    stores, issued_at's isoformat (so a whole second sorts before its fractions, which the
+    published `Z` form reverses); rows with equal text in insertion order, which for the copies
+    an NA re-issued at one restart is the order of their sources' issued_at: the copy's
+    unchanged valid_from, for a first re-issue."""
+    if treaty.issued_at is None:
+        return ""
+    return treaty.issued_at.isoformat() + "\x00" + (treaty.valid_from.isoformat() if treaty.valid_from else "")
 
 
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
@@ -104,8 +109,7 @@ def export_sovereign_graph(verification: Verification, sovereign_id: str, *,
     edges = build_edges((sovereign,), verification.at)
     recognized = sorted({e.target for e in edges if e.is_active})
     imported = attestation_revocations(index[s] for s in recognized if s in index)
-    treaties = [t for t in sovereign.treaties if t.verified]
-    return _graph((), edges, treaties, imported, verification)
+    return _graph((), edges, graph_treaties((sovereign,)), imported, verification)
 
 
 def _is_active(edge: Mapping[str, Any]) -> bool:

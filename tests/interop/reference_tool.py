@@ -11,6 +11,9 @@ Every subcommand prints JSON on stdout.
   signed-bytes KIND FILE  the exact bytes the reference's strict path checks a signature over
   differential SEED COUNT seeded random documents from the reference's producers, with its strict
                           verdict on each (refimpl/differential.py; deterministic per seed)
+  graph-scenario SEED [--operations N] [--snapshots K]
+                          a seeded random scenario on in-process NAs: every NA's served documents,
+                          /recognition-graph and /connectome.json at K instants (refimpl/graph_scenario.py)
 
 KIND is one of genesis, treaty, feed, key-history, policy, attestation, trust-bundle.
 A key is base64 or the path of a genesis-mesh key file (.pub). Exit status: 0 when the
@@ -100,6 +103,13 @@ def cmd_differential(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_graph_scenario(args: argparse.Namespace) -> int:
+    from refimpl.graph_scenario import run
+
+    print(json.dumps(run(args.seed, args.operations, args.snapshots)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference_tool.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("seed", type=int)
     diff.add_argument("count", type=int)
     diff.set_defaults(run=cmd_differential)
+    scenario = sub.add_parser("graph-scenario")
+    scenario.add_argument("seed", type=int)
+    scenario.add_argument("--operations", type=int, default=30)
+    scenario.add_argument("--snapshots", type=int, default=4)
+    scenario.set_defaults(run=cmd_graph_scenario)
     return parser
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from publisher.authoring.keys import write_keypair
 from publisher.cli import main
+from publisher.exports.connectome import connectome_view, export_sovereign_graph
 from publisher.source import WorktreeSource
 from publisher.timestamps import parse
-from publisher.verify import verify_repository
+from publisher.verify import verify_path, verify_repository
 from tests.authoring import reference
 
 CORPUS = reference.CORPUS / "repo"
@@ -70,6 +71,21 @@ def test_reference_documents_pass_handshake_verify_after_import(imported: tuple[
     alpha = repo / "sovereigns" / "ALPHA-NA"
     assert (alpha / "key-history.json").read_bytes() == (CORPUS / "sovereigns/ALPHA-NA/key-history.json").read_bytes()
     assert len(list((alpha / "treaties").glob("*.json"))) == 7          # 5 listed + 2 superseded copies
+
+
+def test_superseded_copies_are_not_graph_edges(imported: tuple[Path, Path]) -> None:
+    """genesis-mesh 1.8 lists only the newest copy of a re-issue lineage in /recognition-graph:
+    ALPHA's two key-1 copies its NA re-issued under key 2 are neither edges nor revoked material.
+    (Runs before the tests that add documents to the repository.)"""
+    repo, _ = imported
+    verification = verify_path(repo, at=parse(AT))  # type: ignore[arg-type]
+    ours = export_sovereign_graph(verification, "ALPHA-NA")
+    served = json.loads((CORPUS / "served" / "ALPHA-NA" / "recognition-graph.json").read_bytes())
+    assert sorted(e["treaty_id"] for e in ours["recognition_edges"]) == sorted(
+        e["treaty_id"] for e in served["recognition_edges"])
+    assert sorted(m["id"] for m in ours["revoked_trust_material"] if m["type"] == "recognition_treaty") == sorted(
+        m["id"] for m in served["revoked_trust_material"] if m["type"] == "recognition_treaty")
+    assert connectome_view(ours)["summary"]["revoked_edge_count"] == 3
 
 
 def test_handshake_signs_for_a_reference_sovereign_and_the_reference_accepts(imported: tuple[Path, Path]) -> None:
@@ -143,3 +159,4 @@ def test_key_files_cross_both_ways(tmp_path: Path) -> None:
     handshake("import-na", str(saved), "--root-key", str(hs_keys / "root.pub"), "--repo", str(repo), "--at", AT)
     assert signed["root_public_key"] == (hs_keys / "root.pub").read_text().splitlines()[-1]
     assert errors(repo, AT) == []
+

@@ -167,3 +167,22 @@ def test_expired_is_neither_active_nor_revoked(demo: Verification) -> None:
     expired = [e for e in edges.values() if e["lifecycle_state"] == "expired"]
     assert len(expired) == 2 and all(e["status"] == "active" for e in expired)
     assert connectome_view(export_recognition_graph(later))["summary"]["active_edge_count"] == 11
+
+
+def test_active_treaties_are_ordered_as_the_reference_database_orders_them() -> None:
+    """genesis-mesh lists active treaties by issued_at's isoformat text (a whole second before its
+    fractions), and copies re-issued at one restart in the order of their sources (valid_from)."""
+    from publisher.exports.connectome import published_issued_at
+    from publisher.model import Treaty
+    from publisher.timestamps import parse
+
+    def treaty(treaty_id: str, issued_at: str, valid_from: str) -> Treaty:
+        return Treaty(f"{treaty_id}.json", treaty_id, "A", "B", (), (), (), {}, issued_at=parse(issued_at),
+                      valid_from=parse(valid_from))
+
+    treaties = [treaty("a-fraction", "2026-02-02T10:50:01.5Z", "2026-02-02T10:50:01.5Z"),
+                treaty("b-whole", "2026-02-02T10:50:01Z", "2026-02-02T10:50:01Z"),
+                treaty("c-reissue-of-later", "2026-02-03T00:00:00Z", "2026-02-02T09:00:00Z"),
+                treaty("d-reissue-of-earlier", "2026-02-03T00:00:00Z", "2026-02-02T08:00:00Z")]
+    ordered = sorted(treaties, key=lambda t: (published_issued_at(t), t.issuer, t.treaty_id))
+    assert [t.treaty_id for t in ordered] == ["b-whole", "a-fraction", "d-reissue-of-earlier", "c-reissue-of-later"]
