@@ -140,9 +140,9 @@ class Walk:
         for _, found in groups:
             for change in found:
                 if change.code in CHECKS:
-                    key = (change.code, change.sovereign, change.subject)
-                    if key not in self.open:
-                        self.open[key] = change if change.commit else change.at(step.commit, step.time)
+                    attack = (change.code, change.sovereign, change.subject)
+                    if attack not in self.open:
+                        self.open[attack] = change if change.commit else change.at(step.commit, step.time)
                 elif change.code == "change.treaty_removed" \
                         and (expiry := self.expiries.get((change.sovereign, change.subject))) is not None:
                     self.dated[(change.sovereign, change.subject)] = (
