@@ -53,8 +53,8 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
     return items
 
 
-def published_issued_at(treaty: Treaty) -> str:
-    """The order of `active_treaties`, else "". genesis-mesh lists them by the text its database
+def active_order(treaty: Treaty) -> str:
+    """The key that orders `active_treaties` ("" without issued_at). genesis-mesh lists them by the text its database
     stores, issued_at's isoformat (so a whole second sorts before its fractions, which the
     published `Z` form reverses); rows with equal text in insertion order, which for the copies
     an NA re-issued at one restart is the order of their sources' issued_at: the copy's
@@ -67,7 +67,7 @@ def published_issued_at(treaty: Treaty) -> str:
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
     # The reference lists them in database order (issued_at ascending); ties by issuer and id.
     active = [t for t in treaties if treaty_state(t, verification.at).is_active]
-    active.sort(key=lambda t: (published_issued_at(t), t.issuer, t.treaty_id))
+    active.sort(key=lambda t: (active_order(t), t.issuer, t.treaty_id))
     return [t.raw for t in active]
 
 

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from publisher.connectome import graph_treaties
-from publisher.exports.connectome import published_issued_at
+from publisher.exports.connectome import active_order
 from publisher.jsontext import sorted_json
 from publisher.lifecycle import treaty_state
 from publisher.findings import Finding
@@ -128,10 +128,11 @@ ActiveItem = tuple[tuple[str, str, str, str], bytes]   # (order key, compact JSO
 def active_items(sovereign: Sovereign, at: datetime) -> list[ActiveItem]:
     """The compact JSON of each treaty of one full model that belongs in the recognition-graph
     export's `active_treaties`, with the key that orders them there (`export_recognition_graph`
-    sorts the graph's treaties by issuer, subject and id, then by publication time, issuer and
-    id: one stable sort by both keys). Collected by the page workers, which hold each model of
-    their units in turn (`UnitResult.active`), so no raw document is read back for the exports."""
-    return [((published_issued_at(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
+    sorts the graph's treaties by issuer, subject and id, then by `active_order` (issue time as
+    the reference's database orders it), issuer and id: one stable sort by both keys).
+    Collected by the page workers, which hold each model of their units in turn
+    (`UnitResult.active`), so no raw document is read back for the exports."""
+    return [((active_order(treaty), treaty.issuer, treaty.treaty_id, treaty.subject),
              sorted_json(treaty.raw))
             for treaty in graph_treaties((sovereign,)) if treaty_state(treaty, at).is_active]
 

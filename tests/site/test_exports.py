@@ -172,7 +172,7 @@ def test_expired_is_neither_active_nor_revoked(demo: Verification) -> None:
 def test_active_treaties_are_ordered_as_the_reference_database_orders_them() -> None:
     """genesis-mesh lists active treaties by issued_at's isoformat text (a whole second before its
     fractions), and copies re-issued at one restart in the order of their sources (valid_from)."""
-    from publisher.exports.connectome import published_issued_at
+    from publisher.exports.connectome import active_order
     from publisher.model import Treaty
     from publisher.timestamps import parse
 
@@ -184,5 +184,5 @@ def test_active_treaties_are_ordered_as_the_reference_database_orders_them() -> 
                 treaty("b-whole", "2026-02-02T10:50:01Z", "2026-02-02T10:50:01Z"),
                 treaty("c-reissue-of-later", "2026-02-03T00:00:00Z", "2026-02-02T09:00:00Z"),
                 treaty("d-reissue-of-earlier", "2026-02-03T00:00:00Z", "2026-02-02T08:00:00Z")]
-    ordered = sorted(treaties, key=lambda t: (published_issued_at(t), t.issuer, t.treaty_id))
+    ordered = sorted(treaties, key=lambda t: (active_order(t), t.issuer, t.treaty_id))
     assert [t.treaty_id for t in ordered] == ["b-whole", "a-fraction", "d-reissue-of-earlier", "c-reissue-of-later"]
