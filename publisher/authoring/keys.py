@@ -77,8 +77,10 @@ def parse_private_key_file(data: bytes, path: str = "<memory>") -> Signer:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AuthoringError(f"{path} is not a genesis-mesh private key file (not UTF-8)") from exc
-    if PUBLIC_HEADER in text or path.endswith(".pub"):
+    headers = {line.strip().lstrip("\ufeff") for line in text.splitlines()} & {PUBLIC_HEADER, PRIVATE_HEADER}
+    if PRIVATE_HEADER not in headers and (PUBLIC_HEADER in headers or path.endswith(".pub")):
         # Its 32 bytes would decode as a seed of some other key: say what was given instead.
+        # Told by the header line the reference writes; by the name only when no header says.
         raise AuthoringError(f"{path} is a public key file; give the private (.key) file")
     seed = crypto.decode_b64(_body(text), 32)
     if seed is None:

@@ -154,4 +154,10 @@ def check_rows(raw: Mapping[str, Any], path: str, treaties: Mapping[str, Treaty]
         if successor is not None and successor not in treaties and successor not in rows:
             out.append(finding(path, "/recognition_treaties", "treaty.row_inconsistent",
                                f"treaty {treaty_id[:80]!r} is replaced by {successor[:80]!r}, which is not published"))
+        # A re-issue's copy leaves the graph (connectome.graph_treaties): its successor must be there.
+        reissue = row.superseded_by
+        if reissue is not None and (reissue == treaty_id or (reissue not in treaties and reissue not in rows)):
+            out.append(finding(path, "/recognition_treaties", "treaty.row_inconsistent",
+                               f"treaty {treaty_id[:80]!r} is superseded by {reissue[:80]!r}, which is "
+                               + ("the treaty itself" if reissue == treaty_id else "not published")))
     return rows, orphans, out

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from publisher import __version__
+from publisher.layout import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_MISUSE = 0, 1, 2
 
@@ -54,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except UsageError as exc:
-        print(f"handshake {args.command}: {exc}", file=sys.stderr)
+        # A usage error may quote what the repository holds (a branch name in a ref hint, a
+        # path): escaped like every other terminal line (`layout.printable`).
+        print(f"handshake {args.command}: {printable(str(exc))}", file=sys.stderr)
         return EXIT_MISUSE
     except KeyboardInterrupt:
         return 130

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from datetime import datetime, UTC
 from pathlib import Path
 
 from publisher import timestamps
 from publisher.cli import UsageError
-from publisher.layout import TRUST_PATHS, printable
+from publisher.layout import SOVEREIGNS_DIR, TRUST_PATHS, printable
+from publisher.site.manifest import is_built_site
 
 
 def worker_count(value: str) -> int:
@@ -50,7 +52,12 @@ def repo_path(value: str | None) -> Path:
     """REPO as given, or, when left out, the current directory or the Handshake repository
     above it (`discover`)."""
     if value is None:
-        return discover(Path.cwd())
+        try:
+            cwd = Path.cwd()
+        except OSError as exc:      # removed (or made unreadable) while a shell stood in it
+            raise UsageError(f"the current directory no longer exists ({exc.strerror}): cd into the "
+                             "repository, or give REPO") from exc
+        return discover(cwd)
     path = Path(value)
     if not path.is_dir():
         raise UsageError(f"{path} is not a directory")
@@ -62,13 +69,16 @@ def discover(cwd: Path) -> Path:
     trust.lock or coalition.json; `cwd` itself when there is none. Run from sovereigns/ or a
     sovereign's folder, a command works on the repository instead of writing a nested
     sovereigns/sovereigns/ or reporting no sovereigns; outside a git work tree, or in a fresh
-    one, nothing above `cwd` is chosen (a sovereigns/ folder in /tmp is nobody's repository)."""
+    one, nothing above `cwd` is chosen (a sovereigns/ folder in /tmp is nobody's repository).
+    A built site holds the same names (its pages under sovereigns/, copies of trust.lock and
+    coalition.json) and is passed over: run from _site/, a command works on the repository it
+    was built from, and authoring never writes into the site."""
     here = cwd.resolve()
-    top = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), None)
+    top = next((folder for folder in (here, *here.parents) if _holds(folder, ".git")), None)
     if top is None:
         return here
     for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in TRUST_PATHS):
+        if _is_repository(folder):
             if folder != here:
                 print(f"handshake: using the repository at {printable(str(folder))} "
                       "(above the current directory)", file=sys.stderr)
@@ -76,3 +86,18 @@ def discover(cwd: Path) -> Path:
         if folder == top:
             break
     return here
+
+
+def _is_repository(folder: Path) -> bool:
+    markers = any(_holds(folder, marker, folder=marker == SOVEREIGNS_DIR) for marker in TRUST_PATHS)
+    return markers and not is_built_site(folder)
+
+
+def _holds(parent: Path, name: str, *, folder: bool = False) -> bool:
+    """`parent/name` exists (as a folder, with `folder`: a file named sovereigns marks nothing);
+    a folder that refuses a look (EACCES) holds nothing, rather than a traceback."""
+    try:
+        mode = (parent / name).stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode) or not folder

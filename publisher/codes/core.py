@@ -207,7 +207,7 @@ CODES: tuple[Code, ...] = (
        "recognition-treaties.json embeds a treaty that differs from treaties/<id>.json."),
     _c("treaty.row_inconsistent", E, "Treaty row is inconsistent",
        "A row's status, revocation reason or replacement does not make sense (revoked without "
-       "a reason, replaced_by an unknown treaty, re-activated after revocation)."),
+       "a reason, replaced_by or superseded_by an unknown treaty, re-activated after revocation)."),
     _c("treaty.subject_keys_mismatch", E, "Treaty pins keys the subject does not hold",
        "subject_public_keys must be NA keys of the subject sovereign's verified key history."),
     _c("treaty.subject_key_retired", W, "Treaty pins a retired subject key",

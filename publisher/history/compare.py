@@ -194,7 +194,8 @@ def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None,
     out = []
     if not old.revoked and new.state == "revoked":
         out.append(Change("change.treaty_revoked", sid, path,
-                          f"{label} is revoked ({new.reason or 'no reason given'}).", new.treaty_id))
+                          f"{label} is revoked ({new.reason[:80] if new.reason else 'no reason given'}).",
+                          new.treaty_id))
     elif old.state == "active" and new.state == "suspended":
         out.append(Change("change.treaty_suspended", sid, path, f"{label} is suspended.", new.treaty_id))
     elif old.state == "suspended" and new.state == "active":

@@ -46,6 +46,15 @@ def read_manifest(directory: str | Path) -> bytes:
     return read_regular(os.path.join(directory, "manifest.json"), MAX_MANIFEST_BYTES)
 
 
+def is_built_site(directory: str | Path) -> bool:
+    """`directory` holds a site this tool built: a manifest.json whose generator is handshake."""
+    try:
+        value = json.loads(read_manifest(directory))
+    except (OSError, ValueError):
+        return False
+    return isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")
+
+
 def load_manifest(directory: str | Path) -> ManifestInfo:
     """The build parameters recorded in `directory/manifest.json` (ValueError when unusable)."""
     try:

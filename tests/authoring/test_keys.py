@@ -60,6 +60,19 @@ def test_a_public_key_file_given_as_the_private_key_is_named_as_such(tmp_path: P
         load_signer(path, repo=None, what="--na-key")
 
 
+@pytest.mark.parametrize("name, text", [
+    ("na.pub", "# Ed25519 Private Key\n# Key ID: na-local\n{seed}\n"),
+    ("na.key", "# Ed25519 Private Key\n# Key ID: copy of # Ed25519 Public Key\n{seed}\n"),
+], ids=["private-header-named-pub", "comment-quotes-the-public-header"])
+def test_a_private_key_file_is_told_by_its_header_not_its_name(tmp_path: Path, name: str, text: str) -> None:
+    """A reference private key file saved as *.pub, or whose key id quotes the public header,
+    is the private key it says it is, not "a public key file"."""
+    path = tmp_path / name
+    path.write_text(text.format(seed=SEED_B64))
+    os.chmod(path, 0o600)
+    assert load_signer(path, repo=None, what="--na-key").public_key == crypto.public_key_of(SEED)
+
+
 def test_signer_never_shows_its_seed() -> None:
     signer = parse_private_key_file(REFERENCE_PRIVATE.encode())
     assert SEED_B64 not in repr(signer) and SEED.hex() not in repr(signer)

@@ -90,3 +90,82 @@ def test_verify_outside_git_looks_no_higher_than_the_current_folder(tmp_path, mo
     assert main(["verify", "--no-history", "--format", "json"]) == 1
     captured = capsys.readouterr()
     assert "layout.no_sovereigns" in captured.out and "using the repository" not in captured.err
+
+
+def _built_repository(root):
+    """A git repository of alpha with a built site in _site/ (which holds sovereigns/ too)."""
+    from publisher.cli import main
+    Folder.complete(A).write(root)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    assert main(["build", str(root), "--no-history", "--at", "2026-06-01T12:00:00Z"]) == 0
+    assert (root / "_site" / "sovereigns").is_dir()
+
+
+def test_a_built_site_inside_the_repository_is_not_taken_for_it(tmp_path, monkeypatch, capsys):
+    """Run from _site/ or a folder in it, a command works on the repository the site was built
+    from, not on the site's copies (a verify of HTML pages; authoring writes into the site)."""
+    from publisher.cli.common import repo_path
+    _built_repository(tmp_path)
+    capsys.readouterr()
+    for inside in (tmp_path / "_site", tmp_path / "_site" / "sovereigns" / "alpha"):
+        monkeypatch.chdir(inside)
+        assert repo_path(None) == tmp_path
+        assert f"using the repository at {tmp_path}" in capsys.readouterr().err
+
+
+def test_serve_from_inside_the_built_site_serves_it(tmp_path, monkeypatch):
+    import argparse
+    from publisher.cli.cmd_serve import register
+    _built_repository(tmp_path)
+    monkeypatch.chdir(tmp_path / "_site")
+
+    class Served(Exception):
+        pass
+
+    def make_server(directory, port):
+        raise Served(directory)
+    monkeypatch.setattr("publisher.cli.cmd_serve.make_server", make_server)
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["serve", "--port", "0"])
+    with pytest.raises(Served) as served:
+        args.run(args)
+    assert served.value.args[0] == tmp_path / "_site"
+
+
+def test_a_deleted_current_folder_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    from publisher.cli import main
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["verify", "--no-history"]) == 2
+    assert "the current directory no longer exists" in capsys.readouterr().err
+
+
+def test_a_file_named_sovereigns_is_no_repository(tmp_path, monkeypatch, capsys):
+    """Only a sovereigns/ folder marks a repository; a stray file of that name above does not."""
+    from publisher.cli.common import repo_path
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "sovereigns").write_text("not a folder")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert repo_path(None) == tmp_path / "work"
+    assert "using the repository" not in capsys.readouterr().err
+
+
+def test_a_parent_that_cannot_be_searched_ends_the_search(tmp_path, monkeypatch):
+    """A folder above that refuses stat (EACCES) is treated as holding nothing, not a traceback."""
+    from pathlib import Path
+    from publisher.cli.common import discover
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):
+        if self.parent == tmp_path / "a":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "stat", stat)
+    assert discover(inner) == inner.resolve()

@@ -66,6 +66,23 @@ def test_row_mismatch_and_orphan_rows():
     assert codes(only_rows) == [] and [t.treaty_id for t in only_rows.sovereign.treaties] == [changed["treaty_id"]]
 
 
+@pytest.mark.parametrize("superseded_by, expected", [
+    (None, []),
+    ("no-such-treaty", ["treaty.row_inconsistent"]),
+    ("self", ["treaty.row_inconsistent"]),
+], ids=["none", "unpublished-successor", "itself"])
+def test_a_row_superseded_by_a_treaty_not_published_is_inconsistent(superseded_by, expected):
+    """A re-issue's `superseded_by` takes the copy out of the graph (connectome.graph_treaties)
+    and makes it "replaced": naming a successor that is not published (or the treaty itself)
+    would hide a live treaty as silently as `replaced_by:` an unknown id, which is reported."""
+    successor = TREATY["treaty_id"] if superseded_by == "self" else superseded_by
+    rows = {"count": 1, "recognition_treaties": [{"treaty": TREATY, "status": "active", "revoked_at": None,
+                                                  "revocation_reason": None, "reissued_from": None,
+                                                  "superseded_by": successor}]}
+    result = folder_with(f"treaties/{TREATY['treaty_id']}.json", TREATY).put("recognition-treaties.json", rows).verify()
+    assert codes(result) == expected
+
+
 FEED = make_feed(A, ["att-2", "att-1"])
 
 

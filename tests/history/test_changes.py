@@ -25,3 +25,16 @@ def test_entries_newest_first_and_ranked():
     assert list(groups) == ["alpha", "beta"]
     assert groups["alpha"][0].code == "change.root_key_changed"
     assert change_entries(steps_of(states), limit=1) == entries[:1]
+
+
+def test_a_long_revocation_reason_is_shortened_in_the_sentence():
+    """A row's revocation_reason is free text of up to 65,536 characters: a change sentence
+    quotes 80 of them, as the feed's reasons, so each revocation adds a line to the change
+    channel (cached, rendered on the site and in changes.atom) and never 64 KB."""
+    world = World("alpha", "beta")
+    treaty = world["alpha"].treaty("t1", world["beta"])
+    states = [world.files()]
+    world["alpha"].revoke(treaty, "x" * 60_000)
+    states.append(world.files())
+    revoked = [e for e in change_entries(steps_of(states)) if e.code == "change.treaty_revoked"]
+    assert len(revoked) == 1 and "x" * 80 in revoked[0].sentence and len(revoked[0].sentence) < 300

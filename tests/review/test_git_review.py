@@ -93,6 +93,16 @@ def test_an_unknown_ref_says_what_to_do(tmp_path, capsys):
     assert "unknown revision 'no-such-head'" in capsys.readouterr().err
 
 
+def test_an_unknown_ref_hint_escapes_the_names_it_lists(tmp_path, capsys):
+    """Branch names come from the clone (a hostile one too): a bidi override or other invisible
+    character in one is escaped in the hint, as everywhere a terminal line quotes such text."""
+    commit_states(tmp_path, [base_world().files()])
+    git(tmp_path, "branch", "ma\u202ein")
+    assert main(["review", "zzzzzzzz", "--repo", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "\u202e" not in err and "ma\\u202ein" in err, err
+
+
 def test_an_output_it_cannot_write_is_misuse_not_a_traceback(tmp_path, capsys):
     pull_request(tmp_path)
     (tmp_path / "out").mkdir()
