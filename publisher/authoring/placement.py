@@ -13,12 +13,12 @@ never moves keys.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from collections.abc import Iterable, Mapping
 
 from publisher.authoring import AuthoringError
 from publisher.layout import TRUST_PATHS
+from publisher.site.manifest import is_built_site
 
 REPO_MARKERS = TRUST_PATHS
 
@@ -44,26 +44,6 @@ def _inside(path: Path, root: Path) -> bool:
 def is_git_dir(folder: Path) -> bool:
     """git's own test for a repository directory (a bare one, or a `.git` folder)."""
     return (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
-
-
-SITE_MANIFEST_TAIL = 4096
-
-
-def is_site(folder: Path) -> bool:
-    """A folder holding a Handshake site: its manifest.json names the generator. The manifest
-    lists every file (megabytes at scale) and keeps "generator" near its end (sorted keys), so
-    only its tail is read, and only from a regular file (a named pipe would block)."""
-    try:
-        fd = os.open(folder / "manifest.json", os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return False
-            handle.seek(max(0, info.st_size - SITE_MANIFEST_TAIL))
-            tail = handle.read(SITE_MANIFEST_TAIL)
-    except OSError:
-        return False
-    return b'"generator": "handshake' in tail or b'"generator":"handshake' in tail
 
 
 def _core_worktree(git_dir: Path) -> Path | None:
@@ -109,7 +89,7 @@ def key_location_problem(path: str | os.PathLike[str], repos: Iterable[Path | No
             return f"{target} is inside the git work tree {folder}"
         if is_git_dir(folder):
             return f"{target} is inside the git repository {folder}"
-        if is_site(folder):
+        if is_built_site(folder):
             return f"{target} is inside the Handshake site {folder}"
     for root, what in environment_trees():
         if _inside(target, root):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,25 @@ def read_manifest(directory: str | Path) -> bytes:
     return read_regular(os.path.join(directory, "manifest.json"), MAX_MANIFEST_BYTES)
 
 
+SITE_MANIFEST_TAIL = 4096      # bytes of manifest.json that hold "generator" (sorted keys: near the end)
+
+
 def is_built_site(directory: str | Path) -> bool:
-    """`directory` holds a site this tool built: a manifest.json whose generator is handshake."""
+    """`directory` holds a site this tool built: its manifest.json names the handshake
+    generator. The manifest lists every file (megabytes at scale) and keeps "generator" near its
+    end (sorted keys), so only its tail is read, and only from a regular file (a named pipe would
+    block)."""
     try:
-        value = json.loads(read_manifest(directory))
-    except (OSError, ValueError):
+        fd = os.open(os.path.join(directory, "manifest.json"), os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return False
+            handle.seek(max(0, info.st_size - SITE_MANIFEST_TAIL))
+            tail = handle.read(SITE_MANIFEST_TAIL)
+    except OSError:
         return False
-    return isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")
+    return b'"generator": "handshake' in tail or b'"generator":"handshake' in tail
 
 
 def load_manifest(directory: str | Path) -> ManifestInfo:
