@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ class Inputs:
 
 def parse_time(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _result(accepted: bool, reason: str, via: str, **extra: Any) -> dict[str, Any]:
@@ -147,8 +147,8 @@ def _strict_policy(data: bytes, inputs: Inputs) -> dict[str, Any]:
     except ValidationError as exc:
         return _result(False, "model_rejected", via, detail=str(exc).splitlines()[0][:200])
     history = na_history(inputs)
-    at = policy.issued_at if policy.issued_at.tzinfo else policy.issued_at.replace(tzinfo=timezone.utc)
-    now = inputs.at or datetime.now(timezone.utc)
+    at = policy.issued_at if policy.issued_at.tzinfo else policy.issued_at.replace(tzinfo=UTC)
+    now = inputs.at or datetime.now(UTC)
     keys = na_keys_vouching_at(history, at, now)
     ok = any(verify_model_signature(policy, sig, key) for key in keys for sig in policy.signatures)
     return _result(ok, "accepted" if ok else "invalid_signature", via)
@@ -213,7 +213,7 @@ def _trust_bundle(data: bytes, inputs: Inputs) -> dict[str, Any]:
     from genesis_mesh.trust.key_succession import genesis_refusal
     from genesis_mesh.workflows.trust_bundle import bundle_hash, validate_trust_bundle
 
-    bundle = json.loads(data)  # what load_trust_bundle does
+    bundle = json.loads(data.decode("utf-8"))  # what load_trust_bundle does (text: a BOM is refused)
     report = validate_trust_bundle(bundle)
     strict = _result(not report["errors"], report["errors"][0] if report["errors"] else "accepted",
                      "genesis_mesh.workflows.trust_bundle.validate_trust_bundle",
