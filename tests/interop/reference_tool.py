@@ -124,10 +124,10 @@ def cmd_bundle_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_bundles(args: argparse.Namespace) -> int:
-    from refimpl.bundle_scenario import reference_verdict
+    from refimpl.verdicts import bundle_verdict
 
     entries = json.loads(Path(args.manifest).read_text())
-    print(json.dumps([reference_verdict(Path(e["file"]).read_text(encoding="utf-8"), {
+    print(json.dumps([bundle_verdict(Path(e["file"]).read_text(encoding="utf-8"), {
         sid: _key(root) for sid, root in e["roots"].items()}) for e in entries]))
     return 0
 

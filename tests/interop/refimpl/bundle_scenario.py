@@ -9,11 +9,9 @@ tampered or re-rooted, a `bundle_hash` field claimed, connectome entries removed
 reordered, the JSON re-serialized, duplicate keys, numbers the strict reader refuses...): every
 recipe on one NA's bundles per snapshot, a seeded handful on the others.
 
-For every file the reference's own verdict: `validate_trust_bundle` (errors, warnings),
-`bundle_hash`, `bundle_summary`, all over `json.loads` as `load_trust_bundle` does, and
-`genesis_refusal` of the embedded genesis under the root of the sovereign the bundle names
-(`bundle_summary`'s sovereign_id) when that sovereign is one of the scenario's. A reference
-function that raises is recorded as `{"raises": "<exception>"}`.
+For every file the reference's own verdict (`verdicts.bundle_verdict`): `validate_trust_bundle`
+(errors, warnings), `bundle_hash`, `bundle_summary`, and `genesis_refusal` of the embedded genesis
+under the root of the sovereign the bundle names when that sovereign is one of the scenario's.
 
 The snapshot's served documents come along, so a Handshake repository can import the same
 sovereigns (`test_bundle_differential.py`). Deterministic per seed.
@@ -31,6 +29,7 @@ from typing import Any
 
 from .graph_scenario import START, GraphScenario
 from .harness import reference_world
+from .verdicts import bundle_verdict
 
 Bundle = dict[str, Any]
 #: recipe(bundle, context) -> the file's text, or None when the recipe does not apply to this bundle
@@ -304,39 +303,6 @@ def _root_b64(pub_text: str) -> str:
     return "".join(line.strip() for line in pub_text.splitlines() if not line.startswith("#"))
 
 
-def reference_verdict(text: str, roots: dict[str, str]) -> dict[str, Any]:
-    """The reference on one bundle file: validation, hash, summary, embedded genesis under the named root."""
-    from genesis_mesh.trust.key_succession import genesis_refusal
-    from genesis_mesh.workflows.trust_bundle import bundle_hash, bundle_summary, validate_trust_bundle
-
-    def attempt(fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except Exception as exc:  # noqa: BLE001 - the reference raising is the verdict
-            return {"raises": f"{type(exc).__name__}: {exc}"[:200]}
-
-    try:
-        bundle = json.loads(text)   # load_trust_bundle (over the file's text, read as UTF-8)
-    except json.JSONDecodeError as exc:
-        return {"load_error": f"Trust bundle is not valid JSON: {exc}"}
-    if not isinstance(bundle, dict):
-        return {"load_error": "Trust bundle JSON must be an object"}
-    summary = attempt(lambda: bundle_summary(bundle))
-    if "raises" in summary:     # bundle_summary's rule for the id, on a bundle whose counts it cannot take
-        metadata, genesis = (bundle.get(k) if isinstance(bundle.get(k), dict) else {} for k in ("sovereign_metadata",
-                                                                                                 "genesis"))
-        named = metadata.get("sovereign_id") or genesis.get("network_name")
-    else:
-        named = summary.get("sovereign_id")
-    out: dict[str, Any] = {"validation": attempt(lambda: validate_trust_bundle(bundle)),
-                           "bundle_hash": bundle_hash(bundle), "summary": summary,
-                           "pinned": named if named in roots else None, "embedded_genesis": None}
-    if out["pinned"] is not None:
-        refusal = attempt(lambda: genesis_refusal(bundle.get("genesis"), roots[named])[0])
-        out["embedded_genesis"] = refusal if isinstance(refusal, dict) else (refusal or "accepted")
-    return out
-
-
 class BundleScenario(GraphScenario):
     """A graph scenario that also exports every NA's trust bundle at each snapshot."""
 
@@ -376,7 +342,7 @@ def mutate(seed: int, snapshot: dict[str, Any], index: int, attacker: Any,
             if text is None:
                 continue
             out.append({"sovereign": sid, "mutation": name, "text": text,
-                        "reference": reference_verdict(text, roots)})
+                        "reference": bundle_verdict(text, roots)})
     return out
 
 
