@@ -14,6 +14,12 @@ Every subcommand prints JSON on stdout.
   graph-scenario SEED [--operations N] [--snapshots K]
                           a seeded random scenario on in-process NAs: every NA's served documents,
                           /recognition-graph and /connectome.json at K instants (refimpl/graph_scenario.py)
+  bundle-scenario SEED [--operations N] [--snapshots K]
+                          the same scenario with every NA's `trust-bundle export` at each instant, changed
+                          after export, and the reference's verdict on each file (refimpl/bundle_scenario.py)
+  verify-bundles MANIFEST the reference's verdicts on many bundle files at once: MANIFEST is a JSON list of
+                          {"file", "roots": {sovereign_id: root key}}; the root of the sovereign a bundle names
+                          is pinned for its embedded genesis
 
 KIND is one of genesis, treaty, feed, key-history, policy, attestation, trust-bundle.
 A key is base64 or the path of a genesis-mesh key file (.pub). Exit status: 0 when the
@@ -110,6 +116,22 @@ def cmd_graph_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle_scenario(args: argparse.Namespace) -> int:
+    from refimpl.bundle_scenario import run
+
+    print(json.dumps(run(args.seed, args.operations, args.snapshots)))
+    return 0
+
+
+def cmd_verify_bundles(args: argparse.Namespace) -> int:
+    from refimpl.verdicts import bundle_verdict
+
+    entries = json.loads(Path(args.manifest).read_text())
+    print(json.dumps([bundle_verdict(Path(e["file"]).read_text(encoding="utf-8"), {
+        sid: _key(root) for sid, root in e["roots"].items()}) for e in entries]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference_tool.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     scenario.add_argument("--operations", type=int, default=30)
     scenario.add_argument("--snapshots", type=int, default=4)
     scenario.set_defaults(run=cmd_graph_scenario)
+    bundles = sub.add_parser("bundle-scenario")
+    bundles.add_argument("seed", type=int)
+    bundles.add_argument("--operations", type=int, default=14)
+    bundles.add_argument("--snapshots", type=int, default=2)
+    bundles.set_defaults(run=cmd_bundle_scenario)
+    many = sub.add_parser("verify-bundles")
+    many.add_argument("manifest")
+    many.set_defaults(run=cmd_verify_bundles)
     return parser
 
 

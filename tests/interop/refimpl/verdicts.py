@@ -12,7 +12,8 @@ Strict = what genesis-mesh 1.8.1 itself uses for raw records (FORMATS §1.4):
   policy     no strict path exists (PolicyManifest is not in canonical_registry); the node rule
              node.Node.verify_na_signed (model signature by a key of the history valid at
              issued_at and still vouching at `at`) is the strictest the reference has
-  trust-bundle workflows.trust_bundle.validate_trust_bundle + bundle_hash (no signature checked)
+  trust-bundle workflows.trust_bundle.validate_trust_bundle + bundle_hash (no signature checked);
+             `bundle_verdict` adds bundle_summary and the embedded genesis under the named sovereign's root
 Model = the library functions over the pydantic model (json.loads, defaults filled in):
   verify_recognition_treaty, verify_sovereign_revocation_feed, verify_membership_attestation,
   and `genesis-mesh genesis verify` for genesis. `model_rejected` is this harness's label for
@@ -23,8 +24,9 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,7 @@ class Inputs:
 
 def parse_time(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _result(accepted: bool, reason: str, via: str, **extra: Any) -> dict[str, Any]:
@@ -147,8 +149,8 @@ def _strict_policy(data: bytes, inputs: Inputs) -> dict[str, Any]:
     except ValidationError as exc:
         return _result(False, "model_rejected", via, detail=str(exc).splitlines()[0][:200])
     history = na_history(inputs)
-    at = policy.issued_at if policy.issued_at.tzinfo else policy.issued_at.replace(tzinfo=timezone.utc)
-    now = inputs.at or datetime.now(timezone.utc)
+    at = policy.issued_at if policy.issued_at.tzinfo else policy.issued_at.replace(tzinfo=UTC)
+    now = inputs.at or datetime.now(UTC)
     keys = na_keys_vouching_at(history, at, now)
     ok = any(verify_model_signature(policy, sig, key) for key in keys for sig in policy.signatures)
     return _result(ok, "accepted" if ok else "invalid_signature", via)
@@ -213,7 +215,7 @@ def _trust_bundle(data: bytes, inputs: Inputs) -> dict[str, Any]:
     from genesis_mesh.trust.key_succession import genesis_refusal
     from genesis_mesh.workflows.trust_bundle import bundle_hash, validate_trust_bundle
 
-    bundle = json.loads(data)  # what load_trust_bundle does
+    bundle = json.loads(data.decode("utf-8"))  # what load_trust_bundle does (text: a BOM is refused)
     report = validate_trust_bundle(bundle)
     strict = _result(not report["errors"], report["errors"][0] if report["errors"] else "accepted",
                      "genesis_mesh.workflows.trust_bundle.validate_trust_bundle",
@@ -223,6 +225,42 @@ def _trust_bundle(data: bytes, inputs: Inputs) -> dict[str, Any]:
         refusal, _ = genesis_refusal(bundle.get("genesis"), inputs.root)
         out["embedded_genesis"] = _result(refusal is None, refusal or "accepted",
                                           "genesis_mesh.trust.key_succession.genesis_refusal")
+    return out
+
+
+def bundle_verdict(text: str, roots: dict[str, str]) -> dict[str, Any]:
+    """The reference on one bundle file's text, as `trust-bundle import` reads it: `load_error`, or
+    validation, bundle_hash, summary, and `embedded_genesis` (genesis_refusal) under the root of the
+    sovereign the bundle names (`bundle_summary`'s id) when `roots` has it, else None. A reference
+    function that raises gives `{"raises": "<exception>"}` in place of its result."""
+    from genesis_mesh.trust.key_succession import genesis_refusal
+    from genesis_mesh.workflows.trust_bundle import bundle_hash, bundle_summary, validate_trust_bundle
+
+    def attempt(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - the reference raising is the verdict
+            return {"raises": f"{type(exc).__name__}: {exc}"[:200]}
+
+    try:
+        bundle = json.loads(text)   # load_trust_bundle (over the file's text, read as UTF-8)
+    except json.JSONDecodeError as exc:
+        return {"load_error": f"Trust bundle is not valid JSON: {exc}"}
+    if not isinstance(bundle, dict):
+        return {"load_error": "Trust bundle JSON must be an object"}
+    summary = attempt(lambda: bundle_summary(bundle))
+    if "raises" in summary:     # bundle_summary's rule for the id, on a bundle whose counts it cannot take
+        metadata, genesis = (bundle.get(k) if isinstance(bundle.get(k), dict) else {} for k in ("sovereign_metadata",
+                                                                                                 "genesis"))
+        named = metadata.get("sovereign_id") or genesis.get("network_name")
+    else:
+        named = summary.get("sovereign_id")
+    out: dict[str, Any] = {"validation": attempt(lambda: validate_trust_bundle(bundle)),
+                           "bundle_hash": bundle_hash(bundle), "summary": summary,
+                           "pinned": named if named in roots else None, "embedded_genesis": None}
+    if out["pinned"] is not None:
+        refusal = attempt(lambda: genesis_refusal(bundle.get("genesis"), roots[named])[0])
+        out["embedded_genesis"] = refusal if isinstance(refusal, dict) else (refusal or "accepted")
     return out
 
 
