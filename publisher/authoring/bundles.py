@@ -89,7 +89,14 @@ def validate_bundle(bundle: dict[str, Any]) -> tuple[list[tuple[str, str]], list
             errors.append(("bundle.not_object", f"{name} must be an object"))
     metadata, genesis = _dict(bundle.get("sovereign_metadata")), _dict(bundle.get("genesis"))
     if metadata and genesis:
-        errors.extend(_identity(metadata, genesis))
+        identity = _identity(metadata, genesis)
+        errors.extend(identity)
+        if not identity and bundle.get("sovereign_id") != metadata["sovereign_id"]:
+            # The reference never compares them (FORMATS §10, §15): its feed and policy checks
+            # use the top-level id, while the import pins the metadata's sovereign, so another
+            # sovereign's feed could be recorded under the one pinned. Refused here (after the
+            # reference's own identity errors, whose list stays the reference's).
+            errors.append(("bundle.identity_mismatch", "sovereign_id differs from sovereign_metadata.sovereign_id"))
         if not genesis.get("signatures"):
             warnings.append(("bundle.genesis_unsigned",
                              "embedded genesis carries no signatures; nothing in this bundle attests to it. "

@@ -139,6 +139,21 @@ def test_an_invalid_bundle_writes_no_receipt(two_sovereigns: Path, hs: Runner, t
     assert hs("bundle", "import", str(tmp_path / "junk.json"), "--at", at(1)).code == 1
 
 
+def test_a_bundle_whose_sovereign_id_is_not_its_metadatas_is_refused(two_sovereigns: Path, hs: Runner,
+                                                                    tmp_path: Path) -> None:
+    """The reference never compares the top-level sovereign_id with sovereign_metadata's: it
+    checks the feed against the first and the import pins the second, so beta's feed rode in a
+    bundle of alpha's genesis and metadata. Handshake refuses it (a deliberate difference)."""
+    bundle = make_bundle(two_sovereigns)
+    beta_feed = {"status": "ok", "payload": {"issuer_sovereign_id": "beta", "sequence": 1}}
+    mixed = edited(bundle, sovereign_id="beta", revocation_feed=beta_feed)
+    errors, _ = validate_bundle(mixed)
+    assert ("bundle.identity_mismatch", "sovereign_id differs from sovereign_metadata.sovereign_id") in errors
+    result = hs("bundle", "import", str(write_bundle(tmp_path, mixed)), "--at", at(1))
+    assert result.code == 1 and not (two_sovereigns / "imports").exists()
+    assert "bundle.identity_mismatch" not in {c for c, _ in validate_bundle(bundle)[0]}
+
+
 @pytest.mark.parametrize("sid", [
     "gamma\x1b[2J\x1b]0;owned\x07\nembedded genesis: verified",
     "gam\u202ema",
