@@ -123,6 +123,13 @@ def _change_channel_in_child(root: Path, commit: str | None, cache: Cache | None
         return pool.submit(change_channel, root, commit, cache, at).result()
 
 
+def _rendered(rendered: int, units: int) -> str:
+    """How many sovereigns were rendered, and where the others came from, when there are others."""
+    if rendered >= units:
+        return f"{rendered} of {units} sovereigns rendered"
+    return f"{rendered} of {units} sovereigns rendered, the others from the render cache"
+
+
 def _refuse_out_in_trust_material(root: Path, out: str | None) -> None:
     """A site written under sovereigns/ would itself be read as trust material by the next
     verify (and published again inside the next site): refused before anything is built."""
@@ -205,7 +212,7 @@ def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at
     verb = "kept" if stage.keep_previous else "wrote"
     print(f"{verb} {len(site.manifest['files']) + 1} files ({site.pages} pages) in {out} · evaluated at "
           f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "
-          f"({site.pages / build_s if build_s > 0 else 0:.0f} pages/s) · {site.rendered} of {units} sovereigns "
-          f"rendered, the others from the render cache; {len(sink.reused)} files unchanged"
+          f"({site.pages / build_s if build_s > 0 else 0:.0f} pages/s) · {_rendered(site.rendered, units)}; "
+          f"{len(sink.reused)} files unchanged"
           f"{' (the site in place is already this build)' if stage.keep_previous else ''} · swap {done - built:.2f} s")
     return EXIT_OK

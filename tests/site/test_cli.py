@@ -234,3 +234,15 @@ def test_serve_without_a_directory_finds_the_repositorys_site_from_a_folder_insi
     assert main(["serve"]) == 0
     assert served == [tmp_path.resolve() / "_site"]
     assert f"serving {tmp_path.resolve() / '_site'}" in capsys.readouterr().out
+
+
+def test_build_says_where_unrendered_sovereigns_came_from_only_when_there_are_some(
+        clone: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'5 of 5 sovereigns rendered, the others from the render cache' named others that did
+    not exist; the render cache is named only when some sovereigns came from it."""
+    from publisher.cli import cmd_build
+    assert cmd_build._rendered(5, 5) == "5 of 5 sovereigns rendered"
+    assert cmd_build._rendered(2, 5) == "2 of 5 sovereigns rendered, the others from the render cache"
+    assert main(["build", str(clone), "--out", str(tmp_path / "site"), "--jobs", "1"]) == 0
+    first = capsys.readouterr().out
+    assert "sovereigns rendered;" in first and "render cache" not in first
