@@ -19,13 +19,12 @@ import hashlib
 import json
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, UTC
 from typing import Any
 from collections.abc import Callable
 
-import nacl.signing
 
+from .keys import SeedKey
 from .verdicts import Inputs, verdict
 
 MODELS = {"treaty": "RecognitionTreaty", "feed": "SovereignRevocationFeed", "genesis": "GenesisBlock",
@@ -42,22 +41,6 @@ FRAGMENTS = ["alpha", "Zürich", "e\u0301", "\u05e9\u05dc\u05d5\u05dd", "\u0645\
              "\U0001f1e9\U0001f1ea", "A\u030a", "\u00c5"]
 
 
-@dataclass(frozen=True)
-class DKey:
-    """One Ed25519 key of a run, from a seed-derived 32-byte seed."""
-
-    seed: bytes
-    key_id: str
-
-    @property
-    def signing_key(self) -> nacl.signing.SigningKey:
-        return nacl.signing.SigningKey(self.seed)
-
-    @property
-    def public_b64(self) -> str:
-        return base64.b64encode(bytes(self.signing_key.verify_key)).decode("ascii")
-
-
 def utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -70,9 +53,9 @@ class Gen:
         self.rng = random.Random(seed)
         self.n = 0
 
-    def key(self, key_id: str) -> DKey:
+    def key(self, key_id: str) -> SeedKey:
         self.n += 1
-        return DKey(hashlib.sha256(f"handshake-differential-{self.seed}-{self.n}".encode()).digest(), key_id)
+        return SeedKey(hashlib.sha256(f"handshake-differential-{self.seed}-{self.n}".encode()).digest(), key_id)
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -169,14 +152,14 @@ def wire(model: Any) -> dict[str, Any]:
     return json.loads(model.model_dump_json())
 
 
-def sign(model: Any, key: DKey) -> Any:
+def sign(model: Any, key: SeedKey) -> Any:
     from genesis_mesh.crypto.signing import sign_model
 
     model.signatures.append(sign_model(model, key.signing_key, key.key_id))
     return model
 
 
-def sign_received(kind: str, doc: dict[str, Any], key: DKey, *, keep: bool = False) -> dict[str, Any]:
+def sign_received(kind: str, doc: dict[str, Any], key: SeedKey, *, keep: bool = False) -> dict[str, Any]:
     """Sign ``doc`` as it stands (the strict path's bytes), as refimpl/cases.py does."""
     from genesis_mesh.crypto.signing import sign_data
     from genesis_mesh.models.canonical_registry import received_canonical
@@ -270,10 +253,10 @@ class World:
             "vouching_grace_seconds": 86400,
         }
 
-    def dkey(self, public: str) -> DKey:
+    def dkey(self, public: str) -> SeedKey:
         return next(k for k in self.keys if k.public_b64 == public)
 
-    def record_time(self) -> tuple[datetime, DKey, str]:
+    def record_time(self) -> tuple[datetime, SeedKey, str]:
         """An NA record's issued_at and the key the NA signs with then; sometimes a boundary."""
         g, keys = self.g, self.history.keys
         i = g.rng.randrange(len(keys))
@@ -309,7 +292,7 @@ class World:
 # -- documents --------------------------------------------------------------------------------
 
 
-def make_treaty(w: World) -> tuple[dict[str, Any], DKey, datetime, str]:
+def make_treaty(w: World) -> tuple[dict[str, Any], SeedKey, datetime, str]:
     from genesis_mesh.models.sovereign import RecognitionTreaty, RecognitionTreatyScope
 
     g, rng = w.g, w.g.rng
@@ -337,7 +320,7 @@ def make_treaty(w: World) -> tuple[dict[str, Any], DKey, datetime, str]:
     return wire(sign(treaty, key)), key, t, f"treaty signed by {how}"
 
 
-def make_feed(w: World) -> tuple[dict[str, Any], DKey, datetime, str]:
+def make_feed(w: World) -> tuple[dict[str, Any], SeedKey, datetime, str]:
     from genesis_mesh.models.sovereign import SovereignRevocationFeed
 
     g, rng = w.g, w.g.rng
@@ -356,7 +339,7 @@ def make_feed(w: World) -> tuple[dict[str, Any], DKey, datetime, str]:
     return wire(sign(feed, key)), key, t, f"feed of {count} ids signed by {how}"
 
 
-def make_policy(w: World) -> tuple[dict[str, Any], DKey, datetime, str]:
+def make_policy(w: World) -> tuple[dict[str, Any], SeedKey, datetime, str]:
     from genesis_mesh.models.policy import PolicyManifest, RoutingConfig
 
     g, rng = w.g, w.g.rng
@@ -405,7 +388,7 @@ def ts_variant(g: Gen, value: str) -> tuple[str, str]:
     return value, "unchanged timestamp"
 
 
-def mutate(g: Gen, kind: str, doc: dict[str, Any], key: DKey, w: World) -> tuple[dict[str, Any] | bytes, str]:
+def mutate(g: Gen, kind: str, doc: dict[str, Any], key: SeedKey, w: World) -> tuple[dict[str, Any] | bytes, str]:
     """One change after signing; returns the new value (or raw bytes) and what was done."""
     rng = g.rng
     resign = rng.random() < 0.5
@@ -617,7 +600,7 @@ def generate(seed: int, count: int) -> list[dict[str, Any]]:
     with freezegun.freeze_time(CLOCK):
         g = Gen(seed)
         w = World(g)
-        makers: dict[str, Callable[[World], tuple[dict[str, Any], DKey, datetime, str]]] = {
+        makers: dict[str, Callable[[World], tuple[dict[str, Any], SeedKey, datetime, str]]] = {
             "treaty": make_treaty, "feed": make_feed, "policy": make_policy}
         for n in range(count):
             kind = g.rng.choice(["treaty"] * 4 + ["feed"] * 3 + ["policy"] * 2 + ["genesis", "key-history"])

@@ -20,7 +20,6 @@ harness counter), so a failure reproduces from its seed.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import random
@@ -30,9 +29,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import nacl.signing
 
 from .harness import World, reference_world
+from .keys import SeedKey
 
 START = datetime(2026, 2, 2, 8, 0, 0, 250000, tzinfo=UTC)
 NAMES = ("ALPHA", "BETA", "GAMMA", "DELTA", "EPSILON", "ZETA")
@@ -48,29 +47,6 @@ ENDPOINTS = {
     "recognition-treaties": "/recognition-treaties", "sovereign-revocation-feed": "/sovereign-revocation-feed",
     "policy": "/policy", "recognition-graph": "/recognition-graph", "connectome.json": "/connectome.json",
 }
-
-
-@dataclass(frozen=True)
-class SeedKey:
-    """An Ed25519 key from a seed-derived 32-byte seed (the interface of refimpl.keys.Key)."""
-
-    seed: bytes
-    key_id: str
-
-    @property
-    def signing_key(self) -> nacl.signing.SigningKey:
-        return nacl.signing.SigningKey(self.seed)
-
-    @property
-    def public_b64(self) -> str:
-        return base64.b64encode(bytes(self.signing_key.verify_key)).decode("ascii")
-
-    def write_files(self, directory: Path) -> tuple[Path, Path]:
-        from genesis_mesh.crypto.keys import KeyPair, save_keypair
-
-        sk = self.signing_key
-        return save_keypair(KeyPair(private_key=sk, public_key=sk.verify_key), str(directory / self.key_id),
-                            key_id=self.key_id)
 
 
 @dataclass

@@ -51,6 +51,28 @@ class Key:
         return save_keypair(self.keypair(), str(directory / self.key_id), key_id=self.key_id)
 
 
+@dataclass(frozen=True)
+class SeedKey:
+    """A key of a seeded run (the differential tests): any 32-byte seed, with the interface of
+    `Key` (signing key, public key, key files written by the reference's own writer)."""
+
+    seed: bytes
+    key_id: str
+
+    @property
+    def signing_key(self) -> nacl.signing.SigningKey:
+        return nacl.signing.SigningKey(self.seed)
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(bytes(self.signing_key.verify_key)).decode("ascii")
+
+    def write_files(self, directory: Path) -> tuple[Path, Path]:
+        sk = self.signing_key
+        return save_keypair(KeyPair(private_key=sk, public_key=sk.verify_key), str(directory / self.key_id),
+                            key_id=self.key_id)
+
+
 #: Every key of the corpus. Operator keys sign admin requests only, never documents.
 KEYS: dict[str, Key] = {
     "alpha_root": Key("a", "ALPHA-NA root", "rs-alpha"),
