@@ -238,8 +238,10 @@ def unknown_ref_hint(root: str | Path, ref: str) -> str:
                       "refs/tags").split()
     except GitError:
         return ""
-    remote, _, branch = ref.partition("/")
-    if remote in remotes and branch:
+    # The longest remote name the ref starts with ("team/upstream/main" under a remote "team/upstream").
+    remote = max((r for r in remotes if ref.startswith(r + "/") and len(ref) > len(r) + 1), key=len, default=None)
+    if remote is not None:
+        branch = ref[len(remote) + 1:]
         return (f"{ref} is not in this clone; if {remote} has it, fetch it: git fetch {remote} {branch} "
                 "(in CI, check out with the full history: actions/checkout fetch-depth: 0)")
     close = difflib.get_close_matches(ref, names, n=3)

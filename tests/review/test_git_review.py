@@ -82,7 +82,9 @@ def test_an_unknown_ref_says_what_to_do(tmp_path, capsys):
     commits = commit_states(tmp_path, [base_world().files()])
     git(tmp_path, "remote", "add", "origin", "https://example.invalid/registry.git")
     branch = git(tmp_path, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    git(tmp_path, "remote", "add", "team/upstream", "https://example.invalid/upstream.git")
     cases = {"origin/main": "git fetch origin main",
+             "team/upstream/release/1": "git fetch team/upstream release/1",
              branch[:-1] + branch[-1] * 2: f"did you mean {branch!r}?",
              "upstream/main": f"branches here: {branch}"}
     for ref, hint in cases.items():
