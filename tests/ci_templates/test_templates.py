@@ -149,6 +149,17 @@ def test_no_expression_is_interpolated_into_a_script(path):
 
 
 @pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit(path):
+    """A tag can be moved to other code by whoever controls the action's repository; a commit
+    id cannot. Every `uses:` names a full 40-hex commit, with the release it is as a comment."""
+    uses = re.findall(r"^\s*(?:- )?uses: (\S+)(.*)$", path.read_text(), re.M)
+    assert uses
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (action, comment)
+
+
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
 def test_permissions_are_granted_per_job(path):
     """The workflow grants nothing; a job that runs Handshake on repository content never holds
     pages, id-token or issues write (only the deploy and the issue jobs do, and they run no
