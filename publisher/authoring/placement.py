@@ -37,8 +37,24 @@ def handshake_repo(start: str | os.PathLike[str]) -> Path | None:
     return None
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+def inside(target: Path, folder: Path) -> bool:
+    """True when `target` (resolved) is `folder` (resolved) or lies under it: by name, or by
+    the identity (device and inode) of an existing ancestor, since on a case-insensitive file
+    system (macOS, Windows) `Sovereigns/site` lies inside `sovereigns/` and the names differ."""
+    if target == folder or folder in target.parents:
+        return True
+    try:
+        wanted = os.stat(folder)
+    except OSError:
+        return False                # no such folder: the names decided
+    for ancestor in (target, *target.parents):
+        try:
+            found = os.stat(ancestor)
+        except OSError:
+            continue                # not created yet: its parents decide
+        if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
+            return True
+    return False
 
 
 def is_git_dir(folder: Path) -> bool:
@@ -92,10 +108,10 @@ def key_location_problem(path: str | os.PathLike[str], repos: Iterable[Path | No
         if is_built_site(folder):
             return f"{target} is inside the Handshake site {folder}"
     for root, what in environment_trees():
-        if _inside(target, root):
+        if inside(target, root):
             return f"{target} is inside {what}, {root}"
     for repo in repos:
-        if repo is not None and _inside(target, resolved(repo)):
+        if repo is not None and inside(target, resolved(repo)):
             return f"{target} is inside the repository {resolved(repo)}"
     return None
 

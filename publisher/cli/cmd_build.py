@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import gitrepo
+from publisher.authoring.placement import inside, resolved
 from publisher.cache import Cache, open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
@@ -135,27 +136,9 @@ def _refuse_out_in_trust_material(root: Path, out: str | None) -> None:
     verify (and published again inside the next site): refused before anything is built."""
     if out is None:
         return
-    if _within(Path(os.path.realpath(out)), root / SOVEREIGNS_DIR):
+    if inside(Path(os.path.realpath(out)), resolved(root / SOVEREIGNS_DIR)):
         raise UsageError(f"--out {out} is inside {root / SOVEREIGNS_DIR}: the site must not be written "
                          f"among the trust material; choose a directory outside {SOVEREIGNS_DIR}/")
-
-
-def _within(target: Path, folder: Path) -> bool:
-    """True when `target` (resolved) is `folder` or lies under it, by the identity of each
-    existing ancestor (device and inode), not by name: on a case-insensitive file system
-    (macOS, Windows) `Sovereigns/site` is inside `sovereigns/`, and the names differ."""
-    try:
-        wanted = os.stat(folder)
-    except OSError:
-        return False                # no sovereigns/ yet: nothing to write among
-    for ancestor in (target, *target.parents):
-        try:
-            found = os.stat(ancestor)
-        except OSError:
-            continue                # not created yet: its parents decide
-        if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
-            return True
-    return False
 
 
 def run(args: argparse.Namespace) -> int:

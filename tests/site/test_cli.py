@@ -246,3 +246,13 @@ def test_build_says_where_unrendered_sovereigns_came_from_only_when_there_are_so
     assert main(["build", str(clone), "--out", str(tmp_path / "site"), "--jobs", "1", "--no-cache"]) == 0
     out = capsys.readouterr().out       # without a cache, every sovereign is rendered
     assert "sovereigns rendered;" in out and "render cache" not in out
+
+
+def test_build_refuses_the_trust_folder_by_name_before_it_exists(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """With no sovereigns/ yet, --out sovereigns/site is still refused by its name: the site
+    would create the folder and become the trust material the next verify reads."""
+    (tmp_path / "repo").mkdir()
+    assert main(["build", str(tmp_path / "repo"), "--out", str(tmp_path / "repo" / "sovereigns" / "site")]) == 2
+    assert "must not be written among the trust material" in capsys.readouterr().err
+    assert not (tmp_path / "repo" / "sovereigns").exists()
