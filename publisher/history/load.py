@@ -152,7 +152,7 @@ def _add_side_attacks(root: str | Path, commit: str, result: HistoryResult) -> N
     """Open the attacks at `commit` against states only a merged branch showed (`sides`)."""
     known = {(c.code, c.sovereign, c.subject) for c in result.open}
     with gitrepo.BlobReader(root) as blobs:
-        found = side_attacks(root, commit, gitrepo.commit_info(root, commit).time, known, blobs)
+        found = side_attacks(root, commit, known, blobs)
     if found:
         result.open = sorted([*result.open, *found], key=Change.sort_key)
 

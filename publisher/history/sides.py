@@ -12,7 +12,6 @@ left to the walk (a merge that changes the root key changes it against its first
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from pathlib import Path
 
 from publisher import gitrepo
@@ -26,12 +25,14 @@ from publisher.limits import DEFAULT_LIMITS, read_bounded
 SIDE_NOTE = " (against a branch merged in off the first-parent line)."
 
 
-def side_attacks(root: str | Path, commit: str, time: datetime, known: Iterable[tuple[str, str, str]],
+def side_attacks(root: str | Path, commit: str, known: Iterable[tuple[str, str, str]],
                  blobs: gitrepo.BlobReader) -> list[Change]:
     """Attacks in effect at `commit` against states only merged branches showed, stamped with
-    `commit`; none when the first-parent chain holds every ancestor (raises GitError)."""
+    `commit` and its time; none when the first-parent chain holds every ancestor, which costs
+    one `git rev-list` (raises GitError)."""
     if not gitrepo.first_parent_merges(root, commit):
         return []
+    time = gitrepo.commit_info(root, commit).time
     chain = set(gitrepo.first_parent_chain(root, commit))
     memory: dict[str, Memory] = {}
     folders = _Folders(blobs)
