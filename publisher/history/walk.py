@@ -137,16 +137,19 @@ class Walk:
         else:
             groups = [(sid, found) for sid, found in groups if found]
         self.groups = groups
+
+        def stamped(change: Change) -> Change:
+            return change if change.commit else change.at(step.commit, step.time)
+
         for _, found in groups:
             for change in found:
                 if change.code in CHECKS:
                     attack = (change.code, change.sovereign, change.subject)
                     if attack not in self.open:
-                        self.open[attack] = change if change.commit else change.at(step.commit, step.time)
+                        self.open[attack] = stamped(change)
                 elif change.code == "change.treaty_removed" \
                         and (expiry := self.expiries.get((change.sovereign, change.subject))) is not None:
-                    self.dated[(change.sovereign, change.subject)] = (
-                        change if change.commit else change.at(step.commit, step.time), expiry)
+                    self.dated[(change.sovereign, change.subject)] = (stamped(change), expiry)
         self.expiries.clear()
         for key in [k for k in self.dated if k[0] in touched]:
             view = self.views.get(key[0])
