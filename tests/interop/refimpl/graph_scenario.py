@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 
-from .harness import World, reference_world
+from .harness import Operating, World, reference_world
 from .keys import SeedKey
 
 START = datetime(2026, 2, 2, 8, 0, 0, 250000, tzinfo=UTC)
@@ -39,8 +39,6 @@ ROLES = ("role:operator", "role:client", "role:bridge", "role:anchor", "role:ser
 #: Validity windows: some expire within the scenario, some sit in expiring_soon at a snapshot.
 VALIDITY_HOURS = ("5", "26", "50", "73", "96", "170", "2160")
 REASONS = ("key_compromise", "unspecified", "policy_violation", "member_departed")
-#: One step between CLI calls, so rows sort by issue time and timestamps carry fractions.
-STEP = timedelta(seconds=7, microseconds=123457)
 #: The served documents a Handshake repository imports, and the NA's own graph views.
 ENDPOINTS = {
     "genesis": "/genesis", "sovereign.json": "/sovereign.json", "na/key-history": "/na/key-history",
@@ -66,7 +64,7 @@ class Sov:
         return f"https://{self.netloc}"
 
 
-class GraphScenario:
+class GraphScenario(Operating):
     """One seed's sovereigns, operations and snapshots, in one frozen world."""
 
     def __init__(self, seed: int, world: World, tmp: Path) -> None:
@@ -75,7 +73,7 @@ class GraphScenario:
         self.keydir = tmp / "keys"
         self.keydir.mkdir()
         self.operator = self.key("operator", "operator-local")
-        self.operator_file = str(self.operator.write_files(self.keydir)[0])
+        self.operator_key_file = str(self.operator.write_files(self.keydir)[0])
         count = self.rng.randint(3, 6)
         self.sovs = [Sov(f"{n}-NA", f"{n.lower()}-na.example.org", self.key(f"{n}-root", f"rs-{n.lower()}"),
                          self.key(f"{n}-na-1", f"na-{n.lower()}-1")) for n in NAMES[:count]]
@@ -91,17 +89,6 @@ class GraphScenario:
 
     def key(self, label: str, key_id: str) -> SeedKey:
         return SeedKey(hashlib.sha256(f"handshake-graph-scenario-{self.seed}-{label}".encode()).digest(), key_id)
-
-    def step(self) -> None:
-        self.world.at(self.world.now() + STEP)
-
-    def cli(self, *args: str) -> str:
-        out = self.world.cli(*args)
-        self.step()
-        return out
-
-    def admin(self, *args: str) -> list[str]:
-        return [*args, "--operator-key", self.operator_file, "--operator-key-id", self.operator.key_id]
 
     def note(self, text: str) -> None:
         self.log.append(f"{self.world.now().isoformat()} #{self.op} {text}")

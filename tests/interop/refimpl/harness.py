@@ -13,7 +13,7 @@ import hashlib
 import json
 import traceback
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -83,6 +83,32 @@ def reference_world(start: datetime) -> Iterator["World"]:
     finally:
         requests.Session.get_adapter = original_get_adapter  # type: ignore[method-assign]
         uuid.uuid4 = original_uuid4
+
+
+#: One step between CLI calls at one stage of a scenario, so rows sort by issue time and
+#: timestamps carry fractions.
+STEP = timedelta(seconds=7, microseconds=123457)
+
+
+class Operating:
+    """What every scenario driver does with its world: run the reference CLI one STEP apart,
+    and sign admin requests with its operator key (`world`, `operator` with a `key_id`, and
+    `operator_key_file` are the driver's)."""
+
+    world: World
+    operator: Any
+    operator_key_file: str
+
+    def step(self) -> None:
+        self.world.at(self.world.now() + STEP)
+
+    def cli(self, *args: str) -> str:
+        out = self.world.cli(*args)
+        self.step()
+        return out
+
+    def admin(self, *args: str) -> list[str]:
+        return [*args, "--operator-key", self.operator_key_file, "--operator-key-id", self.operator.key_id]
 
 
 class World:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .harness import World, reference_world
+from .harness import Operating, World, reference_world
 from .keys import KEYS, Key
 
 
@@ -48,8 +48,6 @@ TIMES: dict[str, datetime] = {
 SUCCESSION_EFFECTIVE = "2026-01-10T09:00:00Z"
 #: Treaty validity the operators ask for: 90 days, so every treaty is in its window at export.
 TREATY_HOURS = "2160"
-#: One step between CLI calls at the same stage, so rows sort by issue time.
-STEP = timedelta(seconds=7, microseconds=123457)
 
 
 @dataclass
@@ -88,7 +86,7 @@ SOVEREIGNS = {
 }
 
 
-class Scenario:
+class Scenario(Operating):
     """Runs the timeline in one frozen world; key files live only in a temp dir."""
 
     def __init__(self, world: World, tmp: Path) -> None:
@@ -99,17 +97,6 @@ class Scenario:
         self.operator_key_file = str(self.operator.write_files(tmp / "keys")[0])
 
     # -- helpers --------------------------------------------------------------------------
-
-    def step(self) -> None:
-        self.world.at(self.world.now() + STEP)
-
-    def cli(self, *args: str) -> str:
-        out = self.world.cli(*args)
-        self.step()
-        return out
-
-    def admin(self, *args: str) -> list[str]:
-        return [*args, "--operator-key", self.operator_key_file, "--operator-key-id", self.operator.key_id]
 
     def start_na(self, sov: Sovereign, na_key: Key) -> None:
         """Build the NA app as `na start` does (create_app), with this key and a persistent DB."""
