@@ -13,11 +13,10 @@ import pytest
 from publisher.authoring.bundles import bundle_hash, summarize, validate_bundle
 from publisher.cli import main
 from tests.authoring import reference
-from tests.interop.test_roundtrip_reference_signs import AT, CORPUS, saved_endpoints
+from tests.interop.test_roundtrip_reference_signs import AT, CORPUS, CORPUS_NAS as SERVED, import_corpus
 
 EXPECTED = json.loads((reference.CORPUS / "expected.json").read_text())["documents"]
 BUNDLES = sorted(path for path, entry in EXPECTED.items() if entry["kind"] == "trust-bundle")
-SERVED = ("ALPHA-NA", "BETA-NA", "GAMMA-NA")
 
 
 def load(relative: str) -> dict[str, Any]:
@@ -44,13 +43,7 @@ def test_summary_and_hash_match_the_reference_export_sidecar(sovereign_id: str) 
 
 @pytest.fixture(scope="module")
 def imported_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("bundles")
-    repo = base / "repo"
-    (repo / "sovereigns").mkdir(parents=True)
-    for sid in SERVED:
-        assert main(["import-na", str(saved_endpoints(sid, base / "saved")), "--root-key",
-                     str(CORPUS / "sovereigns" / sid / "keys" / "root.pub"), "--repo", str(repo), "--at", AT]) == 0
-    return repo
+    return import_corpus(tmp_path_factory.mktemp("bundles"))
 
 
 def test_importing_a_reference_bundle_records_its_reference_hash(imported_repo: Path, tmp_path: Path) -> None:

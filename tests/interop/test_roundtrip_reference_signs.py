@@ -42,6 +42,20 @@ def saved_endpoints(sovereign_id: str, folder: Path) -> Path:
     return folder / sovereign_id
 
 
+CORPUS_NAS = ("ALPHA-NA", "BETA-NA", "GAMMA-NA")
+
+
+def import_corpus(base: Path) -> Path:
+    """base/repo holding ALPHA-NA, BETA-NA and GAMMA-NA, imported (`handshake import-na`) at AT
+    from the reference's served bytes, saved under base/saved."""
+    repo = base / "repo"
+    (repo / "sovereigns").mkdir(parents=True)
+    for sid in CORPUS_NAS:
+        handshake("import-na", str(saved_endpoints(sid, base / "saved")), "--root-key",
+                  str(CORPUS / "sovereigns" / sid / "keys" / "root.pub"), "--repo", str(repo), "--at", AT)
+    return repo
+
+
 def errors(repo: Path, at: str) -> list[str]:
     found = verify_repository(WorktreeSource(repo), at=parse(at) or parse(AT)).findings  # type: ignore[arg-type]
     return [f"{f.code} {f.path}{f.pointer}" for f in found if f.severity.value == "error"]
@@ -52,11 +66,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """ALPHA-NA, BETA-NA and GAMMA-NA imported from the reference's served bytes; the corpus's
     fixed-seed private keys written to a folder outside the repository."""
     base = tmp_path_factory.mktemp("reference")
-    repo, saved, keys = base / "repo", base / "saved", base / "keys"
-    (repo / "sovereigns").mkdir(parents=True)
-    for sid in ("ALPHA-NA", "BETA-NA", "GAMMA-NA"):
-        handshake("import-na", str(saved_endpoints(sid, saved)), "--root-key",
-                  str(CORPUS / "sovereigns" / sid / "keys" / "root.pub"), "--repo", str(repo), "--at", AT)
+    repo, keys = import_corpus(base), base / "keys"
     for name, letter in (("alpha-na2", "g"), ("beta-na", "d"), ("beta-root", "c")):
         write_keypair(keys / name, role="root" if "root" in name else "na", key_id=name, repo=repo,
                       seed=reference.corpus_seed(letter))

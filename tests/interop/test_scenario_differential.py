@@ -36,14 +36,12 @@ from publisher.connectome import Graph, build_edges
 from publisher.exports.connectome import connectome_view, export_recognition_graph, export_sovereign_graph
 from publisher.timestamps import parse
 from publisher.verify import Verification, verify_path
-from tests.interop.test_roundtrip_reference_signs import saved_endpoints
+from tests.interop.test_roundtrip_reference_signs import AT as CORPUS_AT, CORPUS_NAS, import_corpus
 
 HERE = Path(__file__).resolve().parent
 REF_PYTHON = HERE.parent.parent / ".venv-ref" / "bin" / "python"
 TOOL = HERE / "reference_tool.py"
 CORPUS = HERE / "corpus" / "repo"
-CORPUS_AT = "2026-01-10T12:00:00Z"
-CORPUS_NAS = ("ALPHA-NA", "BETA-NA", "GAMMA-NA")
 SEEDS = (*range(1, 9), 25)   # 25: copies re-issued at one restart share issued_at
 
 # Deliberate differences: what the reference serves and Handshake cannot or must not reproduce,
@@ -319,13 +317,7 @@ def test_the_scenarios_cover_every_lifecycle_state_and_operation(scenarios: dict
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ALPHA-NA, BETA-NA and GAMMA-NA imported from the corpus's served bytes."""
-    base = tmp_path_factory.mktemp("corpus-graph")
-    repo = base / "repo"
-    (repo / "sovereigns").mkdir(parents=True)
-    for sid in CORPUS_NAS:
-        quietly("import-na", str(saved_endpoints(sid, base / "saved")), "--root-key",
-                str(CORPUS / "sovereigns" / sid / "keys" / "root.pub"), "--repo", str(repo), "--at", CORPUS_AT)
-    return repo
+    return import_corpus(tmp_path_factory.mktemp("corpus-graph"))
 
 
 def corpus_served(name: str) -> dict[str, dict[str, Any]]:
