@@ -9,6 +9,7 @@ build on forked workers equals the serial build.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -176,12 +177,12 @@ def test_parallel_build_equals_serial_build(tmp_path: Path, monkeypatch: pytest.
 
 
 def _publish(repo: Path, out: Path, cache: Cache, commit: str = "a" * 40, *,
-             verify_cache: Cache | None = None) -> tuple[DirectorySink, bool]:
+             verify_cache: Cache | None = None, workers: int = 1) -> tuple[DirectorySink, bool]:
     verification = verify_path(repo, at=NOW, workers=1, cache=verify_cache)
     with staging(out) as stage:
         sink = DirectorySink(stage.path, previous_site(out, cache))
         build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, source_commit=commit),
-                   cache=cache, sink=sink)
+                   cache=cache, sink=sink, workers=workers)
         stage.keep_previous = sink.finish()
     if not stage.keep_previous:
         record_published(out, cache)
@@ -215,6 +216,35 @@ def test_a_published_site_is_kept_when_nothing_changed_and_rebuilt_when_it_did(t
     sink, kept = _publish(repo, out, cache)
     assert not kept and read_site(out) == build(repo, None).files
     assert "sovereigns/charlie/index.html" not in sink.reused and "sovereigns/alpha/index.html" in sink.reused
+
+
+def test_page_workers_send_back_what_they_wrote_not_the_previous_site(tmp_path: Path, cache: Cache,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's sink comes back pickled; the record of the previous site (every published
+    file's digest and stamp) is the parent's and must not travel with each chunk."""
+    repo, out = tmp_path / "repo", tmp_path / "site"
+    w = world()
+    write_state(repo, w.files())
+    _publish(repo, out, cache)
+    previous = previous_site(out, cache)
+    assert previous is not None and len(previous.files) > 10
+    own = DirectorySink(tmp_path / "stage", previous).fork()
+    page = "sovereigns/alpha/index.html"
+    own.put(page, (out / page).read_bytes())
+    own.put("new/file.json", b"{}\n")
+    back = pickle.loads(pickle.dumps(own))
+    assert back.previous is None and own.previous is previous
+    assert (back.digests, back.reused) == (own.digests, [page])
+    assert len(pickle.dumps(own)) < len(pickle.dumps(previous)) // 4
+    # Built on two forked workers over the published site, after a change: the same site as a
+    # cold build, with the unchanged files linked from the previous one.
+    monkeypatch.setattr(units, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(units, "CHUNKS_PER_WORKER", 2)
+    _feed(w)
+    write_state(repo, w.files())
+    sink, kept = _publish(repo, out, cache, workers=2)
+    assert not kept and read_site(out) == build(repo, None).files
+    assert page in sink.reused and "sovereigns/charlie/index.html" not in sink.reused
 
 
 @pytest.mark.parametrize("linking", [True, False], ids=["hard-link", "copy"])
