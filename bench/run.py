@@ -108,46 +108,56 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
     plan = stages.verify_stages(found.repo, REPO_ROOT, cache, args.jobs)
     plan += stages.build_stages(found.repo, work / "site", cache, args.jobs)
     plan += stages.history_stages(found.repo, Path(str(cache) + "-history"))
+    plan += stages.one_file_stages(found.repo, work / "site", cache, args.jobs)
     only = set(args.only.split(",")) if args.only else None
     mkdocs_rate = hugo_rate = None
     log_rows: list[dict[str, Any]] = []      # the stages compared with git log, and its first run
     log_before = None
-    for stage in plan:
-        if only and not any(stage.name.startswith(o) for o in only):
-            continue
-        if stage.command is None:
-            rows.append({"stage": stage.name, "note": f"not measured: {stage.missing}"})
-            continue
-        if stage.floor == "git log --raw" and log_before is None:
-            log_before = floors.git_log_floor(found.repo)    # measured next to its stages (see _log_floor)
-        print(f"  {stage.name} ...", flush=True)
-        output = work / stage.output if stage.output else None
-        result = measure.run(stage.command, cwd=REPO_ROOT, env=_env(stage.env), stdout=output)
-        row: dict[str, Any] = {"stage": stage.name, "seconds": result.seconds, "cpu": result.cpu_seconds,
-                               "peak_mb": result.peak_mb, "returncode": result.returncode, "target": stage.target}
-        if result.returncode not in (0, 1):
-            row["note"] = f"FAILED (exit {result.returncode}): {result.stderr_tail.strip()[-300:]}"
-        elif stage.name.startswith("verify + history"):
-            row["note"] = _verify_note(output)
-        elif stage.name.startswith("verify"):
-            floor = sig_seconds / args.jobs
-            row.update(floor=floor, ratio=result.seconds / floor, cpu_ratio=result.cpu_seconds / sig_cpu)
-            row["note"] = _verify_note(output)
-        elif stage.name.startswith("build"):
-            pages = _pages(output.read_text() if output else "") or 0
-            if mkdocs_rate is None and args.mkdocs_pages:
-                mk = floors.mkdocs_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
-                hu = floors.hugo_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
-                mkdocs_rate = mk[0] if mk else None
-                hugo_rate = hu[0] if hu else None
-            rate = pages / result.seconds if pages else None
-            row.update(pages=pages, pages_per_s=rate, mkdocs_pages_per_s=mkdocs_rate, hugo_pages_per_s=hugo_rate)
-            row["ratio_mkdocs"] = rate / mkdocs_rate if rate and mkdocs_rate else None
-            row["note"] = (f"{pages} pages, {rate or 0:.0f} pages/s; mkdocs {mkdocs_rate or 0:.0f} pages/s; "
-                           f"hugo {f'{hugo_rate:.0f} pages/s' if hugo_rate else 'not installed'}")
-        elif stage.floor == "git log --raw":
-            log_rows.append(row)
-        rows.append(row)
+    cleanups: list[Any] = []            # the working-tree edits of the stages run, undone at the end
+    try:
+        for stage in plan:
+            if only and not any(stage.name.startswith(o) for o in only):
+                continue
+            if stage.command is None:
+                rows.append({"stage": stage.name, "note": f"not measured: {stage.missing}"})
+                continue
+            if stage.floor == "git log --raw" and log_before is None:
+                log_before = floors.git_log_floor(found.repo)    # measured next to its stages (see _log_floor)
+            print(f"  {stage.name} ...", flush=True)
+            output = work / stage.output if stage.output else None
+            if stage.cleanup is not None and stage.cleanup not in cleanups:
+                cleanups.append(stage.cleanup)
+            if stage.before is not None:
+                stage.before()
+            result = measure.run(stage.command, cwd=REPO_ROOT, env=_env(stage.env), stdout=output)
+            row: dict[str, Any] = {"stage": stage.name, "seconds": result.seconds, "cpu": result.cpu_seconds,
+                                   "peak_mb": result.peak_mb, "returncode": result.returncode, "target": stage.target}
+            if result.returncode not in (0, 1):
+                row["note"] = f"FAILED (exit {result.returncode}): {result.stderr_tail.strip()[-300:]}"
+            elif stage.name.startswith("verify + history"):
+                row["note"] = _verify_note(output)
+            elif stage.name.startswith("verify"):
+                floor = sig_seconds / args.jobs
+                row.update(floor=floor, ratio=result.seconds / floor, cpu_ratio=result.cpu_seconds / sig_cpu)
+                row["note"] = _verify_note(output)
+            elif stage.name.startswith("build"):
+                pages = _pages(output.read_text() if output else "") or 0
+                if mkdocs_rate is None and args.mkdocs_pages:
+                    mk = floors.mkdocs_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
+                    hu = floors.hugo_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
+                    mkdocs_rate = mk[0] if mk else None
+                    hugo_rate = hu[0] if hu else None
+                rate = pages / result.seconds if pages else None
+                row.update(pages=pages, pages_per_s=rate, mkdocs_pages_per_s=mkdocs_rate, hugo_pages_per_s=hugo_rate)
+                row["ratio_mkdocs"] = rate / mkdocs_rate if rate and mkdocs_rate else None
+                row["note"] = (f"{pages} pages, {rate or 0:.0f} pages/s; mkdocs {mkdocs_rate or 0:.0f} pages/s; "
+                               f"hugo {f'{hugo_rate:.0f} pages/s' if hugo_rate else 'not installed'}")
+            elif stage.floor == "git log --raw":
+                log_rows.append(row)
+            rows.append(row)
+    finally:
+        for cleanup in cleanups:
+            cleanup()
     if log_before is not None:
         floor = _log_floor(rows, log_before, floors.git_log_floor(found.repo), found.scale.commits)
         for row in log_rows:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,6 +28,8 @@ class Stage:
     output: str | None = None           # file name (under the run directory) for stdout
     floor: str = ""                     # which floor the stage is compared with
     target: str = ""
+    before: Callable[[], None] | None = None   # run before the stage, not measured
+    cleanup: Callable[[], None] | None = None  # run once after the last stage, even on failure
 
 
 def has_command(name: str) -> bool:
@@ -118,4 +122,49 @@ def history_stages(repo: Path, cache: Path) -> list[Stage]:
     else:
         stages.append(Stage("review (one-file change)", None,
                             "`handshake review` is not on this branch yet (history helper)"))
+    return stages
+
+
+class OneFileEdit:
+    """The `proposal` branch's one new treaty, written into the working tree and taken out
+    again: what an operator's verify and build meet after editing one file."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.path: Path | None = None
+
+    def apply(self) -> None:
+        if self.path is not None:
+            return                       # applied by the stage before
+        name = subprocess.run(["git", "-C", str(self.repo), "diff", "--name-only", "main", "proposal"],
+                              capture_output=True, text=True, check=True).stdout.split()[0]
+        data = subprocess.run(["git", "-C", str(self.repo), "show", f"proposal:{name}"],
+                              capture_output=True, check=True).stdout
+        self.path = self.repo / name
+        self.path.write_bytes(data)
+        # Older than the racy window (publisher.source.RACY_NS), as a file saved before a command
+        # is typed: a file changed in the last 2 s is never vouched for by its stat stamp.
+        time.sleep(2.1)
+
+    def revert(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+def one_file_stages(repo: Path, site: Path, cache: Path, jobs: int) -> list[Stage]:
+    """verify, then build, after one file was added to the working tree, on the cache and over
+    the site the stages before left (as an operator, or CI with a kept cache, meets them). Run
+    last: the change leaves the tree's stat stamps different from the ones the other stages
+    remembered."""
+    edit = OneFileEdit(repo)
+    env = {"HANDSHAKE_CACHE_DIR": str(cache)}
+    verify = handshake("verify", str(repo), "--at", AT, "--jobs", str(jobs), "--no-history")
+    stages = [Stage("verify (one-file change)", verify, env=env, output="verify-one-file.txt",
+                    floor="signatures / cores", target="informational", before=edit.apply, cleanup=edit.revert)]
+    if has_command("build"):
+        stages.append(Stage("build (one-file change)", handshake(
+            "build", str(repo), "--out", str(site), "--at", AT, "--jobs", str(jobs)), env=env,
+            output="build-one-file.txt", floor="mkdocs / hugo pages per second", target=">= 1,000 pages/s",
+            before=edit.apply, cleanup=edit.revert))
     return stages

