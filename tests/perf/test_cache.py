@@ -158,7 +158,7 @@ def test_an_entry_is_read_only_from_a_regular_file_of_bounded_size(tmp_path: Pat
     store = open_cache(repo)
     assert store is not None
     opened: list[bytes] = []
-    monkeypatch.setattr(cache_module.Cache, "_open", lambda self, data: opened.append(data))
+    monkeypatch.setattr(cache_module.Cache, "_open", lambda self, kind, key, data: opened.append(data))
     box: dict[str, object] = {}
     worker = threading.Thread(target=lambda: box.setdefault("r", store.get_payload("sovereign", key)), daemon=True)
     worker.start()
