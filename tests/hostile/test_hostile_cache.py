@@ -82,3 +82,34 @@ def test_an_entry_moved_to_another_key_is_not_trusted(history: Path, tmp_path: P
     for old in sorted(clean["folder"]):              # alpha's clean result is one of the two
         shutil.copyfile(old, new)
         assert codes(history, "HEAD", capsys) == expected
+
+
+def test_a_cache_directory_others_can_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are sealed with this user's secret, so a directory shared with others serves no one
+    else; one they can write lets them replace its folders between a check and a write."""
+    from publisher.cache import open_cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(shared))
+    assert open_cache(tmp_path) is None
+    shared.chmod(0o755)
+    assert open_cache(tmp_path) is not None
+
+
+@pytest.mark.parametrize("planted", ["sovereign", "sovereign/dd"], ids=["kind-folder", "key-folder"])
+def test_no_entry_is_written_into_a_folder_others_can_write(tmp_path: Path, planted: str) -> None:
+    """A folder of the cache made by someone else beforehand, or opened to others: whoever can
+    write it could swap it for a link while an entry is written, so nothing is written there."""
+    from publisher.cache import open_cache
+
+    repo = tmp_path / "repo"
+    (repo / ".handshake-cache" / planted).mkdir(parents=True)
+    (repo / ".handshake-cache" / planted).chmod(0o777)
+    store = open_cache(repo)
+    assert store is not None and store.directory == repo / ".handshake-cache"
+    store.put("sovereign", "dd" * 32, 1)
+    assert not (repo / ".handshake-cache" / "sovereign" / "dd" / ("dd" * 32)).exists()
+    store.put("verify", "ee" * 32, 2)                  # a kind in a folder of this user's own
+    assert store.get("verify", "ee" * 32) == 2
