@@ -203,14 +203,21 @@ class Cache:
 
 
 def _real_folder(path: str) -> bool:
-    """Create `path` (its parent exists) or find it, and True only when it is a real directory:
-    a repository may commit `.handshake-cache/` with links inside it to anywhere its user can
-    write, and an entry is never written through one."""
+    """Create `path` (its parent exists) or find it, and True only when it is a real directory
+    of this user's that no one else can write: a repository may commit `.handshake-cache/` with
+    links inside it to anywhere its user can write, and someone else's folder could become one
+    between this check and the write; an entry is never written through either."""
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:
         pass
-    return stat.S_ISDIR(os.lstat(path).st_mode)
+    return _private_directory(os.lstat(path))
+
+
+def _private_directory(info: os.stat_result) -> bool:
+    """A directory owned by this user that neither its group nor others can write: entries are
+    sealed with this user's secret, so a directory shared with others serves no one else."""
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
@@ -221,8 +228,8 @@ def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
 
 
 def _usable_directory(path: Path, *, parents: bool) -> bool:
-    """True for a real directory owned by this user (created when missing); a symbolic link,
-    a file or someone else's directory is refused."""
+    """True for a real directory owned by this user that no one else can write (created when
+    missing); a symbolic link, a file, someone else's or a shared directory is refused."""
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -233,7 +240,7 @@ def _usable_directory(path: Path, *, parents: bool) -> bool:
             return False
     except OSError:
         return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return _private_directory(info)
 
 
 def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
