@@ -44,3 +44,15 @@ def test_a_merged_branch_deeper_than_the_recursion_limit_is_walked(tmp_path: Pat
     merged = commit(repo, head_tree(repo), "main", side, message="merge a deep branch")
     git(repo, "update-ref", "refs/heads/merged", merged)
     assert verify(repo, "merged", capsys) == (0, set())
+
+
+def test_a_tree_git_cannot_list_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tree entry with an empty name: git stores it, and `git ls-tree` refuses the tree
+    ("empty filename in tree entry"). `verify --rev` says so as git.unreadable."""
+    repo = baseline(tmp_path / "repo")
+    treaty = git(repo, "rev-parse", "main:sovereigns/alpha/genesis.signed.json")
+    hostile = commit(repo, edit(repo, head_tree(repo), [*ALPHA, b"treaties"],
+                                lambda r: [*r, ("100644", b"", treaty)]), "main")
+    git(repo, "update-ref", "refs/heads/hostile", hostile)
+    assert verify(repo, "hostile", capsys, "--no-history") == (1, {"git.unreadable"})
+    assert verify(repo, "hostile", capsys) == (1, {"git.unreadable"})
