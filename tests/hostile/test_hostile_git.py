@@ -56,3 +56,30 @@ def test_a_tree_git_cannot_list_is_a_finding(tmp_path: Path, capsys: pytest.Capt
     git(repo, "update-ref", "refs/heads/hostile", hostile)
     assert verify(repo, "hostile", capsys, "--no-history") == (1, {"git.unreadable"})
     assert verify(repo, "hostile", capsys) == (1, {"git.unreadable"})
+
+
+def test_a_symbolic_link_megabytes_long_is_not_read_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link's target is a blob, and git bounds it by nothing; no checkout can hold one longer
+    than PATH_MAX. Its first bytes say it is a link; the rest is never read."""
+    from publisher import gitrepo
+
+    repo = baseline(tmp_path / "repo")
+    target = b"../" * (3 << 20)
+    link = blob(repo, target)
+    hostile = commit(repo, edit(repo, head_tree(repo), [*ALPHA, b"treaties"],
+                                lambda r: [*r, ("120000", b"link.json", link)]), "main")
+    git(repo, "update-ref", "refs/heads/hostile", hostile)
+    largest = [0]
+    real = gitrepo.BlobReader.read_many
+
+    def measured(self: gitrepo.BlobReader, ids, *, max_bytes=None):  # type: ignore[no-untyped-def]
+        found = real(self, ids, max_bytes=max_bytes)
+        largest[0] = max([largest[0], *map(len, found.values())])
+        return found
+
+    monkeypatch.setattr(gitrepo.BlobReader, "read_many", measured)
+    assert verify(repo, "hostile", capsys) == (1, {"layout.symlink_escape"})
+    status = cli_main(["review", "--repo", str(repo), "main", "hostile", "--at", AT, "--format", "json"])
+    assert "layout.symlink_escape" in capsys.readouterr().out and status in (0, 1)
+    assert 0 < largest[0] < len(target)
