@@ -5,7 +5,9 @@ the same key, or None. Keys are digests the caller derives from everything a res
 on (the bytes or git blob ids, the lock pin, the limits, `code_version()`), so an entry can
 only be stale if its key is wrong, never because time passed.
 
-Each entry is `MAGIC + HMAC-SHA256(secret, payload) + payload` (payload: a pickle). The secret is
+Each entry is `MAGIC + HMAC-SHA256(HMAC-SHA256(secret, kind/key), payload) + payload` (payload: a
+pickle): the seal names the key it was written under, so an entry renamed or copied to another
+key (by whoever can write into the directory) is a miss, never another input's result. The secret is
 per user and lives outside every repository (`$XDG_CACHE_HOME/handshake/cache.secret`, mode
 0600): a cache directory committed to a repository, copied from another machine or edited
 by hand fails the check and is ignored, so a pickle is only ever loaded from bytes this user's
@@ -28,7 +30,7 @@ from typing import Any
 
 from publisher.readfile import read_regular
 
-MAGIC = b"HSC1"
+MAGIC = b"HSC2"
 DIGEST = 32
 # The largest entry at 10,000 sovereigns and commits is the history walk's result, 33 MB.
 MAX_ENTRY_BYTES = 1 << 30
@@ -117,7 +119,7 @@ class Cache:
         self.misses = 0
         self._made: set[str] = set()    # entry folders this process created or found
 
-    # Paths are plain strings and the tag is one C call (hmac.digest): a cold verify writes
+    # Paths are plain strings and the tag is two C calls (hmac.digest): a cold verify writes
     # 10,000 entries, and Path objects and the hmac module's Python-level object cost more
     # than the file's own system calls.
     def _folder(self, kind: str, key: str) -> str:
@@ -126,14 +128,17 @@ class Cache:
     def _path(self, kind: str, key: str) -> str:
         return f"{self._root}/{kind}/{key[:2]}/{key}"
 
-    def _tag(self, payload: bytes) -> bytes:
-        return hmac.digest(self._secret, payload, "sha256")
+    def _tag(self, kind: str, key: str, payload: bytes) -> bytes:
+        """The seal of `payload` under (kind, key): a key of the entry's own, derived from the
+        secret and its name, so the payload is never copied to be sealed with its name."""
+        named = hmac.digest(self._secret, f"{kind}\0{key}".encode("utf-8", "surrogatepass"), "sha256")
+        return hmac.digest(named, payload, "sha256")
 
-    def _open(self, data: bytes) -> bytes | None:
+    def _open(self, kind: str, key: str, data: bytes) -> bytes | None:
         if len(data) < len(MAGIC) + DIGEST or not data.startswith(MAGIC):
             return None
         tag, payload = data[len(MAGIC):len(MAGIC) + DIGEST], data[len(MAGIC) + DIGEST:]
-        return payload if hmac.compare_digest(tag, self._tag(payload)) else None
+        return payload if hmac.compare_digest(tag, self._tag(kind, key, payload)) else None
 
     def get_payload(self, kind: str, key: str) -> bytes | None:
         """The authenticated pickle stored under (kind, key), not yet loaded; None on a miss.
@@ -144,7 +149,7 @@ class Cache:
             data = read_regular(self._path(kind, key), MAX_ENTRY_BYTES)
         except OSError:
             return None
-        return self._open(data)
+        return self._open(kind, key, data)
 
     def has(self, kind: str, key: str) -> bool:
         """True when an entry exists under (kind, key): a probe that reads nothing (the entry may
@@ -189,7 +194,7 @@ class Cache:
             temporary = f"{folder}/.{key}.{os.getpid()}.{secrets.token_hex(4)}"
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             try:
-                _write_all(fd, (MAGIC, self._tag(payload), payload))
+                _write_all(fd, (MAGIC, self._tag(kind, key, payload), payload))
             finally:
                 os.close(fd)
             os.replace(temporary, f"{folder}/{key}")
@@ -198,14 +203,21 @@ class Cache:
 
 
 def _real_folder(path: str) -> bool:
-    """Create `path` (its parent exists) or find it, and True only when it is a real directory:
-    a repository may commit `.handshake-cache/` with links inside it to anywhere its user can
-    write, and an entry is never written through one."""
+    """Create `path` (its parent exists) or find it, and True only when it is a real directory
+    of this user's that no one else can write: a repository may commit `.handshake-cache/` with
+    links inside it to anywhere its user can write, and someone else's folder could become one
+    between this check and the write; an entry is never written through either."""
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:
         pass
-    return stat.S_ISDIR(os.lstat(path).st_mode)
+    return _private_directory(os.lstat(path))
+
+
+def _private_directory(info: os.stat_result) -> bool:
+    """A directory owned by this user that neither its group nor others can write: entries are
+    sealed with this user's secret, so a directory shared with others serves no one else."""
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
@@ -216,8 +228,8 @@ def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
 
 
 def _usable_directory(path: Path, *, parents: bool) -> bool:
-    """True for a real directory owned by this user (created when missing); a symbolic link,
-    a file or someone else's directory is refused."""
+    """True for a real directory owned by this user that no one else can write (created when
+    missing); a symbolic link, a file, someone else's or a shared directory is refused."""
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -228,7 +240,7 @@ def _usable_directory(path: Path, *, parents: bool) -> bool:
             return False
     except OSError:
         return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return _private_directory(info)
 
 
 def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:

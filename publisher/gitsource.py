@@ -17,6 +17,11 @@ from publisher.layout import TRUST_PATHS
 from publisher.source import Entry
 
 
+# The longest symbolic link target a file system takes (PATH_MAX, its NUL included). A link is a
+# blob, which git bounds by nothing.
+LINK_MAX = 4096
+
+
 def _escapes(path: str, target: str) -> bool:
     if target.startswith("/"):
         return True
@@ -84,12 +89,15 @@ class GitSource:
     def entries(self, prefix: str = "") -> list[Entry]:
         rows = self.tree(prefix)
         links = [r.object_id for r in rows if r.mode == "120000"]
-        targets = self.read_objects(links)
+        targets = self.read_objects(links, LINK_MAX)
         found = []
         for row in rows:
             if row.mode == "120000":
-                target = targets[row.object_id].decode("utf-8", "replace")
-                found.append(Entry(row.path, "symlink", 0, _escapes(row.path, target), row.object_id))
+                # A target past LINK_MAX is left unread: no checkout holds it, so where it
+                # leads is unknown, and taken as out of the tree.
+                target = targets.get(row.object_id)
+                escapes = target is None or _escapes(row.path, target.decode("utf-8", "replace"))
+                found.append(Entry(row.path, "symlink", 0, escapes, row.object_id))
             elif row.type == "blob" and row.mode in gitrepo.REGULAR_FILE_MODES:
                 found.append(Entry(row.path, "file", row.size or 0, False, row.object_id))
             else:

@@ -114,7 +114,9 @@ _OTHER: tuple[Code, ...] = (
          "history. Fetch the full history (CI: fetch-depth: 0)."),
     Code("git.unreadable", Severity.ERROR, "History unreadable",
          "git could not read part of the history (a corrupt or missing object); history checks "
-         "did not run to the end."),
+         "did not run to the end. With `verify --rev`, the commit's own trees could not be listed "
+         "(a corrupt or missing tree, or an entry git refuses such as an empty name): nothing "
+         "was verified."),
 )
 
 LEVELS: Mapping[str, str] = MappingProxyType({name: level for name, level, _, _ in _CHANGES})

@@ -93,10 +93,19 @@ class _Folders:
         return first[len(prefix):].decode("ascii", "replace") if first.startswith(prefix) else None
 
     def _list(self, tree: str, prefix: str, files: dict[str, str | None], width: int) -> None:
-        for mode, name, oid in _rows(self._read(tree), width):
+        """Every file under `tree`, depth first in tree order, by a stack of its own: a pushed
+        tree may nest deeper than Python's recursion limit."""
+        stack = [(prefix, iter(_rows(self._read(tree), width)))]
+        while stack:
+            prefix, rows = stack[-1]
+            row = next(rows, None)
+            if row is None:
+                stack.pop()
+                continue
+            mode, name, oid = row
             path = f"{prefix}/{name}"
             if mode == "40000":
-                self._list(oid, path, files, width)
+                stack.append((path, iter(_rows(self._read(oid), width))))
             elif mode != "160000":          # a submodule is no file
                 readable = mode in gitrepo.REGULAR_FILE_MODES and needs_content(path)
                 files[path] = oid if readable else None

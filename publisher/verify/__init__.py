@@ -6,7 +6,9 @@
 
 `verify_repository` never raises on repository content: every problem is a Finding. An
 unexpected exception inside one sovereign's checks is caught at that boundary and reported as
-`internal.check_failed` on that sovereign, so one hostile folder cannot hide the others.
+`internal.check_failed` on that sovereign, so one hostile folder cannot hide the others. A
+commit whose trees git cannot list (corrupt, missing, or holding an entry git refuses) is one
+`git.unreadable` finding with nothing verified.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from publisher import collector
+from publisher import collector, gitrepo
 from publisher.cache import Cache, open_cache
 from publisher.findings import Finding, finding, has_errors, sort_findings, summarize
 from publisher.layout import COALITION_FILE, LOCK_FILE
@@ -111,7 +113,11 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
     """
     workers = workers if workers is not None else (os.cpu_count() or 1)
     with collector.paused():
-        return _verify(source, at, limits, workers, cache, use_snapshot=cache is not None)
+        try:
+            return _verify(source, at, limits, workers, cache, use_snapshot=cache is not None)
+        except gitrepo.GitError as exc:     # a git source's listing: its reads are OSError
+            empty = Coalition(name="Handshake coalition", description="", operator={}, declared=False)
+            return Verification(at, empty, (), (finding(".git", "", "git.unreadable", str(exc)[:300]),))
 
 
 def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,

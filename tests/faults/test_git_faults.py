@@ -46,7 +46,8 @@ def broken_copy(history: Path, tmp_path: Path, what: str, how: str) -> Path:
     shutil.copytree(history, repo, symlinks=True)
     spec = {"head-commit": "HEAD", "parent-commit": "HEAD~1", "parent-tree": "HEAD~1^{tree}",
             "genesis-blob": "HEAD:sovereigns/alpha/genesis.signed.json", "lock-blob": "HEAD:trust.lock",
-            "identity-blob": "HEAD:sovereigns/alpha/sovereign.json"}[what]
+            "identity-blob": "HEAD:sovereigns/alpha/sovereign.json", "head-tree": "HEAD^{tree}",
+            "sovereigns-tree": "HEAD:sovereigns", "alpha-tree": "HEAD:sovereigns/alpha"}[what]
     object_id = git(repo, "rev-parse", spec)
     loose = repo / ".git" / "objects" / object_id[:2] / object_id[2:]
     os.chmod(loose, 0o644)
@@ -95,6 +96,21 @@ def test_review_over_unreadable_history_stops_with_one_line(history: Path, tmp_p
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("handshake review: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("history_checks", [True, False], ids=["history", "no-history"])
+@pytest.mark.parametrize("how", ["corrupt", "missing"])
+@pytest.mark.parametrize("what", ["head-tree", "sovereigns-tree", "alpha-tree"])
+def test_verify_rev_over_an_unreadable_tree_is_a_finding(history: Path, tmp_path: Path, what: str, how: str,
+                                                         history_checks: bool,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`verify --rev` lists the commit's trees from git: one it cannot read is git.unreadable
+    (exit 1), as it is for the history checks, never a traceback."""
+    repo = broken_copy(history, tmp_path, what, how)
+    status = cli_main(["verify", str(repo), "--rev", "HEAD", "--at", AT, "--format", "json", "--jobs", "1",
+                       *(() if history_checks else ("--no-history",))])
+    out, err = capsys.readouterr()
+    assert (status, {f["code"] for f in json.loads(out)["findings"]}, err) == (1, {"git.unreadable"}, "")
 
 
 def test_shallow_clone_is_a_warning(history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

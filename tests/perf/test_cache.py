@@ -52,6 +52,21 @@ def test_damaged_entry_is_a_miss_and_is_rewritten(tmp_path: Path, damage) -> Non
     assert store.get("sovereign", key) == ("result", 2)
 
 
+@pytest.mark.parametrize("to", [("sovereign", "1e" * 32), ("snapshot", "0f" * 32)], ids=["other-key", "other-kind"])
+def test_an_entry_moved_to_another_key_is_a_miss(tmp_path: Path, to: tuple[str, str]) -> None:
+    """A sealed entry is this user's, but it answers only the key it was written for: whoever can
+    rename files in the cache directory cannot make one input's result stand for another's."""
+    store = open_cache(tmp_path)
+    assert store is not None
+    key = "0f" * 32
+    store.put("sovereign", key, ("clean", "result"))
+    moved = store.directory / to[0] / to[1][:2] / to[1]
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    moved.write_bytes(_entry_path(store, key).read_bytes())
+    assert store.get(*to) is None
+    assert store.get("sovereign", key) == ("clean", "result")
+
+
 class _Exploding:
     def __reduce__(self):  # what a planted pickle would do when loaded
         return (os.system, ("echo pwned > /dev/null",))
@@ -143,7 +158,7 @@ def test_an_entry_is_read_only_from_a_regular_file_of_bounded_size(tmp_path: Pat
     store = open_cache(repo)
     assert store is not None
     opened: list[bytes] = []
-    monkeypatch.setattr(cache_module.Cache, "_open", lambda self, data: opened.append(data))
+    monkeypatch.setattr(cache_module.Cache, "_open", lambda self, kind, key, data: opened.append(data))
     box: dict[str, object] = {}
     worker = threading.Thread(target=lambda: box.setdefault("r", store.get_payload("sovereign", key)), daemon=True)
     worker.start()

@@ -1,0 +1,115 @@
+"""Attacks on the per-user cache by whoever can write into its directory (a
+`$HANDSHAKE_CACHE_DIR` on a shared disk, a folder of it created by someone else): every entry
+is sealed by this user's secret, and a sealed entry is trusted only under the key it was
+written for. An entry moved or copied to another key is a miss, so a tampered commit never
+borrows the clean result of an earlier one."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hostile_repo import corpus_dir, materialize
+from publisher.cli import main as cli_main
+
+AT = "2026-11-23T12:00:00Z"
+GIT = ["git", "-c", "user.name=Cache Test", "-c", "user.email=cache@example.invalid", "-c", "commit.gpgsign=false"]
+TAMPERED = "genesis-tampered-na-key"
+
+
+def git(repo: Path, *args: str) -> str:
+    run = subprocess.run([*GIT, *args], cwd=repo, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        pytest.fail(f"git {' '.join(args)} failed: {run.stderr[-500:]}", pytrace=False)
+    return run.stdout.strip()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """The baseline (verifies clean) committed, then a commit with alpha's genesis tampered."""
+    repo = materialize(tmp_path / "repo")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    overlay = corpus_dir() / "attacks" / TAMPERED
+    for path in overlay.rglob("*"):
+        if path.is_file():
+            shutil.copyfile(path, repo / path.relative_to(overlay))
+    git(repo, "commit", "-qam", "tampered")
+    return repo
+
+
+def codes(repo: Path, rev: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    status = cli_main(["verify", str(repo), "--rev", rev, "--at", AT, "--format", "json",
+                       "--no-history", "--jobs", "1"])
+    out, _ = capsys.readouterr()
+    found = sorted(f["code"] for f in json.loads(out)["findings"])
+    assert status == (1 if found else 0)
+    return found
+
+
+def entries(cache: Path, kind: str) -> set[Path]:
+    return {p for p in (cache / kind).rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("kind", ["snapshot", "folder"])
+def test_an_entry_moved_to_another_key_is_not_trusted(history: Path, tmp_path: Path, kind: str,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The clean commit's entries are copied over the tampered commit's: the whole verification
+    (snapshot) or alpha's folder result (folder). The tampered commit still fails."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(cache))
+    assert codes(history, "HEAD~1", capsys) == []
+    clean = {k: entries(cache, k) for k in ("snapshot", "snapshot-payloads", "folder")}
+    expected = codes(history, "HEAD", capsys)
+    assert "sig.invalid" in expected
+    fresh = {k: entries(cache, k) - clean[k] for k in clean}
+    if kind == "snapshot":
+        for k in ("snapshot", "snapshot-payloads"):
+            (old,), (new,) = clean[k], fresh[k]
+            shutil.copyfile(old, new)
+        assert codes(history, "HEAD", capsys) == expected
+        return
+    for k in ("snapshot", "snapshot-payloads"):      # no whole-run answer: each folder is looked up
+        for path in clean[k] | fresh[k]:
+            path.unlink()
+    (new,) = fresh["folder"]
+    assert len(clean["folder"]) == 2
+    for old in sorted(clean["folder"]):              # alpha's clean result is one of the two
+        shutil.copyfile(old, new)
+        assert codes(history, "HEAD", capsys) == expected
+
+
+def test_a_cache_directory_others_can_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are sealed with this user's secret, so a directory shared with others serves no one
+    else; one they can write lets them replace its folders between a check and a write."""
+    from publisher.cache import open_cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(shared))
+    assert open_cache(tmp_path) is None
+    shared.chmod(0o755)
+    assert open_cache(tmp_path) is not None
+
+
+@pytest.mark.parametrize("planted", ["sovereign", "sovereign/dd"], ids=["kind-folder", "key-folder"])
+def test_no_entry_is_written_into_a_folder_others_can_write(tmp_path: Path, planted: str) -> None:
+    """A folder of the cache made by someone else beforehand, or opened to others: whoever can
+    write it could swap it for a link while an entry is written, so nothing is written there."""
+    from publisher.cache import open_cache
+
+    repo = tmp_path / "repo"
+    (repo / ".handshake-cache" / planted).mkdir(parents=True)
+    (repo / ".handshake-cache" / planted).chmod(0o777)
+    store = open_cache(repo)
+    assert store is not None and store.directory == repo / ".handshake-cache"
+    store.put("sovereign", "dd" * 32, 1)
+    assert not (repo / ".handshake-cache" / "sovereign" / "dd" / ("dd" * 32)).exists()
+    store.put("verify", "ee" * 32, 2)                  # a kind in a folder of this user's own
+    assert store.get("verify", "ee" * 32) == 2

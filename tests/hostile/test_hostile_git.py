@@ -1,0 +1,85 @@
+"""Hostile git objects under `verify --rev`, the history checks and `review`: trees no `git add`
+writes (an empty name, a tree deeper than Python's recursion limit, a symbolic link whose
+target is megabytes long) are findings, never a traceback, and cost no more memory than
+their bound."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from hostile_git import baseline, blob, commit, edit, git, head_tree, tree
+from publisher.cli import main as cli_main
+
+AT = "2026-11-23T12:00:00Z"
+ALPHA = [b"sovereigns", b"alpha"]
+
+
+def verify(repo: Path, rev: str, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, set[str]]:
+    status = cli_main(["verify", str(repo), "--rev", rev, "--at", AT, "--format", "json", "--jobs", "1", *extra])
+    out, err = capsys.readouterr()
+    assert err == ""
+    return status, {f["code"] for f in json.loads(out)["findings"]}
+
+
+def deep_folder(repo: Path, depth: int) -> str:
+    """A folder `depth` levels deep (d/d/d/.../f.json): a few hundred bytes of objects."""
+    inner = tree(repo, [("100644", b"f.json", blob(repo, b"{}\n"))])
+    for _ in range(depth):
+        inner = tree(repo, [("40000", b"d", inner)])
+    return inner
+
+
+def test_a_merged_branch_deeper_than_the_recursion_limit_is_walked(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The history checks read the sovereign folders of merged branches tree by tree; a folder
+    nested past Python's recursion limit is listed like any other (and verified where it is
+    published: here it is not, the merge keeps the main line's tree)."""
+    repo = baseline(tmp_path / "repo")
+    deep = deep_folder(repo, sys.getrecursionlimit() + 100)
+    side = commit(repo, edit(repo, head_tree(repo), ALPHA, lambda r: sorted([*r, ("40000", b"deep", deep)],
+                                                                         key=lambda row: row[1])), "main")
+    merged = commit(repo, head_tree(repo), "main", side, message="merge a deep branch")
+    git(repo, "update-ref", "refs/heads/merged", merged)
+    assert verify(repo, "merged", capsys) == (0, set())
+
+
+def test_a_tree_git_cannot_list_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tree entry with an empty name: git stores it, and `git ls-tree` refuses the tree
+    ("empty filename in tree entry"). `verify --rev` says so as git.unreadable."""
+    repo = baseline(tmp_path / "repo")
+    treaty = git(repo, "rev-parse", "main:sovereigns/alpha/genesis.signed.json")
+    hostile = commit(repo, edit(repo, head_tree(repo), [*ALPHA, b"treaties"],
+                                lambda r: [*r, ("100644", b"", treaty)]), "main")
+    git(repo, "update-ref", "refs/heads/hostile", hostile)
+    assert verify(repo, "hostile", capsys, "--no-history") == (1, {"git.unreadable"})
+    assert verify(repo, "hostile", capsys) == (1, {"git.unreadable"})
+
+
+def test_a_symbolic_link_megabytes_long_is_not_read_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link's target is a blob, and git bounds it by nothing; no checkout can hold one longer
+    than PATH_MAX. Its first bytes say it is a link; the rest is never read."""
+    from publisher import gitrepo
+
+    repo = baseline(tmp_path / "repo")
+    target = b"../" * (3 << 20)
+    link = blob(repo, target)
+    hostile = commit(repo, edit(repo, head_tree(repo), [*ALPHA, b"treaties"],
+                                lambda r: [*r, ("120000", b"link.json", link)]), "main")
+    git(repo, "update-ref", "refs/heads/hostile", hostile)
+    largest = [0]
+    real = gitrepo.BlobReader.read_many
+
+    def measured(self: gitrepo.BlobReader, ids, *, max_bytes=None):  # type: ignore[no-untyped-def]
+        found = real(self, ids, max_bytes=max_bytes)
+        largest[0] = max([largest[0], *map(len, found.values())])
+        return found
+
+    monkeypatch.setattr(gitrepo.BlobReader, "read_many", measured)
+    assert verify(repo, "hostile", capsys) == (1, {"layout.symlink_escape"})
+    status = cli_main(["review", "--repo", str(repo), "main", "hostile", "--at", AT, "--format", "json"])
+    assert "layout.symlink_escape" in capsys.readouterr().out and status in (0, 1)
+    assert 0 < largest[0] < len(target)
