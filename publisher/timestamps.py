@@ -10,7 +10,7 @@ Unsigned NA output (`+00:00`) is parsed leniently. Time is always a parameter, n
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, UTC
+from datetime import datetime, timedelta, timezone, UTC
 from functools import lru_cache
 
 _CANONICAL = re.compile(
@@ -88,6 +88,31 @@ def _parse(value: str) -> datetime | None:
         except OverflowError:
             return None
     return result
+
+
+def wrapper_text(value: object) -> str | None:
+    """The text genesis-mesh's unsigned wrappers (graph edges, the order of its treaty rows) give a
+    signed timestamp: pydantic reads it keeping its UTC offset and `isoformat()` writes it, so `Z`
+    becomes `+00:00` and a `+02:00` the reference accepted stays `+02:00` (FORMATS §1.5). A naive
+    time is read as UTC. None when `value` is not a timestamp."""
+    moment = parse(value)
+    if moment is None or not isinstance(value, str):
+        return None
+    return _wrapper_text(value, moment)
+
+
+@lru_cache(maxsize=65_536)
+def _wrapper_text(value: str, moment: datetime) -> str:
+    zone = _LENIENT.fullmatch(value).group(8)  # type: ignore[union-attr]  # parse() matched it
+    if not zone or zone in ("Z", "z"):
+        return moment.isoformat()
+    sign = 1 if zone[0] == "+" else -1
+    digits = zone[1:].replace(":", "")
+    offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    try:
+        return moment.astimezone(timezone(offset)).isoformat()
+    except OverflowError:   # year 1 or 9999 moved out of range: the instant in UTC
+        return moment.isoformat()
 
 
 def day_text(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from publisher.connectome import Edge, build_edges, edge_sort_key, graph_treaties
 from publisher.lifecycle import treaty_state
 from publisher.model import Sovereign, Treaty
+from publisher.timestamps import wrapper_text
 
 if TYPE_CHECKING:
     from publisher.verify import Verification
@@ -55,13 +56,15 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
 
 def active_order(treaty: Treaty) -> str:
     """The key that orders `active_treaties` ("" without issued_at). genesis-mesh lists them
-    by the text its database stores, issued_at's isoformat (so a whole second sorts before its
-    fractions, which the published `Z` form reverses); rows with equal text in insertion order,
-    which for the copies an NA re-issued at one restart is the order of their sources'
-    issued_at: the copy's unchanged valid_from, for a first re-issue."""
+    by the text its database stores, issued_at's isoformat in the offset it was signed with (so
+    a whole second sorts before its fractions, which the published `Z` form reverses, and a
+    `+02:00` time by its local text); rows with equal text in insertion order, which for the
+    copies an NA re-issued at one restart is the order of their sources' issued_at: the copy's
+    unchanged valid_from, for a first re-issue."""
     if treaty.issued_at is None:
         return ""
-    return treaty.issued_at.isoformat() + "\x00" + (treaty.valid_from.isoformat() if treaty.valid_from else "")
+    valid_from = wrapper_text(treaty.raw.get("valid_from")) or ""
+    return (wrapper_text(treaty.raw.get("issued_at")) or "") + "\x00" + valid_from
 
 
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
