@@ -36,6 +36,7 @@ from publisher.codes import REGISTRY
 from publisher.exports.connectome import export_sovereign_graph
 from publisher.findings import Finding
 from publisher.verify import Verification
+from tests.interop.test_differential import difference
 from tests.interop.test_scenario_differential import (
     compare_nas, compare_union, expected_imports, import_snapshot, undecided,
 )
@@ -211,3 +212,29 @@ def test_the_cases_reach_every_state_boundary_and_decision(scenarios: dict[int, 
     decided = {d for scenario in scenarios.values() for d in scenario["adjusted"].values()}
     assert decided == set(DECIDED), decided
     assert reference_scenario(SEEDS[0]) == scenarios[SEEDS[0]], "the scenario is not deterministic for a seed"
+
+
+# -- single documents at the edges of key windows, and every timestamp form ----------------------
+
+
+def time_documents(seed: int) -> list[dict[str, Any]]:
+    if not REF_PYTHON.is_file():
+        pytest.fail(f"{REF_PYTHON} is missing: run scripts/setup-reference.sh", pytrace=False)
+    proc = subprocess.run([str(REF_PYTHON), str(TOOL), "time-documents", str(seed)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    documents: list[dict[str, Any]] = json.loads(proc.stdout)["documents"]
+    return documents
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_key_window_and_timestamp_form_verdicts_equal_the_references(seed: int) -> None:
+    """A treaty or feed signed a microsecond or a second either side of a key's start, its end's
+    300 s hand-over, judged either side of the vouching horizon, and each timestamp written in
+    each form of `FORMS` and re-signed: the verdict of test_differential.py's `difference`."""
+    documents = time_documents(seed)
+    differences = {d["id"]: f"{d['kind']}: {d['what']} -> {found}" for d in documents
+                   if (found := difference(d)) is not None}
+    assert not differences, json.dumps(differences, indent=1)
+    reasons = Counter(d["strict"]["reason"] for d in documents)
+    assert {"accepted", "non_canonical_form", "na_key_not_valid_at_time", "outlives_key"} <= set(reasons), reasons

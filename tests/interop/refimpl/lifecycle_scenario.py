@@ -258,3 +258,85 @@ def run(seed: int) -> dict[str, Any]:
     """One seed's lifecycle scenario: what every NA served at each instant, and the verdicts."""
     with tempfile.TemporaryDirectory(prefix="gm-lifecycle-") as tmp, reference_world(START) as world:
         return LifecycleScenario(seed, world, Path(tmp)).play()
+
+
+# -- single documents: the times of key successions and the timestamp forms -------------------------
+
+#: A signed timestamp rewritten (and re-signed over the new text): forms the reference's canonical
+#: form admits (fraction, non-zero offsets, naive) and forms it refuses.
+FORMS = {"6-digit fraction": lambda t: t[:19] + ".000001Z", "+00:00": lambda t: t[:-1] + "+00:00",
+         "-00:00": lambda t: t[:-1] + "-00:00", "+02:00": lambda t: t[:-1] + "+02:00",
+         "-05:30": lambda t: t[:-1] + "-05:30", "+23:59": lambda t: t[:-1] + "+23:59",
+         "+24:00": lambda t: t[:-1] + "+24:00", "naive": lambda t: t[:-1], ".000000Z": lambda t: t[:19] + ".000000Z",
+         "3-digit fraction": lambda t: t[:19] + ".123Z", "7-digit fraction": lambda t: t[:19] + ".1234567Z",
+         "lowercase z": lambda t: t[:-1] + "z", "space for T": lambda t: t[:10] + " " + t[11:],
+         "no seconds": lambda t: t[:16] + "Z", "30 February": lambda t: t[:5] + "02-30" + t[10:]}
+
+
+def time_documents(seed: int) -> list[dict[str, Any]]:
+    """Treaties and feeds signed at the edges of a key history's windows, judged at instants on
+    either side of the vouching horizon, and with each timestamp rewritten in each of FORMS, with
+    the reference's strict verdict; in the format of `differential.generate` (the same comparison)."""
+    import base64
+    import freezegun
+
+    from genesis_mesh.models.sovereign import RecognitionTreaty, RecognitionTreatyScope, SovereignRevocationFeed
+
+    from .differential import CLOCK, Gen, World, jsonify, sign, sign_received, wire
+    from .verdicts import Inputs, verdict
+
+    out: list[dict[str, Any]] = []
+    with freezegun.freeze_time(CLOCK):
+        n = seed * 1000
+        while len((w := World(Gen(n))).keys) < 2:
+            n += 1
+        g, keys = w.g, w.history.keys
+
+        def add(kind: str, doc: dict[str, Any] | bytes, at: datetime, what: str) -> None:
+            data = doc if isinstance(doc, bytes) else jsonify(doc)
+            inputs = Inputs(root=w.root.public_b64, key_history=w.key_history, at=at)
+            try:
+                strict = verdict(kind, data, inputs, model=False)["strict"]
+            except Exception as exc:  # noqa: BLE001 - the reference itself failed: say so
+                strict = {"accepted": None, "reason": f"reference raised {type(exc).__name__}: {exc}"[:300]}
+            out.append({"id": f"{seed}/{len(out)}", "kind": kind, "what": what, "data": base64.b64encode(data).decode(),
+                        "at": at.isoformat().replace("+00:00", "Z"), "root": w.root.public_b64,
+                        "key_history": w.key_history, "strict": strict})
+
+        def treaty(issued: datetime, key: SeedKey) -> dict[str, Any]:
+            return wire(sign(RecognitionTreaty(
+                treaty_id=g.uuid(), issuer_sovereign_id=w.name, subject_sovereign_id="BETA-NA",
+                subject_public_keys=[w.stranger_na.public_b64],
+                scope=RecognitionTreatyScope(allowed_roles=["role:client"]),
+                issued_at=issued, valid_from=issued, expires_at=issued + timedelta(days=30), issued_by=key.key_id,
+                signatures=[]), key))
+
+        def feed(issued: datetime, key: SeedKey) -> dict[str, Any]:
+            ids = sorted(g.uuid() for _ in range(2))
+            return wire(sign(SovereignRevocationFeed(
+                feed_id=g.uuid(), issuer_sovereign_id=w.name, sequence=2, issued_at=issued,
+                revoked_attestation_ids=ids, revocation_reasons={ids[0]: "member_departed"}, issued_by=key.key_id,
+                signatures=[]), key))
+
+        for index in range(1, len(keys)):
+            new, old = keys[index], keys[index - 1]
+            new_key, old_key = w.dkey(new.public_key), w.dkey(old.public_key)
+            assert new.valid_from is not None and old.end is not None
+            for make, kind in ((treaty, "treaty"), (feed, "feed")):
+                for delta in (-S, -US, 0 * S, US):
+                    add(kind, make(new.valid_from + delta, new_key), new.valid_from + H,
+                        f"key {new.key_sequence} signs at its valid_from {delta}")
+                for delta in (299 * S, 300 * S - US, 300 * S, 301 * S):
+                    issued = old.end + delta
+                    for at in (issued + H, old.end + HORIZON - US, old.end + HORIZON):
+                        add(kind, make(issued, old_key), at,
+                            f"key {old.key_sequence} signs {delta} after its end; judged at {at - old.end} after")
+        base = keys[-1].valid_from or w.start
+        for form, rewrite in FORMS.items():
+            for kind, fields in (("treaty", ("issued_at", "valid_from", "expires_at")), ("feed", ("issued_at",))):
+                for field in fields:
+                    doc = treaty(base + H, w.keys[-1]) if kind == "treaty" else feed(base + H, w.keys[-1])
+                    doc[field] = rewrite(doc[field])
+                    for at in (base + H - S, base + 2 * H, base + timedelta(days=40)):
+                        add(kind, sign_received(kind, doc, w.keys[-1]), at, f"{field} ({form}) changed, re-signed")
+    return out
