@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN, treaty_state
 from publisher.model import Sovereign, Treaty
-from publisher.timestamps import wrapper_text
 
 ACTIVE_LIFECYCLE = frozenset({"active", "expiring_soon"})
 REVOKED_LIFECYCLE = frozenset({"revoked", "replaced"})
@@ -91,8 +90,7 @@ def edge_of(treaty: Treaty, at: datetime) -> Edge:
         status = "suspended" if state.state in ("suspended", "not_yet_valid") and lifecycle != "expired" else "active"
     return Edge(source=treaty.issuer, target=treaty.subject, treaty_id=treaty.treaty_id, status=status,
                 lifecycle_state=lifecycle, expiry_risk=risk,
-                valid_from=wrapper_text(treaty.raw.get("valid_from")) if treaty.valid_from else None,
-                expires_at=wrapper_text(treaty.raw.get("expires_at")) if treaty.expires_at else None,
+                valid_from=treaty.wrapper_time("valid_from"), expires_at=treaty.wrapper_time("expires_at"),
                 state=state.state)
 
 

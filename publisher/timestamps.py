@@ -90,27 +90,27 @@ def _parse(value: str) -> datetime | None:
     return result
 
 
-def wrapper_text(value: object) -> str | None:
-    """The text genesis-mesh's unsigned wrappers (graph edges, the order of its treaty rows) give a
-    signed timestamp: pydantic reads it keeping its UTC offset and `isoformat()` writes it, so `Z`
-    becomes `+00:00` and a `+02:00` the reference accepted stays `+02:00` (FORMATS §1.5). A naive
-    time is read as UTC. None when `value` is not a timestamp."""
-    moment = parse(value)
-    if moment is None or not isinstance(value, str):
+def offset_of(value: object) -> str | None:
+    """The UTC offset a timestamp is written with (`+02:00`), or None for `Z`, `+00:00`, naive
+    and what is not a timestamp."""
+    if not isinstance(value, str) or parse(value) is None:
         return None
-    return _wrapper_text(value, moment)
-
-
-@lru_cache(maxsize=65_536)
-def _wrapper_text(value: str, moment: datetime) -> str:
     zone = _LENIENT.fullmatch(value).group(8)  # type: ignore[union-attr]  # parse() matched it
     if not zone or zone in ("Z", "z"):
-        return moment.isoformat()
-    sign = 1 if zone[0] == "+" else -1
+        return None
     digits = zone[1:].replace(":", "")
-    offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return None if int(digits) == 0 else f"{zone[0]}{digits[:2]}:{digits[2:]}"
+
+
+def wrapper_text(moment: datetime, offset: str | None = None) -> str:
+    """The text genesis-mesh's unsigned wrappers (graph edges, the order of its treaty rows) give a
+    signed time: pydantic reads it keeping its offset and `isoformat()` writes it, so `Z` becomes
+    `+00:00` and a `+02:00` the reference accepted stays `+02:00` (FORMATS §1.5)."""
+    if offset is None:
+        return moment.isoformat()
+    delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
     try:
-        return moment.astimezone(timezone(offset)).isoformat()
+        return moment.astimezone(timezone(delta if offset[0] == "+" else -delta)).isoformat()
     except OverflowError:   # year 1 or 9999 moved out of range: the instant in UTC
         return moment.isoformat()
 

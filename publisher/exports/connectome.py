@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from publisher.connectome import Edge, build_edges, edge_sort_key, graph_treaties
 from publisher.lifecycle import treaty_state
 from publisher.model import Sovereign, Treaty
-from publisher.timestamps import wrapper_text
 
 if TYPE_CHECKING:
     from publisher.verify import Verification
@@ -63,8 +62,7 @@ def active_order(treaty: Treaty) -> str:
     unchanged valid_from, for a first re-issue."""
     if treaty.issued_at is None:
         return ""
-    valid_from = wrapper_text(treaty.raw.get("valid_from")) or ""
-    return (wrapper_text(treaty.raw.get("issued_at")) or "") + "\x00" + valid_from
+    return (treaty.wrapper_time("issued_at") or "") + "\x00" + (treaty.wrapper_time("valid_from") or "")
 
 
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:
