@@ -17,7 +17,14 @@ documents are imported into a fresh Handshake repository (test_scenario_differen
   row's `treaty_lifecycle` (state and expiry risk), through `expected_code`;
 * each NA's graph, connectome view and the union's trust paths are compared with the reference's
   (test_scenario_differential's `compare_nas`/`compare_union`) after Handshake's documented
-  decisions (`DECIDED`) are applied to the reference's export by the generator.
+  decisions (`DECIDED`) are applied to the reference's export by the generator;
+* the four instants are committed in turn and reviewed commit to commit: one NA's feed, signed
+  with a sequence that jumps, stays, then goes down, against the reference importer's verdict
+  (`stale_sequence`), and the treaty rows' transitions against the review's changes.
+
+`time-documents` adds single treaties and feeds signed on either side of a key's start and of
+its predecessor's hand-over, judged either side of the vouching horizon, and every timestamp in
+each form of `FORMS`, compared as test_differential.py compares.
 
 A missing .venv-ref FAILS this test (never skips).
 """
@@ -35,6 +42,8 @@ import pytest
 from publisher.codes import REGISTRY
 from publisher.exports.connectome import export_sovereign_graph
 from publisher.findings import Finding
+from publisher.review.collect import collect_review
+from publisher.timestamps import parse
 from publisher.verify import Verification
 from tests.interop.test_differential import difference
 from tests.interop.test_scenario_differential import (
@@ -184,6 +193,100 @@ def compared(scenarios: dict[int, dict[str, Any]], tmp_path_factory: pytest.Temp
             problems = undecided(found) + verdict_differences(where, verification, snapshot["verdicts"])
             out[seed].append((problems, verification))
     return out
+
+
+# -- the history: one commit per instant, reviewed commit to commit --------------------------------
+
+
+def commit_snapshots(scenario: dict[str, Any], repo: Path) -> list[str]:
+    """Each instant's served documents written over the last (import-na's plan) and committed at
+    that instant; the commits."""
+    commits = []
+    for n, snapshot in enumerate(scenario["snapshots"]):
+        import_snapshot(snapshot, repo.parent / f"saved-{n}", refuse_errors=False, repo=repo)
+        env = {"GIT_AUTHOR_DATE": snapshot["at"], "GIT_COMMITTER_DATE": snapshot["at"], "GIT_AUTHOR_NAME": "t",
+               "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+               "PATH": "/usr/bin:/bin"}
+        git = ["git", "-C", str(repo), "-c", "commit.gpgsign=false"]
+        if n == 0:
+            subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+        subprocess.run([*git, "add", "-A"], check=True, env=env)
+        subprocess.run([*git, "commit", "-q", "-m", f"instant {n}"], check=True, env=env)
+        commits.append(subprocess.run([*git, "rev-parse", "HEAD"], check=True, env=env, capture_output=True,
+                                      text=True).stdout.strip())
+    return commits
+
+
+def history_differences(scenario: dict[str, Any], repo: Path) -> tuple[list[str], Counter[str]]:
+    """`handshake review` from each instant to the next against what the reference did: its
+    importer's verdict on the feed (stale_sequence), and the treaty rows it served (a revoked row
+    active again, a signed status changed)."""
+    commits = commit_snapshots(scenario, repo)
+    problems: list[str] = []
+    seen: Counter[str] = Counter()
+    snapshots = scenario["snapshots"]
+    for n in range(1, len(snapshots)):
+        at = parse(snapshots[n]["at"])
+        review = collect_review(repo, commits[n - 1], commits[n], at=at)
+        codes = {(c.code, c.subject) for c in review.changes}
+        feed = snapshots[n]["feed"]
+        decreased = ("change.feed_sequence_decreased", feed["issuer"]) in codes
+        where = f"seed {scenario['seed']} instant {n - 1} -> {n}"
+        if feed["reason"] == "stale_sequence" and feed["sequence"] == feed["previous"]:
+            seen["equal_sequence"] += 1      # DELIBERATE_HISTORY: a count, not a counter
+            if decreased:
+                problems.append(f"{where}: the feed kept sequence {feed['sequence']}, Handshake says it went down")
+        elif (feed["reason"] == "stale_sequence") != decreased:
+            problems.append(f"{where}: reference {feed['reason']} on sequence {feed['sequence']} after "
+                            f"{feed['previous']}, Handshake feed_sequence_decreased={decreased}")
+        for sid, served in snapshots[n]["served"].items():
+            before = {tid: json.loads(text) for tid, text in snapshots[n - 1]["served"][sid]["treaty_rows"].items()}
+            for tid, text in served["treaty_rows"].items():
+                row, old = json.loads(text), before.get(tid)
+                if old is None:
+                    continue
+                expected = None
+                if old["status"] == "revoked" and row["status"] == "active":
+                    expected = "change.treaty_unrevoked"     # DELIBERATE_HISTORY
+                elif row["status"] == "active" and (old["treaty"]["status"], row["treaty"]["status"]) == \
+                        ("active", "suspended"):
+                    expected = "change.treaty_suspended"
+                elif row["status"] == "active" and (old["treaty"]["status"], row["treaty"]["status"]) == \
+                        ("suspended", "active"):
+                    expected = "change.treaty_resumed"
+                elif (old["status"], row["status"]) == ("active", "revoked") and row["superseded_by"] is None \
+                        and old["treaty"]["status"] != "revoked":    # a signed revocation was one already
+                    expected = "change.treaty_revoked"   # replaced by a successor that does not name it, too
+                ours = {code for code, subject in codes if subject == tid and code in TREATY_CHANGES}
+                if expected is not None:
+                    seen[expected] += 1
+                if ours != ({expected} if expected else set()):
+                    problems.append(f"{where} {sid}/{tid}: reference rows {old['status']}/{old['treaty']['status']}"
+                                    f" -> {row['status']}/{row['treaty']['status']}, Handshake {sorted(ours)}")
+    return problems, seen
+
+
+TREATY_CHANGES = ("change.treaty_unrevoked", "change.treaty_suspended", "change.treaty_resumed",
+                  "change.treaty_revoked")
+
+# Where Handshake's history review says more than the reference's importer or NA.
+DELIBERATE_HISTORY: dict[str, str] = {
+    # A feed re-published with the same sequence: the importer says stale_sequence; Handshake
+    # accepts it (the NA's sequence is a count, unchanged while nothing is revoked).
+    "equal_sequence": "§6, §14.7",
+    # A revoked treaty id signed and saved again: the reference's upsert makes the row active
+    # again; Handshake reports it critical (revocation is terminal for the treaty id).
+    "change.treaty_unrevoked": "§5.3",
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_history_review_agrees_with_the_reference_importer(seed: int, scenarios: dict[int, dict[str, Any]],
+                                                               tmp_path: Path) -> None:
+    problems, seen = history_differences(scenarios[seed], tmp_path / "repo")
+    assert not problems, "\n".join(problems)
+    assert set(DELIBERATE_HISTORY) <= set(seen), seen
+    assert {"change.treaty_suspended", "change.treaty_resumed", "change.treaty_revoked"} <= set(seen), seen
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -88,12 +88,14 @@ def quietly(*argv: str) -> None:
     assert code == 0, f"handshake {' '.join(argv)} -> {code}\n{out.getvalue()[-3000:]}"
 
 
-def import_snapshot(snapshot: dict[str, Any], base: Path, *, refuse_errors: bool = True) -> Verification:
+def import_snapshot(snapshot: dict[str, Any], base: Path, *, refuse_errors: bool = True,
+                    repo: Path | None = None) -> Verification:
     """`handshake import-na` of every NA's saved endpoints, then the repository verified at the instant.
     `refuse_errors=False` writes what import-na plans without its verification first (which refuses
-    a repository with an error finding), so documents Handshake refuses can be compared too."""
-    repo = base / "repo"
-    (repo / "sovereigns").mkdir(parents=True)
+    a repository with an error finding), so documents Handshake refuses can be compared too.
+    `repo`: import into this repository (default: a new one in `base`)."""
+    repo = repo or base / "repo"
+    (repo / "sovereigns").mkdir(parents=True, exist_ok=True)
     for sid, served in snapshot["served"].items():
         saved = base / "saved" / sid
         for name, text in served["files"].items():

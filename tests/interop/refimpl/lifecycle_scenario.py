@@ -40,6 +40,8 @@ EXPIRY_OFFSETS = (0 * S, -US, US, -S, S, -5 * 60 * S, -5 * 60 * S - US, -5 * 60 
                   24 * H, 24 * H - S, 24 * H + US, 24 * H + S, 72 * H, 72 * H - S, 72 * H + S / 2, 72 * H + S)
 #: valid_from - instant: on, and either side of, the 5-minute skew of not yet valid.
 START_OFFSETS = (5 * 60 * S, 5 * 60 * S + US, 5 * 60 * S - S, 5 * 60 * S + S, 30 * H)
+#: The second NA's feed at each instant: (sequence, how many ids): up past its count, equal, down.
+FEED_PLAN = ((2, 2), (9, 5), (9, 5), (3, 3))
 PLUS2 = timezone(timedelta(hours=2))
 MINUS530 = timezone(-timedelta(hours=5, minutes=30))
 
@@ -178,10 +180,43 @@ class LifecycleScenario(GraphScenario):
         names = [s.name for s in self.sovs]
         return {f"{a}|{b}": explain_trust_path(union, a, b) for a in names for b in names}
 
+    def feed(self, served: dict[str, Any], at: datetime) -> dict[str, Any]:
+        """Replace the second NA's served feed with one signed by its key (`sign_model`) whose
+        sequence follows FEED_PLAN (a jump past its count, the same again, then back down with
+        ids dropped), and judge it as an importer does: `verify_sovereign_revocation_feed` with the
+        highest sequence accepted so far, then `save_sovereign_revocation_feed` (NA database)."""
+        from genesis_mesh.crypto.signing import sign_model
+        from genesis_mesh.models.sovereign import SovereignRevocationFeed
+        from genesis_mesh.na_service.db import NADatabase
+        from genesis_mesh.trust.treaty import verify_sovereign_revocation_feed
+
+        sov = self.sovs[1]
+        if not hasattr(self, "importer"):
+            self.importer = NADatabase(":memory:")
+            self.importer.migrate()
+            self.feed_ids = sorted(str(uuid.uuid4()) for _ in range(5))
+        sequence, count = FEED_PLAN[len(self.snapshots) - 1]
+        ids = self.feed_ids[:count]
+        model = SovereignRevocationFeed(
+            feed_id=str(uuid.uuid4()), issuer_sovereign_id=sov.name, sequence=sequence, issued_at=at,
+            revoked_attestation_ids=ids, revocation_reasons={i: "member_departed" for i in ids},
+            issued_by=sov.na.key_id, signatures=[])
+        model.signatures.append(sign_model(model, sov.na.signing_key, sov.na.key_id))
+        served[sov.name]["files"]["sovereign-revocation-feed"] = json.dumps(
+            json.loads(model.model_dump_json()), sort_keys=True, separators=(",", ":")) + "\n"
+        latest = self.importer.get_latest_sovereign_revocation_sequence(sov.name)
+        result = verify_sovereign_revocation_feed(model, [sov.na.public_b64], expected_issuer_sovereign_id=sov.name,
+                                                  min_sequence=latest)
+        if result.accepted:
+            self.importer.save_sovereign_revocation_feed(model)
+        self.note(f"feed at {sov.name}: sequence {sequence}, {count} ids: {result.reason}")
+        return {"issuer": sov.name, "sequence": sequence, "previous": latest, "reason": result.reason}
+
     def snapshot(self) -> None:
         super().snapshot()
         snap = self.snapshots[-1]
         at = self.world.now()
+        snap["feed"] = self.feed(snap["served"], at)
         snap["verdicts"] = self.verdicts(snap["served"], at)
         snap["decided"] = self.apply_decisions(snap["served"], at)
         snap["decided_trust_paths"] = self.adjusted_trust_paths(snap["decided"])
