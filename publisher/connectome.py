@@ -31,7 +31,7 @@ class Edge:
     status: str                 # the issuer's row status: active | revoked
     lifecycle_state: str
     expiry_risk: str
-    valid_from: str | None      # unsigned wrapper form: isoformat, +00:00 (FORMATS §1.5)
+    valid_from: str | None      # unsigned wrapper form: isoformat, offset kept (FORMATS §1.5)
     expires_at: str | None
     state: str = ""             # Handshake's full lifecycle state (adds not_yet_valid, suspended)
 
@@ -90,8 +90,8 @@ def edge_of(treaty: Treaty, at: datetime) -> Edge:
         status = "suspended" if state.state in ("suspended", "not_yet_valid") and lifecycle != "expired" else "active"
     return Edge(source=treaty.issuer, target=treaty.subject, treaty_id=treaty.treaty_id, status=status,
                 lifecycle_state=lifecycle, expiry_risk=risk,
-                valid_from=treaty.valid_from.isoformat() if treaty.valid_from else None,
-                expires_at=treaty.expires_at.isoformat() if treaty.expires_at else None, state=state.state)
+                valid_from=treaty.wrapper_time("valid_from"), expires_at=treaty.wrapper_time("expires_at"),
+                state=state.state)
 
 
 def graph_treaties(sovereigns: Iterable[Sovereign]) -> list[Treaty]:

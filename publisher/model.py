@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from collections.abc import Mapping
 
+from publisher.timestamps import wrapper_text
+
 HANDOVER = timedelta(seconds=300)          # genesis-mesh SUCCESSION_HANDOVER
 VOUCHING_GRACE = timedelta(hours=24)       # genesis-mesh SUCCESSION_VOUCHING_GRACE
 
@@ -131,6 +133,14 @@ class Treaty:
     signer: str | None = None          # NA public key whose signature verified
     row: TreatyRow | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # (field, "+02:00"): a time signed with a non-UTC offset, which genesis-mesh's unsigned
+    # wrappers keep (FORMATS §1.5); kept here because slim models drop `raw`.
+    offsets: tuple[tuple[str, str], ...] = ()
+
+    def wrapper_time(self, name: str) -> str | None:
+        """issued_at, valid_from or expires_at as genesis-mesh's wrappers write it (isoformat)."""
+        moment = getattr(self, name)
+        return None if moment is None else wrapper_text(moment, dict(self.offsets).get(name))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ Unsigned NA output (`+00:00`) is parsed leniently. Time is always a parameter, n
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, UTC
+from datetime import datetime, timedelta, timezone, UTC
 from functools import lru_cache
 
 _CANONICAL = re.compile(
@@ -88,6 +88,31 @@ def _parse(value: str) -> datetime | None:
         except OverflowError:
             return None
     return result
+
+
+def offset_of(value: object) -> str | None:
+    """The UTC offset a timestamp is written with (`+02:00`), or None for `Z`, `+00:00`, naive
+    and what is not a timestamp."""
+    if not isinstance(value, str) or parse(value) is None:
+        return None
+    zone = _LENIENT.fullmatch(value).group(8)  # type: ignore[union-attr]  # parse() matched it
+    if not zone or zone in ("Z", "z"):
+        return None
+    digits = zone[1:].replace(":", "")
+    return None if int(digits) == 0 else f"{zone[0]}{digits[:2]}:{digits[2:]}"
+
+
+def wrapper_text(moment: datetime, offset: str | None = None) -> str:
+    """The text genesis-mesh's unsigned wrappers (graph edges, the order of its treaty rows) give a
+    signed time: pydantic reads it keeping its offset and `isoformat()` writes it, so `Z` becomes
+    `+00:00` and a `+02:00` the reference accepted stays `+02:00` (FORMATS §1.5)."""
+    if offset is None:
+        return moment.isoformat()
+    delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    try:
+        return moment.astimezone(timezone(delta if offset[0] == "+" else -delta)).isoformat()
+    except OverflowError:   # year 1 or 9999 moved out of range: the instant in UTC
+        return moment.isoformat()
 
 
 def day_text(moment: datetime) -> str:

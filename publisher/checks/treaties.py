@@ -77,6 +77,8 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
         issued_by=text(raw.get("issued_by")) or "",
         metadata=obj(raw.get("metadata")),
         verified=verified, signer=signer, raw=raw,
+        offsets=tuple((k, o) for k in ("issued_at", "valid_from", "expires_at")
+                      if (o := timestamps.offset_of(raw.get(k))) is not None),
     )
     return treaty, out, unexplained
 

@@ -224,7 +224,8 @@ CODES: tuple[Code, ...] = (
        "The treaty expires within 72 hours of the evaluation time and has no successor.",
        "expiring_soon"),
     _c("treaty.expired", W, "Treaty expired",
-       "expires_at (plus 5 minutes of skew) lies before the evaluation time.",
+       "expires_at lies at or before the evaluation time (genesis-mesh's treaty_lifecycle; its "
+       "verify_recognition_treaty still accepts for 5 minutes of clock skew).",
        "outside_validity_window"),
     _c("treaty.not_yet_valid", W, "Treaty not yet valid",
        "valid_from (minus 5 minutes of skew) lies after the evaluation time.",

@@ -55,13 +55,14 @@ def attestation_revocations(sovereigns: Iterable[Sovereign]) -> list[dict[str, A
 
 def active_order(treaty: Treaty) -> str:
     """The key that orders `active_treaties` ("" without issued_at). genesis-mesh lists them
-    by the text its database stores, issued_at's isoformat (so a whole second sorts before its
-    fractions, which the published `Z` form reverses); rows with equal text in insertion order,
-    which for the copies an NA re-issued at one restart is the order of their sources'
-    issued_at: the copy's unchanged valid_from, for a first re-issue."""
+    by the text its database stores, issued_at's isoformat in the offset it was signed with (so
+    a whole second sorts before its fractions, which the published `Z` form reverses, and a
+    `+02:00` time by its local text); rows with equal text in insertion order, which for the
+    copies an NA re-issued at one restart is the order of their sources' issued_at: the copy's
+    unchanged valid_from, for a first re-issue."""
     if treaty.issued_at is None:
         return ""
-    return treaty.issued_at.isoformat() + "\x00" + (treaty.valid_from.isoformat() if treaty.valid_from else "")
+    return (treaty.wrapper_time("issued_at") or "") + "\x00" + (treaty.wrapper_time("valid_from") or "")
 
 
 def _active_treaties(treaties: Iterable[Treaty], verification: Verification) -> list[Mapping[str, Any]]:

@@ -171,6 +171,13 @@ def _new_treaty(sid: str, path: str, new: TreatyView, known: dict[str, TreatyVie
                    f"{day(new.expires_at)} (treaty {short(new.treaty_id, 13)}).", new.treaty_id)]
 
 
+def _named_by_successor(treaty: TreatyView, known: dict[str, TreatyView]) -> bool:
+    """Whether the treaty its row names as replacement says it renews or replaces this one (then
+    the successor's change tells the story); a row may name a successor that does not."""
+    successor = known.get((treaty.reason or "").split(":", 1)[-1])
+    return successor is not None and treaty.treaty_id in (successor.renew_of, successor.replace_of)
+
+
 def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None, memory: Memory,
             known: dict[str, TreatyView], when: datetime | None) -> list[Change]:
     if new is None:
@@ -192,7 +199,8 @@ def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None,
     if old is None:
         return [] if new.revoked else _new_treaty(sid, path, new, known)
     out = []
-    if not old.revoked and new.state == "revoked":
+    ended = new.state == "revoked" or (new.state == "replaced" and not _named_by_successor(new, known))
+    if not old.revoked and ended:
         out.append(Change("change.treaty_revoked", sid, path,
                           f"{label} is revoked ({new.reason[:80] if new.reason else 'no reason given'}).",
                           new.treaty_id))

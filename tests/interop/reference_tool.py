@@ -17,6 +17,11 @@ Every subcommand prints JSON on stdout.
   bundle-scenario SEED [--operations N] [--snapshots K]
                           the same scenario with every NA's `trust-bundle export` at each instant, changed
                           after export, and the reference's verdict on each file (refimpl/bundle_scenario.py)
+  lifecycle-scenario SEED hand-signed treaties no reference workflow makes (suspended, signed revoked, not yet
+                          valid, re-signed, on lifecycle boundaries) stored in in-process NAs, their served
+                          graphs and the reference's verdicts at four instants (refimpl/lifecycle_scenario.py)
+  time-documents SEED     treaties and feeds signed at the edges of a key history's windows and with every
+                          timestamp form, with the reference's strict verdict (as `differential`)
   verify-bundles MANIFEST the reference's verdicts on many bundle files at once: MANIFEST is a JSON list of
                           {"file", "roots": {sovereign_id: root key}}; the root of the sovereign a bundle names
                           is pinned for its embedded genesis
@@ -123,6 +128,20 @@ def cmd_bundle_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lifecycle_scenario(args: argparse.Namespace) -> int:
+    from refimpl.lifecycle_scenario import run
+
+    print(json.dumps(run(args.seed)))
+    return 0
+
+
+def cmd_time_documents(args: argparse.Namespace) -> int:
+    from refimpl.lifecycle_scenario import time_documents
+
+    print(json.dumps({"seed": args.seed, "documents": time_documents(args.seed)}))
+    return 0
+
+
 def cmd_verify_bundles(args: argparse.Namespace) -> int:
     from refimpl.verdicts import bundle_verdict
 
@@ -167,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     bundles.add_argument("--operations", type=int, default=14)
     bundles.add_argument("--snapshots", type=int, default=2)
     bundles.set_defaults(run=cmd_bundle_scenario)
+    lifecycle = sub.add_parser("lifecycle-scenario")
+    lifecycle.add_argument("seed", type=int)
+    lifecycle.set_defaults(run=cmd_lifecycle_scenario)
+    times = sub.add_parser("time-documents")
+    times.add_argument("seed", type=int)
+    times.set_defaults(run=cmd_time_documents)
     many = sub.add_parser("verify-bundles")
     many.add_argument("manifest")
     many.set_defaults(run=cmd_verify_bundles)

@@ -31,9 +31,12 @@ from typing import Any
 
 import pytest
 
+from publisher.authoring.na_import import plan_import
+from publisher.authoring.state import RepoState
 from publisher.cli import main
 from publisher.connectome import Graph, build_edges
 from publisher.exports.connectome import connectome_view, export_recognition_graph, export_sovereign_graph
+from publisher.keyfile import parse_public_key_file
 from publisher.timestamps import parse
 from publisher.verify import Verification, verify_path
 from tests.interop.test_roundtrip_reference_signs import AT as CORPUS_AT, CORPUS_NAS, import_corpus
@@ -85,10 +88,14 @@ def quietly(*argv: str) -> None:
     assert code == 0, f"handshake {' '.join(argv)} -> {code}\n{out.getvalue()[-3000:]}"
 
 
-def import_snapshot(snapshot: dict[str, Any], base: Path) -> Verification:
-    """`handshake import-na` of every NA's saved endpoints, then the repository verified at the instant."""
-    repo = base / "repo"
-    (repo / "sovereigns").mkdir(parents=True)
+def import_snapshot(snapshot: dict[str, Any], base: Path, *, refuse_errors: bool = True,
+                    repo: Path | None = None) -> Verification:
+    """`handshake import-na` of every NA's saved endpoints, then the repository verified at the instant.
+    `refuse_errors=False` writes what import-na plans without its verification first (which refuses
+    a repository with an error finding), so documents Handshake refuses can be compared too.
+    `repo`: import into this repository (default: a new one in `base`)."""
+    repo = repo or base / "repo"
+    (repo / "sovereigns").mkdir(parents=True, exist_ok=True)
     for sid, served in snapshot["served"].items():
         saved = base / "saved" / sid
         for name, text in served["files"].items():
@@ -102,10 +109,24 @@ def import_snapshot(snapshot: dict[str, Any], base: Path) -> Verification:
         root = base / "roots" / f"{sid}.pub"
         root.parent.mkdir(exist_ok=True)
         root.write_text(served["root_pub"], encoding="utf-8")
-        quietly("import-na", str(saved), "--root-key", str(root), "--repo", str(repo), "--at", snapshot["at"])
+        if refuse_errors:
+            quietly("import-na", str(saved), "--root-key", str(root), "--repo", str(repo), "--at", snapshot["at"])
+        else:
+            write_plan(repo, saved, root, snapshot["at"])
     at = parse(snapshot["at"])
     assert isinstance(at, datetime)
     return verify_path(repo, at=at, workers=1)
+
+
+def write_plan(repo: Path, saved: Path, root: Path, at: str) -> None:
+    """The files `import-na` would write for `saved`, written as they are (no verification)."""
+    moment = parse(at)
+    assert isinstance(moment, datetime)
+    key = parse_public_key_file(root.read_bytes())
+    plan = plan_import(RepoState(repo, moment, verify_path(repo, at=moment, workers=1)), saved, root_key=key)
+    for relative, data in plan.writes.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_bytes(data)
 
 
 # -- the comparison -------------------------------------------------------------------------

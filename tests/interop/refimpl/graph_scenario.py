@@ -211,9 +211,9 @@ class GraphScenario(Operating):
         self.imported[(importer.name, issuer.name)] = self.op
         self.note(f"import-feed at {importer.name} from {issuer.name}")
 
-    def rotate(self) -> None:
+    def rotate(self, sov: Sov | None = None) -> None:
         """The root names a new NA key effective within the hour; the NA restarts on it after."""
-        sov = self.rng.choice([s for s in self.sovs if s.successions < 2] or self.sovs)
+        sov = sov or self.rng.choice([s for s in self.sovs if s.successions < 2] or self.sovs)
         sov.successions += 1
         new = self.key(f"{sov.name}-na-{sov.successions + 1}", f"na-{sov.name[:-3].lower()}-{sov.successions + 1}")
         root_key, _ = sov.root.write_files(self.keydir)
