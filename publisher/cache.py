@@ -215,9 +215,13 @@ def _real_folder(path: str) -> bool:
 
 
 def _private_directory(info: os.stat_result) -> bool:
-    """A directory owned by this user that neither its group nor others can write: entries are
-    sealed with this user's secret, so a directory shared with others serves no one else."""
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
+    """A directory owned by this user that no one else can write: entries are sealed with this
+    user's secret, so a directory shared with others serves no one else. Writable by its group
+    only when that group is this user's own primary group: Debian-family systems give every
+    user a private group and umask 002, so a plain `mkdir .handshake-cache` is group-writable."""
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & stat.S_IWOTH:
+        return False
+    return not info.st_mode & stat.S_IWGRP or info.st_gid == os.getgid()
 
 
 def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:

@@ -98,18 +98,33 @@ def test_a_cache_directory_others_can_write_is_not_used(tmp_path: Path, monkeypa
     assert open_cache(tmp_path) is not None
 
 
-@pytest.mark.parametrize("planted", ["sovereign", "sovereign/dd"], ids=["kind-folder", "key-folder"])
-def test_no_entry_is_written_into_a_folder_others_can_write(tmp_path: Path, planted: str) -> None:
-    """A folder of the cache made by someone else beforehand, or opened to others: whoever can
-    write it could swap it for a link while an entry is written, so nothing is written there."""
+def test_a_cache_directory_writable_by_this_users_own_group_is_used(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """umask 002 with a private group per user (Debian's default) makes every new directory
+    group-writable; only another group's members could write into it."""
+    import os
+
     from publisher.cache import open_cache
 
-    repo = tmp_path / "repo"
-    (repo / ".handshake-cache" / planted).mkdir(parents=True)
-    (repo / ".handshake-cache" / planted).chmod(0o777)
-    store = open_cache(repo)
-    assert store is not None and store.directory == repo / ".handshake-cache"
-    store.put("sovereign", "dd" * 32, 1)
-    assert not (repo / ".handshake-cache" / "sovereign" / "dd" / ("dd" * 32)).exists()
-    store.put("verify", "ee" * 32, 2)                  # a kind in a folder of this user's own
-    assert store.get("verify", "ee" * 32) == 2
+    own = tmp_path / "own-group"
+    own.mkdir()
+    own.chmod(0o775)
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(own))
+    assert os.stat(own).st_gid == os.getgid() and open_cache(tmp_path) is not None
+
+
+@pytest.mark.parametrize(("mode", "group", "usable"), [
+    (0o700, "own", True), (0o775, "own", True), (0o770, "other", False), (0o775, "other", False),
+    (0o755, "other", True), (0o757, "own", False), (0o777, "own", False)])
+def test_which_shared_directories_are_refused(mode: int, group: str, usable: bool) -> None:
+    """Writable by others: refused; by its group: only when the group is this user's own."""
+    import os
+    import stat
+
+    from publisher.cache import _private_directory
+
+    gid = os.getgid() if group == "own" else os.getgid() + 1
+    info = os.stat_result((stat.S_IFDIR | mode, 1, 1, 2, os.getuid(), gid, 4096, 0, 0, 0))
+    assert _private_directory(info) is usable
+    someone_else = os.stat_result((stat.S_IFDIR | 0o700, 1, 1, 2, os.getuid() + 1, os.getgid(), 4096, 0, 0, 0))
+    assert not _private_directory(someone_else)
