@@ -48,8 +48,13 @@ def _steps(reader: gitrepo.BlobReader, batch: Batch) -> Iterator[tuple[int, Step
     return zip((index for index, _, _, _ in batch), steps, strict=True)
 
 
-def _worker(root: str, conn: Any) -> None:
-    """Walk the sovereigns this worker owns; reply (groups by index, open, first seen) or an error."""
+def _worker(root: str, conn: Any, inherited: list[Any]) -> None:
+    """Walk the sovereigns this worker owns; reply (groups by index, open, first seen) or an error.
+    `inherited`: the parent's ends of this worker's pipe and of the workers forked before it,
+    closed here, so that when the parent closes them (a failed walk) every worker reads EOF
+    instead of waiting out `close`'s timeout."""
+    for other in inherited:
+        other.close()
     walk, groups = Walk(keep_changes=False), []
     try:
         with collector.paused(), gitrepo.BlobReader(root) as reader:
@@ -83,7 +88,7 @@ class _Pool:
         self.conns, self.procs = [], []
         for _ in range(workers):
             mine, theirs = context.Pipe()
-            proc = context.Process(target=_worker, args=(str(root), theirs), daemon=True)
+            proc = context.Process(target=_worker, args=(str(root), theirs, [*self.conns, mine]), daemon=True)
             proc.start()
             theirs.close()
             self.conns.append(mine)

@@ -207,3 +207,15 @@ def test_a_split_log_raises_a_range_failure_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(gitrepo, "SPLIT_LOG_COMMITS", 1)
     with pytest.raises(gitrepo.GitError):
         list(gitrepo.iter_log(tmp_path, parts=2))
+
+
+def test_history_workers_stop_as_soon_as_a_failed_walk_lets_them_go(tmp_path):
+    """A walk that fails before its last batch closes the workers' pipes without the sentinel:
+    every worker must read EOF and exit by itself. A worker still holding a parent's end of a
+    pipe (its own, or an earlier worker's, inherited by fork) waited until `close` killed it."""
+    from publisher.history.parallel import _Pool
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    pool = _Pool(tmp_path, 3)
+    pool.close()
+    assert [proc.exitcode for proc in pool.procs] == [0, 0, 0]
