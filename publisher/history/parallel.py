@@ -85,7 +85,8 @@ def _fields(change: Change) -> Fields:
 class _Pool:
     def __init__(self, root: str | Path, workers: int) -> None:
         context = multiprocessing.get_context("fork")
-        self.conns, self.procs = [], []
+        self.conns: list[Any] = []
+        self.procs: list[Any] = []
         for _ in range(workers):
             mine, theirs = context.Pipe()
             proc = context.Process(target=_worker, args=(str(root), theirs, [*self.conns, mine]), daemon=True)
