@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.layout import TRUST_PATHS
+from publisher.limits import DEFAULT_LIMITS
 
 REGULAR_FILE_MODES = ("100644", "100755")     # tree modes of files whose bytes are read
 _ZERO = "0" * 40
@@ -30,6 +31,20 @@ _CHUNK = 1 << 16
 
 class GitError(Exception):
     """A git operation failed (not a repository, shallow or corrupt history, unknown ref)."""
+
+
+# The most paths one listing (ls-tree, diff) or one commit of `git log --raw` may hold. Trees
+# that share subtrees make a few kilobytes of pushed objects stand for 2^depth paths, which git
+# would list for hours and Python hold in memory: reading stops here, and git is killed.
+MAX_PATHS = DEFAULT_LIMITS.max_total_files
+
+
+class TooManyPaths(GitError):
+    """A listing or one commit's diff past MAX_PATHS paths; nothing past them was read."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: more than {MAX_PATHS:,} paths (a tree that repeats its own folders?); "
+                         "nothing past them was read")
 
 
 @dataclass(frozen=True)
@@ -454,6 +469,7 @@ def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterato
     exact, prefixes = frozenset(wanted), tuple(p + b"/" for p in wanted)
     current: tuple[Commit, tuple[str, ...]] | None = None
     changes: list[RawChange] = []
+    listed = 0                 # change lines of the current commit, trust paths or not
     tokens = _tokens(_read_chunks(proc))
     for token in tokens:
         token = token.lstrip(b"\n")
@@ -463,9 +479,12 @@ def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterato
             sha, seconds, *parents = token[1:].decode("ascii").split(" ")
             current = (Commit(sha, commit_time(seconds)),
                        tuple(p for p in parents if p))
-            changes = []
+            changes, listed = [], 0
         elif token.startswith(b":"):
             path = next(tokens, b"")
+            listed += 1
+            if listed > MAX_PATHS:
+                raise TooManyPaths(f"commit {current[0].sha[:12] if current else '?'}")
             if _wanted(path, exact, prefixes):
                 changes.append(_raw_change(token, path))
     if current is not None and changes:
@@ -476,17 +495,42 @@ def diff_raw(root: str | Path, base: str, head: str, paths: Sequence[str] = TRUS
     """Paths whose blob differs between two commits (`git diff --raw`), with both blob ids."""
     _refuse_options(base, head)
     try:
-        out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff",
-                   f"{base}^{{commit}}", f"{head}^{{commit}}", "--", *paths)
+        out = _listing(root, ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff",
+                              f"{base}^{{commit}}", f"{head}^{{commit}}", "--", *paths], f"diff {base}..{head}", 2)
     except GitError as exc:
         raise _fail("cannot diff", exc) from exc
-    tokens = iter(out.split(b"\0"))
+    tokens = iter(out)
     return [_raw_change(t, next(tokens, b"")) for t in tokens if t.lstrip(b"\n").startswith(b":")]
 
 
-def _tree_rows(out: bytes, sized: bool) -> list[TreeEntry]:
+def _listing(root: str | Path, args: Sequence[str], what: str, per_path: int = 1) -> list[bytes]:
+    """The NUL-separated tokens `git ARGS` writes (`per_path` of them for each path), read as
+    git writes them: past MAX_PATHS paths git is killed and TooManyPaths raised; a failing git
+    is GitError carrying its message."""
+    handle = _spawn(root, *args)
+    proc, bound = handle.proc, MAX_PATHS * per_path
+    tokens: list[bytes] = []
+    try:
+        for token in _tokens(_read_chunks(proc)):
+            tokens.append(token)
+            if len(tokens) > bound:
+                raise TooManyPaths(what)
+        stderr = proc.stderr.read() if proc.stderr else b""
+        if proc.wait() != 0:
+            raise _error(root, stderr, args[0])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    return tokens
+
+
+def _tree_rows(out: Iterable[bytes], sized: bool) -> list[TreeEntry]:
     entries = []
-    for token in out.split(b"\0"):
+    for token in out:
         if not token:
             continue
         meta, _, path = token.partition(b"\t")
@@ -502,7 +546,10 @@ def ls_tree(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeEnt
     """Every entry under `paths` at `commit` (recursive, with blob sizes), sorted by path."""
     _refuse_options(commit)
     try:
-        out = _run(root, "ls-tree", "-r", "-z", "-l", "--full-tree", f"{commit}^{{tree}}", "--", *paths)
+        out = _listing(root, ["ls-tree", "-r", "-z", "-l", "--full-tree", f"{commit}^{{tree}}", "--", *paths],
+                       f"listing {commit}")
+    except TooManyPaths:
+        raise
     except GitError as exc:
         raise _fail(f"cannot list {commit}", exc) from exc
     return _tree_rows(out, sized=True)
@@ -515,7 +562,7 @@ def top_level(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeE
         out = _run(root, "ls-tree", "-z", "--full-tree", commit, "--", *paths)
     except GitError as exc:
         raise _fail(f"cannot list {commit}", exc) from exc
-    return _tree_rows(out, sized=False)
+    return _tree_rows(out.split(b"\0"), sized=False)
 
 
 _INLINE_REQUEST_BYTES = 4096   # below PIPE_BUF-sized pipes' capacity on every platform

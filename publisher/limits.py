@@ -9,7 +9,7 @@ Exceeding a limit is a finding, never a crash, and the excess is not processed:
   max_files_per_sovereign   20,000      limits.too_many_files       files past the limit
   max_signatures            16          limits.too_many_signatures  no signature is tried
   max_history_keys          64          limits.too_many_keys        successions past the limit
-  max_total_files           2,000,000   limits.too_many_files       files past the limit
+  max_total_files           1,000,000   limits.too_many_files       files past the limit
   max_index_bytes           8,388,608   limits.file_too_large       coalition.json or trust.lock is never read
 
 The defaults are generous for real trust material (the largest real reference document is
@@ -18,7 +18,10 @@ signature, a succession three; 64 NA keys are sixteen years of quarterly rotatio
 coalition.json and trust.lock grow by about 150 bytes per sovereign, so they get their own
 bound (8 MiB: room for about 50,000 sovereigns) instead of the per-document one. Every
 NA-signed document is tried against the history's keys, so its length bounds that work too.
-Callers pass a `Limits` to tighten or loosen them.
+A million files is five times the 10,000-sovereign registry Handshake is designed for; the
+same number bounds every git listing (`gitrepo.MAX_PATHS`), where a few kilobytes of trees
+that repeat their own folders stand for 2^depth paths. Callers pass a `Limits` to tighten or
+loosen them.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ class Limits:
     max_files_per_sovereign: int = 20_000  # entries under one sovereigns/<id>/, treaties included
     max_signatures: int = 16               # signatures on one document or succession record
     max_history_keys: int = 64             # NA keys in one key history, the genesis key included
-    max_total_files: int = 2_000_000       # entries under sovereigns/ in the whole repository
+    max_total_files: int = 1_000_000       # entries under sovereigns/ in the whole repository
     # coalition.json and trust.lock hold one entry per sovereign: ~150 bytes each, so 1.5 MB at
     # 10,000 sovereigns, past max_file_bytes. They get their own bound.
     max_index_bytes: int = 8 << 20         # bytes in each of coalition.json and trust.lock

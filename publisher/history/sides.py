@@ -96,12 +96,16 @@ class _Folders:
         """Every file under `tree`, depth first in tree order, by a stack of its own: a pushed
         tree may nest deeper than Python's recursion limit."""
         stack = [(prefix, iter(_rows(self._read(tree), width)))]
+        listed = 0                  # paths, folders included: a folder may repeat its own subtrees
         while stack:
             prefix, rows = stack[-1]
             row = next(rows, None)
             if row is None:
                 stack.pop()
                 continue
+            listed += 1
+            if listed > gitrepo.MAX_PATHS:
+                raise gitrepo.TooManyPaths(f"folder {prefix.split('/', 2)[1] if '/' in prefix else prefix}")
             mode, name, oid = row
             path = f"{prefix}/{name}"
             if mode == "40000":

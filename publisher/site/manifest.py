@@ -35,7 +35,7 @@ class ManifestInfo:
 
 
 # A manifest lists every file with its digest, about 140 bytes each: 512 MiB is room for the
-# 2,000,000 trust files `limits` allows and every page built from them.
+# 1,000,000 trust files `limits` allows and every page built from them.
 MAX_MANIFEST_BYTES = 512 << 20
 
 

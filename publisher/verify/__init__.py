@@ -117,7 +117,9 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
             return _verify(source, at, limits, workers, cache, use_snapshot=cache is not None)
         except gitrepo.GitError as exc:     # a git source's listing: its reads are OSError
             empty = Coalition(name="Handshake coalition", description="", operator={}, declared=False)
-            return Verification(at, empty, (), (finding(".git", "", "git.unreadable", str(exc)[:300]),))
+            found = finding("sovereigns", "", "limits.too_many_files", f"{str(exc)[:300]}; nothing was verified") \
+                if isinstance(exc, gitrepo.TooManyPaths) else finding(".git", "", "git.unreadable", str(exc)[:300])
+            return Verification(at, empty, (), (found,))
 
 
 def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,

@@ -83,3 +83,74 @@ def test_a_symbolic_link_megabytes_long_is_not_read_whole(tmp_path: Path, capsys
     status = cli_main(["review", "--repo", str(repo), "main", "hostile", "--at", AT, "--format", "json"])
     assert "layout.symlink_escape" in capsys.readouterr().out and status in (0, 1)
     assert 0 < largest[0] < len(target)
+
+
+def tree_bomb(repo: Path, depth: int) -> str:
+    """A folder whose every level holds two names for the same subtree: `depth` trees of a few
+    bytes each stand for 2^depth files."""
+    inner = tree(repo, [("100644", b"f.json", blob(repo, b"{}\n"))])
+    for _ in range(depth):
+        inner = tree(repo, [("40000", b"a", inner), ("40000", b"b", inner)])
+    return inner
+
+
+BOMB_DEPTH = 14                 # 16,384 paths, past the lowered bound and under every other limit
+
+
+@pytest.fixture
+def bounded(monkeypatch: pytest.MonkeyPatch) -> int:
+    """MAX_PATHS lowered to 1,000 (the default, a million, would take git a minute to reach)."""
+    from publisher import gitrepo
+
+    monkeypatch.setattr(gitrepo, "MAX_PATHS", 1000, raising=False)
+    return 1000
+
+
+def _with_bomb(repo: Path, path: list[bytes], name: bytes) -> str:
+    bomb = tree_bomb(repo, BOMB_DEPTH)
+    return edit(repo, head_tree(repo), path, lambda r: sorted([*r, ("40000", name, bomb)], key=lambda row: row[1]))
+
+
+def test_a_tree_bomb_in_the_verified_commit_is_a_limit_finding(tmp_path: Path, bounded: int,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    repo = baseline(tmp_path / "repo")
+    git(repo, "update-ref", "refs/heads/bomb", commit(repo, _with_bomb(repo, ALPHA, b"bomb"), "main"))
+    assert verify(repo, "bomb", capsys, "--no-history") == (1, {"limits.too_many_files"})
+    status = cli_main(["review", "--repo", str(repo), "main", "bomb", "--at", AT, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == "" and "more than 1,000 paths" in err
+
+
+@pytest.mark.parametrize("where", [ALPHA, [b"docs"]], ids=["in a sovereign", "outside the trust paths"])
+def test_a_tree_bomb_in_the_history_stops_the_walk_with_a_finding(tmp_path: Path, bounded: int, where: list[bytes],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A commit that added the bomb and one that took it away: the published tree is clean, and
+    `git log --raw` would list 2^depth paths for the first. Reading stops at the bound."""
+    repo = baseline(tmp_path / "repo")
+    if where == [b"docs"]:
+        docs = tree(repo, [("100644", b"README", blob(repo, b"docs\n"))])
+        git(repo, "update-ref", "refs/heads/main", commit(repo, edit(
+            repo, head_tree(repo), [], lambda r: sorted([*r, ("40000", b"docs", docs)], key=lambda row: row[1])),
+            "main"))
+    clean = head_tree(repo)
+    added = commit(repo, _with_bomb(repo, where, b"bomb"), "main", date="2026-11-20T00:00:00Z")
+    removed = commit(repo, clean, added, date="2026-11-21T00:00:00Z")
+    git(repo, "update-ref", "refs/heads/main", removed)
+    status = cli_main(["verify", str(repo), "--rev", "main", "--at", AT, "--format", "json", "--jobs", "1",
+                       "--no-cache"])
+    out, err = capsys.readouterr()
+    found = json.loads(out)["findings"]
+    assert status == 1 and err == ""
+    assert [f["code"] for f in found] == ["git.unreadable"] and "more than 1,000 paths" in found[0]["message"]
+
+
+def test_a_tree_bomb_on_a_merged_branch_stops_the_walk_with_a_finding(tmp_path: Path, bounded: int,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A side branch holding the bomb, merged with the main line's tree kept: only the walk of
+    merged branches (history/sides) reads its folders, tree by tree."""
+    repo = baseline(tmp_path / "repo")
+    side = commit(repo, _with_bomb(repo, ALPHA, b"bomb"), "main")
+    merged = commit(repo, head_tree(repo), "main", side, message="merge the bomb, keep main's tree")
+    git(repo, "update-ref", "refs/heads/merged", merged)
+    status, codes = verify(repo, "merged", capsys, "--no-cache")
+    assert (status, codes) == (1, {"git.unreadable"})
