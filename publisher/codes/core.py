@@ -62,6 +62,10 @@ CODES: tuple[Code, ...] = (
     _c("layout.unsafe_id", E, "Unsafe sovereign id",
        "A sovereign folder name must be 1-128 characters of A-Z a-z 0-9 . _ - and start and end "
        "with a letter or digit, so that it is safe in paths and URLs."),
+    _c("layout.case_collision", E, "Names that differ only by case",
+       "Two paths differ only by letter case or Unicode normalization (Treaties/ beside treaties/). "
+       "A checkout on a case-insensitive file system (macOS, Windows) keeps only one of them, so "
+       "what is verified there would depend on which one git wrote last."),
     _c("layout.name_not_utf8", E, "Name not UTF-8",
        "A file or folder name is not valid UTF-8, so it cannot be shown, linked or published as "
        "it is. It is not read; the finding spells each byte that is not UTF-8 as \\xNN."),

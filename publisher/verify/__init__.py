@@ -30,7 +30,7 @@ from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
 from publisher.verify import snapshot
 from publisher.verify.dispatch import Job, folder_keys, run_jobs
-from publisher.verify.sovereign import split_undecodable
+from publisher.verify.sovereign import case_collisions, split_undecodable
 from publisher.timestamps import zulu
 
 
@@ -161,6 +161,7 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
                                "only sovereign folders belong directly under sovereigns/"))
     if not groups:
         out.append(finding("sovereigns", "", "layout.no_sovereigns", "no sovereigns/<id>/ folder found"))
+    out.extend(case_collisions([f"sovereigns/{sid}" for sid in groups]))   # within a folder: its own job
     jobs = [Job(sid, tuple(group), pins.get(sid)) for sid, group in groups.items()]
     outcomes = run_jobs(source, jobs, limits, workers, cache)
     results = [o.result for o in outcomes]

@@ -10,9 +10,10 @@ sovereigns (treaty subjects, foreign keys) belong to `publisher.verify.coalition
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from publisher.canonical import canonical_bytes
 from publisher.checks.cosigners import check_cosigners, check_threshold
@@ -80,6 +81,34 @@ def split_undecodable(entries: list[Entry]) -> tuple[list[Entry], list[Finding]]
         refused.setdefault(where, finding(shown_name(where), "", "layout.name_not_utf8",
                                           f"name {shown_name(parts[first])!r} is not UTF-8; not read"))
     return kept, list(refused.values())
+
+
+def _folded(path: str) -> str:
+    """The name a case-insensitive, normalization-insensitive file system gives `path`."""
+    return path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+
+
+def case_collisions(paths: Sequence[str]) -> list[Finding]:
+    """One `layout.case_collision` for each path (a file, or a folder: `Treaties/` beside
+    `treaties/` merges their files) that folds to the same name as another in its folder: a
+    case-insensitive checkout keeps one, and a hostile one could hide a newer document there."""
+    folders: set[str] = set()
+    for parent in {path.rpartition("/")[0] for path in paths}:
+        while parent and parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    out: list[Finding] = []
+    for names in (list(folders), list(paths)):
+        if len({_folded(name) for name in names}) == len(set(names)):
+            continue                 # the common case: no two names fold together
+        seen: dict[str, str] = {}
+        for path in sorted(names):
+            first = seen.setdefault(_folded(path), path)
+            if first != path and first.rpartition("/")[0] == path.rpartition("/")[0]:
+                out.append(finding(path, "", "layout.case_collision",
+                                   f"differs from {first!r} only by case or Unicode normalization; a case-insensitive "
+                                   "checkout keeps only one of them"))
+    return out
 
 
 def _read_folder(sovereign_id: str, entries: list[Entry], read: Callable[[str], bytes],
@@ -166,6 +195,7 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
     deceptive = deceptive_text(sovereign_id)
     if deceptive:
         out.append(finding(base, "", "layout.deceptive_text", f"folder name {deceptive}"))
+    out.extend(case_collisions([e.path for e in entries[:limits.max_files_per_sovereign]]))
     folder = _read_folder(sovereign_id, entries, read, limits, out)
     present = {p[len(base) + 1:] for p in folder.files}
     for required in REQUIRED_SOVEREIGN_FILES:
