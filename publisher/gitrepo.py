@@ -39,12 +39,18 @@ class GitError(Exception):
 MAX_PATHS = DEFAULT_LIMITS.max_total_files
 
 
+# One whole `git log --raw` may list this many times MAX_PATHS change lines: fifteen times the
+# 200,000 of the 10,000-commit benchmark history, and a bound on what a history of many
+# commits just under MAX_PATHS each would hold in memory.
+LOG_PATHS_FACTOR = 3
+
+
 class TooManyPaths(GitError):
     """A listing or one commit's diff past MAX_PATHS paths; nothing past them was read."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what}: more than {MAX_PATHS:,} paths (a tree that repeats its own folders?); "
-                         "nothing past them was read")
+    def __init__(self, what: str, bound: int | None = None) -> None:
+        super().__init__(f"{what}: more than {bound or MAX_PATHS:,} paths (a tree that repeats its own "
+                         "folders?); nothing past them was read")
 
 
 @dataclass(frozen=True)
@@ -417,11 +423,11 @@ def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = 
     return [[ends[0], *exclude]] + [[ends[k], f"^{ends[k - 1]}"] for k in range(1, parts)]
 
 
-def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any]) -> None:
+def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any], share: int) -> None:
     """Parse one range's log into `out` (lists of entries, then None, or the exception)."""
     try:
         batch: list[LogEntry] = []
-        for entry in _log_entries(handle.proc, paths):
+        for entry in _log_entries(handle.proc, paths, share):
             batch.append(entry)
             if len(batch) >= _QUEUED_ENTRIES:
                 out.put(batch)
@@ -443,7 +449,8 @@ def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) 
         for revisions in ranges:
             handles.append(_spawn(root, *_log_args(revisions)))
             queues.append(queue.SimpleQueue())
-            readers.append(threading.Thread(target=_read_range, args=(handles[-1], paths, queues[-1]), daemon=True))
+            readers.append(threading.Thread(target=_read_range, args=(handles[-1], paths, queues[-1], len(ranges)),
+                                            daemon=True))
             readers[-1].start()
         for found in queues:
             while (item := found.get()) is not None:
@@ -463,13 +470,15 @@ def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) 
                     stream.close()
 
 
-def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterator[LogEntry]:
-    """Parse a `git log --raw -z` stream (`_log_args`' format) as it is written."""
+def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str], share: int = 1) -> Iterator[LogEntry]:
+    """Parse a `git log --raw -z` stream (`_log_args`' format) as it is written: TooManyPaths
+    past MAX_PATHS change lines in one commit, or past its `share` of the whole log's bound."""
     wanted = [p.encode("utf-8", "surrogateescape").rstrip(b"/") for p in paths]
     exact, prefixes = frozenset(wanted), tuple(p + b"/" for p in wanted)
     current: tuple[Commit, tuple[str, ...]] | None = None
     changes: list[RawChange] = []
     listed = 0                 # change lines of the current commit, trust paths or not
+    total, bound = 0, LOG_PATHS_FACTOR * MAX_PATHS // share
     tokens = _tokens(_read_chunks(proc))
     for token in tokens:
         token = token.lstrip(b"\n")
@@ -483,8 +492,12 @@ def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterato
         elif token.startswith(b":"):
             path = next(tokens, b"")
             listed += 1
+            total += 1
             if listed > MAX_PATHS:
                 raise TooManyPaths(f"commit {current[0].sha[:12] if current else '?'}")
+            if total > bound:
+                raise TooManyPaths(f"history up to commit {current[0].sha[:12] if current else '?'}",
+                                   LOG_PATHS_FACTOR * MAX_PATHS)
             if _wanted(path, exact, prefixes):
                 changes.append(_raw_change(token, path))
     if current is not None and changes:

@@ -154,3 +154,22 @@ def test_a_tree_bomb_on_a_merged_branch_stops_the_walk_with_a_finding(tmp_path: 
     git(repo, "update-ref", "refs/heads/merged", merged)
     status, codes = verify(repo, "merged", capsys, "--no-cache")
     assert (status, codes) == (1, {"git.unreadable"})
+
+
+def test_many_commits_each_under_the_bound_stop_the_walk_at_the_whole_logs_bound(
+        tmp_path: Path, bounded: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each commit adds or removes a 512-path folder, under the 1,000 a commit may list; four
+    such pairs list 4,096 paths, past the whole log's 3,000 (LOG_PATHS_FACTOR x MAX_PATHS)."""
+    repo = baseline(tmp_path / "repo")
+    clean, bomb = head_tree(repo), tree_bomb(repo, 9)
+    dirty = edit(repo, clean, ALPHA, lambda r: sorted([*r, ("40000", b"bomb", bomb)], key=lambda row: row[1]))
+    head = git(repo, "rev-parse", "main")
+    for day in range(4):
+        head = commit(repo, dirty, head, date=f"2026-11-1{day}T00:00:00Z")
+        head = commit(repo, clean, head, date=f"2026-11-1{day}T12:00:00Z")
+    git(repo, "update-ref", "refs/heads/main", head)
+    status = cli_main(["verify", str(repo), "--rev", "main", "--at", AT, "--format", "json", "--jobs", "1",
+                       "--no-cache"])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert status == 1
+    assert [f["code"] for f in found] == ["git.unreadable"] and "more than 3,000 paths" in found[0]["message"]
