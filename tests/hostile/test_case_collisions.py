@@ -72,7 +72,8 @@ def test_a_committed_case_variant_is_an_error_under_rev(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("folder", "file"), [
     ("sovereigns/alpha/treaties", "sovereigns/alpha/TREATIES"),
     ("sovereigns/alpha/treaties", "sovereigns/alpha/Treaties"),
-], ids=["upper", "capitalized"])
+    ("sovereigns/alpha", "sovereigns/Alpha"),
+], ids=["upper", "capitalized", "sovereign"])
 def test_a_file_beside_a_folder_of_its_case_variant_is_an_error(tmp_path: Path, folder: str, file: str) -> None:
     """A file `Treaties` beside the folder `treaties/`: a case-insensitive checkout holds one
     of them, and git replaces the other (a folder it removes takes its documents with it)."""
