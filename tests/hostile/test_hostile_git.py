@@ -173,3 +173,17 @@ def test_many_commits_each_under_the_bound_stop_the_walk_at_the_whole_logs_bound
     found = json.loads(capsys.readouterr().out)["findings"]
     assert status == 1
     assert [f["code"] for f in found] == ["git.unreadable"] and "more than 3,000 paths" in found[0]["message"]
+
+
+def test_a_tree_bomb_is_not_exported_for_verify_site(tmp_path: Path, bounded: int) -> None:
+    """verify-site exports the commit its manifest names (a manifest anyone can write): past
+    the bound nothing is written, as verify --rev lists nothing past it."""
+    from publisher import gitrepo
+
+    repo = baseline(tmp_path / "repo")
+    bomb = commit(repo, _with_bomb(repo, ALPHA, b"bomb"), "main")
+    dest = tmp_path / "export"
+    dest.mkdir()
+    with pytest.raises(gitrepo.TooManyPaths):
+        gitrepo.export_tree(repo, bomb, dest)
+    assert list(dest.iterdir()) == []
