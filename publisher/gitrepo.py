@@ -698,10 +698,20 @@ def export_tree(root: str | Path, commit: str, dest: str | Path) -> None:
     """Write the files of `commit` into the empty directory `dest` as a checkout writes them
     (read-tree and checkout-index through an index of its own). Not `git archive`: the commit's
     .gitattributes can make it leave files out (export-ignore) or rewrite them (export-subst),
-    and a rebuild would then not be what a clone of the commit builds."""
+    and a rebuild would then not be what a clone of the commit builds. Past MAX_PATHS paths
+    nothing is written (TooManyPaths)."""
     import tempfile
 
     _refuse_options(commit)
+    # Counted first: read-tree would hold every path of a tree bomb in its index, and
+    # checkout-index write each one.
+    try:
+        _listing(root, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", f"{commit}^{{tree}}"],
+                 f"exporting {commit}")
+    except TooManyPaths:
+        raise
+    except GitError as exc:
+        raise GitError(f"cannot export {commit}: {str(exc)[:200]}") from exc
     with tempfile.TemporaryDirectory(prefix="handshake-index-") as tmp:
         index = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
         try:
