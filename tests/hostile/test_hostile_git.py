@@ -241,3 +241,22 @@ def test_the_whole_logs_bound_does_not_depend_on_the_cache(tmp_path: Path, bound
     assert cache is not None
     assert isinstance(_log(repo, chain[3], cache=cache), list)
     assert _log(repo, "main", cache=cache) == cold
+
+
+def test_many_side_commits_each_under_the_bound_stop_the_side_walk(tmp_path: Path, bounded: int,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A merged branch of five commits, each with its own 766-path folder (a bomb of depth 8
+    whose leaf differs): under the 1,000 one folder may list and 1,280 change lines in all, but
+    the side walk lists every folder whole, 3,830 paths, past the whole log's 3,000."""
+    repo = baseline(tmp_path / "repo")
+    head = git(repo, "rev-parse", "main")
+    for day in range(5):
+        inner = tree(repo, [("100644", b"f.json", blob(repo, b'{"n": %d}\n' % day))])
+        for _ in range(8):
+            inner = tree(repo, [("40000", b"a", inner), ("40000", b"b", inner)])
+        side = edit(repo, head_tree(repo), ALPHA,
+                    lambda r, bomb=inner: sorted([*r, ("40000", b"bomb", bomb)], key=lambda row: row[1]))
+        head = commit(repo, side, head, date=f"2026-11-1{day}T00:00:00Z")
+    merged = commit(repo, head_tree(repo), "main", head, message="merge five bombs, keep main's tree")
+    git(repo, "update-ref", "refs/heads/merged", merged)
+    assert verify(repo, "merged", capsys, "--no-cache") == (1, {"git.unreadable"})
