@@ -221,7 +221,21 @@ def _private_directory(info: os.stat_result) -> bool:
     user a private group and umask 002, so a plain `mkdir .handshake-cache` is group-writable."""
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & stat.S_IWOTH:
         return False
-    return not info.st_mode & stat.S_IWGRP or info.st_gid == os.getgid()
+    return not info.st_mode & stat.S_IWGRP or (info.st_gid == os.getgid() and _private_group(info.st_gid))
+
+
+def _private_group(gid: int) -> bool:
+    """True for a user private group: named after this user, with no other member. Where every
+    user's primary group is one shared group (`users` on SUSE and many LDAP sites), being that
+    group's is being everyone's."""
+    try:
+        import grp
+        import pwd
+
+        user, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(gid)
+    except (ImportError, KeyError, OSError):
+        return False
+    return group.gr_name == user and all(member == user for member in group.gr_mem)
 
 
 def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:

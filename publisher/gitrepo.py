@@ -76,6 +76,15 @@ class LogEntry:
     changes: tuple[RawChange, ...]
 
 
+@dataclass
+class Tally:
+    """Change lines a log has listed, trust paths or not, from its first commit: a log read
+    after a kept one (`since`) starts from the kept one's, so the whole log's bound is the same
+    however the log is read (at once, split in ranges, or continued from a cache)."""
+
+    lines: int = 0
+
+
 @dataclass(frozen=True)
 class TreeEntry:
     """One row of `git ls-tree -r -l`: mode, object type, object id, size (None for non-blobs)."""
@@ -334,7 +343,7 @@ def _wanted(path: bytes, exact: frozenset[bytes], prefixes: tuple[bytes, ...]) -
 
 
 def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_PATHS, *,
-             parts: int = 1, since: str | None = None) -> Iterator[LogEntry]:
+             parts: int = 1, since: str | None = None, tally: Tally | None = None) -> Iterator[LogEntry]:
     """First-parent history of `rev`, oldest first, each commit with the raw changes under `paths`.
 
     One `git log --raw -z` process; merges are diffed against their first parent, so the
@@ -349,22 +358,47 @@ def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_P
 
     `since` (a commit on the first-parent chain of `rev`) leaves out that commit and everything
     before it: the commits a cached log does not hold yet (publisher.history.logcache).
+    `tally` then holds the change lines listed before it, and is counted on: past
+    LOG_PATHS_FACTOR x MAX_PATHS from the first commit, TooManyPaths at the same commit however
+    the log is read.
     """
     commit = resolve(root, rev)
     exclude = [f"^{resolve(root, since)}"] if since is not None else []
+    tally = tally if tally is not None else Tally()
     ranges = _ranges(root, commit, parts, exclude) if parts > 1 else None
     if ranges is None:
-        yield from _stream_log(root, _log_args([commit, *exclude]), paths)
+        yield from _counted(_stream_log(root, _log_args([commit, *exclude]), paths, tally.lines), tally)
     else:
-        yield from _split_log(root, ranges, paths)
+        yield from _counted(_split_log(root, ranges, paths), tally)
 
 
-def _stream_log(root: str | Path, args: Sequence[str], paths: Sequence[str]) -> Iterator[LogEntry]:
-    """The entries of one `git log ARGS` as it runs; the process is killed if the reader stops
-    early or fails, and a failing git is GitError once the stream ends."""
+_Counted = tuple[str, int, "LogEntry | None"]       # a commit id, its change lines, its entry
+
+
+def _counted(commits: Iterator[_Counted], tally: Tally) -> Iterator[LogEntry]:
+    """The entries of `commits` in order, counting their change lines into `tally`: past the
+    whole log's bound TooManyPaths names the commit that crossed it (and git is stopped)."""
+    bound = LOG_PATHS_FACTOR * MAX_PATHS
+    try:
+        for sha, lines, entry in commits:
+            tally.lines += lines
+            if tally.lines > bound:
+                raise TooManyPaths(f"history up to commit {sha[:12]}", bound)
+            if entry is not None:
+                yield entry
+    finally:
+        close = getattr(commits, "close", None)
+        if close is not None:
+            close()
+
+
+def _stream_log(root: str | Path, args: Sequence[str], paths: Sequence[str], before: int = 0) -> Iterator[_Counted]:
+    """The commits of one `git log ARGS` as it runs (`before`: change lines listed before
+    them); the process is killed if the reader stops early or fails, and a failing git is
+    GitError once the stream ends."""
     handle = _spawn(root, *args)
     try:
-        yield from _log_entries(handle.proc, paths)
+        yield from _log_commits(handle.proc, paths, before)
     except BaseException:
         handle.proc.kill()
         handle.proc.wait()
@@ -406,7 +440,7 @@ def iter_all_log(root: str | Path, commit: str, paths: Sequence[str] = TRUST_PAT
     """Every commit reachable from `commit` (not only the first-parent chain), oldest first, each
     with its raw changes under `paths` against its first parent."""
     _refuse_options(commit)
-    yield from _stream_log(root, [a for a in _log_args([commit]) if a != "--first-parent"], paths)
+    yield from _counted(_stream_log(root, [a for a in _log_args([commit]) if a != "--first-parent"], paths), Tally())
 
 
 def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = ()) -> list[list[str]] | None:
@@ -423,12 +457,13 @@ def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = 
     return [[ends[0], *exclude]] + [[ends[k], f"^{ends[k - 1]}"] for k in range(1, parts)]
 
 
-def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any], share: int) -> None:
-    """Parse one range's log into `out` (lists of entries, then None, or the exception)."""
+def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any]) -> None:
+    """Parse one range's log into `out` (lists of commits, then None, or the exception). A
+    range alone past the whole log's bound stops there: the whole log is past it too."""
     try:
-        batch: list[LogEntry] = []
-        for entry in _log_entries(handle.proc, paths, share):
-            batch.append(entry)
+        batch: list[_Counted] = []
+        for item in _log_commits(handle.proc, paths):
+            batch.append(item)
             if len(batch) >= _QUEUED_ENTRIES:
                 out.put(batch)
                 batch = []
@@ -439,8 +474,8 @@ def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[An
         out.put(exc)
 
 
-def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) -> Iterator[LogEntry]:
-    """The ranges' entries in order. Every range is read as fast as its git log writes it (a
+def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) -> Iterator[_Counted]:
+    """The ranges' commits in order. Every range is read as fast as its git log writes it (a
     thread each, into memory), so no git log waits for a slow consumer."""
     handles: list[_Handle] = []
     readers: list[threading.Thread] = []
@@ -449,8 +484,7 @@ def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) 
         for revisions in ranges:
             handles.append(_spawn(root, *_log_args(revisions)))
             queues.append(queue.SimpleQueue())
-            readers.append(threading.Thread(target=_read_range, args=(handles[-1], paths, queues[-1], len(ranges)),
-                                            daemon=True))
+            readers.append(threading.Thread(target=_read_range, args=(handles[-1], paths, queues[-1]), daemon=True))
             readers[-1].start()
         for found in queues:
             while (item := found.get()) is not None:
@@ -470,21 +504,22 @@ def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) 
                     stream.close()
 
 
-def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str], share: int = 1) -> Iterator[LogEntry]:
-    """Parse a `git log --raw -z` stream (`_log_args`' format) as it is written: TooManyPaths
-    past MAX_PATHS change lines in one commit, or past its `share` of the whole log's bound."""
+def _log_commits(proc: subprocess.Popen[bytes], paths: Sequence[str], before: int = 0) -> Iterator[_Counted]:
+    """Parse a `git log --raw -z` stream (`_log_args`' format) as it is written, one item per
+    commit (its entry None when no path under `paths` changed): TooManyPaths past MAX_PATHS
+    change lines in one commit, or past the whole log's bound with `before` lines before it."""
     wanted = [p.encode("utf-8", "surrogateescape").rstrip(b"/") for p in paths]
     exact, prefixes = frozenset(wanted), tuple(p + b"/" for p in wanted)
     current: tuple[Commit, tuple[str, ...]] | None = None
     changes: list[RawChange] = []
     listed = 0                 # change lines of the current commit, trust paths or not
-    total, bound = 0, LOG_PATHS_FACTOR * MAX_PATHS // share
+    total, bound = before, LOG_PATHS_FACTOR * MAX_PATHS
     tokens = _tokens(_read_chunks(proc))
     for token in tokens:
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
-            if current is not None and changes:
-                yield LogEntry(current[0], current[1], tuple(changes))
+            if current is not None:
+                yield current[0].sha, listed, LogEntry(current[0], current[1], tuple(changes)) if changes else None
             sha, seconds, *parents = token[1:].decode("ascii").split(" ")
             current = (Commit(sha, commit_time(seconds)),
                        tuple(p for p in parents if p))
@@ -500,8 +535,8 @@ def _log_entries(proc: subprocess.Popen[bytes], paths: Sequence[str], share: int
                                    LOG_PATHS_FACTOR * MAX_PATHS)
             if _wanted(path, exact, prefixes):
                 changes.append(_raw_change(token, path))
-    if current is not None and changes:
-        yield LogEntry(current[0], current[1], tuple(changes))
+    if current is not None:
+        yield current[0].sha, listed, LogEntry(current[0], current[1], tuple(changes)) if changes else None
 
 
 def diff_raw(root: str | Path, base: str, head: str, paths: Sequence[str] = TRUST_PATHS) -> list[RawChange]:
@@ -698,10 +733,20 @@ def export_tree(root: str | Path, commit: str, dest: str | Path) -> None:
     """Write the files of `commit` into the empty directory `dest` as a checkout writes them
     (read-tree and checkout-index through an index of its own). Not `git archive`: the commit's
     .gitattributes can make it leave files out (export-ignore) or rewrite them (export-subst),
-    and a rebuild would then not be what a clone of the commit builds."""
+    and a rebuild would then not be what a clone of the commit builds. Past MAX_PATHS paths
+    nothing is written (TooManyPaths)."""
     import tempfile
 
     _refuse_options(commit)
+    # Counted first: read-tree would hold every path of a tree bomb in its index, and
+    # checkout-index write each one.
+    try:
+        _listing(root, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", f"{commit}^{{tree}}"],
+                 f"exporting {commit}")
+    except TooManyPaths:
+        raise
+    except GitError as exc:
+        raise GitError(f"cannot export {commit}: {str(exc)[:200]}") from exc
     with tempfile.TemporaryDirectory(prefix="handshake-index-") as tmp:
         index = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
         try:

@@ -28,7 +28,7 @@ from publisher.cache import Cache, code_version
 from publisher.layout import TRUST_PATHS
 
 KIND = "log"
-FORMAT = "log-segment/v1"
+FORMAT = "log-segment/v2"    # v2: the change lines listed up to the end commit
 BATCH_ENTRIES = 1024        # entries pickled together, as the log streams past
 MAX_PROBES = 20_000         # commits looked up, newest first, for a cached ancestor
 
@@ -54,46 +54,55 @@ def _entries(batch: bytes) -> list[gitrepo.LogEntry]:
             for sha, seconds, parents, changes in pickle.loads(batch)]
 
 
-def _segment(cache: Cache, commit: str) -> tuple[str | None, list[bytes]] | None:
-    """(base commit or None for the first commit, pickled batches) of the segment ending at `commit`."""
+def _segment(cache: Cache, commit: str) -> tuple[str | None, list[bytes], int] | None:
+    """(base commit or None for the first commit, pickled batches, change lines git listed up to
+    `commit`) of the segment ending at `commit`."""
     value = cache.get(KIND, segment_key(commit), tuple)
-    if value is None or len(value) != 4 or value[0] != FORMAT or value[1] != commit:
+    if value is None or len(value) != 5 or value[0] != FORMAT or value[1] != commit:
         return None
-    base, batches = value[2], value[3]
+    base, batches, lines = value[2], value[3], value[4]
     if not (base is None or isinstance(base, str)) or not isinstance(batches, list) \
-            or not all(isinstance(batch, bytes) for batch in batches):
+            or not all(isinstance(batch, bytes) for batch in batches) or type(lines) is not int or lines < 0:
         return None
-    return base, batches
+    return base, batches, lines
 
 
-def cached_batches(cache: Cache, commit: str) -> list[bytes] | None:
-    """Every batch of the log up to `commit`, oldest first; None unless the segments reach back
-    to the first commit."""
+def cached_log(cache: Cache, commit: str) -> tuple[list[bytes], int] | None:
+    """Every batch of the log up to `commit`, oldest first, and the change lines git listed up
+    to it; None unless the segments reach back to the first commit."""
     found: list[list[bytes]] = []
     seen: set[str] = set()
     current: str | None = commit
+    lines: int | None = None
     while current is not None:
         segment = _segment(cache, current) if current not in seen else None
         if segment is None:
             return None
         seen.add(current)
-        current, batches = segment
+        current, batches, listed = segment
+        lines = listed if lines is None else lines
         found.append(batches)
-    return [batch for batches in reversed(found) for batch in batches]
+    return [batch for batches in reversed(found) for batch in batches], lines or 0
 
 
-def _cached_ancestor(root: str | Path, cache: Cache, commit: str) -> tuple[str | None, list[bytes]]:
+def cached_batches(cache: Cache, commit: str) -> list[bytes] | None:
+    """Every batch of the log up to `commit`, oldest first (see cached_log)."""
+    found = cached_log(cache, commit)
+    return None if found is None else found[0]
+
+
+def _cached_ancestor(root: str | Path, cache: Cache, commit: str) -> tuple[str | None, list[bytes], int]:
     """The newest commit before `commit` on its first-parent chain whose log is cached, with that
-    log; (None, []) when there is none."""
+    log and its change lines; (None, [], 0) when there is none."""
     try:
         chain = gitrepo.first_parent_chain(root, commit)
     except gitrepo.GitError:
-        return None, []
+        return None, [], 0
     for candidate in reversed(chain[-MAX_PROBES - 1:-1]):
         if cache.has(KIND, segment_key(candidate)):
-            batches = cached_batches(cache, candidate)
-            return (candidate, batches) if batches is not None else (None, [])
-    return None, []
+            found = cached_log(cache, candidate)
+            return (candidate, *found) if found is not None else (None, [], 0)
+    return None, [], 0
 
 
 def history_log(root: str | Path, rev: str = "HEAD", cache: Cache | None = None, *,
@@ -109,12 +118,13 @@ def history_log(root: str | Path, rev: str = "HEAD", cache: Cache | None = None,
         for batch in batches:
             yield from _entries(batch)
         return
-    base, known = _cached_ancestor(root, cache, commit)
+    base, known, lines = _cached_ancestor(root, cache, commit)
     for batch in known:
         yield from _entries(batch)
     fresh: list[Compact] = []
     stored: list[bytes] = []
-    for entry in gitrepo.iter_log(root, commit, parts=parts, since=base):
+    tally = gitrepo.Tally(lines)       # the whole log's bound counts the kept log's lines too
+    for entry in gitrepo.iter_log(root, commit, parts=parts, since=base, tally=tally):
         fresh.append(_compact(entry))
         if len(fresh) >= BATCH_ENTRIES:
             stored.append(pickle.dumps(fresh, pickle.HIGHEST_PROTOCOL))
@@ -122,4 +132,4 @@ def history_log(root: str | Path, rev: str = "HEAD", cache: Cache | None = None,
         yield entry
     if fresh:
         stored.append(pickle.dumps(fresh, pickle.HIGHEST_PROTOCOL))
-    cache.put(KIND, segment_key(commit), (FORMAT, commit, base, stored))
+    cache.put(KIND, segment_key(commit), (FORMAT, commit, base, stored, tally.lines))

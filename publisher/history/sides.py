@@ -61,11 +61,14 @@ def side_attacks(root: str | Path, commit: str, known: Iterable[tuple[str, str, 
 
 class _Folders:
     """Sovereign folders at any commit, read as git objects through the one `cat-file --batch`
-    (no process per commit); a folder whose tree was already read is not read again."""
+    (no process per commit); a folder whose tree was already read is not read again. One folder
+    lists at most MAX_PATHS paths, and all of them together the whole log's bound: a branch of
+    many commits, each folder just under the first bound, would otherwise be listed without end."""
 
     def __init__(self, blobs: gitrepo.BlobReader) -> None:
         self._blobs = blobs
         self._seen: set[str] = set()
+        self._listed = 0            # paths listed by every folder walked so far
 
     def view(self, commit: str, sid: str, *, fresh: bool) -> SovereignView | None:
         """The view of sovereigns/<sid>/ at `commit`; None when it is absent, or (`fresh`) when
@@ -104,8 +107,12 @@ class _Folders:
                 stack.pop()
                 continue
             listed += 1
+            self._listed += 1
             if listed > gitrepo.MAX_PATHS:
                 raise gitrepo.TooManyPaths(f"folder {prefix.split('/', 2)[1] if '/' in prefix else prefix}")
+            if self._listed > gitrepo.LOG_PATHS_FACTOR * gitrepo.MAX_PATHS:
+                raise gitrepo.TooManyPaths("the folders of merged branches",
+                                           gitrepo.LOG_PATHS_FACTOR * gitrepo.MAX_PATHS)
             mode, name, oid = row
             path = f"{prefix}/{name}"
             if mode == "40000":

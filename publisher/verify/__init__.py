@@ -161,7 +161,8 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
                                "only sovereign folders belong directly under sovereigns/"))
     if not groups:
         out.append(finding("sovereigns", "", "layout.no_sovereigns", "no sovereigns/<id>/ folder found"))
-    out.extend(case_collisions([f"sovereigns/{sid}" for sid in groups]))   # within a folder: its own job
+    # Sovereign folders and the files beside them; within a folder: its own job.
+    out.extend(case_collisions([f"sovereigns/{sid}" for sid in groups] + [entry.path for entry in loose]))
     jobs = [Job(sid, tuple(group), pins.get(sid)) for sid, group in groups.items()]
     outcomes = run_jobs(source, jobs, limits, workers, cache)
     results = [o.result for o in outcomes]

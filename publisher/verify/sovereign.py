@@ -97,17 +97,19 @@ def case_collisions(paths: Sequence[str]) -> list[Finding]:
         while parent and parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
+    # Files and folders together: a file `Treaties` beside the folder `treaties/` is one name
+    # there too, and git replaces whichever it wrote first (a folder with its documents).
+    names = folders | set(paths)
+    if len({_folded(name) for name in names}) == len(names):
+        return []                    # the common case: no two names fold together
     out: list[Finding] = []
-    for names in (list(folders), list(paths)):
-        if len({_folded(name) for name in names}) == len(set(names)):
-            continue                 # the common case: no two names fold together
-        seen: dict[str, str] = {}
-        for path in sorted(names):
-            first = seen.setdefault(_folded(path), path)
-            if first != path and first.rpartition("/")[0] == path.rpartition("/")[0]:
-                out.append(finding(path, "", "layout.case_collision",
-                                   f"differs from {first!r} only by case or Unicode normalization; a case-insensitive "
-                                   "checkout keeps only one of them"))
+    seen: dict[str, str] = {}
+    for path in sorted(names):
+        first = seen.setdefault(_folded(path), path)
+        if first != path and first.rpartition("/")[0] == path.rpartition("/")[0]:
+            out.append(finding(path, "", "layout.case_collision",
+                               f"differs from {first!r} only by case or Unicode normalization; a case-insensitive "
+                               "checkout keeps only one of them"))
     return out
 
 

@@ -40,9 +40,9 @@ def _logs_spawned(monkeypatch) -> list[tuple[str, str | None]]:
     calls: list[tuple[str, str | None]] = []
     real = gitrepo.iter_log
 
-    def spy(root, rev="HEAD", paths=gitrepo.TRUST_PATHS, *, parts=1, since=None):
+    def spy(root, rev="HEAD", paths=gitrepo.TRUST_PATHS, *, parts=1, since=None, tally=None):
         calls.append((rev, since))
-        return real(root, rev, paths, parts=parts, since=since)
+        return real(root, rev, paths, parts=parts, since=since, tally=tally)
 
     monkeypatch.setattr(gitrepo, "iter_log", spy)
     return calls
@@ -99,10 +99,10 @@ def test_a_foreign_segment_is_a_miss(repository, cache, tmp_path):
     """An entry under the head's key that names another commit, or that another key sealed,
     is not replayed."""
     head = git(repository, "rev-parse", "HEAD").strip()
-    cache.put(logcache.KIND, logcache.segment_key(head), (logcache.FORMAT, "0" * 40, None, []))
+    cache.put(logcache.KIND, logcache.segment_key(head), (logcache.FORMAT, "0" * 40, None, [], 0))
     assert logcache.cached_batches(cache, head) is None
     forger = Cache(cache.directory, b"f" * 32)
-    forger.put(logcache.KIND, logcache.segment_key(head), (logcache.FORMAT, head, None, []))
+    forger.put(logcache.KIND, logcache.segment_key(head), (logcache.FORMAT, head, None, [], 0))
     assert logcache.cached_batches(cache, head) is None
     assert list(logcache.history_log(repository, "HEAD", cache)) == list(gitrepo.iter_log(repository))
 

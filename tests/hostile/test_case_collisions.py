@@ -67,3 +67,16 @@ def test_a_committed_case_variant_is_an_error_under_rev(tmp_path: Path) -> None:
     found = verify_repository(GitSource(repo, "HEAD"), at=NOW, workers=1).findings
     assert [(f.path, f.code) for f in found if f.code == "layout.case_collision"] == \
         [("sovereigns/alpha/treaties", "layout.case_collision")]
+
+
+@pytest.mark.parametrize(("folder", "file"), [
+    ("sovereigns/alpha/treaties", "sovereigns/alpha/TREATIES"),
+    ("sovereigns/alpha/treaties", "sovereigns/alpha/Treaties"),
+    ("sovereigns/alpha", "sovereigns/Alpha"),
+], ids=["upper", "capitalized", "sovereign"])
+def test_a_file_beside_a_folder_of_its_case_variant_is_an_error(tmp_path: Path, folder: str, file: str) -> None:
+    """A file `Treaties` beside the folder `treaties/`: a case-insensitive checkout holds one
+    of them, and git replaces the other (a folder it removes takes its documents with it)."""
+    repo = materialize(tmp_path / "repo")
+    (repo / file).write_bytes(b"{}\n")
+    assert collisions(repo) == [(folder, "error")]

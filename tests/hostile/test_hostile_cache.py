@@ -128,3 +128,29 @@ def test_which_shared_directories_are_refused(mode: int, group: str, usable: boo
     assert _private_directory(info) is usable
     someone_else = os.stat_result((stat.S_IFDIR | 0o700, 1, 1, 2, os.getuid() + 1, os.getgid(), 4096, 0, 0, 0))
     assert not _private_directory(someone_else)
+
+
+@pytest.mark.parametrize(("name", "members", "usable"), [
+    ("users", [], False), ("me", ["me", "alice"], False), ("me", [], True), ("me", ["me"], True)],
+    ids=["a shared primary group", "a group with other members", "a private group", "a private group listing me"])
+def test_a_group_writable_directory_is_used_only_when_the_primary_group_is_private(
+        monkeypatch: pytest.MonkeyPatch, name: str, members: list[str], usable: bool) -> None:
+    """Where every user's primary group is one shared group (`users`, gid 100: SUSE, many
+    LDAP sites), a group-writable folder of this user's primary group is writable by all."""
+    import grp
+    import os
+    import pwd
+    import stat
+
+    from publisher.cache import _private_directory
+
+    real_user = pwd.getpwuid
+
+    def user(uid: int) -> pwd.struct_passwd:
+        found = real_user(uid)
+        return pwd.struct_passwd(("me", *found[1:])) if uid == os.getuid() else found
+
+    monkeypatch.setattr(pwd, "getpwuid", user)
+    monkeypatch.setattr(grp, "getgrgid", lambda gid: grp.struct_group((name, "x", gid, members)))
+    info = os.stat_result((stat.S_IFDIR | 0o775, 1, 1, 2, os.getuid(), os.getgid(), 4096, 0, 0, 0))
+    assert _private_directory(info) is usable

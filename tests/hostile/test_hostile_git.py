@@ -173,3 +173,90 @@ def test_many_commits_each_under_the_bound_stop_the_walk_at_the_whole_logs_bound
     found = json.loads(capsys.readouterr().out)["findings"]
     assert status == 1
     assert [f["code"] for f in found] == ["git.unreadable"] and "more than 3,000 paths" in found[0]["message"]
+
+
+def test_a_tree_bomb_is_not_exported_for_verify_site(tmp_path: Path, bounded: int) -> None:
+    """verify-site exports the commit its manifest names (a manifest anyone can write): past
+    the bound nothing is written, as verify --rev lists nothing past it."""
+    from publisher import gitrepo
+
+    repo = baseline(tmp_path / "repo")
+    bomb = commit(repo, _with_bomb(repo, ALPHA, b"bomb"), "main")
+    dest = tmp_path / "export"
+    dest.mkdir()
+    with pytest.raises(gitrepo.TooManyPaths):
+        gitrepo.export_tree(repo, bomb, dest)
+    assert list(dest.iterdir()) == []
+
+
+def _pairs_after_fillers(repo: Path, fillers: int, pairs: int) -> list[str]:
+    """`fillers` commits changing nothing, then `pairs` commits adding and removing a 512-path
+    folder: the first-parent chain's commit ids after the baseline, oldest first."""
+    clean, bomb = head_tree(repo), tree_bomb(repo, 9)
+    dirty = edit(repo, clean, ALPHA, lambda r: sorted([*r, ("40000", b"bomb", bomb)], key=lambda row: row[1]))
+    head, chain = git(repo, "rev-parse", "main"), []
+    for day in range(fillers):
+        chain.append(head := commit(repo, clean, head, date=f"2026-10-{day + 1:02d}T00:00:00Z"))
+    for day in range(pairs):
+        chain.append(head := commit(repo, dirty, head, date=f"2026-11-1{day}T00:00:00Z"))
+        chain.append(head := commit(repo, clean, head, date=f"2026-11-1{day}T12:00:00Z"))
+    git(repo, "update-ref", "refs/heads/main", head)
+    return chain
+
+
+def _log(repo: Path, rev: str, **options: object) -> list[str] | str:
+    from publisher import gitrepo
+    from publisher.history.logcache import history_log
+
+    try:
+        return [entry.commit.sha for entry in history_log(repo, rev, **options)]  # type: ignore[arg-type]
+    except gitrepo.TooManyPaths as exc:
+        return str(exc)
+
+
+def test_the_whole_logs_bound_does_not_depend_on_the_split(tmp_path: Path, bounded: int,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,048 paths listed, all in the history's second half: under the whole log's 3,000 read
+    as one git log; split in two (two cores), the second range alone was past half of it."""
+    from publisher import gitrepo
+
+    monkeypatch.setattr(gitrepo, "SPLIT_LOG_COMMITS", 4)
+    repo = baseline(tmp_path / "repo")
+    _pairs_after_fillers(repo, 8, 2)
+    whole = _log(repo, "main", parts=1)
+    assert isinstance(whole, list) and len(whole) == 5
+    assert _log(repo, "main", parts=2) == whole
+
+
+def test_the_whole_logs_bound_does_not_depend_on_the_cache(tmp_path: Path, bounded: int) -> None:
+    """3,072 paths listed, past the whole log's 3,000: refused cold, and refused as well when
+    the log of an earlier commit (2,048 of them) was kept and only the rest is read."""
+    from publisher.cache import open_cache
+
+    repo = baseline(tmp_path / "repo")
+    chain = _pairs_after_fillers(repo, 0, 3)
+    cold = _log(repo, "main")
+    assert isinstance(cold, str) and "more than 3,000 paths" in cold
+    cache = open_cache(repo)
+    assert cache is not None
+    assert isinstance(_log(repo, chain[3], cache=cache), list)
+    assert _log(repo, "main", cache=cache) == cold
+
+
+def test_many_side_commits_each_under_the_bound_stop_the_side_walk(tmp_path: Path, bounded: int,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A merged branch of five commits, each with its own 766-path folder (a bomb of depth 8
+    whose leaf differs): under the 1,000 one folder may list and 1,280 change lines in all, but
+    the side walk lists every folder whole, 3,830 paths, past the whole log's 3,000."""
+    repo = baseline(tmp_path / "repo")
+    head = git(repo, "rev-parse", "main")
+    for day in range(5):
+        inner = tree(repo, [("100644", b"f.json", blob(repo, b'{"n": %d}\n' % day))])
+        for _ in range(8):
+            inner = tree(repo, [("40000", b"a", inner), ("40000", b"b", inner)])
+        side = edit(repo, head_tree(repo), ALPHA,
+                    lambda r, bomb=inner: sorted([*r, ("40000", b"bomb", bomb)], key=lambda row: row[1]))
+        head = commit(repo, side, head, date=f"2026-11-1{day}T00:00:00Z")
+    merged = commit(repo, head_tree(repo), "main", head, message="merge five bombs, keep main's tree")
+    git(repo, "update-ref", "refs/heads/merged", merged)
+    assert verify(repo, "merged", capsys, "--no-cache") == (1, {"git.unreadable"})
