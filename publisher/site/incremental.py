@@ -94,7 +94,7 @@ def kept(previous: Previous | None, cache: Cache | None, key: str | None) -> tup
     if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[1], int)):
         return None
     manifest_digest, pages, notes = entry
-    if previous.digests.get("manifest.json") != manifest_digest or not previous.intact():
+    if previous.digest("manifest.json") != manifest_digest or not previous.intact():
         return None
     return pages, list(notes)
 

@@ -8,6 +8,7 @@ build on forked workers equals the serial build.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -227,7 +228,7 @@ def test_page_workers_send_back_what_they_wrote_not_the_previous_site(tmp_path: 
     write_state(repo, w.files())
     _publish(repo, out, cache)
     previous = previous_site(out, cache)
-    assert previous is not None and len(previous.files) > 10
+    assert previous is not None and len(previous.stamped()) > 10
     own = DirectorySink(tmp_path / "stage", previous).fork()
     page = "sovereigns/alpha/index.html"
     own.put(page, (out / page).read_bytes())
@@ -370,3 +371,35 @@ def test_render_keys_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
                               capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
                for seed in ("1", "2")]
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == len(NAMES)
+
+
+def test_the_compact_record_of_the_previous_site_answers_as_its_dictionaries(tmp_path: Path) -> None:
+    """Previous keeps digests as raw bytes and stamps in arrays; every answer must be the one
+    the manifest's digests and the recorded stamps give, odd digests included."""
+    from publisher.site.sink import Previous, sha256, site_stamps
+
+    root = tmp_path / "site"
+    (root / "d").mkdir(parents=True)
+    data = {"a.html": b"<p>a</p>", "d/b.json": b"{}\n", "odd.txt": b"odd", "manifest.json": b"{}"}
+    for path, content in data.items():
+        (root / path).write_bytes(content)
+    files, folders = site_stamps(root)
+    digests = {path: sha256(content) for path, content in data.items()}
+    digests["odd.txt"] = "sha256:" + hashlib.sha256(b"odd").hexdigest().upper()    # not our form
+    digests["unstamped.html"] = sha256(b"gone")
+    previous = Previous(root, digests, files, folders)
+    for path in [*digests, *files, "nowhere"]:
+        assert (previous.digest(path), previous.stamp(path)) == (digests.get(path), files.get(path))
+    assert previous.digest_items() == list(digests.items())
+    assert sorted(previous.stamped()) == sorted(files)
+    assert previous.reusable("a.html", sha256(data["a.html"]))
+    assert not previous.reusable("a.html", sha256(b"other"))
+    assert previous.reusable("odd.txt", digests["odd.txt"]) and not previous.reusable("odd.txt", sha256(b"odd"))
+    assert not previous.reusable("unstamped.html", digests["unstamped.html"])
+    assert not previous.reusable("nowhere", sha256(b""))
+    assert not previous.intact()                                    # a listed file with no stamp
+    del digests["unstamped.html"]
+    assert Previous(root, digests, files, folders).intact()
+    (root / "a.html").write_bytes(b"<p>edited</p>")
+    assert not previous.reusable("a.html", sha256(data["a.html"]))
+    assert not Previous(root, digests, files, folders).intact()
