@@ -46,13 +46,11 @@ from publisher.review.collect import collect_review
 from publisher.timestamps import parse
 from publisher.verify import Verification
 from tests.interop.test_differential import difference
+from tests.interop.test_scenario_differential import reference_scenario as graph_scenario
 from tests.interop.test_scenario_differential import (
     compare_nas, compare_union, expected_imports, import_snapshot, undecided,
 )
 
-HERE = Path(__file__).resolve().parent
-REF_PYTHON = HERE.parent.parent / ".venv-ref" / "bin" / "python"
-TOOL = HERE / "reference_tool.py"
 SEEDS = (1, 2)
 SKEW = timedelta(minutes=5)
 
@@ -87,14 +85,7 @@ NOT_IN_FORCE = ("treaty.expired", "treaty.not_yet_valid", "treaty.suspended", "t
 
 
 def reference_scenario(seed: int) -> dict[str, Any]:
-    if not REF_PYTHON.is_file():
-        pytest.fail(f"{REF_PYTHON} is missing: run scripts/setup-reference.sh (Python 3.12 + genesis-mesh "
-                    "1.8.1 in .venv-ref) before the lifecycle differential test", pytrace=False)
-    proc = subprocess.run([str(REF_PYTHON), str(TOOL), "lifecycle-scenario", str(seed)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    scenario: dict[str, Any] = json.loads(proc.stdout)
-    return scenario
+    return graph_scenario(seed, "lifecycle-scenario", "lifecycle")
 
 
 LIFECYCLE_CODES = ("treaty.expired", "treaty.expiring_soon", "treaty.not_yet_valid", "treaty.suspended",
@@ -321,12 +312,7 @@ def test_the_cases_reach_every_state_boundary_and_decision(scenarios: dict[int, 
 
 
 def time_documents(seed: int) -> list[dict[str, Any]]:
-    if not REF_PYTHON.is_file():
-        pytest.fail(f"{REF_PYTHON} is missing: run scripts/setup-reference.sh", pytrace=False)
-    proc = subprocess.run([str(REF_PYTHON), str(TOOL), "time-documents", str(seed)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    documents: list[dict[str, Any]] = json.loads(proc.stdout)["documents"]
+    documents: list[dict[str, Any]] = graph_scenario(seed, "time-documents", "lifecycle")["documents"]
     return documents
 
 

@@ -67,11 +67,12 @@ DELIBERATE: dict[str, str] = {
 }
 
 
-def reference_scenario(seed: int) -> dict[str, Any]:
+def reference_scenario(seed: int, command: str = "graph-scenario", test: str = "scenario") -> dict[str, Any]:
+    """The reference tool's `command` for `seed`, as JSON (`test` names the test that asked)."""
     if not REF_PYTHON.is_file():
         pytest.fail(f"{REF_PYTHON} is missing: run scripts/setup-reference.sh (Python 3.12 + genesis-mesh "
-                    "1.8.1 in .venv-ref) before the scenario differential test", pytrace=False)
-    proc = subprocess.run([str(REF_PYTHON), str(TOOL), "graph-scenario", str(seed)],
+                    f"1.8.1 in .venv-ref) before the {test} differential test", pytrace=False)
+    proc = subprocess.run([str(REF_PYTHON), str(TOOL), command, str(seed)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     scenario: dict[str, Any] = json.loads(proc.stdout)
