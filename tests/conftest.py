@@ -2,7 +2,7 @@
 home of the session's own (the suite never writes into the user's ~/.cache)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from tests.shared_data import find_shared
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_AT = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
+DEMO_AT = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
 
 def shared_dir() -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from publisher.source import Entry
 from publisher.timestamps import format_z
 from publisher.verify.sovereign import SovereignResult, verify_sovereign
 
-NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class SovereignKeys:
     na: Key
 
     @classmethod
-    def make(cls, sid: str, n: int) -> "SovereignKeys":
+    def make(cls, sid: str, n: int) -> SovereignKeys:
         return cls(sid, Key(seed(2 * n + 10), f"{sid}-root"), Key(seed(2 * n + 11), f"{sid}-na"))
 
 
@@ -137,7 +137,7 @@ class Folder:
     files: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
-    def complete(cls, k: SovereignKeys) -> "Folder":
+    def complete(cls, k: SovereignKeys) -> Folder:
         folder = cls(k)
         folder.put("keys/root.pub", format_public_key_file(k.root.public, "root").encode())
         folder.put("keys/na.pub", format_public_key_file(k.na.public, "network-authority").encode())
@@ -146,7 +146,7 @@ class Folder:
         folder.put("roll-call.json", make_roll_call(k))
         return folder
 
-    def put(self, relative: str, value: Any) -> "Folder":
+    def put(self, relative: str, value: Any) -> Folder:
         self.files[f"sovereigns/{self.keys.sid}/{relative}"] = value if isinstance(value, bytes) else dump(value)
         return self
 

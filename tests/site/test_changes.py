@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from publisher.history.changes import ChangeEntry
@@ -22,8 +22,8 @@ PAYLOAD = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
 
 
 def entries() -> list[ChangeEntry]:
-    t1 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
-    t0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+    t1 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    t0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     return [
         ChangeEntry("b" * 40, t1, "aurora-commons", "critical", "change.root_key_changed",
                     "sovereigns/aurora-commons/genesis.signed.json", "aurora-commons changed its root key " + PAYLOAD),

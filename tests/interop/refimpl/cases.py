@@ -13,7 +13,8 @@ import base64
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .keys import KEYS, Key
 from .scenario import Outcome

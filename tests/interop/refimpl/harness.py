@@ -13,8 +13,9 @@ import hashlib
 import json
 import traceback
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import datetime, timedelta, UTC
+from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import freezegun
@@ -70,7 +71,7 @@ class FlaskAdapter(requests.adapters.BaseAdapter):
 
 
 @contextlib.contextmanager
-def reference_world(start: datetime) -> Iterator["World"]:
+def reference_world(start: datetime) -> Iterator[World]:
     """Freeze the clock at ``start``, fix uuids and route requests to in-process NAs."""
     adapter = FlaskAdapter()
     original_get_adapter = requests.Session.get_adapter
@@ -120,10 +121,10 @@ class World:
 
     def at(self, when: datetime) -> None:
         """Move the frozen clock to ``when`` (UTC)."""
-        self.clock.move_to(when.astimezone(timezone.utc))
+        self.clock.move_to(when.astimezone(UTC))
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def serve(self, netloc: str, app: Any) -> None:
         self.adapter.apps[netloc] = app
