@@ -61,6 +61,14 @@ class GitSource:
             self._blobs = gitrepo.BlobReader(self.root)
         return self._blobs
 
+    def root_names(self) -> list[str]:
+        """The names at the top of the commit's tree (one ls-tree of the root tree object; none
+        when git cannot list it, which the listing of the trust paths reports)."""
+        try:
+            return [row.path for row in gitrepo.top_level(self.root, self.commit, [])]
+        except gitrepo.GitError:
+            return []
+
     def tree(self, prefix: str = "") -> list[gitrepo.TreeEntry]:
         """Raw ls-tree rows under `prefix` (one git call per prefix, remembered)."""
         if prefix not in self._listed:

@@ -257,6 +257,13 @@ class WorktreeSource:
         a named pipe since it was listed is refused, not followed or waited on."""
         return read_regular(os.path.join(self._root, path))
 
+    def root_names(self) -> list[str]:
+        """The names at the top of the tree (one directory listing; none when it fails)."""
+        try:
+            return os.listdir(self._root)
+        except OSError:
+            return []
+
 
 def _nanoseconds(values: list[bytes]) -> list[int]:
     """find's `%T@` ("SECONDS.NNNNNNNNN0", nanoseconds then a zero) as integer nanoseconds,

@@ -30,7 +30,7 @@ from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
 from publisher.verify import snapshot
 from publisher.verify.dispatch import Job, folder_keys, run_jobs
-from publisher.verify.sovereign import case_collisions, split_undecodable
+from publisher.verify.sovereign import case_collisions, root_case_collisions, split_undecodable
 from publisher.timestamps import zulu
 
 
@@ -114,12 +114,21 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
     workers = workers if workers is not None else (os.cpu_count() or 1)
     with collector.paused():
         try:
-            return _verify(source, at, limits, workers, cache, use_snapshot=cache is not None)
+            return _with_root_names(source, _verify(source, at, limits, workers, cache,
+                                                    use_snapshot=cache is not None))
         except gitrepo.GitError as exc:     # a git source's listing: its reads are OSError
             empty = Coalition(name="Handshake coalition", description="", operator={}, declared=False)
             found = finding("sovereigns", "", "limits.too_many_files", f"{str(exc)[:300]}; nothing was verified") \
                 if isinstance(exc, gitrepo.TooManyPaths) else finding(".git", "", "git.unreadable", str(exc)[:300])
             return Verification(at, empty, (), (found,))
+
+
+def _with_root_names(source: Source, verification: Verification) -> Verification:
+    """`verification` with the top-level names that fold to a trust path's (`Sovereigns/`): read
+    on every run, one listing of the root, so no remembered answer depends on them."""
+    names = getattr(source, "root_names", None)
+    found = root_case_collisions(names()) if callable(names) else []
+    return verification.with_findings([*verification.findings, *found]) if found else verification
 
 
 def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,

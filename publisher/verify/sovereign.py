@@ -29,8 +29,8 @@ from publisher.checks.treaties import check_rows, check_treaty
 from publisher.findings import Finding, finding
 from publisher.history.rotation import follow_rotations
 from publisher.keyfile import parse_public_key_file
-from publisher.layout import (REQUIRED_SOVEREIGN_FILES, classify_sovereign_file, deceptive_text, is_safe_id,
-                              shown_name, undecodable)
+from publisher.layout import (REQUIRED_SOVEREIGN_FILES, TRUST_PATHS, classify_sovereign_file, deceptive_text,
+                              is_safe_id, shown_name, undecodable)
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Sovereign, Treaty, TreatyRow
 from publisher.source import Entry
@@ -111,6 +111,17 @@ def case_collisions(paths: Sequence[str]) -> list[Finding]:
                                f"differs from {first!r} only by case or Unicode normalization; a case-insensitive "
                                "checkout keeps only one of them"))
     return out
+
+
+def root_case_collisions(names: Sequence[str]) -> list[Finding]:
+    """One `layout.case_collision` for each name at the top of the repository that folds to a
+    trust path's name without being it (`Sovereigns/`, `TRUST.LOCK`): verification never reads
+    it, and a case-insensitive checkout merges it into the one it does read."""
+    trusted = {_folded(path): path for path in TRUST_PATHS}
+    return [finding(name, "", "layout.case_collision",
+                    f"differs from {trusted[_folded(name)]!r} only by case or Unicode normalization; a "
+                    f"case-insensitive checkout merges it into {trusted[_folded(name)]!r}, which is verified")
+            for name in sorted(names) if name not in TRUST_PATHS and _folded(name) in trusted]
 
 
 def _read_folder(sovereign_id: str, entries: list[Entry], read: Callable[[str], bytes],

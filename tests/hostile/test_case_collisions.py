@@ -80,3 +80,44 @@ def test_a_file_beside_a_folder_of_its_case_variant_is_an_error(tmp_path: Path, 
     repo = materialize(tmp_path / "repo")
     (repo / file).write_bytes(b"{}\n")
     assert collisions(repo) == [(folder, "error")]
+
+
+@pytest.mark.parametrize("name", ["Sovereigns/alpha/treaties/extra.json", "TRUST.LOCK", "Coalition.json"])
+def test_a_top_level_case_variant_of_a_trust_path_is_an_error(tmp_path: Path, name: str) -> None:
+    """`Sovereigns/` beside `sovereigns/` is never read here, and merged into it on macOS."""
+    repo = materialize(tmp_path / "repo")
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_bytes(b"{}\n")
+    top = name.split("/")[0]
+    assert collisions(repo) == [(top, "error")]
+
+
+def test_a_top_level_variant_is_found_by_a_remembered_verification_too(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check reads the top of the tree on every run: a snapshot remembered before the
+    variant appeared (its fingerprint covers only the trust paths) does not hide it."""
+    from publisher import source
+    from publisher.cache import Cache
+
+    monkeypatch.setattr(source, "RACY_NS", 0)        # the files were just written: vouch for them
+    repo = materialize(tmp_path / "repo")
+    cache = Cache(tmp_path / "cache", b"k" * 32)
+    first = verify_path(repo, at=NOW, workers=1, cache=cache)
+    (repo / "Sovereigns").mkdir()
+    again = verify_path(repo, at=NOW, workers=1, cache=cache)
+    codes = [f.code for f in again.findings if f not in first.findings]
+    assert codes == ["layout.case_collision"]
+    assert type(again).__name__ == "_Remembered"        # answered from the snapshot
+
+
+def test_a_committed_top_level_variant_is_an_error_under_rev(tmp_path: Path) -> None:
+    from publisher.gitsource import GitSource
+    from publisher.verify import verify_repository
+
+    repo = baseline(tmp_path / "repo")
+    (repo / "Coalition.json").write_bytes(b"{}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a case variant at the top")
+    found = verify_repository(GitSource(repo, "HEAD"), at=NOW, workers=1).findings
+    assert [(f.path, f.code) for f in found if f.code == "layout.case_collision"] == \
+        [("Coalition.json", "layout.case_collision")]
