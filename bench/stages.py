@@ -132,6 +132,7 @@ class OneFileEdit:
     def __init__(self, repo: Path) -> None:
         self.repo = repo
         self.path: Path | None = None
+        self.before: bytes | None = None   # the file's bytes before the edit (None: it was not there)
 
     def apply(self) -> None:
         if self.path is not None:
@@ -141,15 +142,20 @@ class OneFileEdit:
         data = subprocess.run(["git", "-C", str(self.repo), "show", f"proposal:{name}"],
                               capture_output=True, check=True).stdout
         self.path = self.repo / name
+        self.before = self.path.read_bytes() if self.path.is_file() else None
         self.path.write_bytes(data)
         # Older than the racy window (publisher.source.RACY_NS), as a file saved before a command
         # is typed: a file changed in the last 2 s is never vouched for by its stat stamp.
         time.sleep(2.1)
 
     def revert(self) -> None:
+        """The file as it was: removed when the edit added it, else its bytes put back."""
         if self.path is not None:
-            self.path.unlink(missing_ok=True)
-            self.path = None
+            if self.before is None:
+                self.path.unlink(missing_ok=True)
+            else:
+                self.path.write_bytes(self.before)
+            self.path = self.before = None
 
 
 def one_file_stages(repo: Path, site: Path, cache: Path, jobs: int) -> list[Stage]:

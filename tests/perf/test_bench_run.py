@@ -114,3 +114,22 @@ def test_the_one_file_stages_add_the_proposal_treaty_and_take_it_out_again(tmp_p
     assert cleanup is not None and cleanup == plan[1].cleanup     # run.py calls it once
     cleanup()
     assert status() == "" and treaties() == before
+
+
+def test_the_one_file_edit_puts_back_a_file_it_changed(tmp_path: Path, synthetic_repo: Path) -> None:
+    """Where `proposal` changes a file main already has, undoing the edit restores main's bytes."""
+    import shutil
+    import subprocess
+
+    from bench import stages
+
+    repo = tmp_path / "repo"
+    shutil.copytree(synthetic_repo, repo, symlinks=True)
+    name = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "main", "proposal"],
+                          capture_output=True, text=True, check=True).stdout.split()[0]
+    (repo / name).write_bytes(b"main's own bytes\n")       # as if main held the file already
+    edit = stages.OneFileEdit(repo)
+    edit.apply()
+    assert (repo / name).read_bytes() != b"main's own bytes\n"
+    edit.revert()
+    assert (repo / name).read_bytes() == b"main's own bytes\n"
