@@ -367,7 +367,7 @@ def iter_log(root: str | Path, rev: str = "HEAD", paths: Sequence[str] = TRUST_P
     tally = tally if tally is not None else Tally()
     ranges = _ranges(root, commit, parts, exclude) if parts > 1 else None
     if ranges is None:
-        yield from _counted(_stream_log(root, _log_args([commit, *exclude]), paths, tally.lines), tally)
+        yield from _counted(_stream_log(root, _log_args([commit, *exclude]), paths), tally)
     else:
         yield from _counted(_split_log(root, ranges, paths), tally)
 
@@ -392,13 +392,12 @@ def _counted(commits: Iterator[_Counted], tally: Tally) -> Iterator[LogEntry]:
             close()
 
 
-def _stream_log(root: str | Path, args: Sequence[str], paths: Sequence[str], before: int = 0) -> Iterator[_Counted]:
-    """The commits of one `git log ARGS` as it runs (`before`: change lines listed before
-    them); the process is killed if the reader stops early or fails, and a failing git is
-    GitError once the stream ends."""
+def _stream_log(root: str | Path, args: Sequence[str], paths: Sequence[str]) -> Iterator[_Counted]:
+    """The commits of one `git log ARGS` as it runs; the process is killed if the reader stops
+    early or fails, and a failing git is GitError once the stream ends."""
     handle = _spawn(root, *args)
     try:
-        yield from _log_commits(handle.proc, paths, before)
+        yield from _log_commits(handle.proc, paths)
     except BaseException:
         handle.proc.kill()
         handle.proc.wait()
@@ -458,11 +457,16 @@ def _ranges(root: str | Path, commit: str, parts: int, exclude: Sequence[str] = 
 
 
 def _read_range(handle: _Handle, paths: Sequence[str], out: queue.SimpleQueue[Any]) -> None:
-    """Parse one range's log into `out` (lists of commits, then None, or the exception). A
-    range alone past the whole log's bound stops there: the whole log is past it too."""
+    """Parse one range's log into `out` (lists of commits, then None, or the exception). It
+    reads ahead of the consumer (`_counted`, which counts the whole log in order), so it stops
+    by itself once the range alone is past the whole log's bound: the whole log is past it too."""
     try:
         batch: list[_Counted] = []
+        lines, bound = 0, LOG_PATHS_FACTOR * MAX_PATHS
         for item in _log_commits(handle.proc, paths):
+            lines += item[1]
+            if lines > bound:
+                raise TooManyPaths(f"history up to commit {item[0][:12]}", bound)
             batch.append(item)
             if len(batch) >= _QUEUED_ENTRIES:
                 out.put(batch)
@@ -504,16 +508,15 @@ def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) 
                     stream.close()
 
 
-def _log_commits(proc: subprocess.Popen[bytes], paths: Sequence[str], before: int = 0) -> Iterator[_Counted]:
+def _log_commits(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterator[_Counted]:
     """Parse a `git log --raw -z` stream (`_log_args`' format) as it is written, one item per
-    commit (its entry None when no path under `paths` changed): TooManyPaths past MAX_PATHS
-    change lines in one commit, or past the whole log's bound with `before` lines before it."""
+    commit with its change lines (its entry None when no path under `paths` changed):
+    TooManyPaths past MAX_PATHS change lines in one commit (the whole log is `_counted`'s)."""
     wanted = [p.encode("utf-8", "surrogateescape").rstrip(b"/") for p in paths]
     exact, prefixes = frozenset(wanted), tuple(p + b"/" for p in wanted)
     current: tuple[Commit, tuple[str, ...]] | None = None
     changes: list[RawChange] = []
     listed = 0                 # change lines of the current commit, trust paths or not
-    total, bound = before, LOG_PATHS_FACTOR * MAX_PATHS
     tokens = _tokens(_read_chunks(proc))
     for token in tokens:
         token = token.lstrip(b"\n")
@@ -527,12 +530,8 @@ def _log_commits(proc: subprocess.Popen[bytes], paths: Sequence[str], before: in
         elif token.startswith(b":"):
             path = next(tokens, b"")
             listed += 1
-            total += 1
             if listed > MAX_PATHS:
                 raise TooManyPaths(f"commit {current[0].sha[:12] if current else '?'}")
-            if total > bound:
-                raise TooManyPaths(f"history up to commit {current[0].sha[:12] if current else '?'}",
-                                   LOG_PATHS_FACTOR * MAX_PATHS)
             if _wanted(path, exact, prefixes):
                 changes.append(_raw_change(token, path))
     if current is not None:
