@@ -180,16 +180,8 @@ class Previous:
         return [p for p, row in self._row.items() if self._has_stamp[row]]
 
     def reusable(self, path: str, digest: str) -> bool:
-        row = self._row.get(path)
-        if row is None or not (self._has_stamp[row] and self._has_digest[row]):
-            return False
-        raw = _raw_digest(digest)
-        if raw is None or self._odd and path in self._odd:
-            if self.digest(path) != digest:
-                return False
-        elif self._digests[32 * row:32 * row + 32] != raw:
-            return False
-        return stamp_of(self.file(path)) == self.stamp(path)
+        recorded = self.stamp(path)
+        return recorded is not None and self.digest(path) == digest and stamp_of(self.file(path)) == recorded
 
     def intact(self) -> bool:
         """Every file of its manifest (and no other) still has its recorded stamp, and no
@@ -211,23 +203,23 @@ def _all_raw(digests: dict[str, str], rows: list[str]) -> bytes | None:
     the form sha256:<64 lowercase hex> (as every digest this builder writes)."""
     if len(digests) != len(rows) or not all(len(d) == 71 and d.startswith("sha256:") for d in digests.values()):
         return None
-    text = "".join(d[7:] for d in digests.values())
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        return None
-    return raw if raw.hex() == text else None
+    return _lowercase_hex("".join(d[7:] for d in digests.values()))
 
 
 def _raw_digest(digest: str | None) -> bytes | None:
     """The 32 bytes of a `sha256:<64 lowercase hex>` digest, else None."""
     if digest is None or len(digest) != 71 or not digest.startswith("sha256:"):
         return None
+    return _lowercase_hex(digest[7:])
+
+
+def _lowercase_hex(text: str) -> bytes | None:
+    """The bytes `text` spells in lowercase hex (the form `digest` gives back), else None."""
     try:
-        raw = bytes.fromhex(digest[7:])
+        raw = bytes.fromhex(text)
     except ValueError:
         return None
-    return raw if raw.hex() == digest[7:] else None
+    return raw if raw.hex() == text else None
 
 
 class DirectorySink:
