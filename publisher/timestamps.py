@@ -93,8 +93,8 @@ def _parse(value: str) -> datetime | None:
 def offset_of(value: object) -> str | None:
     """The UTC offset a timestamp is written with (`+02:00`), or None for `Z`, `+00:00`, naive
     and what is not a timestamp."""
-    if not isinstance(value, str) or parse(value) is None:
-        return None
+    if not isinstance(value, str) or value.endswith(("Z", "z")) or parse(value) is None:
+        return None                 # Z, as almost every signed time ends: no second parse
     zone = _LENIENT.fullmatch(value).group(8)  # type: ignore[union-attr]  # parse() matched it
     if not zone or zone in ("Z", "z"):
         return None
