@@ -70,19 +70,18 @@ def _segment(cache: Cache, commit: str) -> tuple[str | None, list[bytes], int] |
 def cached_log(cache: Cache, commit: str) -> tuple[list[bytes], int] | None:
     """Every batch of the log up to `commit`, oldest first, and the change lines git listed up
     to it; None unless the segments reach back to the first commit."""
-    found: list[list[bytes]] = []
+    found: list[tuple[list[bytes], int]] = []     # newest segment first
     seen: set[str] = set()
     current: str | None = commit
-    lines: int | None = None
     while current is not None:
         segment = _segment(cache, current) if current not in seen else None
         if segment is None:
             return None
         seen.add(current)
         current, batches, listed = segment
-        lines = listed if lines is None else lines
-        found.append(batches)
-    return [batch for batches in reversed(found) for batch in batches], lines or 0
+        found.append((batches, listed))
+    # The newest segment's count runs from the first commit: it is the whole log's.
+    return [batch for batches, _ in reversed(found) for batch in batches], found[0][1]
 
 
 def cached_batches(cache: Cache, commit: str) -> list[bytes] | None:
