@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -95,7 +95,7 @@ class Sovereign:
         self.na_keys.append(new)
         self.na = new
 
-    def treaty(self, name: str, subject: "Sovereign | External", *, issued: datetime, days: float,
+    def treaty(self, name: str, subject: Sovereign | External, *, issued: datetime, days: float,
                roles: list[str], status: str = "active", signer: Key | None = None,
                metadata: dict | None = None, valid_from: datetime | None = None) -> dict:
         signer = signer or self.na
@@ -122,7 +122,8 @@ class Sovereign:
         base = repo / "sovereigns" / self.id
         (base / "keys").mkdir(parents=True, exist_ok=True)
         (base / "keys" / "root.pub").write_text(format_public_key_file(self.root.public, "root", self.root.key_id))
-        (base / "keys" / "na.pub").write_text(format_public_key_file(self.na.public, "network-authority", self.na.key_id))
+        (base / "keys" / "na.pub").write_text(
+            format_public_key_file(self.na.public, "network-authority", self.na.key_id))
         write(base / "genesis.signed.json", self.genesis)
         write(base / "sovereign.json", {
             "sovereign_id": self.id, "network_name": self.id, "root_public_key": self.root.public,
@@ -197,7 +198,8 @@ def build(repo: Path, now: datetime) -> None:
     cascade.rotate_na(d(-40))
 
     aurora.treaty("research-data-exchange", cascade, issued=d(-20), days=365, roles=["role:service:data-exchange"])
-    aurora.treaty("health-referrals", borealis, issued=d(-60), days=240, roles=["role:client", "role:service:referrals"])
+    aurora.treaty("health-referrals", borealis, issued=d(-60), days=240,
+                  roles=["role:client", "role:service:referrals"])
     expiring = aurora.treaty("freight-pilot", delta, issued=d(-88), days=90, roles=["role:bridge"])
     assert expiring["expires_at"]
     aurora.treaty("civic-identity", ember, issued=d(-5), days=180, roles=["role:client"])
@@ -228,7 +230,8 @@ def build(repo: Path, now: datetime) -> None:
     ember.treaty("research-observer", cascade, issued=d(-70), days=365, roles=["role:client"], status="revoked")
     ember.treaty("commons-partnership", aurora, issued=d(-3), days=365, roles=["role:client", "role:operator"])
 
-    aurora.write(repo, endpoints=["https://na.aurora-commons.example"], metadata={"operator_label": "Aurora Cooperative"},
+    aurora.write(repo, endpoints=["https://na.aurora-commons.example"],
+                 metadata={"operator_label": "Aurora Cooperative"},
                  roll_call={"custody_model": "customer-held", "parties": [
                      party("Aurora Cooperative", ["operator", "na-host"], ["root", "network-authority", "operator"],
                            "mailto:trust@aurora-commons.example"),
@@ -248,7 +251,8 @@ def build(repo: Path, now: datetime) -> None:
                             "mailto:grid-ops@cascade-research.example")]}, feed=[])
     delta.write(repo, endpoints=["https://na.delta-logistics.example"], metadata={},
                 roll_call={"custody_model": "split-operation", "parties": [
-                    party("Delta Logistics Exchange", ["operator"], ["root", "operator"], "mailto:ops@delta-logistics.example"),
+                    party("Delta Logistics Exchange", ["operator"], ["root", "operator"],
+                          "mailto:ops@delta-logistics.example"),
                     party("Harbor Systems", ["na-host", "endpoint-manager"], ["network-authority"],
                           "https://harbor-systems.example")]})
     ember.write(repo, endpoints=["https://na.ember-civic.example"], metadata={},
@@ -292,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent))
     parser.add_argument("--now", default=DEMO_EPOCH)
     args = parser.parse_args(argv)
-    now = datetime.fromisoformat(args.now.replace("Z", "+00:00")).astimezone(timezone.utc)
+    now = datetime.fromisoformat(args.now.replace("Z", "+00:00")).astimezone(UTC)
     repo = Path(args.out).resolve()
     # Build beside the target, then swap: a failed run leaves the previous demo untouched.
     staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=repo))

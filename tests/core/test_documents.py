@@ -33,9 +33,11 @@ TREATY = make_treaty(A, "beta", B.na.public)
     (tamper(TREATY, signatures=[]), ["sig.missing"]),
     (make_treaty(A, "beta", B.na.public, signer=A.root), ["sig.wrong_role"]),
     (make_treaty(A, "beta", B.na.public, issuer_sovereign_id="gamma"), ["treaty.wrong_issuer"]),
-    (make_treaty(A, "beta", B.na.public, expires_at=format_z(NOW - timedelta(days=6))), ["treaty.malformed_window"] * 2),
+    (make_treaty(A, "beta", B.na.public, expires_at=format_z(NOW - timedelta(days=6))),
+     ["treaty.malformed_window"] * 2),
     (make_treaty(A, "beta", B.na.public, issued_at="2026-05-27T12:00:00+00:00"), ["doc.non_canonical_form"]),
-    (sign({k: v for k, v in TREATY.items() if k != "metadata"}, "recognition-treaty", A.na), ["doc.non_canonical_form"]),
+    (sign({k: v for k, v in TREATY.items() if k != "metadata"}, "recognition-treaty", A.na),
+     ["doc.non_canonical_form"]),
     (sign({**TREATY, "extension": 1}, "recognition-treaty", A.na), ["doc.unknown_field"]),
     (tamper(TREATY, extension=1), ["doc.unknown_field", "sig.invalid"]),
     (tamper(TREATY, signatures=[{**TREATY["signatures"][0],
@@ -89,7 +91,8 @@ FEED = make_feed(A, ["att-2", "att-1"])
 @pytest.mark.parametrize("document, expected", [
     (FEED, []),
     (tamper(FEED, sequence=1), ["sig.invalid"]),
-    (sign({**FEED, "revoked_attestation_ids": ["att-2", "att-1"]}, "revocation-feed", A.na), ["doc.non_canonical_form"]),
+    (sign({**FEED, "revoked_attestation_ids": ["att-2", "att-1"]}, "revocation-feed", A.na),
+     ["doc.non_canonical_form"]),
     (make_feed(A, ["att-1"], revocation_reasons={"att-9": "x"}), ["feed.reason_for_unlisted_id"]),
     (make_feed(A, ["att-1"], issuer_sovereign_id="beta"), ["feed.wrong_issuer"]),
     (make_feed(A, ["att-1"], signer=A.root), ["sig.wrong_role"]),
@@ -114,7 +117,8 @@ OPERATOR = {"name": "Op", "roles": ["operator"], "holds_keys": ["root", "operato
     ([OPERATOR], "managed-na-key", ["rollcall.na_holder_undisclosed"]),
     ([PARTNER], "managed-na-key", ["rollcall.operator_count"]),
     ([OPERATOR, {**OPERATOR, "name": "Op2"}], "split-operation", ["rollcall.operator_count"]),
-    ([{**OPERATOR, "contact": "javascript:alert(1)"}, PARTNER], "managed-na-key", ["doc.malformed", "rollcall.unsafe_url"]),
+    ([{**OPERATOR, "contact": "javascript:alert(1)"}, PARTNER], "managed-na-key",
+     ["doc.malformed", "rollcall.unsafe_url"]),
 ], ids=["managed-ok", "partner-holds-root", "na-holder-missing", "no-operator", "two-operators", "js-contact"])
 def test_roll_call_rules(parties, custody, expected):
     result = folder_with("roll-call.json", make_roll_call(A, parties, custody)).verify()

@@ -94,7 +94,8 @@ def test_second_succession_links_by_digest_and_refused_records_stop_the_chain():
     na3 = Key(seed(41), "alpha-na-3")
     second = sign(succession(succession_id="s-2", key_sequence=3, previous_key_id=NA2.key_id,
                              previous_public_key=NA2.public, new_key_id=na3.key_id, new_public_key=na3.public,
-                             effective_at=format_z(NOW - timedelta(days=5)), issued_at=format_z(NOW - timedelta(days=6)),
+                             effective_at=format_z(NOW - timedelta(days=5)),
+                             issued_at=format_z(NOW - timedelta(days=6)),
                              previous_succession_digest=succession_digest(first)),
                   "key-succession-record", A.root, na3, NA2)
     ok = Folder.complete(A).put("key-history.json", history(first, second)).verify()

@@ -95,7 +95,8 @@ class CaseBuilder:
         return self.treaty_rows("BETA-NA")[0]["treaty"]
 
     def alpha_treaty(self, issued_by: str, status: str = "active") -> dict[str, Any]:
-        rows = [r for r in self.treaty_rows("ALPHA-NA") if r["treaty"]["issued_by"] == issued_by and r["status"] == status]
+        rows = [r for r in self.treaty_rows("ALPHA-NA")
+                if r["treaty"]["issued_by"] == issued_by and r["status"] == status]
         return rows[0]["treaty"]
 
     def served(self, sovereign: str, name: str) -> dict[str, Any]:
@@ -153,7 +154,8 @@ class CaseBuilder:
         empty_meta = sign_received(T, tweak(metadata={}), na)
         no_meta = {k: v for k, v in empty_meta.items() if k != "metadata"}
         self.add("treaty-empty-metadata", "treaty", dump(empty_meta),
-                 "treaty-valid with metadata {} (its default), re-signed by BETA's NA: the base of the next two", **beta)
+                 "treaty-valid with metadata {} (its default), re-signed by BETA's NA: "
+                 "the base of the next two", **beta)
         self.add("treaty-missing-metadata", "treaty", dump(no_meta),
                  "treaty-empty-metadata with the defaulted field 'metadata' left out after signing", **beta)
         self.add("treaty-missing-metadata-resigned", "treaty", dump(sign_received(T, no_meta, na)),
@@ -215,14 +217,17 @@ class CaseBuilder:
 
         ids = base["revoked_attestation_ids"]
         messy = [ids[1], ids[0], ids[1]]
-        self.add("feed-valid", "feed", dump(base), "BETA's feed as served (two revoked attestations, sequence 2)", **beta)
-        self.add("feed-tampered-after-signing", "feed", dump(tweak(sequence=5)), "sequence 2 -> 5 after signing", **beta)
+        self.add("feed-valid", "feed", dump(base),
+                 "BETA's feed as served (two revoked attestations, sequence 2)", **beta)
+        self.add("feed-tampered-after-signing", "feed", dump(tweak(sequence=5)),
+                 "sequence 2 -> 5 after signing", **beta)
         self.add("feed-unsigned", "feed", dump(tweak(signatures=[])), "signatures emptied", **beta)
         self.add("feed-signed-by-root", "feed", dump(sign_received(F, base, KEYS["beta_root"])),
                  "re-signed by BETA's root key", **beta)
         self.add("feed-sequence-string", "feed", dump(tweak(sequence=str(base["sequence"]))),
                  'sequence written as the string "2" after signing', **beta)
-        self.add("feed-sequence-string-resigned", "feed", dump(sign_received(F, tweak(sequence=str(base["sequence"])), na)),
+        self.add("feed-sequence-string-resigned", "feed",
+                 dump(sign_received(F, tweak(sequence=str(base["sequence"])), na)),
                  'sequence written as the string "2", re-signed over that form', **beta)
         self.add("feed-ids-unsorted-duplicated", "feed", dump(tweak(revoked_attestation_ids=messy)),
                  "revoked_attestation_ids reordered and one repeated, after signing", **beta)
@@ -232,7 +237,8 @@ class CaseBuilder:
         reasons = {**base["revocation_reasons"], "00000000-0000-4000-8000-000000000000": "unlisted"}
         self.add("feed-reason-for-unlisted-id", "feed", dump(sign_received(F, tweak(revocation_reasons=reasons), na)),
                  "revocation_reasons names an id not in revoked_attestation_ids; re-signed", **beta)
-        self.add("feed-timestamp-plus00-resigned", "feed", dump(sign_received(F, tweak(issued_at=plus00(base["issued_at"])), na)),
+        self.add("feed-timestamp-plus00-resigned", "feed",
+                 dump(sign_received(F, tweak(issued_at=plus00(base["issued_at"])), na)),
                  "issued_at rewritten Z -> +00:00 and re-signed", **beta)
         self.add("feed-revoked-grant-ids-null", "feed", dump(tweak(revoked_grant_ids=None)),
                  "revoked_grant_ids: null added after signing (an omit-when-none field)", **beta)
@@ -265,7 +271,8 @@ class CaseBuilder:
         self.add("genesis-signed-unknown-field", "genesis", dump(sign_received(G, tweak(epoch=7), root)),
                  "unknown field 'epoch' covered by a fresh root signature", **pinned)
         ts = {**na, "valid_from": plus00(na["valid_from"]), "valid_to": plus00(na["valid_to"])}
-        self.add("genesis-timestamp-plus00-resigned", "genesis", dump(sign_received(G, tweak(network_authority=ts), root)),
+        self.add("genesis-timestamp-plus00-resigned", "genesis",
+                 dump(sign_received(G, tweak(network_authority=ts), root)),
                  "NA validity timestamps rewritten Z -> +00:00 and re-signed by the root", **pinned)
         no_anchors = {k: v for k, v in base.items() if k != "bootstrap_anchors"}
         self.add("genesis-missing-bootstrap-anchors", "genesis", dump(no_anchors),
@@ -274,7 +281,8 @@ class CaseBuilder:
         self.add("genesis-na-key-31-bytes", "genesis", dump(sign_received(G, tweak(network_authority=short), root)),
                  "network_authority.public_key is 31 bytes; re-signed by the root", **pinned)
         bad = copy.deepcopy(base)
-        bad["signatures"].append({"key_id": "rs-extra", "sig": sign_received(G, base, KEYS["beta_na"])["signatures"][0]["sig"]})
+        extra = sign_received(G, base, KEYS["beta_na"])["signatures"][0]["sig"]
+        bad["signatures"].append({"key_id": "rs-extra", "sig": extra})
         self.add("genesis-second-signature-invalid", "genesis", dump(bad),
                  "the valid root signature plus a second one by the NA key", **pinned)
         self.add("genesis-pinned-root-differs", "genesis", self.out.genesis_signed["BETA-NA"],
@@ -340,7 +348,8 @@ class CaseBuilder:
     def policies(self) -> None:
         base = self.served("BETA-NA", "policy.json")
         beta = dict(keys=("beta_na",))
-        self.add("policy-valid", "policy", self.out.served["BETA-NA"]["policy.json"], "BETA's /policy as served", **beta)
+        self.add("policy-valid", "policy", self.out.served["BETA-NA"]["policy.json"],
+                 "BETA's /policy as served", **beta)
         self.add("policy-tampered-after-signing", "policy", dump({**base, "allowed_ports": [22]}),
                  "allowed_ports changed after signing", **beta)
         self.add("policy-signed-by-root", "policy", dump(sign_received("PolicyManifest", base, KEYS["beta_root"])),
