@@ -7,11 +7,15 @@ import stat
 import sys
 from datetime import datetime, UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher import timestamps
 from publisher.cli import UsageError
 from publisher.layout import SOVEREIGNS_DIR, TRUST_PATHS, printable
 from publisher.site.manifest import is_built_site
+
+if TYPE_CHECKING:
+    from publisher.cache import Cache
 
 
 def worker_count(value: str) -> int:
@@ -46,6 +50,18 @@ def source_date_epoch() -> datetime | None:
         return datetime.fromtimestamp(int(value), UTC)
     except (ValueError, OverflowError, OSError) as exc:
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a Unix time") from exc
+
+
+def repo_cache(root: Path, no_cache: bool) -> Cache | None:
+    """The repository's cache (publisher.cache.open_cache), None with --no-cache; a cache
+    directory among the trust paths is misuse."""
+    if no_cache:
+        return None
+    from publisher.cache import CacheRefused, open_cache
+    try:
+        return open_cache(root)
+    except CacheRefused as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def repo_path(value: str | None) -> Path:
