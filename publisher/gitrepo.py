@@ -212,6 +212,12 @@ def open_repo(root: str | Path) -> Path:
     return path
 
 
+def superproject(root: str | Path) -> Path | None:
+    """The work tree of the repository that has `root` as a submodule, or None."""
+    out = _text(root, "rev-parse", "--show-superproject-working-tree")
+    return Path(out) if out else None
+
+
 def is_repository(root: str | Path) -> bool:
     return (Path(root) / ".git").exists()
 
