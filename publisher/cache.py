@@ -12,8 +12,11 @@ per user and lives outside every repository (`$XDG_CACHE_HOME/handshake/cache.se
 0600): a cache directory committed to a repository, copied from another machine or edited
 by hand fails the check and is ignored, so a pickle is only ever loaded from bytes this user's
 own runs wrote. A truncated, corrupt or foreign entry is a miss and is overwritten.
-Refuses to use a cache directory that is a symbolic link, and never raises: without a usable
-secret or directory, every lookup misses and nothing is written.
+Refuses to use a cache directory that is a symbolic link, and never raises for one: without a
+usable secret or directory, every lookup misses and nothing is written. A cache directory among
+the repository's trust paths (`sovereigns/` or under it, or where `trust.lock` or `coalition.json`
+would be, through links too) is a mistake to report, not to work around: `CacheRefused`, since
+its entries would be listed as trust material by the next run.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher.layout import TRUST_PATHS
 from publisher.readfile import read_regular
 
 MAGIC = b"HSC2"
@@ -261,27 +265,52 @@ def _usable_directory(path: Path, *, parents: bool) -> bool:
     return _private_directory(info)
 
 
+class CacheRefused(Exception):
+    """The cache directory lies among the repository's trust paths; the message names it and
+    where it was chosen (commands stop with it: exit 2)."""
+
+
+def _refuse_trust_paths(directory: Path, root: Path, chosen_by: str) -> None:
+    """CacheRefused when `directory` is, or is under, one of `root`'s trust paths, once links
+    are followed (nothing is created: a folder not there yet is compared as it would be)."""
+    real = directory.resolve()
+    for name in TRUST_PATHS:
+        trusted = (root / name).resolve()
+        if real == trusted or real.is_relative_to(trusted):
+            linked = "" if directory.absolute().is_relative_to(root / name) else ", through a link,"
+            raise CacheRefused(
+                f"the cache directory {directory} ({chosen_by}) is{linked} "
+                f"{'the' if real == trusted else 'inside the'} trust path {root / name}: its entries would "
+                f"be read as trust material; choose a directory elsewhere, such as {root / CACHE_DIRNAME}")
+
+
 def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
     """The cache for the repository at `repo`: `$HANDSHAKE_CACHE_DIR` when set; else
     `<repo>/.handshake-cache/` when that directory exists (create it to keep the cache beside
     the repository; it is gitignored); else a per-repository folder under
     `$XDG_CACHE_HOME/handshake/repos/`, so that nothing is written into a repository unasked.
-    None when caching is off or impossible."""
+    None when caching is off or impossible; CacheRefused for a directory among `repo`'s trust
+    paths."""
     if os.environ.get(ENV_OFF):
         return None
     home = _user_cache_home() / "handshake"
     secret = _load_secret(home)
     if secret is None:
         return None
-    candidates: list[tuple[Path, bool]] = []
+    candidates: list[tuple[Path, bool, str]] = []
+    root = Path(repo).resolve() if repo is not None else None
     if os.environ.get(ENV_DIR):
-        candidates.append((Path(os.environ[ENV_DIR]), True))
-    elif repo is not None:
-        root = Path(repo).resolve()
+        candidates.append((Path(os.environ[ENV_DIR]), True, f"${ENV_DIR}"))
+    elif root is not None:
         if (root / CACHE_DIRNAME).is_dir():
-            candidates.append((root / CACHE_DIRNAME, False))
-        candidates.append((home / "repos" / hashlib.sha256(str(root).encode()).hexdigest()[:24], True))
-    for directory, parents in candidates:
+            candidates.append((root / CACHE_DIRNAME, False, CACHE_DIRNAME))
+        candidates.append((home / "repos" / hashlib.sha256(str(root).encode()).hexdigest()[:24], True,
+                           "under $XDG_CACHE_HOME"))
+    for directory, parents, chosen_by in candidates:
+        # The repository's own .handshake-cache is a real folder or is not used (a link the
+        # repository commits is refused below, silently: its content must not stop a run).
+        if root is not None and parents:
+            _refuse_trust_paths(directory, root, chosen_by)
         if _usable_directory(directory, parents=parents):
             return Cache(directory, secret)
     return None

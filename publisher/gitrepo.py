@@ -96,11 +96,58 @@ class TreeEntry:
     size: int | None
 
 
+# What is kept of a git process's stderr: its last bytes, which hold git's own "fatal:" line.
+STDERR_TAIL = 1 << 16
+
+
 class _Handle:
-    """A running git process (its stdout/stderr are pipes)."""
+    """A running git process (its stdout/stderr are pipes). stderr is drained as git writes it,
+    on a thread of its own: read only after stdout, a git that writes more than the pipe holds
+    (64 KB) to stderr before finishing stdout would wait on the reader, and the reader on it."""
 
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
+        self._tail = bytearray()
+        self._overflowed = False
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
+
+    def _read_stderr(self) -> None:
+        stream = self.proc.stderr
+        if stream is None:
+            return
+        try:
+            while chunk := stream.read1(_CHUNK):
+                self._tail += chunk
+                if len(self._tail) > STDERR_TAIL:
+                    del self._tail[:len(self._tail) - STDERR_TAIL]
+                    self._overflowed = True
+        except (OSError, ValueError):       # closed under it: the process was killed
+            pass
+
+    def stderr(self, timeout: float | None = None) -> bytes:
+        """What git wrote to stderr (its last STDERR_TAIL bytes), once it closed it (`timeout`:
+        at most that long a wait, for a killed git whose children may hold the pipe open)."""
+        self._drain.join(timeout)
+        return bytes(self._tail)
+
+    def message(self, timeout: float | None = None) -> str:
+        """git's stderr as a message: its first 300 characters, or, when it wrote more than is
+        kept, the whole lines among its last 300 (its own "fatal:" line comes last)."""
+        text = self.stderr(timeout).decode("utf-8", "replace").strip()
+        if not self._overflowed:
+            return text[:300]
+        last = text[-300:]
+        return last.split("\n", 1)[1].strip() if "\n" in last else last
+
+    def close(self) -> None:
+        """Close stdout, and stderr once it is drained (a daemon thread still reading it, from
+        a git whose children hold it open, closes nothing)."""
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._drain.join(1.0)
+        if not self._drain.is_alive() and self.proc.stderr is not None:
+            self.proc.stderr.close()
 
 
 def _command(root: str | Path, args: Sequence[str]) -> list[str]:
@@ -123,8 +170,8 @@ def _env(root: str | Path) -> dict[str, str]:
     return env
 
 
-def _error(root: str | Path, stderr: bytes, what: str) -> GitError:
-    text = stderr.decode("utf-8", "replace").strip()
+def _error(root: str | Path, stderr: bytes | str, what: str) -> GitError:
+    text = (stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr).strip()
     if "not a git repository" in text.lower():
         return GitError(f"{root} is not a git repository")
     return GitError(text[:300] or f"git {what} failed")
@@ -163,6 +210,12 @@ def open_repo(root: str | Path) -> Path:
         raise GitError(f"{root} is not a git repository")
     _run(path, "rev-parse", "--git-dir")
     return path
+
+
+def superproject(root: str | Path) -> Path | None:
+    """The work tree of the repository that has `root` as a submodule, or None."""
+    out = _text(root, "rev-parse", "--show-superproject-working-tree")
+    return Path(out) if out else None
 
 
 def is_repository(root: str | Path) -> bool:
@@ -331,11 +384,9 @@ def _read_chunks(proc: subprocess.Popen[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def _finish(handle: object, what: str) -> None:
-    proc = handle.proc  # type: ignore[attr-defined]
-    stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if proc.wait() != 0:
-        raise GitError(f"{what}: {stderr.strip()[:300] or 'git failed'}")
+def _finish(handle: _Handle, what: str) -> None:
+    if handle.proc.wait() != 0:
+        raise GitError(f"{what}: {handle.message() or 'git failed'}")
 
 
 def _wanted(path: bytes, exact: frozenset[bytes], prefixes: tuple[bytes, ...]) -> bool:
@@ -401,8 +452,12 @@ def _stream_log(root: str | Path, args: Sequence[str], paths: Sequence[str]) -> 
     except BaseException:
         handle.proc.kill()
         handle.proc.wait()
+        handle.close()
         raise
-    _finish(handle, "cannot read history")
+    try:
+        _finish(handle, "cannot read history")
+    finally:
+        handle.close()
 
 
 SPLIT_LOG_COMMITS = 1000        # below this, one git log (a split costs a rev-list and processes)
@@ -503,9 +558,7 @@ def _split_log(root: str | Path, ranges: list[list[str]], paths: Sequence[str]) 
             reader.join()
         for handle in handles:
             handle.proc.wait()
-            for stream in (handle.proc.stdout, handle.proc.stderr):
-                if stream is not None:
-                    stream.close()
+            handle.close()
 
 
 def _log_commits(proc: subprocess.Popen[bytes], paths: Sequence[str]) -> Iterator[_Counted]:
@@ -562,16 +615,13 @@ def _listing(root: str | Path, args: Sequence[str], what: str, per_path: int = 1
             tokens.append(token)
             if len(tokens) > bound:
                 raise TooManyPaths(what)
-        stderr = proc.stderr.read() if proc.stderr else b""
         if proc.wait() != 0:
-            raise _error(root, stderr, args[0])
+            raise _error(root, handle.message(), args[0])
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        handle.close()
     return tokens
 
 
@@ -662,7 +712,7 @@ class BlobReader:
             for oid in wanted:
                 header = proc.stdout.readline()
                 if not header:
-                    raise GitError(f"cannot read object {oid}: {self._stderr(proc)}")
+                    raise GitError(f"cannot read object {oid}: {self._stderr()}")
                 parts = header.decode("ascii", "replace").split()
                 if len(parts) != 3:
                     raise GitError(f"object {oid} is missing or unreadable (git answered "
@@ -674,7 +724,7 @@ class BlobReader:
                     continue
                 data = proc.stdout.read(size + 1)
                 if len(data) != size + 1:
-                    raise GitError(f"object {oid} is truncated or corrupt: {self._stderr(proc)}")
+                    raise GitError(f"object {oid} is truncated or corrupt: {self._stderr()}")
                 out[oid] = data[:-1]
         except GitError:
             self.close(kill=True)
@@ -689,7 +739,7 @@ class BlobReader:
         while count > 0:
             chunk = proc.stdout.read(min(count, _CHUNK))
             if not chunk:
-                raise GitError(f"object {oid} is truncated or corrupt: {self._stderr(proc)}")
+                raise GitError(f"object {oid} is truncated or corrupt: {self._stderr()}")
             count -= len(chunk)
 
     @staticmethod
@@ -700,14 +750,13 @@ class BlobReader:
         except (BrokenPipeError, OSError):
             pass
 
-    @staticmethod
-    def _stderr(proc: subprocess.Popen[bytes]) -> str:
+    def _stderr(self) -> str:
+        """git's message once cat-file has stopped (its stdin closed, it exits)."""
         try:
-            proc.stdin.close()  # type: ignore[union-attr]
-            text = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+            self._handle.proc.stdin.close()
         except OSError:
-            text = ""
-        return text.strip()[:300] or "git cat-file stopped"
+            pass
+        return self._handle.message() or "git cat-file stopped"
 
     def close(self, *, kill: bool = False) -> None:
         if self._handle is not None:
@@ -719,6 +768,7 @@ class BlobReader:
             except OSError:
                 pass
             proc.wait()
+            self._handle.close()
             self._handle = None
 
     def __enter__(self) -> BlobReader:

@@ -141,6 +141,18 @@ def render_cli(parser: argparse.ArgumentParser, exit_codes: dict[str, int]) -> s
         "a change at or above the `--fail-on` level). |",
         f"| {exit_codes['misuse']} | Misuse: a bad argument or a missing path. Nothing was judged. |",
         "",
+        "## Which repository",
+        "",
+        "A command given no REPO works on the current directory, or on the nearest folder above it "
+        "in the same git work tree that holds `sovereigns/`, `trust.lock` or `coalition.json` (a "
+        "built site is passed over), and says which. A sovereign folder checked out as a git "
+        "submodule is a git work tree of its own, with no `sovereigns/`: run from it, a command "
+        "works on the superproject (as `git rev-parse --show-superproject-working-tree` names it) "
+        "when that is the Handshake repository whose `sovereigns/` holds the submodule, and says "
+        "so. A git repository inside `sovereigns/` that is no submodule of the repository around "
+        "it (a clone made there) is misuse (exit status 2), and the error names both folders: by "
+        "git's account neither is the repository, so give REPO.",
+        "",
         "## Commands",
         "",
         "| Command | What it does |",

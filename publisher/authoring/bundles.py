@@ -23,7 +23,9 @@ from publisher.checks.genesis import check_genesis
 from publisher.findings import Finding, finding
 from publisher.layout import deceptive_text, import_receipt_path, is_safe_id
 from publisher.limits import DEFAULT_LIMITS
+from publisher.readfile import read_regular
 from publisher.schemas import check_schema
+from publisher.strictjson import Refusal, load_json
 
 BUNDLE_TYPE, BUNDLE_VERSION = "genesis-mesh.trust-bundle", "v1"
 NEXT_STEP = "Use federation bootstrap with --issuer-bundle to issue trust explicitly."
@@ -198,6 +200,40 @@ def check_bundle(state: RepoState, bundle: dict[str, Any], path: str) -> BundleC
     return BundleCheck(bundle_hash(bundle), summary, tuple(errors), tuple(warnings), tuple(found), status)
 
 
+def already_recorded(state: RepoState, check: BundleCheck) -> str | None:
+    """What to say when this bundle's receipt is already recorded, else None. The receipt is
+    filed under the bundle's hash (of its canonical JSON), so the same bundle imported again,
+    however it is formatted or named, is a no-op: the first receipt stands (the reference
+    overwrites it). A file at that path that is not this bundle's receipt is never replaced:
+    AuthoringError with `bundle.receipt_conflict`, naming the file and the reason."""
+    sid = check.summary["sovereign_id"]
+    if not isinstance(sid, str) or not is_safe_id(sid) or deceptive_text(sid):
+        return None         # plan_receipt refuses it
+    path = import_receipt_path(sid, check.bundle_hash)
+    target = state.path(path)
+    if not (target.exists() or target.is_symlink()):
+        return None
+    try:
+        value = load_json(read_regular(target, DEFAULT_LIMITS.max_file_bytes), DEFAULT_LIMITS)
+    except OSError as exc:
+        value = Refusal("layout.not_regular", exc.strerror or "not a regular file")
+    if isinstance(value, dict) and value.get("bundle_hash") == check.bundle_hash \
+            and value.get("workflow") == "trust-bundle-import":
+        return (f"already recorded: {check.bundle_hash} of {sid} has its receipt in {path} (created_at "
+                f"{str(value.get('created_at'))[:40]}); nothing was written")
+    if isinstance(value, Refusal):
+        reason = f"it is {'not a regular file' if value.code == 'layout.not_regular' else 'not JSON'} " \
+                 f"({value.message[:120]})"
+    elif not isinstance(value, dict):
+        reason = "it is not a JSON object"
+    else:
+        reason = f"its bundle_hash is {str(value.get('bundle_hash'))[:80]!r}, not {check.bundle_hash}"
+    message = f"a file is already at this bundle's receipt path, and it is not its receipt: {reason}"
+    raise AuthoringError(f"refused: {path}: {message}; nothing was written (move it away to record the bundle)",
+                         (finding(path, "/bundle_hash" if isinstance(value, dict) else "", "bundle.receipt_conflict",
+                                  message),))
+
+
 def plan_receipt(state: RepoState, check: BundleCheck, bundle_name: str) -> Plan:
     """The receipt file (reference shape, trust_granted false); refuses a bundle with errors."""
     if not check.ok:
@@ -230,4 +266,5 @@ def _root_source(state: RepoState, sid: str) -> str | None:
     return known.root_source if known is not None and known.root_public_key else None
 
 
-__all__ = ["bundle_hash", "validate_bundle", "summarize", "check_bundle", "plan_receipt", "dump"]
+__all__ = ["bundle_hash", "validate_bundle", "summarize", "check_bundle", "already_recorded", "plan_receipt",
+           "dump"]

@@ -15,10 +15,10 @@ from typing import Any
 
 from publisher import gitrepo
 from publisher.authoring.placement import inside, resolved
-from publisher.cache import Cache, open_cache
+from publisher.cache import Cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
-from publisher.cli.common import parse_at, repo_path, source_date_epoch, worker_count
+from publisher.cli.common import parse_at, repo_cache, repo_path, source_date_epoch, worker_count
 from publisher.history.changes import ChangeEntry
 from publisher.layout import SOVEREIGNS_DIR
 from publisher.history.load import read_change_channel
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     _refuse_out_in_trust_material(root, args.out)
     head = gitrepo.head_commit(root)
     at = evaluation_time(root, args.at, head)
-    cache = None if args.no_cache else open_cache(root)
+    cache = repo_cache(root, args.no_cache)
     commit = head.sha if head else None
     changes = ChangeChannel(None) if args.no_history else _change_channel_in_child(root, commit, cache, at)
     started = time.perf_counter()

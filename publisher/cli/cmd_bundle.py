@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from publisher.authoring import AuthoringError
-from publisher.authoring.bundles import check_bundle, plan_receipt, validate_bundle
+from publisher.authoring.bundles import already_recorded, check_bundle, plan_receipt, validate_bundle
 from publisher.authoring.writer import write_file_atomic
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.authoring_args import add_common, apply_plan, format_finding, guarded, open_state
@@ -89,4 +89,8 @@ def run_import(args: argparse.Namespace) -> int:
     if not check.ok:
         print("refused: the bundle does not validate; no receipt was written", file=sys.stderr)
         return EXIT_FINDINGS
+    recorded = already_recorded(state, check)
+    if recorded is not None:
+        print(printable(recorded))       # quotes the receipt's created_at
+        return EXIT_OK
     return apply_plan(state, plan_receipt(state, check, path.name))

@@ -17,9 +17,8 @@ import tempfile
 from pathlib import Path
 
 from publisher import gitrepo
-from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
-from publisher.cli.common import repo_path
+from publisher.cli.common import repo_cache, repo_path
 from publisher.layout import LOCK_FILE, SOVEREIGNS_DIR, is_safe_id, printable
 from publisher.limits import DEFAULT_LIMITS, for_path, read_bound
 from publisher.readfile import NotRegular, TooLarge, read_regular
@@ -106,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if gitrepo.is_shallow(root):
             raise UsageError("shallow clone: first-seen roots need the full history (git fetch --unshallow)")
-        first_seen, commits = first_seen_roots(root, args.rev, None if args.no_cache else open_cache(root))
+        first_seen, commits = first_seen_roots(root, args.rev, repo_cache(root, args.no_cache))
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from exc
     lock_path = root / LOCK_FILE

@@ -8,9 +8,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from publisher import gitrepo
-from publisher.cache import open_cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
-from publisher.cli.common import parse_at, repo_path, worker_count
+from publisher.cli.common import parse_at, repo_cache, repo_path, worker_count
 from publisher.layout import printable
 from publisher.source import WorktreeSource
 
@@ -74,7 +73,7 @@ def render_json(result: Verification) -> str:
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     at = parse_at(args.at)
-    cache = None if args.no_cache else open_cache(root)
+    cache = repo_cache(root, args.no_cache)
     worktree = None if args.rev else WorktreeSource(root)
     if worktree is not None and cache is not None:
         worktree.start_fingerprint()    # find walks the tree while the verifier is imported (0.1 s)

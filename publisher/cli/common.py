@@ -7,11 +7,15 @@ import stat
 import sys
 from datetime import datetime, UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher import timestamps
 from publisher.cli import UsageError
 from publisher.layout import SOVEREIGNS_DIR, TRUST_PATHS, printable
 from publisher.site.manifest import is_built_site
+
+if TYPE_CHECKING:
+    from publisher.cache import Cache
 
 
 def worker_count(value: str) -> int:
@@ -48,6 +52,18 @@ def source_date_epoch() -> datetime | None:
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a Unix time") from exc
 
 
+def repo_cache(root: Path, no_cache: bool) -> Cache | None:
+    """The repository's cache (publisher.cache.open_cache), None with --no-cache; a cache
+    directory among the trust paths is misuse."""
+    if no_cache:
+        return None
+    from publisher.cache import CacheRefused, open_cache
+    try:
+        return open_cache(root)
+    except CacheRefused as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def repo_path(value: str | None) -> Path:
     """REPO as given, or, when left out, the current directory or the Handshake repository
     above it (`discover`)."""
@@ -70,9 +86,11 @@ def discover(cwd: Path) -> Path:
     sovereign's folder, a command works on the repository instead of writing a nested
     sovereigns/sovereigns/ or reporting no sovereigns; outside a git work tree, or in a fresh
     one, nothing above `cwd` is chosen (a sovereigns/ folder in /tmp is nobody's repository).
-    A built site holds the same names (its pages under sovereigns/, copies of trust.lock and
-    coalition.json) and is passed over: run from _site/, a command works on the repository it
-    was built from, and authoring never writes into the site."""
+    A sovereign folder that is a git submodule (its own .git) is not taken for the repository:
+    its superproject is (`_enclosing`). A built site holds the same names (its pages under
+    sovereigns/, copies of trust.lock and coalition.json) and is passed over: run from _site/,
+    a command works on the repository it was built from, and authoring never writes into the
+    site."""
     here = cwd.resolve()
     top = next((folder for folder in (here, *here.parents) if _holds(folder, ".git")), None)
     if top is None:
@@ -85,7 +103,30 @@ def discover(cwd: Path) -> Path:
             return folder
         if folder == top:
             break
-    return here
+    return _enclosing(top) or here
+
+
+def _enclosing(top: Path) -> Path | None:
+    """The Handshake repository whose sovereigns/ holds `top`, a git work tree of its own that
+    is no Handshake repository (a sovereign folder checked out as a submodule): the
+    superproject when git names it (`--show-superproject-working-tree`), with a line saying
+    why; else (a clone made inside a sovereign folder) UsageError naming both, since neither
+    is the repository by git's account. None when no such repository holds `top`."""
+    outer = next((folder for folder in top.parents if _holds(folder, ".git") and _is_repository(folder)), None)
+    if outer is None or not top.is_relative_to(outer / SOVEREIGNS_DIR):
+        return None
+    from publisher import gitrepo
+    try:
+        named = gitrepo.superproject(top)
+    except gitrepo.GitError:
+        named = None
+    if named is not None and named.resolve() == outer:
+        print(f"handshake: using the repository at {printable(str(outer))} (above the current directory: "
+              f"{printable(str(top))} is a git submodule of it)", file=sys.stderr)
+        return outer
+    raise UsageError(f"{top} is a git repository of its own inside {outer / SOVEREIGNS_DIR}, and not a submodule "
+                     f"of {outer}: it is not a Handshake repository (it holds no sovereigns/, trust.lock or "
+                     f"coalition.json); give the repository as REPO ({outer}) or run from it")
 
 
 def _is_repository(folder: Path) -> bool:

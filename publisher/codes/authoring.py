@@ -68,6 +68,10 @@ CODES: tuple[Code, ...] = (
     _c("bundle.genesis_rejected", E, "Embedded genesis does not verify",
        "The bundle's genesis block does not verify under the root key pinned in this repository "
        "(RFC-003: a verifier MUST check it against a root obtained independently of the bundle)."),
+    _c("bundle.receipt_conflict", E, "Something else at the receipt's path",
+       "A receipt is filed under its bundle's hash, so importing a bundle already recorded writes "
+       "nothing; but the file at that path is not the bundle's receipt (another bundle_hash, not "
+       "JSON, not a regular file). It is never replaced: look at it, move it away, import again."),
     # -- import of files saved from a reference NA (handshake import-na) ---------------------
     _c("import.missing_file", E, "Endpoint file missing",
        "A required endpoint file (/genesis, /sovereign.json) is not in the import folder."),

@@ -57,7 +57,8 @@ CODES: tuple[Code, ...] = (
     _c("layout.symlink", E, "Symlink in the tree",
        "Trust material must be regular files; a symbolic link is never followed."),
     _c("layout.not_regular", E, "Not a regular file",
-       "The path is a device, socket or pipe where a document was expected."),
+       "The path is a device, socket, pipe, folder or git submodule (a gitlink) where a document "
+       "was expected."),
     _c("layout.unreadable", E, "File unreadable", "The file could not be read."),
     _c("layout.unsafe_id", E, "Unsafe sovereign id",
        "A sovereign folder name must be 1-128 characters of A-Z a-z 0-9 . _ - and start and end "

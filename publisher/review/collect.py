@@ -23,6 +23,7 @@ from publisher.limits import DEFAULT_LIMITS, Limits, read_bound, read_bounded
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
 from publisher.verify import coalition as stage
+from publisher.verify import loose_findings, not_regular, root_files
 from publisher.source import Entry
 from publisher.verify.sovereign import SovereignResult, split_undecodable, verify_sovereign
 
@@ -105,6 +106,21 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
     return out
 
 
+def _outside_folders(source: GitSource, loose: list[str]) -> list[Finding]:
+    """verify's findings for what is not in a sovereign folder: the changed paths that are
+    `sovereigns` itself or lie directly in it (a file, a link, a git submodule named like a
+    sovereign folder), and trust.lock or coalition.json that is not a regular file. A path that
+    is a folder at this commit is a sovereign folder (or sovereigns/), listed by nobody here."""
+    rows = gitrepo.top_level(source.root, source.commit, loose) if loose else []
+    named = [row.path for row in rows if row.type != "tree"]
+    source.prefetch(named)
+    listed, out = split_undecodable([e for path in named for e in source.entries(path)])
+    out += loose_findings(listed)
+    for path in (LOCK_FILE, COALITION_FILE):
+        out += [not_regular(e) for e in root_files(source.entries(path), path) if e.type != "file"]
+    return out
+
+
 def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, at: datetime | None = None,
                    use_merge_base: bool = False, expiring_within: timedelta = timedelta(days=30),
                    limits: Limits = DEFAULT_LIMITS) -> Review:
@@ -117,6 +133,7 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
     named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
+    loose = sorted({c.path for c in changed if not split_sovereign_path(c.path)} - {LOCK_FILE, COALITION_FILE})
     reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed(limits)
     try:
         docs, findings = {}, {}
@@ -125,7 +142,8 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
             docs[name] = _documents(source, named, coalition_changed, parsed, limits)
             coalition_raw = parsed.get(source, COALITION_FILE)
-            findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw)
+            findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw) \
+                + _outside_folders(source, loose)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
     finally:
         reader.close()

@@ -77,8 +77,7 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
     if entry is None:
         return None
     if entry.type != "file":
-        out.append(finding(path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink"
-                           if entry.type == "symlink" else "layout.not_regular", "not a regular file; not read"))
+        out.append(not_regular(entry))
         return None
     bound = read_bound(limits, path)
     if entry.size > bound:
@@ -94,7 +93,28 @@ def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits
     return value
 
 
-def _root_files(listed: list[Entry], path: str) -> list[Entry]:
+def not_regular(entry: Entry) -> Finding:
+    """The finding for a root file (trust.lock, coalition.json) that is not a regular file: a
+    link, a folder, a git submodule."""
+    return finding(entry.path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink"
+                   if entry.type == "symlink" else "layout.not_regular", "not a regular file; not read")
+
+
+def loose_findings(loose: Iterable[Entry]) -> list[Finding]:
+    """The findings for what lies directly in sovereigns/ (or is sovereigns itself) without
+    being a sovereign folder: a file, a link, a git submodule."""
+    out = []
+    for entry in loose:
+        if entry.type == "symlink":
+            out.append(finding(entry.path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink",
+                               "symbolic link not followed"))
+        else:
+            out.append(finding(entry.path, "", "layout.unexpected_file",
+                               "only sovereign folders belong directly under sovereigns/"))
+    return out
+
+
+def root_files(listed: list[Entry], path: str) -> list[Entry]:
     """The listing of a root file: a directory of that name lists its contents instead, and is
     then one entry that is not a regular file (reported, not taken for a missing file)."""
     if any(e.path != path for e in listed):
@@ -141,8 +161,8 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
         fingerprint = recalled.fingerprint
     out: list[Finding] = []
     entries = source.entries("sovereigns")
-    root_listing = _root_files(source.entries(LOCK_FILE), LOCK_FILE) \
-        + _root_files(source.entries(COALITION_FILE), COALITION_FILE)
+    root_listing = root_files(source.entries(LOCK_FILE), LOCK_FILE) \
+        + root_files(source.entries(COALITION_FILE), COALITION_FILE)
     if use_snapshot and fingerprint is None and cache is not None:
         fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
         hit = snapshot.lookup(cache, fingerprint, at) if fingerprint else None
@@ -161,13 +181,7 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     entries, refused = split_undecodable(entries)
     out.extend(refused)
     groups, loose = group_by_sovereign(entries)
-    for entry in loose:
-        if entry.type == "symlink":
-            out.append(finding(entry.path, "", "layout.symlink_escape" if entry.escapes else "layout.symlink",
-                               "symbolic link not followed"))
-        else:
-            out.append(finding(entry.path, "", "layout.unexpected_file",
-                               "only sovereign folders belong directly under sovereigns/"))
+    out.extend(loose_findings(loose))
     if not groups:
         out.append(finding("sovereigns", "", "layout.no_sovereigns", "no sovereigns/<id>/ folder found"))
     # Sovereign folders and the files beside them; within a folder: its own job.

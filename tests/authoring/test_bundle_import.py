@@ -105,8 +105,50 @@ def test_import_records_a_receipt_that_grants_nothing(two_sovereigns: Path, hs: 
     assert check_schema("import-receipt", receipt, "r") == []
     assert digest in result.out and "UNVERIFIED" in result.out
     assert sorted(p.relative_to(two_sovereigns) for p in (two_sovereigns / "sovereigns").rglob("*")) == before
+
+
+
+def test_importing_a_recorded_bundle_again_writes_nothing_and_says_so(two_sovereigns: Path, hs: Runner,
+                                                                       tmp_path: Path) -> None:
+    """The receipt is filed under the bundle's hash (of its canonical JSON): the same bundle again,
+    written compactly under another name, is already recorded: exit 0, nothing written, the first
+    receipt (its time, its file name) kept."""
+    bundle = make_bundle(two_sovereigns)
+    ok(hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1)))
+    path = two_sovereigns / "imports" / "alpha" / f"{bundle_hash(bundle).replace(':', '-')}.receipt.json"
+    first = path.read_bytes()
+    again_file = tmp_path / "copy.json"
+    again_file.write_text(json.dumps(bundle, separators=(",", ":")))
+    again = ok(hs("bundle", "import", str(again_file), "--at", at(2)))
+    assert "already recorded" in again.out and f"imports/alpha/{path.name}" in again.out
+    assert "2026-11-02T10:00:00+00:00" in again.out and "nothing was written" in again.out
+    assert path.read_bytes() == first and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("content", ["hash", "garbage", "folder"])
+def test_a_file_at_the_receipt_path_that_is_not_its_receipt_is_refused(two_sovereigns: Path, hs: Runner,
+                                                                       tmp_path: Path, content: str) -> None:
+    """Something else where the bundle's receipt belongs (a receipt edited to name another bundle,
+    a file that is not JSON, a folder) is never replaced: refused, naming the file and the reason."""
+    bundle = make_bundle(two_sovereigns)
+    ok(hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(1)))
+    path = two_sovereigns / "imports" / "alpha" / f"{bundle_hash(bundle).replace(':', '-')}.receipt.json"
+    if content == "hash":
+        receipt = json.loads(path.read_text())
+        receipt["bundle_hash"] = "sha256:" + "0" * 64
+        path.write_text(json.dumps(receipt))
+    elif content == "garbage":
+        path.write_text("not json")
+    else:
+        path.unlink()
+        path.mkdir()
+    before = sorted((p.relative_to(two_sovereigns), p.is_file() and p.read_bytes())
+                    for p in (two_sovereigns / "imports").rglob("*"))
     again = hs("bundle", "import", str(write_bundle(tmp_path, bundle)), "--at", at(2))
-    assert again.code == 1 and "already recorded" in again.err
+    assert again.code == 1 and "bundle.receipt_conflict" in again.err and f"imports/alpha/{path.name}" in again.err
+    assert {"hash": "bundle_hash", "garbage": "not JSON", "folder": "not a regular file"}[content] in again.err
+    assert sorted((p.relative_to(two_sovereigns), p.is_file() and p.read_bytes())
+                  for p in (two_sovereigns / "imports").rglob("*")) == before
 
 
 def test_an_embedded_genesis_that_does_not_verify_under_the_pinned_root_is_refused(

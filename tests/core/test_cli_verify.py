@@ -169,3 +169,54 @@ def test_a_parent_that_cannot_be_searched_ends_the_search(tmp_path, monkeypatch)
         return real_stat(self, *args, **kwargs)
     monkeypatch.setattr(Path, "stat", stat)
     assert discover(inner) == inner.resolve()
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _git(cwd, *args):
+    import os
+    subprocess.run(["git", "-c", "protocol.file.allow=always", "-c", "commit.gpgsign=false", *args], cwd=cwd,
+                   check=True, capture_output=True, env={**os.environ, **GIT_ENV})
+
+
+def test_a_sovereign_folder_that_is_a_submodule_is_not_taken_for_the_repository(tmp_path, monkeypatch, capsys):
+    """sovereigns/alpha checked out as a git submodule has a .git of its own: run from it, a command
+    works on the superproject (git names it), whose trust paths hold the submodule, and says why,
+    instead of taking the sovereign's folder for a repository without sovereigns/."""
+    from publisher.cli import main
+    source = tmp_path / "alpha-source"
+    Folder.complete(A).write(source)
+    (source / "sovereigns" / "alpha").rename(tmp_path / "alpha")
+    _git(tmp_path / "alpha", "init", "-q")
+    _git(tmp_path / "alpha", "add", "-A")
+    _git(tmp_path / "alpha", "commit", "-qm", "alpha")
+    outer = tmp_path / "coalition"
+    Folder.complete(B).write(outer)
+    _git(outer, "init", "-q")
+    _git(outer, "add", "-A")
+    _git(outer, "commit", "-qm", "beta")
+    _git(outer, "submodule", "add", "-q", str(tmp_path / "alpha"), "sovereigns/alpha")
+    assert (outer / "sovereigns" / "alpha" / ".git").is_file()
+    for inside in (outer / "sovereigns" / "alpha", outer / "sovereigns" / "alpha" / "keys"):
+        monkeypatch.chdir(inside)
+        assert main(["verify", "--no-history", "--at", "2026-06-01T12:00:00Z", "--format", "json"]) == 0
+        captured = capsys.readouterr()
+        assert json.loads(captured.out)["summary"]["sovereigns"] == 2
+        assert f"using the repository at {outer}" in captured.err
+        assert f"{outer / 'sovereigns' / 'alpha'} is a git submodule of it" in captured.err
+
+
+def test_a_repository_of_its_own_inside_a_sovereign_folder_is_refused(tmp_path, monkeypatch, capsys):
+    """A git repository inside sovereigns/ that is no submodule (a clone made there) is not the
+    Handshake repository, and neither is the one around it by git's account: misuse, naming both."""
+    from publisher.cli import main
+    Folder.complete(A).write(tmp_path)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path / "sovereigns" / "alpha", "init", "-q")
+    monkeypatch.chdir(tmp_path / "sovereigns" / "alpha")
+    assert main(["verify", "--no-history", "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'sovereigns' / 'alpha'} is a git repository of its own" in err
+    assert "not a Handshake repository" in err and f"as REPO ({tmp_path})" in err

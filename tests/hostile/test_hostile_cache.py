@@ -162,3 +162,35 @@ def test_a_group_writable_directory_is_used_only_when_the_primary_group_is_priva
     monkeypatch.setattr(grp, "getgrgid", lambda gid: grp.struct_group((name, "x", gid, members)))
     info = os.stat_result((stat.S_IFDIR | 0o775, 1, 1, 2, os.getuid(), os.getgid(), 4096, 0, 0, 0))
     assert _private_directory(info) is usable
+
+
+@pytest.mark.parametrize("where", ["sovereigns", "sovereigns/alpha/cache", "sovereigns/new/cache", "trust.lock",
+                                   "coalition.json/cache", "link-to-sovereigns/cache"])
+def test_a_cache_directory_among_the_trust_paths_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str], where: str) -> None:
+    """Entries written under sovereigns/ (or as trust.lock, or through a link into sovereigns/)
+    would be listed as trust material by the next run: such a directory is refused with a clear
+    error, before anything is written, and the command stops (exit 2)."""
+    from publisher.cache import CacheRefused, open_cache
+
+    repo = materialize(tmp_path / "repo")
+    (repo / "link-to-sovereigns").symlink_to(repo / "sovereigns")
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(repo / where))
+    with pytest.raises(CacheRefused, match="HANDSHAKE_CACHE_DIR"):
+        open_cache(repo)
+    status = cli_main(["verify", str(repo), "--at", AT, "--no-history", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert status == 2 and "HANDSHAKE_CACHE_DIR" in err and "trust" in err, err
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before
+
+
+@pytest.mark.parametrize("where", [".handshake-cache", "elsewhere/cache", "sovereigns-cache"])
+def test_a_cache_directory_elsewhere_in_the_repository_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               where: str) -> None:
+    from publisher.cache import open_cache
+
+    repo = materialize(tmp_path / "repo")
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(repo / where))
+    cache = open_cache(repo)
+    assert cache is not None and cache.directory == repo / where

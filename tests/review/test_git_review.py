@@ -231,3 +231,25 @@ def test_an_oversized_blob_is_never_read_whole(tmp_path, monkeypatch):
     review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
     assert feed_bound + 1 not in largest and lock_bound + 1 not in largest
     assert ("limits.file_too_large", feed) in {(c.subject, c.path) for c in review.changes}
+
+
+@pytest.mark.parametrize("paths", [["sovereigns/gamma"], ["sovereigns/alpha"], ["trust.lock"], ["coalition.json"],
+                                   ["sovereigns"], ["sovereigns/gamma", "coalition.json"]])
+def test_a_submodule_where_trust_material_belongs_is_reported_as_verify_reports_it(tmp_path, capsys, paths):
+    """A git submodule (a gitlink, mode 160000) named like a sovereign folder or a trust path: review
+    reports the finding verify --rev gives for it, with verify's code, ranked by its severity."""
+    commit_states(tmp_path, [base_world().files()])
+    head = git(tmp_path, "rev-parse", "HEAD").strip()
+    for path in paths:
+        git(tmp_path, "rm", "-rq", "--cached", "--ignore-unmatch", path)
+        git(tmp_path, "update-index", "--add", "--cacheinfo", f"160000,{head},{path}")
+    git(tmp_path, "commit", "-qm", "submodules")
+    main(["verify", str(tmp_path), "--rev", "HEAD", "--at", AT, "--no-history", "--format", "json"])
+    verified = {(f["path"], f["code"], f["severity"]) for f in json.loads(capsys.readouterr().out)["findings"]
+                if f["path"] in paths and f["code"] in ("layout.unexpected_file", "layout.not_regular")}
+    assert {path for path, _, _ in verified} == set(paths)
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    introduced = {(c.path, c.subject, c.level) for c in review.changes
+                  if c.code == "change.finding_introduced" and c.path in paths and c.subject.startswith("layout.")}
+    level = {"error": "high", "warning": "medium"}
+    assert introduced == {(path, code, level[severity]) for path, code, severity in verified}
