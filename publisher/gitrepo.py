@@ -117,7 +117,7 @@ class _Handle:
         if stream is None:
             return
         try:
-            while chunk := stream.read1(_CHUNK):
+            while chunk := (stream.read1(_CHUNK) if hasattr(stream, "read1") else stream.read(_CHUNK)):
                 self._tail += chunk
                 if len(self._tail) > STDERR_TAIL:
                     del self._tail[:len(self._tail) - STDERR_TAIL]
