@@ -6,16 +6,17 @@ from the published site, or is there without being built.
 """
 from __future__ import annotations
 
-import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
 
 from publisher import timestamps
+from publisher.limits import DEFAULT_LIMITS
 from publisher.readfile import read_regular
+from publisher.strictjson import Refusal, load_json
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +38,7 @@ class ManifestInfo:
 # A manifest lists every file with its digest, about 140 bytes each: 512 MiB is room for the
 # 1,000,000 trust files `limits` allows and every page built from them.
 MAX_MANIFEST_BYTES = 512 << 20
+MANIFEST_LIMITS = replace(DEFAULT_LIMITS, max_file_bytes=MAX_MANIFEST_BYTES)
 
 
 def read_manifest(directory: str | Path) -> bytes:
@@ -69,11 +71,17 @@ def is_built_site(directory: str | Path) -> bool:
 
 
 def load_manifest(directory: str | Path) -> ManifestInfo:
-    """The build parameters recorded in `directory/manifest.json` (ValueError when unusable)."""
+    """The build parameters recorded in `directory/manifest.json` (ValueError when unusable).
+
+    Read as strict JSON: nesting deep enough to exhaust the parser's recursion, a duplicate
+    key (json.loads keeps the last "source_commit", another reader the first) and a lone
+    surrogate (no command line can carry it to git) are refusals, never a crash."""
     try:
-        value = json.loads(read_manifest(directory).decode("utf-8"))
-    except (OSError, ValueError) as exc:
+        value = load_json(read_manifest(directory), MANIFEST_LIMITS)
+    except OSError as exc:
         raise ValueError(f"cannot read {directory}/manifest.json: {exc}") from exc
+    if isinstance(value, Refusal):
+        raise ValueError(f"cannot read {directory}/manifest.json: {value.message} ({value.code})")
     if not isinstance(value, dict):
         raise ValueError("manifest.json is not an object")
     commit, at = value.get("source_commit"), timestamps.parse(value.get("evaluated_at"))
