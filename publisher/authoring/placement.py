@@ -23,9 +23,16 @@ from publisher.site.manifest import is_built_site
 REPO_MARKERS = TRUST_PATHS
 
 
+def key_path(path: str | os.PathLike[str]) -> Path:
+    """The path a key file is read or written at: `~` expanded, as the checks below see it. A
+    writer that took `~/rs` literally wrote `./~/rs.key` inside the current repository while
+    the check had approved the home folder."""
+    return Path(path).expanduser()
+
+
 def resolved(path: str | os.PathLike[str]) -> Path:
     """The absolute real path, resolving symlinks of the existing part of it."""
-    return Path(os.path.realpath(Path(path).expanduser()))
+    return Path(os.path.realpath(key_path(path)))
 
 
 def handshake_repo(start: str | os.PathLike[str]) -> Path | None:

@@ -257,3 +257,20 @@ def test_a_key_file_that_fails_half_way_is_not_left_behind(tmp_path: Path, monke
 
 def test_keygen_operator_needs_a_key_id(hs: Runner, tmp_path: Path) -> None:
     assert hs("keygen", "--role", "operator", "--out", str(tmp_path / "op"), repo_arg=None).code == 2
+
+
+def test_a_tilde_base_is_written_where_the_check_looked(hs: Runner, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out '~/rs'` (quoted, so no shell expanded it) was checked as the home folder and
+    written as ./~/rs.key: a private key inside the git work tree keygen ran in."""
+    checkout, home = tmp_path / "checkout", tmp_path / "home"
+    (checkout / ".git").mkdir(parents=True)
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(checkout)
+    result = hs("keygen", "--role", "root", "--out", "~/rs", repo_arg=None)
+    assert result.code == 0, result.err
+    assert not (checkout / "~").exists()
+    assert stat.S_IMODE((home / "rs.key").stat().st_mode) == 0o600
+    assert load_signer("~/rs.key", repo=None, what="--root-key").public_key in result.out
+    assert private_file_mode_problem("~/rs.key") is None
