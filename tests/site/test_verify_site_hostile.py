@@ -186,3 +186,24 @@ def test_a_manifest_that_is_no_regular_file_of_bounded_size_is_not_read(
     assert _finishes(lambda: main(["verify-site", str(site), "--repo", str(repo)]), manifest) == 1
     assert "site.manifest_unreadable" in capsys.readouterr().out
     assert manifest not in read
+
+
+def test_folders_nested_1500_deep_are_a_difference_not_a_crash(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """os.walk recursed once per level (Python before 3.12): a downloaded site with folders
+    1,500 deep raised RecursionError out of verify-site."""
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    folder = site / "deep"
+    folder.mkdir()
+    try:
+        for _ in range(1500):
+            folder = folder / "a"
+            folder.mkdir()
+        (folder / "x.html").write_text("x")
+        capsys.readouterr()
+        assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+        out = capsys.readouterr().out
+        assert "site.file_extra" in out and "/a/x.html" in out and "1 difference(s)" in out
+    finally:                    # shutil.rmtree (and so pytest's cleanup) recurses per level too
+        subprocess.run(["rm", "-rf", str(site / "deep")], check=True)
