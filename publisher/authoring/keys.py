@@ -181,6 +181,9 @@ def write_keypair(base: str | os.PathLike[str], *, role: str, key_id: str | None
     if role not in ROLES:
         raise AuthoringError(f"unknown key role {role!r} (root, na or operator)")
     base_path = key_path(base)
+    if base_path.name in ("", ".", ".."):     # "", ".", "/" named no file; ".." wrote "...key" here
+        raise AuthoringError(f"refused: {os.fspath(base)!r} names a folder, not a key file base; give "
+                             "a path such as keys/rs (writes keys/rs.key and keys/rs.pub)")
     if base_path.suffix in (".key", ".pub"):
         base_path = base_path.with_suffix("")
     private_path = base_path.with_name(base_path.name + ".key")

@@ -274,3 +274,15 @@ def test_a_tilde_base_is_written_where_the_check_looked(hs: Runner, tmp_path: Pa
     assert stat.S_IMODE((home / "rs.key").stat().st_mode) == 0o600
     assert load_signer("~/rs.key", repo=None, what="--root-key").public_key in result.out
     assert private_file_mode_problem("~/rs.key") is None
+
+
+@pytest.mark.parametrize("out", ["", ".", "/", "..", "keys/.."])
+def test_a_base_that_names_a_folder_is_a_clear_refusal(hs: Runner, tmp_path: Path, out: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """"", "." and "/" raised ValueError from pathlib (a traceback); ".." wrote "...key" into the
+    current folder, not into the parent the operator named."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys").mkdir()
+    result = hs("keygen", "--role", "root", "--out", out, repo_arg=None)
+    assert result.code == 1 and "names a folder" in result.err and "Traceback" not in result.err
+    assert not list(tmp_path.rglob("*.key")) and not list(tmp_path.rglob("*.pub"))
