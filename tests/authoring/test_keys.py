@@ -286,3 +286,26 @@ def test_a_base_that_names_a_folder_is_a_clear_refusal(hs: Runner, tmp_path: Pat
     result = hs("keygen", "--role", "root", "--out", out, repo_arg=None)
     assert result.code == 1 and "names a folder" in result.err and "Traceback" not in result.err
     assert not list(tmp_path.rglob("*.key")) and not list(tmp_path.rglob("*.pub"))
+
+
+@pytest.mark.parametrize("marker", ["sovereigns", "trust.lock", "coalition.json"])
+def test_keys_are_refused_inside_a_handshake_repository_that_is_no_git_checkout(
+        hs: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marker: str) -> None:
+    """A repository copied without .git (a tarball, a deployment) was protected only when it
+    was the one worked on or the current directory's: keygen run from elsewhere wrote into it."""
+    other = tmp_path / "other-repo"
+    other.mkdir()
+    if marker == "sovereigns":
+        (other / marker).mkdir()
+    else:
+        (other / marker).write_text("{}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = hs("keygen", "--role", "na", "--out", str(other / "keys" / "na"), repo_arg=None)
+    assert result.code == 1 and "inside the Handshake repository" in result.err and str(other) in result.err
+    assert not (other / "keys").exists()
+    write_keypair(tmp_path / "offline" / "na", role="na", key_id=None, repo=None, seed=SEED)
+    (other / "na.key").write_bytes((tmp_path / "offline" / "na.key").read_bytes())
+    with pytest.raises(AuthoringError, match="inside the Handshake repository"):
+        load_signer(other / "na.key", repo=None, what="--na-key")
