@@ -22,7 +22,7 @@ import nacl.signing
 
 from publisher import crypto
 from publisher.authoring import AuthoringError
-from publisher.authoring.placement import check_key_location
+from publisher.authoring.placement import check_key_location, key_path
 from publisher.canonical import signed_bytes
 from publisher.keyfile import PUBLIC_HEADER, format_public_key_file, parse_public_key_file
 
@@ -92,7 +92,7 @@ def parse_private_key_file(data: bytes, path: str = "<memory>") -> Signer:
 def load_signer(path: str | os.PathLike[str], *, repo: Path | None, what: str) -> Signer:
     """Read a private key file from outside every repository (see `placement`)."""
     check_key_location(path, repo=repo, what=what)
-    target = Path(path)
+    target = key_path(path)
     try:
         info = target.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -111,7 +111,7 @@ def private_file_mode_problem(path: str | os.PathLike[str]) -> str | None:
     """A warning when a private key file is readable by group or others (POSIX only)."""
     if os.name != "posix":
         return None
-    mode = Path(path).stat().st_mode & 0o777
+    mode = key_path(path).stat().st_mode & 0o777
     return f"{path} has mode {mode:03o}; private keys should be 0600" if mode & 0o077 else None
 
 
@@ -180,7 +180,10 @@ def write_keypair(base: str | os.PathLike[str], *, role: str, key_id: str | None
     overwrite and refusing any place inside a repository. Returns the paths and public key."""
     if role not in ROLES:
         raise AuthoringError(f"unknown key role {role!r} (root, na or operator)")
-    base_path = Path(base)
+    base_path = key_path(base)
+    if base_path.name in ("", ".", ".."):     # "", ".", "/" named no file; ".." wrote "...key" here
+        raise AuthoringError(f"refused: {os.fspath(base)!r} names a folder, not a key file base; give "
+                             "a path such as keys/rs (writes keys/rs.key and keys/rs.pub)")
     if base_path.suffix in (".key", ".pub"):
         base_path = base_path.with_suffix("")
     private_path = base_path.with_name(base_path.name + ".key")

@@ -5,10 +5,10 @@ A private key file is refused when it is, or would be, inside any git work tree 
 with a `.git` entry above it, or the work tree that GIT_WORK_TREE, GIT_DIR or its
 core.worktree names, as git itself would use it), inside a git directory (a bare repository
 is served as is by dumb-HTTP hosts), inside a published Handshake site (a folder whose
-manifest.json names the generator), or inside the Handshake repository a command works on
-(which need not be a git checkout), or the current directory's repository. Paths are
-resolved first, so a symlink or `..` cannot smuggle a key file into a repository. Refuses;
-never moves keys.
+manifest.json names the generator), or inside any Handshake repository (a folder holding
+sovereigns/, trust.lock or coalition.json, git checkout or not), the one a command works on,
+or the current directory's repository. Paths are resolved first, so a symlink or `..`
+cannot smuggle a key file into a repository. Refuses; never moves keys.
 """
 from __future__ import annotations
 
@@ -23,9 +23,16 @@ from publisher.site.manifest import is_built_site
 REPO_MARKERS = TRUST_PATHS
 
 
+def key_path(path: str | os.PathLike[str]) -> Path:
+    """The path a key file is read or written at: `~` expanded, as the checks below see it. A
+    writer that took `~/rs` literally wrote `./~/rs.key` inside the current repository while
+    the check had approved the home folder."""
+    return Path(path).expanduser()
+
+
 def resolved(path: str | os.PathLike[str]) -> Path:
     """The absolute real path, resolving symlinks of the existing part of it."""
-    return Path(os.path.realpath(Path(path).expanduser()))
+    return Path(os.path.realpath(key_path(path)))
 
 
 def handshake_repo(start: str | os.PathLike[str]) -> Path | None:
@@ -113,6 +120,11 @@ def key_location_problem(path: str | os.PathLike[str], repos: Iterable[Path | No
     for repo in repos:
         if repo is not None and inside(target, resolved(repo)):
             return f"{target} is inside the repository {resolved(repo)}"
+    for folder in target.parents:
+        # Another Handshake repository than the one worked on, and no git checkout (a copy, a
+        # tarball): keygen run from elsewhere wrote into it.
+        if any((folder / marker).exists() for marker in REPO_MARKERS):
+            return f"{target} is inside the Handshake repository {folder}"
     return None
 
 

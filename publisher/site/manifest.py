@@ -6,16 +6,17 @@ from the published site, or is there without being built.
 """
 from __future__ import annotations
 
-import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
 
 from publisher import timestamps
+from publisher.limits import DEFAULT_LIMITS
 from publisher.readfile import read_regular
+from publisher.strictjson import Refusal, load_json
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +38,7 @@ class ManifestInfo:
 # A manifest lists every file with its digest, about 140 bytes each: 512 MiB is room for the
 # 1,000,000 trust files `limits` allows and every page built from them.
 MAX_MANIFEST_BYTES = 512 << 20
+MANIFEST_LIMITS = replace(DEFAULT_LIMITS, max_file_bytes=MAX_MANIFEST_BYTES)
 
 
 def read_manifest(directory: str | Path) -> bytes:
@@ -69,11 +71,17 @@ def is_built_site(directory: str | Path) -> bool:
 
 
 def load_manifest(directory: str | Path) -> ManifestInfo:
-    """The build parameters recorded in `directory/manifest.json` (ValueError when unusable)."""
+    """The build parameters recorded in `directory/manifest.json` (ValueError when unusable).
+
+    Read as strict JSON: nesting deep enough to exhaust the parser's recursion, a duplicate
+    key (json.loads keeps the last "source_commit", another reader the first) and a lone
+    surrogate (no command line can carry it to git) are refusals, never a crash."""
     try:
-        value = json.loads(read_manifest(directory).decode("utf-8"))
-    except (OSError, ValueError) as exc:
+        value = load_json(read_manifest(directory), MANIFEST_LIMITS)
+    except OSError as exc:
         raise ValueError(f"cannot read {directory}/manifest.json: {exc}") from exc
+    if isinstance(value, Refusal):
+        raise ValueError(f"cannot read {directory}/manifest.json: {value.message} ({value.code})")
     if not isinstance(value, dict):
         raise ValueError("manifest.json is not an object")
     commit, at = value.get("source_commit"), timestamps.parse(value.get("evaluated_at"))
@@ -89,20 +97,41 @@ def load_manifest(directory: str | Path) -> ManifestInfo:
 def read_site(directory: str | Path, expected: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
     """Every file of a site directory by path. With `expected` (the rebuild), a file it does
     not hold, or of another size, is not read, since a tampered site may hold a file of any
-    size: it maps to b"", or to bytes one longer than expected, so it still compares unequal."""
-    root = Path(directory)
+    size: it maps to b"", or to bytes one longer than expected, so it still compares unequal.
+
+    Walked with a stack of its own, not os.walk (recursive before Python 3.12: folders nested
+    1,500 deep raised RecursionError); every file read through `read_regular`, so one that is
+    unreadable, turned into a pipe or grown since it was listed compares unequal instead of
+    raising or blocking. A folder that cannot be listed contributes nothing: its built files
+    are reported missing."""
+    root = os.fspath(directory)
     files: dict[str, bytes] = {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
-            full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink() or not full.is_file() or (expected is not None and rel not in expected):
+    folders: list[tuple[str, str]] = [(root, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
                 files[rel] = b""
-            elif expected is not None and full.stat().st_size != len(expected[rel]):
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                folders.append((entry.path, rel + "/"))
+            elif not stat.S_ISREG(info.st_mode) or (expected is not None and rel not in expected):
+                files[rel] = b""          # a link (never followed), a pipe, a device, or not built
+            elif expected is not None and info.st_size != len(expected[rel]):
                 files[rel] = expected[rel] + b"\0"
             else:
-                files[rel] = full.read_bytes()
+                try:
+                    files[rel] = read_regular(entry.path, None if expected is None else len(expected[rel]))
+                except OSError:
+                    files[rel] = b"" if expected is None else expected[rel] + b"\0"
     return files
 
 

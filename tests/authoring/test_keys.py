@@ -257,3 +257,55 @@ def test_a_key_file_that_fails_half_way_is_not_left_behind(tmp_path: Path, monke
 
 def test_keygen_operator_needs_a_key_id(hs: Runner, tmp_path: Path) -> None:
     assert hs("keygen", "--role", "operator", "--out", str(tmp_path / "op"), repo_arg=None).code == 2
+
+
+def test_a_tilde_base_is_written_where_the_check_looked(hs: Runner, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out '~/rs'` (quoted, so no shell expanded it) was checked as the home folder and
+    written as ./~/rs.key: a private key inside the git work tree keygen ran in."""
+    checkout, home = tmp_path / "checkout", tmp_path / "home"
+    (checkout / ".git").mkdir(parents=True)
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(checkout)
+    result = hs("keygen", "--role", "root", "--out", "~/rs", repo_arg=None)
+    assert result.code == 0, result.err
+    assert not (checkout / "~").exists()
+    assert stat.S_IMODE((home / "rs.key").stat().st_mode) == 0o600
+    assert load_signer("~/rs.key", repo=None, what="--root-key").public_key in result.out
+    assert private_file_mode_problem("~/rs.key") is None
+
+
+@pytest.mark.parametrize("out", ["", ".", "/", "..", "keys/.."])
+def test_a_base_that_names_a_folder_is_a_clear_refusal(hs: Runner, tmp_path: Path, out: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """"", "." and "/" raised ValueError from pathlib (a traceback); ".." wrote "...key" into the
+    current folder, not into the parent the operator named."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys").mkdir()
+    result = hs("keygen", "--role", "root", "--out", out, repo_arg=None)
+    assert result.code == 1 and "names a folder" in result.err and "Traceback" not in result.err
+    assert not list(tmp_path.rglob("*.key")) and not list(tmp_path.rglob("*.pub"))
+
+
+@pytest.mark.parametrize("marker", ["sovereigns", "trust.lock", "coalition.json"])
+def test_keys_are_refused_inside_a_handshake_repository_that_is_no_git_checkout(
+        hs: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marker: str) -> None:
+    """A repository copied without .git (a tarball, a deployment) was protected only when it
+    was the one worked on or the current directory's: keygen run from elsewhere wrote into it."""
+    other = tmp_path / "other-repo"
+    other.mkdir()
+    if marker == "sovereigns":
+        (other / marker).mkdir()
+    else:
+        (other / marker).write_text("{}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = hs("keygen", "--role", "na", "--out", str(other / "keys" / "na"), repo_arg=None)
+    assert result.code == 1 and "inside the Handshake repository" in result.err and str(other) in result.err
+    assert not (other / "keys").exists()
+    write_keypair(tmp_path / "offline" / "na", role="na", key_id=None, repo=None, seed=SEED)
+    (other / "na.key").write_bytes((tmp_path / "offline" / "na.key").read_bytes())
+    with pytest.raises(AuthoringError, match="inside the Handshake repository"):
+        load_signer(other / "na.key", repo=None, what="--na-key")

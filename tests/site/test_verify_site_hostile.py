@@ -76,7 +76,8 @@ def test_rebuild_is_what_a_checkout_builds_not_what_git_archive_exports(
     ("source_commit", "-p", "site.rebuild_failed"),
     ("source_commit", ["HEAD"], "site.manifest_unreadable"),
     ("evaluated_at", "2026-12-31T23:59:60Z", "site.manifest_unreadable"),
-], ids=["nul-in-commit", "option-as-commit", "commit-not-a-string", "leap-second"])
+    ("source_commit", "\ud800", "site.manifest_unreadable"),
+], ids=["nul-in-commit", "option-as-commit", "commit-not-a-string", "leap-second", "lone-surrogate-commit"])
 def test_tampered_manifest_is_a_finding(tmp_path: Path, field: str, value: object, code: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     repo = repository(tmp_path, "")
@@ -87,6 +88,24 @@ def test_tampered_manifest_is_a_finding(tmp_path: Path, field: str, value: objec
     capsys.readouterr()
     assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
     assert code in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("attack", ["deep-nesting", "duplicate-commit"])
+def test_a_manifest_that_does_not_parse_strictly_is_a_finding(tmp_path: Path, attack: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """100,000 nested arrays exhausted json.loads's recursion (a traceback), and a second
+    "source_commit" silently won over the first that another reader would take."""
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    manifest = site / "manifest.json"
+    if attack == "deep-nesting":
+        manifest.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    else:
+        manifest.write_bytes(manifest.read_bytes().rstrip()[:-1] + b', "source_commit": "HEAD~0"}')
+    capsys.readouterr()
+    assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "site.manifest_unreadable" in out and ("json.too_deep" in out or "json.duplicate_key" in out)
 
 
 def test_recorded_generator_is_written_visibly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,3 +186,24 @@ def test_a_manifest_that_is_no_regular_file_of_bounded_size_is_not_read(
     assert _finishes(lambda: main(["verify-site", str(site), "--repo", str(repo)]), manifest) == 1
     assert "site.manifest_unreadable" in capsys.readouterr().out
     assert manifest not in read
+
+
+def test_folders_nested_1500_deep_are_a_difference_not_a_crash(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """os.walk recursed once per level (Python before 3.12): a downloaded site with folders
+    1,500 deep raised RecursionError out of verify-site."""
+    repo = repository(tmp_path, "")
+    site = build(repo, tmp_path / "site")
+    folder = site / "deep"
+    folder.mkdir()
+    try:
+        for _ in range(1500):
+            folder = folder / "a"
+            folder.mkdir()
+        (folder / "x.html").write_text("x")
+        capsys.readouterr()
+        assert main(["verify-site", str(site), "--repo", str(repo)]) == 1
+        out = capsys.readouterr().out
+        assert "site.file_extra" in out and "/a/x.html" in out and "1 difference(s)" in out
+    finally:                    # shutil.rmtree (and so pytest's cleanup) recurses per level too
+        subprocess.run(["rm", "-rf", str(site / "deep")], check=True)
