@@ -61,7 +61,7 @@ def replace_refusal(target: Path, previous: Previous | None = None) -> str | Non
         return None
     try:
         value = json.loads(read_manifest(target))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):   # nested past the parser's depth: nobody's site
         return NOT_A_SITE
     if not (isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")):
         return NOT_A_SITE

@@ -78,6 +78,18 @@ def test_refuses_to_replace_a_directory_that_is_not_a_site(tmp_path: Path) -> No
     assert (target / "notes.txt").read_text() == "mine"
 
 
+def test_a_target_manifest_nested_too_deep_for_the_parser_is_not_a_site(tmp_path: Path) -> None:
+    """json.loads raises RecursionError, not ValueError, on a manifest nested 100,000 deep:
+    the refusal must still be the clear one, and the directory left as it was."""
+    target = tmp_path / "docs"
+    target.mkdir()
+    deep = b"[" * 100_000 + b"]" * 100_000
+    (target / "manifest.json").write_bytes(deep)
+    with pytest.raises(PublishError, match="not a Handshake site"):
+        publish({"index.html": b"x"}, target)
+    assert (target / "manifest.json").read_bytes() == deep
+
+
 @pytest.mark.parametrize("foreign", [
     {".git/HEAD": "ref: refs/heads/gh-pages\n", "CNAME": "trust.example\n"},
     {"sovereigns/notes.txt": "mine"},
