@@ -178,7 +178,7 @@ def plan_import(state: RepoState, folder: Path, *, root_key: str | None = None, 
     root_id = signatures[0].get("key_id") if isinstance(signatures[0], dict) else None
     writes[f"{base}/keys/root.pub"] = format_public_key_file(root, "root", root_id).encode("ascii")
     writes[f"{base}/keys/na.pub"] = format_public_key_file(na_key, "network-authority", na_id).encode("ascii")
-    lock = state.read_json(LOCK_FILE)
+    lock = state.read_root_file(LOCK_FILE)
     if lock is not None and sid not in (lock.get("sovereigns") or {}):
         pins = dict(lock.get("sovereigns") or {})
         pins[sid] = {"root_public_key": root, "first_seen_commit": None, "first_seen_at": None}

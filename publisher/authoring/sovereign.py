@@ -49,12 +49,12 @@ def _check_id(state: RepoState, sovereign_id: str) -> None:
 def _lock_and_coalition(state: RepoState, spec: NewSovereign, root_key: str,
                         genesis: dict[str, Any]) -> dict[str, bytes]:
     writes: dict[str, bytes] = {}
-    lock = state.read_json(LOCK_FILE)
+    lock = state.read_root_file(LOCK_FILE)
     if lock is not None:
         pins = dict(lock.get("sovereigns") or {})
         pins[spec.sovereign_id] = {"root_public_key": root_key, "first_seen_commit": None, "first_seen_at": None}
         writes[LOCK_FILE] = dump({**lock, "sovereigns": dict(sorted(pins.items()))})
-    coalition = state.read_json(COALITION_FILE)
+    coalition = state.read_root_file(COALITION_FILE)
     if coalition is not None:
         members = [m for m in coalition.get("members") or [] if m.get("sovereign_id") != spec.sovereign_id]
         members.append({"sovereign_id": spec.sovereign_id, "genesis_sha256": content_digest(genesis)})

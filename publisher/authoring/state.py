@@ -14,8 +14,9 @@ from typing import Any
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.keys import Signer
-from publisher.layout import SOVEREIGNS_DIR
+from publisher.layout import ROOT_FILES, SOVEREIGNS_DIR
 from publisher.model import NaKey, Sovereign
+from publisher.schemas import check_schema
 from publisher.source import WorktreeSource
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import Verification, verify_repository
@@ -40,6 +41,19 @@ class RepoState:
         if isinstance(value, Refusal) or not isinstance(value, dict):
             reason = value.message if isinstance(value, Refusal) else "not a JSON object"
             raise AuthoringError(f"refused: {relative} does not parse ({reason}); fix it first")
+        return value
+
+    def read_root_file(self, relative: str) -> dict[str, Any] | None:
+        """trust.lock or coalition.json as an object that passes its schema; None when absent.
+        An operation edits them in place (a new pin, a new member): read on faith, a lock whose
+        `sovereigns` is a list raised a traceback where it should say what to fix."""
+        value = self.read_json(relative)
+        if value is None:
+            return None
+        problems = check_schema(ROOT_FILES[relative], value, relative)
+        if problems:
+            raise AuthoringError(f"refused: {relative} does not match its schema ({problems[0].message}); "
+                                 "fix it first (handshake verify lists every problem)", tuple(problems))
         return value
 
     def folder(self, sovereign_id: str) -> str:

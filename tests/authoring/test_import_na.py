@@ -111,3 +111,15 @@ def test_rows_of_the_wrong_type_are_refused_not_raised(served: Path, fresh: Path
     result = hs("import-na", str(served), "--root-key", keys.pub("alpha-root"), "--at", at(3), repo_arg=fresh)
     assert result.code == 1 and "refused: the saved endpoint files disagree" in result.err
     assert not (fresh / "sovereigns" / "alpha").exists()
+
+
+def test_a_lock_of_the_wrong_shape_is_refused_not_raised(served: Path, fresh: Path, hs: Runner, keys: Keys) -> None:
+    """import-na pins the root in trust.lock: a lock whose `sovereigns` is a list raised
+    ValueError (dict(["x"])); it is a refusal naming the file, and nothing is written."""
+    lock = {"lock_version": 1, "sovereigns": ["x"]}
+    (fresh / "trust.lock").write_text(json.dumps(lock))
+    result = hs("import-na", str(served), "--root-key", keys.pub("alpha-root"), "--at", at(3), repo_arg=fresh)
+    assert result.code == 1 and "trust.lock does not match its schema" in result.err, result.err
+    assert "Traceback" not in result.err
+    assert json.loads((fresh / "trust.lock").read_text()) == lock
+    assert not (fresh / "sovereigns" / "alpha").exists()

@@ -62,6 +62,25 @@ def test_the_root_is_pinned_and_the_member_listed_when_the_repository_has_those_
     assert [f.code for f in findings if f.severity.value != "info"] == []
 
 
+@pytest.mark.parametrize("name, content", [
+    ("trust.lock", {"lock_version": 1, "sovereigns": ["x"]}),
+    ("trust.lock", {"lock_version": 1, "sovereigns": {"x": "not a pin"}}),
+    ("coalition.json", {"name": "Test", "operator": {"name": "Sec"}, "members": "everyone"}),
+    ("coalition.json", {"name": "Test", "operator": {"name": "Sec"}, "members": ["beta"]}),
+], ids=["lock-pins-a-list", "lock-pin-a-string", "members-a-string", "member-a-string"])
+def test_a_root_file_that_does_not_match_its_schema_is_refused_not_raised(
+        hs: Runner, keys: Keys, repo: Path, name: str, content: object) -> None:
+    """new-sovereign edits trust.lock and coalition.json in place: one of the wrong shape is a
+    refusal naming it (it raised AttributeError or ValueError), and nothing is written."""
+    (repo / name).write_text(json.dumps(content))
+    result = hs("new-sovereign", "alpha", "--root-key", keys.path("alpha-root"), "--na-key", keys.path("alpha-na"),
+                "--at", at())
+    assert result.code == 1 and f"{name} does not match its schema" in result.err, result.err
+    assert "Traceback" not in result.err
+    assert json.loads((repo / name).read_text()) == content
+    assert not (repo / "sovereigns" / "alpha").exists()
+
+
 @pytest.mark.parametrize("sovereign_id, root, na, message", [
     ("../escape", "alpha-root", "alpha-na", "not a safe sovereign id"),
     ("has space", "alpha-root", "alpha-na", "not a safe sovereign id"),
