@@ -138,7 +138,8 @@ def render_cli(parser: argparse.ArgumentParser, exit_codes: dict[str, int]) -> s
         "| --- | --- |",
         f"| {exit_codes['ok']} | Clean: no finding of error severity (warnings and info allowed). |",
         f"| {exit_codes['findings']} | At least one finding of error severity (or, for review, "
-        "a change at or above the `--fail-on` level). |",
+        "a change at or above the `--fail-on` level; for `pin --check`, a `trust.lock` that "
+        "would change). |",
         f"| {exit_codes['misuse']} | Misuse: a bad argument or a missing path. Nothing was judged. |",
         "",
         "## Which repository",

@@ -16,7 +16,8 @@ from docgen.text import code, plain
 
 SEVERITY_MEANING = {
     "error": "The repository is not publishable as it is: `handshake verify` exits with status 1 "
-             "and `handshake build` refuses to publish.",
+             "and `handshake build` refuses to publish (unless `--allow-errors`, which shows "
+             "the errors on every affected page).",
     "warning": "Publishable, but a reader or reviewer should know: something is stale, "
                "inconsistent or unusual.",
     "info": "A fact worth showing (a revoked treaty, an external subject); nothing to fix.",
