@@ -14,6 +14,7 @@ import difflib
 import os
 import queue
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -216,6 +217,40 @@ def superproject(root: str | Path) -> Path | None:
     """The work tree of the repository that has `root` as a submodule, or None."""
     out = _text(root, "rev-parse", "--show-superproject-working-tree")
     return Path(out) if out else None
+
+
+class TrustPathStatus:
+    """`git status` of the trust paths, started beside other work (a build) and read at its
+    end: the paths the working tree holds otherwise than HEAD (changed, added, removed or
+    untracked). It takes no lock (GIT_OPTIONAL_LOCKS=0), so the user's own git never finds
+    the index held, and writes into a temporary file, so nobody has to read while it runs."""
+
+    def __init__(self, root: str | Path) -> None:
+        self._out = tempfile.TemporaryFile()
+        args = ["status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", *TRUST_PATHS]
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                _command(root, args), stdin=subprocess.DEVNULL, stdout=self._out, stderr=subprocess.DEVNULL,
+                env={**_env(root), "GIT_OPTIONAL_LOCKS": "0"})
+        except OSError:
+            self._proc = None
+
+    def differing(self) -> list[str] | None:
+        """The differing paths, sorted; None when git could not tell."""
+        with self._out:
+            if self._proc is None or self._proc.wait() != 0:
+                return None
+            self._out.seek(0)
+            records = self._out.read().split(b"\0")
+        # Each record is "XY path" (--no-renames: never a second path).
+        return sorted({record[3:].decode("utf-8", "surrogateescape") for record in records if len(record) > 3})
+
+    def close(self) -> None:
+        """Stop git when nobody will ask (the build failed first)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._out.close()
 
 
 def is_repository(root: str | Path) -> bool:

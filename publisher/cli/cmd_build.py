@@ -20,7 +20,7 @@ from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
 from publisher.cli.common import parse_at, repo_cache, repo_path, source_date_epoch, worker_count
 from publisher.history.changes import ChangeEntry
-from publisher.layout import SOVEREIGNS_DIR
+from publisher.layout import SOVEREIGNS_DIR, printable
 from publisher.history.load import read_change_channel
 from publisher.site import GENERATOR, incremental, lean, render_cache
 from publisher.site.build import BuildRefused, build_site
@@ -154,11 +154,30 @@ def run(args: argparse.Namespace) -> int:
     verifier = lean.Verifier(lambda: verify_path(root, at=at, workers=args.jobs, use_cache=not args.no_cache), models,
                              (lambda v: incremental.inputs_digest(v, WorktreeSource(root))) if cache is not None
                              else (lambda v: None), cache)
+    status = gitrepo.TrustPathStatus(root) if head is not None else None   # read when the site is written
     try:
-        return _build(args, root, head, at, cache, changes, verifier, started)
+        code = _build(args, root, head, at, cache, changes, verifier, started)
+        if code == EXIT_OK and status is not None and head is not None:
+            _warn_uncommitted(status.differing(), head)
+        return code
     finally:
+        if status is not None:
+            status.close()
         verifier.close()
         models.close()
+
+
+def _warn_uncommitted(differing: list[str] | None, head: gitrepo.Commit) -> None:
+    """Say when the site was built from trust files that HEAD does not hold: its manifest names
+    HEAD as the source, so `verify-site` (which rebuilds from that commit) would report the
+    site as differing. A local preview is fine; a published site should be built after a commit."""
+    if not differing:
+        return
+    first = printable(differing[0])
+    more = f" and {len(differing) - 1} more" if len(differing) > 1 else ""
+    print(f"handshake build: warning: the working tree differs from HEAD ({head.sha[:12]}) in {first}{more}; "
+          "the site shows the working tree but names HEAD as its source, so verify-site will report it as "
+          "differing: commit, then build again before publishing", file=sys.stderr)
 
 
 def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at: Any, cache: Cache | None,

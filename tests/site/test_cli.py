@@ -69,6 +69,32 @@ def test_verify_site_reports_every_difference(clone: Path, tmp_path: Path,
     assert "site.file_missing" in out and "roll-call.json" in out
 
 
+def test_build_warns_when_the_working_tree_is_not_the_commit_it_names(
+        clone: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The site names HEAD as its source: built from trust files HEAD does not hold (an edit, a
+    new file), it would not survive verify-site, and the build says so; a clean tree, or a
+    change outside the trust paths, gives no warning."""
+    site = tmp_path / "site"
+    (clone / "notes.txt").write_text("not trust material")
+    assert main(["build", str(clone), "--out", str(site), "--no-history"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    feed = next((clone / "sovereigns").glob("*/revocation-feed.json"))
+    original = feed.read_bytes()
+    added = clone / "sovereigns" / "unsigned.txt"
+    try:
+        feed.write_bytes(original + b"\n")
+        added.write_text("x")
+        assert main(["build", str(clone), "--out", str(site), "--no-history", "--allow-errors"]) == 0
+        err = capsys.readouterr().err
+        head = git(clone, "rev-parse", "HEAD").strip()[:12]
+        assert f"working tree differs from HEAD ({head})" in err, err
+        assert f"{feed.relative_to(clone).as_posix()} and 1 more" in err and "verify-site" in err
+    finally:
+        feed.write_bytes(original)
+        added.unlink()
+        (clone / "notes.txt").unlink()
+
+
 def test_verify_site_says_which_clone_it_needs(clone: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """Run outside a clone, or in one without the site's commit, the rebuild failed with git's
