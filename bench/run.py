@@ -110,7 +110,9 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
     plan += stages.history_stages(found.repo, Path(str(cache) + "-history"))
     plan += stages.one_file_stages(found.repo, work / "site", cache, args.jobs)
     only = set(args.only.split(",")) if args.only else None
-    mkdocs_rate = hugo_rate = None
+    mkdocs_series: list[tuple[int, float]] | None = None
+    hugo_rate: float | None = None
+    hugo_pages: int | None = None
     log_rows: list[dict[str, Any]] = []      # the stages compared with git log, and its first run
     log_before = None
     cleanups: list[Any] = []            # the working-tree edits of the stages run, undone at the end
@@ -142,16 +144,19 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
                 row["note"] = _verify_note(output)
             elif stage.name.startswith("build"):
                 pages = _pages(output.read_text() if output else "") or 0
-                if mkdocs_rate is None and args.mkdocs_pages:
-                    mk = floors.mkdocs_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
-                    hu = floors.hugo_floor(work, min(pages or args.mkdocs_pages, args.mkdocs_pages))
-                    mkdocs_rate = mk[0] if mk else None
+                if mkdocs_series is None and pages:
+                    # On the build's own page count, once (see bench/floors.py for mkdocs's steps).
+                    mkdocs_series = floors.mkdocs_series(work, pages, args.mkdocs_pages)
+                    hu = floors.hugo_floor(work, pages)
                     hugo_rate = hu[0] if hu else None
+                    hugo_pages = pages
+                mkdocs_pages, mkdocs_rate = mkdocs_series[-1] if mkdocs_series else (None, None)
                 rate = pages / result.seconds if pages else None
-                row.update(pages=pages, pages_per_s=rate, mkdocs_pages_per_s=mkdocs_rate, hugo_pages_per_s=hugo_rate)
+                row.update(pages=pages, pages_per_s=rate, mkdocs_pages_per_s=mkdocs_rate, mkdocs_pages=mkdocs_pages,
+                           mkdocs_series=mkdocs_series, hugo_pages_per_s=hugo_rate, hugo_pages=hugo_pages)
                 row["ratio_mkdocs"] = rate / mkdocs_rate if rate and mkdocs_rate else None
-                row["note"] = (f"{pages} pages, {rate or 0:.0f} pages/s; mkdocs {mkdocs_rate or 0:.0f} pages/s; "
-                               f"hugo {f'{hugo_rate:.0f} pages/s' if hugo_rate else 'not installed'}")
+                row["ratio_hugo"] = rate / hugo_rate if rate and hugo_rate else None
+                row["note"] = _build_note(pages, rate, mkdocs_series, hugo_rate)
             elif stage.floor == "git log --raw":
                 log_rows.append(row)
             rows.append(row)
@@ -164,6 +169,20 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
             row.update(floor=floor, ratio=row["seconds"] / floor)
         _combine_history(rows, floor)
     return rows
+
+
+def _build_note(pages: int, rate: float | None, mkdocs: list[tuple[int, float]] | None,
+                hugo: float | None) -> str:
+    """The build's rate and its floors, each with the page count it was measured on."""
+    if mkdocs:
+        count, mk_rate = mkdocs[-1]
+        steps = ", ".join(f"{n:,}: {r:.0f}" for n, r in mkdocs)
+        same = "the same count" if count >= pages else f"{count:,} of {pages:,} pages, a lower bound of the ratio"
+        mk_text = f"mkdocs {mk_rate:.0f} pages/s at {same} (pages: pages/s {steps})"
+    else:
+        mk_text = "mkdocs not installed"
+    hugo_text = f"hugo {hugo:.0f} pages/s at the same count" if hugo else "hugo not installed"
+    return f"{pages} pages, {rate or 0:.0f} pages/s; {mk_text}; {hugo_text}"
 
 
 def _log_floor(rows: list[dict[str, Any]], before: measure.Run, after: measure.Run, commits: int) -> float:
@@ -254,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
     parser.add_argument("--out", default=str(REPO_ROOT / "bench" / "out"))
     parser.add_argument("--regenerate", action="store_true", help="generate the corpus even if one exists")
-    parser.add_argument("--mkdocs-pages", type=int, default=500, help="page count for the mkdocs/hugo floor")
+    parser.add_argument("--mkdocs-pages", type=int, default=0,
+                        help="the largest page count mkdocs is measured on (default: the build's own)")
     parser.add_argument("--only", help="comma-separated stage name prefixes to run (floors always run)")
     args = parser.parse_args(argv)
     started = time.perf_counter()

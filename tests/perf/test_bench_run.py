@@ -133,3 +133,43 @@ def test_the_one_file_edit_puts_back_a_file_it_changed(tmp_path: Path, synthetic
     assert (repo / name).read_bytes() != b"main's own bytes\n"
     edit.revert()
     assert (repo / name).read_bytes() == b"main's own bytes\n"
+
+
+def test_mkdocs_is_measured_in_steps_up_to_the_builds_own_page_count(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The issue compares the build with mkdocs on the same page count. mkdocs's cost per page
+    grows with the count, so it runs at 500 pages, then four times as many, up to the build's
+    count, and stops stepping once a step took STEP_SECONDS (the next would take 7-14 times as
+    long); its rate at the last count measured is the floor."""
+    from types import SimpleNamespace
+
+    monkeypatch.syspath_prepend(str(REPO_ROOT))
+    from bench import floors
+
+    asked: list[int] = []
+
+    def fake(seconds_per_page: float):  # type: ignore[no-untyped-def]
+        def measure_one(work: Path, pages: int):  # type: ignore[no-untyped-def]
+            asked.append(pages)
+            seconds = pages * seconds_per_page * (pages / 500) ** 0.6    # per page: grows with the count
+            return pages / seconds, SimpleNamespace(seconds=seconds)
+        return measure_one
+
+    series = floors.mkdocs_series(tmp_path, 110_260, measure_one=fake(0.0036))
+    assert asked == [500, 2_000, 8_000]                   # 2,000 took 16.5 s; 8,000 took 152 s: no more
+    assert [n for n, _ in series] == asked and series[-1][1] < series[0][1]
+    asked.clear()
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 1_200, measure_one=fake(0.0036))] == [500, 1_200]
+    asked.clear()
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 300, measure_one=fake(0.0036))] == [300]   # small scale
+    asked.clear()
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 110_260, cap=2_000, measure_one=fake(0.0036))] == [500, 2_000]
+    assert floors.mkdocs_series(tmp_path, 110_260, measure_one=lambda work, pages: None) == []   # no mkdocs
+
+
+def test_the_build_note_names_the_page_count_of_each_floor() -> None:
+    run = _bench_run()
+    note = run._build_note(110_260, 1_800.0, [(500, 276.0), (2_000, 145.0), (8_000, 45.0)], 30_000.0)
+    assert "mkdocs 45 pages/s at 8,000 of 110,260 pages, a lower bound of the ratio" in note
+    assert "500: 276, 2,000: 145, 8,000: 45" in note and "hugo 30000 pages/s at the same count" in note
+    same = run._build_note(300, 900.0, [(300, 250.0)], None)
+    assert "mkdocs 250 pages/s at the same count" in same and "hugo not installed" in same
