@@ -28,8 +28,12 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return two_commits(tmp_path_factory.mktemp("git") / "repo")
+
+
+def two_commits(root: Path) -> Path:
     """The corpus baseline committed, then one more commit changing a sovereign document."""
-    repo = materialize(tmp_path_factory.mktemp("git") / "repo")
+    repo = materialize(root)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "baseline")

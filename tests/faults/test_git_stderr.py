@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile_repo import materialize
-from test_git_faults import git
+from test_git_faults import two_commits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,14 +45,7 @@ SCRIPT = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The corpus baseline committed, then one commit changing alpha's sovereign.json."""
-    repo = materialize(tmp_path_factory.mktemp("git") / "repo")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "baseline")
-    identity = repo / "sovereigns/alpha/sovereign.json"
-    identity.write_text(identity.read_text().replace("{", "{\n", 1))
-    git(repo, "commit", "-qam", "reformat alpha")
-    return repo
+    return two_commits(tmp_path_factory.mktemp("git") / "repo")
 
 
 def test_a_git_writing_a_megabyte_to_stderr_first_does_not_deadlock(history: Path, tmp_path: Path) -> None:
