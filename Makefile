@@ -50,5 +50,5 @@ clean:
 
 lint: setup
 	$(BIN)/pip install --quiet -e '.[lint]'
-	$(BIN)/ruff check publisher tests bench scripts
+	$(BIN)/ruff check publisher tests bench scripts docs/docgen
 	$(BIN)/mypy --strict publisher

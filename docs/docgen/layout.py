@@ -120,8 +120,13 @@ LIMIT_TEXT: Mapping[str, str] = {
     "max_files_per_sovereign": "Files read in one sovereign folder (`limits.too_many_files`).",
     "max_signatures": "Signatures tried on one document (`limits.too_many_signatures`).",
     "max_history_keys": "NA keys in one key history; later successions are not used (`limits.too_many_keys`).",
-    "max_total_files": "Files read in the whole repository (`limits.too_many_files`). The same number bounds every git listing: one `ls-tree` or `diff`, each commit of `git log --raw`, and (three times it) a whole log stop there, so that a few kilobytes of pushed trees naming the same subtree at every level cannot stand for 2^depth paths (`limits.too_many_files` under `verify --rev`, `git.unreadable` in the history checks).",
-    "max_index_bytes": "Bytes in coalition.json or trust.lock (8 MiB: they grow with the number of sovereigns); a larger one is not read (`limits.file_too_large`).",
+    "max_total_files": "Files read in the whole repository (`limits.too_many_files`). The same number bounds "
+                       "every git listing: one `ls-tree` or `diff`, each commit of `git log --raw`, and (three "
+                       "times it) a whole log stop there, so that a few kilobytes of pushed trees naming the same "
+                       "subtree at every level cannot stand for 2^depth paths (`limits.too_many_files` under "
+                       "`verify --rev`, `git.unreadable` in the history checks).",
+    "max_index_bytes": "Bytes in coalition.json or trust.lock (8 MiB: they grow with the number of sovereigns); "
+                       "a larger one is not read (`limits.file_too_large`).",
 }
 
 
