@@ -19,6 +19,7 @@ from publisher.model import NaKey, Sovereign
 from publisher.schemas import check_schema
 from publisher.source import WorktreeSource
 from publisher.strictjson import Refusal, load_json
+from publisher.timestamps import format_z
 from publisher.verify import Verification, verify_repository
 from publisher.limits import DEFAULT_LIMITS, for_path
 
@@ -115,7 +116,7 @@ def na_key_for(sovereign: Sovereign, signer: Signer, at: datetime) -> NaKey:
                              f"{sovereign.id}")
     if not key.accepts(at):
         raise AuthoringError(f"refused: {signer.path} is NA key #{key.sequence} of {sovereign.id}, which "
-                             f"does not sign documents dated {at.isoformat()} (see its key history)")
+                             f"does not sign documents dated {format_z(at)} (see its key history)")
     return key
 
 

@@ -149,5 +149,5 @@ def plan_rotate(state: RepoState, sovereign: Sovereign, root: Signer, new: Signe
         summary.append(f"re-signed under the new key: {', '.join(done)}")
     if due:
         horizon = effective + timedelta(seconds=300) + timedelta(hours=24)
-        summary.append(f"before {horizon.isoformat()}, re-sign under the new key: {'; '.join(due)}")
+        summary.append(f"before {format_z(horizon)}, re-sign under the new key: {'; '.join(due)}")
     return Plan(writes, tuple(summary), root.leak_markers() + new.leak_markers() + previous.leak_markers())

@@ -88,6 +88,7 @@ def test_rotation_writes_a_three_signature_succession_and_moves_the_current_key(
           "--na-key", keys.path("alpha-na"), "--at", at(1)))
     result = ok(rotate(hs, keys, "2026-11-03T10:00:00.500000Z"))
     assert "re-sign under the new key: treaty t-1" in result.out
+    assert "before 2026-11-04T10:05:00Z, re-sign" in result.out      # the Z form, as every other line
     assert "re-signed under the new key: sovereigns/alpha/roll-call.json" in result.out
     history = read(two_sovereigns, "sovereigns/alpha/key-history.json")
     [record] = history["successions"]
@@ -112,7 +113,7 @@ def test_rotation_writes_a_three_signature_succession_and_moves_the_current_key(
     # the outgoing key no longer signs after the hand-over; the new one does, and renew re-signs t-1
     late = hs("treaty", "issue", "alpha", "beta", "--roles", "client", "--valid-for", "9d",
               "--na-key", keys.path("alpha-na"), "--at", at(2, hours=1))
-    assert late.code == 1 and "does not sign documents dated" in late.err
+    assert late.code == 1 and "does not sign documents dated" in late.err and "+00:00" not in late.err
     ok(hs("treaty", "renew", "t-1", "--new-treaty-id", "t-2", "--na-key", keys.path("alpha-na2"),
           "--at", at(2, hours=1)))
     assert errors(two_sovereigns, at(10)) == []
