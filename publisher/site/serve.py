@@ -26,6 +26,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
+    # A connection that sends nothing for this long is closed: each holds a thread, and a
+    # client that opens connections and never finishes a request would hold them all.
+    timeout = 30.0
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".json": "application/json",
                       ".js": "text/javascript", ".svg": "image/svg+xml", ".bundle-hash": "text/plain"}
 

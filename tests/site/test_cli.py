@@ -119,6 +119,28 @@ def test_verify_site_without_a_manifest(tmp_path: Path, capsys: pytest.CaptureFi
     assert "site.manifest_unreadable" in capsys.readouterr().out
 
 
+def test_serve_closes_a_connection_that_never_finishes_its_request(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each connection holds a thread: one that sends half a request line and then nothing is
+    closed after the handler's timeout instead of holding its thread for ever."""
+    import socket
+
+    from publisher.site.serve import SiteHandler
+    assert SiteHandler.timeout is not None and SiteHandler.timeout <= 60
+    monkeypatch.setattr(SiteHandler, "timeout", 0.2)
+    (tmp_path / "site").mkdir()
+    server = make_server(tmp_path / "site", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=20) as client:
+            client.sendall(b"GET /index.html HT")          # and nothing more
+            assert client.recv(1024) == b""                 # closed by the server, not by our 20 s
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_serve_binds_loopback_and_sends_the_csp(demo_site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from publisher.site.publish import publish
     publish(demo_site.files, tmp_path / "site")
