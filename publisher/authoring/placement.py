@@ -39,9 +39,15 @@ def handshake_repo(start: str | os.PathLike[str]) -> Path | None:
     """The nearest folder at or above `start` that looks like a Handshake repository."""
     here = resolved(start)
     for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in REPO_MARKERS) or (folder / ".git").exists():
+        if _holds_trust_paths(folder) or (folder / ".git").exists():
             return folder
     return None
+
+
+def _holds_trust_paths(folder: Path) -> bool:
+    """`folder` holds sovereigns/, trust.lock or coalition.json: a Handshake repository, git
+    checkout or not."""
+    return any((folder / marker).exists() for marker in REPO_MARKERS)
 
 
 def inside(target: Path, folder: Path) -> bool:
@@ -123,7 +129,7 @@ def key_location_problem(path: str | os.PathLike[str], repos: Iterable[Path | No
     for folder in target.parents:
         # Another Handshake repository than the one worked on, and no git checkout (a copy, a
         # tarball): keygen run from elsewhere wrote into it.
-        if any((folder / marker).exists() for marker in REPO_MARKERS):
+        if _holds_trust_paths(folder):
             return f"{target} is inside the Handshake repository {folder}"
     return None
 
