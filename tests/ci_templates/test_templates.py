@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -267,3 +269,64 @@ def test_a_key_inside_a_binary_file_is_refused(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("name", ["keys/root.KEY", "keys/root.Seed", "root.PRIV"])
 def test_key_file_names_are_refused_in_any_case(name):
     assert re.search(_hook("handshake-no-key-files")["files"], name)
+
+
+def _install_script(path: Path) -> str:
+    """The script that installs Handshake: the one that names HANDSHAKE_PACKAGE."""
+    scripts = [s for s in _scripts(path) if "HANDSHAKE_PACKAGE" in s and "pip install" in s]
+    assert len(scripts) == 1, path.name
+    return scripts[0]
+
+
+def _run_install(script: str, package: str, tmp_path: Path, shell: str = "sh") -> tuple[int, str, list[str]]:
+    """Run the install script under POSIX sh with a fake `python` that records its arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    record = tmp_path / "python-args"
+    record.unlink(missing_ok=True)
+    fake = bin_dir / "python"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}"\n', "utf-8")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HANDSHAKE_PACKAGE": package}
+    done = subprocess.run([shell, "-e", "-c", script], env=env, capture_output=True, text=True, check=False)
+    args = record.read_text("utf-8").splitlines() if record.exists() else []
+    return done.returncode, done.stderr, args
+
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize("path", [*GITHUB, GITLAB], ids=lambda p: p.name)
+def test_install_is_never_a_bare_name_from_an_index(path):
+    """Handshake is not on PyPI: a template that installed `handshake-publisher==X` by name would
+    fail, or run whatever a stranger registered under that name with the job's token."""
+    text = path.read_text("utf-8")
+    assert "handshake-publisher==" not in text and "HANDSHAKE_VERSION" not in text, path.name
+    package = _variables(path)["HANDSHAKE_PACKAGE"]
+    assert "REPLACE-WITH-HANDSHAKE-SOURCE" in package and package.endswith("@REPLACE-WITH-COMMIT-SHA")
+
+
+@pytest.mark.parametrize("path", [*GITHUB, GITLAB], ids=lambda p: p.name)
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_install_refuses_the_placeholder_and_movable_refs(path, tmp_path, shell):
+    script = _install_script(path)
+    default = _variables(path)["HANDSHAKE_PACKAGE"]
+    status, err, args = _run_install(script, default, tmp_path, shell)
+    assert (status, args) == (2, []) and "set HANDSHAKE_PACKAGE" in err, (path.name, status, err)
+    for ref in ("main", "v0.1.0", SHA[:12], SHA.upper(), SHA + "0", "g" + SHA[1:]):
+        status, err, args = _run_install(script, f"handshake-publisher @ git+https://example.org/hs@{ref}", tmp_path,
+                                         shell)
+        assert (status, args) == (2, []) and "full 40-hex commit SHA" in err, (path.name, ref, err)
+    status, err, args = _run_install(script, "handshake-publisher @ git+https://example.org/hs", tmp_path, shell)
+    assert (status, args) == (2, []), (path.name, err)
+
+
+@pytest.mark.parametrize("path", [*GITHUB, GITLAB], ids=lambda p: p.name)
+@pytest.mark.parametrize("shell", ["sh", "bash"])    # GitLab's images run sh; GitHub runs bash -e
+def test_install_passes_a_pinned_source_to_pip(path, tmp_path, shell):
+    script = _install_script(path)
+    for package in (f"handshake-publisher @ git+https://example.org/hs@{SHA}",
+                    f"handshake-publisher @ git+ssh://git@example.org/hs.git@{SHA}"):
+        status, err, args = _run_install(script, package, tmp_path, shell)
+        assert status == 0, (path.name, err)
+        assert args == ["-I", "-m", "pip", "install", "--quiet", package], path.name
