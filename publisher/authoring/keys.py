@@ -174,6 +174,11 @@ def _create_exclusive(path: Path, data: str, mode: int) -> None:
     os.close(fd)
 
 
+def new_seed() -> bytes:
+    """A fresh Ed25519 seed (32 bytes from the OS's generator, through libsodium)."""
+    return bytes(nacl.signing.SigningKey.generate())
+
+
 def write_keypair(base: str | os.PathLike[str], *, role: str, key_id: str | None,
                   repo: Path | None, seed: bytes | None = None) -> KeyPairFiles:
     """Generate (or take) a seed and write `BASE.key` (0600) and `BASE.pub`, refusing to
@@ -192,7 +197,7 @@ def write_keypair(base: str | os.PathLike[str], *, role: str, key_id: str | None
         check_key_location(path, repo=repo, what="key file")
         if path.exists() or path.is_symlink():
             raise AuthoringError(f"refused: {path} already exists; key files are never overwritten")
-    seed = seed if seed is not None else bytes(nacl.signing.SigningKey.generate())
+    seed = seed if seed is not None else new_seed()
     public = crypto.public_key_of(seed)
     written = private_path
     try:

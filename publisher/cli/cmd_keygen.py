@@ -6,10 +6,10 @@ import argparse
 from datetime import datetime, UTC
 from pathlib import Path
 
-from publisher.authoring.keys import write_keypair
+from publisher.authoring.keys import new_seed, write_keypair
 from publisher.cli import EXIT_OK, UsageError
 from publisher.cli.authoring_args import guarded
-from publisher.crypto import fingerprint
+from publisher.crypto import fingerprint, public_key_of
 
 DEFAULT_PREFIX = {"root": "rs", "na": "na"}
 
@@ -22,23 +22,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "its fingerprint.")
     p.add_argument("--role", required=True, choices=("root", "na", "operator"), help="the key's role")
     p.add_argument("--out", required=True, help="BASE path: writes BASE.key and BASE.pub")
-    p.add_argument("--key-id", help="key label written as '# Key ID' (default rs-/na-YYYY-qN; "
+    p.add_argument("--key-id", help="key label written as '# Key ID' (default rs-/na-YYYY-qN-<first 8 hex digits of "
+                                    "the fingerprint>; "
                                     "required for operator keys, as in genesis-mesh)")
     p.add_argument("--repo", help="the Handshake repository the key must stay out of "
                                   "(default: the current directory's)")
     p.set_defaults(run=guarded(run))
 
 
-def default_key_id(role: str, now: datetime) -> str:
-    return f"{DEFAULT_PREFIX[role]}-{now.year}-q{(now.month - 1) // 3 + 1}"
+def default_key_id(role: str, now: datetime, public_key: str) -> str:
+    """genesis-mesh's rs-/na-YYYY-qN, plus the start of the key's fingerprint: two keys made in one
+    quarter (a rotation soon after a compromise) would otherwise share a label in the key history."""
+    digest = fingerprint(public_key).removeprefix("sha256:")[:8]
+    return f"{DEFAULT_PREFIX[role]}-{now.year}-q{(now.month - 1) // 3 + 1}-{digest}"
 
 
 def run(args: argparse.Namespace) -> int:
     if args.role == "operator" and not args.key_id:
         raise UsageError("operator keys need --key-id (as genesis-mesh keygen operator)")
-    key_id = args.key_id or default_key_id(args.role, datetime.now(UTC))
+    seed = new_seed()
+    key_id = args.key_id or default_key_id(args.role, datetime.now(UTC), public_key_of(seed))
     repo = Path(args.repo).resolve() if args.repo else None
-    files = write_keypair(args.out, role=args.role, key_id=key_id, repo=repo)
+    files = write_keypair(args.out, role=args.role, key_id=key_id, repo=repo, seed=seed)
     print(f"public key:  {files.public_key}")
     print(f"fingerprint: {fingerprint(files.public_key)}")
     print(f"key id:      {key_id}")

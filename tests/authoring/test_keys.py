@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -309,3 +310,23 @@ def test_keys_are_refused_inside_a_handshake_repository_that_is_no_git_checkout(
     (other / "na.key").write_bytes((tmp_path / "offline" / "na.key").read_bytes())
     with pytest.raises(AuthoringError, match="inside the Handshake repository"):
         load_signer(other / "na.key", repo=None, what="--na-key")
+
+
+def test_default_key_ids_of_two_keys_made_in_one_quarter_differ(hs: Runner, tmp_path: Path) -> None:
+    """genesis-mesh's default label (na-YYYY-qN) is the same for every key of a quarter: a rotation
+    soon after a compromise would show two keys of one name. The default ends in the start of the
+    key's own fingerprint, in the files and in what keygen prints."""
+    ids = []
+    for name in ("na-a", "na-b"):
+        result = hs("keygen", "--role", "na", "--out", str(tmp_path / name), repo_arg=None)
+        assert result.code == 0, result.err
+        public = parse_public_key_file((tmp_path / f"{name}.pub").read_bytes())
+        key_id = re.search(r"key id:\s+(\S+)", result.out).group(1)
+        assert re.fullmatch(r"na-\d{4}-q[1-4]-[0-9a-f]{8}", key_id), key_id
+        assert key_id.endswith("-" + crypto.fingerprint(public).removeprefix("sha256:")[:8])
+        assert load_signer(tmp_path / f"{name}.key", repo=None, what="--na-key").key_id == key_id
+        assert f"# Key ID: {key_id}" in (tmp_path / f"{name}.pub").read_text("utf-8")
+        ids.append(key_id)
+    assert ids[0] != ids[1]
+    explicit = hs("keygen", "--role", "root", "--out", str(tmp_path / "rs"), "--key-id", "rs-2025-q1", repo_arg=None)
+    assert explicit.code == 0 and "rs-2025-q1" in explicit.out
