@@ -115,6 +115,16 @@ def private_file_mode_problem(path: str | os.PathLike[str]) -> str | None:
     return f"{path} has mode {mode:03o}; private keys should be 0600" if mode & 0o077 else None
 
 
+def private_file_link_problem(path: str | os.PathLike[str]) -> str | None:
+    """A warning when a private key file has other names (hard links). Where they are cannot be
+    found cheaply, and one inside a repository would be committed with it: the location check
+    sees only the name given."""
+    links = key_path(path).stat().st_nlink
+    return (f"{path} has {links} names (hard links); another name may be inside a repository, where "
+            "a commit would publish the key. Keep one: copy the file, then delete every link") \
+        if links > 1 else None
+
+
 def read_public_key(value: str) -> str:
     """A public key given as base64 or as the path of a `.pub` file (either tool's format)."""
     if crypto.is_public_key(value):

@@ -11,7 +11,7 @@ from typing import Any
 from collections.abc import Callable
 
 from publisher.authoring import AuthoringError
-from publisher.authoring.keys import Signer, load_signer, private_file_mode_problem
+from publisher.authoring.keys import Signer, load_signer, private_file_link_problem, private_file_mode_problem
 from publisher.authoring.state import RepoState, load_state
 from publisher.authoring.writer import Outcome, Plan, apply
 from publisher.cli import EXIT_FINDINGS, EXIT_MISUSE, EXIT_OK
@@ -34,9 +34,9 @@ def open_state(args: argparse.Namespace) -> RepoState:
 
 def signer(path: str, state: RepoState | None, what: str) -> Signer:
     loaded = load_signer(path, repo=state.root if state else None, what=what)
-    warning = private_file_mode_problem(path)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in (private_file_mode_problem(path), private_file_link_problem(path)):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     return loaded
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from publisher import crypto
 from publisher.authoring import AuthoringError
-from publisher.authoring.keys import (load_signer, parse_private_key_file, private_file_mode_problem,
-                                      read_public_key, write_keypair)
+from publisher.authoring.keys import (load_signer, parse_private_key_file, private_file_link_problem,
+                                      private_file_mode_problem, read_public_key, write_keypair)
 from publisher.authoring.placement import key_location_problem
 from publisher.keyfile import parse_public_key_file
-from tests.authoring.conftest import Runner, seed
+from tests.authoring.conftest import Keys, Runner, at, seed
 
 SEED = seed(3)
 SEED_B64 = base64.b64encode(SEED).decode()
@@ -330,3 +330,22 @@ def test_default_key_ids_of_two_keys_made_in_one_quarter_differ(hs: Runner, tmp_
     assert ids[0] != ids[1]
     explicit = hs("keygen", "--role", "root", "--out", str(tmp_path / "rs"), "--key-id", "rs-2025-q1", repo_arg=None)
     assert explicit.code == 0 and "rs-2025-q1" in explicit.out
+
+
+def test_a_hard_linked_private_key_is_warned_about_wherever_it_is_read(hs: Runner, keys: Keys, repo: Path,
+                                                                       tmp_path: Path) -> None:
+    """The location check sees only the name given: another name of the same file inside a
+    repository (a hard link) would be committed with it, and cannot be found cheaply. A signing
+    command says so; a key with one name gets no such warning."""
+    result = hs("new-sovereign", "alpha", "--root-key", keys.path("alpha-root"), "--na-key", keys.path("alpha-na"),
+                "--at", at())
+    assert result.code == 0, result.err
+    assert "hard link" not in result.err
+    other = tmp_path / "elsewhere.key"
+    os.link(keys.path("beta-na"), other)
+    result = hs("new-sovereign", "beta", "--root-key", keys.path("beta-root"), "--na-key", keys.path("beta-na"),
+                "--at", at())
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if "hard link" in line]
+    assert len(warnings) == 1 and keys.path("beta-na") in warnings[0] and "2 names" in warnings[0], result.err
+    assert private_file_link_problem(keys.path("beta-root")) is None
