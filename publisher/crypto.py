@@ -60,8 +60,17 @@ def decode_b64(value: object, length: int) -> bytes | None:
     return raw if len(raw) == length else None
 
 
-@lru_cache(maxsize=65_536)
+PUBLIC_KEY_CHARS = 44     # standard base64 of 32 bytes
+
+
 def decode_public_key(value: str) -> bytes | None:
+    """The 32 raw bytes of a base64 public key, or None. Only strings of a key's length reach the
+    memo: a hostile repository's long distinct strings would otherwise be kept in memory."""
+    return _decode_public_key(value) if isinstance(value, str) and len(value) == PUBLIC_KEY_CHARS else None
+
+
+@lru_cache(maxsize=65_536)
+def _decode_public_key(value: str) -> bytes | None:
     return decode_b64(value, 32)
 
 

@@ -22,10 +22,15 @@ _LENIENT = re.compile(
 
 SKEW = timedelta(minutes=5)
 
+# No string either pattern accepts is longer (the lenient one: 35 characters). Longer strings are
+# answered at once and never memoised: a hostile repository's long distinct strings would
+# otherwise stay in memory, 65,536 of up to 65,536 characters each, from a few compressed MB.
+LONGEST_TIMESTAMP = 40
+
 
 def is_canonical(value: object) -> bool:
     """genesis-mesh 1.8.1 `canonical_timestamp`: the form the reference writes back."""
-    return isinstance(value, str) and _is_canonical(value)
+    return isinstance(value, str) and len(value) <= LONGEST_TIMESTAMP and _is_canonical(value)
 
 
 @lru_cache(maxsize=65_536)
@@ -58,7 +63,7 @@ def parse(value: object) -> datetime | None:
 
     A timestamp without an offset is read as UTC, as genesis-mesh 1.x does.
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > LONGEST_TIMESTAMP:
         return None
     return _parse(value)
 

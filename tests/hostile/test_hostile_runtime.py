@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
 
 from hostile_repo import materialize
-from hostile_world import NOW, TREATY
+from hostile_world import ATTACKER, NOW, TREATY
+from publisher import crypto, timestamps
 from publisher.source import WorktreeSource
 from publisher.verify import Verification, verify_repository
 
@@ -335,3 +337,21 @@ def test_site_builds_over_a_name_not_utf8(repo: Path) -> None:
          ("layout.name_not_utf8", "sovereigns/\\xe9"))
     site = build_site(result, WorktreeSource(repo), provenance(evaluated_at=NOW, allow_errors=True))
     assert all(path.isprintable() and "\\" not in path for path in site.files)
+
+
+def test_long_hostile_strings_are_never_memoised() -> None:
+    """The timestamp and public-key memos keep up to 65,536 entries each. Long distinct strings,
+    which a few compressed MB of pushed documents can hold, must not stay in memory through them
+    (a coverage-guided fuzz run grew past 1.4 GB this way). Strings of a real timestamp's or
+    key's length still are answered, and the longest timestamp either pattern accepts too."""
+    memos = (timestamps._is_canonical, timestamps._parse, crypto._decode_public_key)
+    before = [memo.cache_info().currsize for memo in memos]
+    for n in range(50):
+        stamp = "2026-11-23T12:00:00Z" + "0" * (100 + n)
+        assert timestamps.parse(stamp) is None and not timestamps.is_canonical(stamp)
+        assert crypto.decode_public_key("A" * (100 + n)) is None and not crypto.is_public_key("A" * (45 + n))
+    assert [memo.cache_info().currsize for memo in memos] == before
+    longest = "2026-11-23T12:00:00.123456789+05:30"
+    assert len(longest) == 35 and timestamps.parse(longest) == datetime(2026, 11, 23, 6, 30, 0, 123456, tzinfo=UTC)
+    assert timestamps.is_canonical("2026-11-23T12:00:00.123456+05:30")
+    assert crypto.decode_public_key(ATTACKER.public) is not None
