@@ -107,7 +107,7 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
         # make cost follow the repository (coalition.json's own changes are compared separately).
         members = coalition_raw.get("members")
         mine = [m for m in (members if isinstance(members, list) else [])
-                if isinstance(m, dict) and m.get("sovereign_id") in affected]
+                if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str) and m["sovereign_id"] in affected]
         coalition, _ = stage.build_coalition({**coalition_raw, "members": mine}, sorted(affected))
         out += stage.check_membership(coalition, affected)
     return out
