@@ -437,12 +437,16 @@ def run_atheris(target: Target, deadline: float, max_inputs: int, args: argparse
         target(data)
 
     corpus = Path(tempfile.mkdtemp(prefix="handshake-fuzz-corpus-"))
+    target.out.mkdir(parents=True, exist_ok=True)
     for index, seed in enumerate(seed_inputs(target)):
         (corpus / f"seed-{index:03d}").write_bytes(seed)
     dictionary = corpus.parent / f"{corpus.name}.dict"
     dictionary.write_text("".join(f'"{_dict_escape(t.encode())}"\n' for t in TOKENS))
     flags = [sys.argv[0], str(corpus), f"-dict={dictionary}", "-max_len=16384", f"-seed={args.seed or 1}",
-             f"-max_total_time={int(args.seconds) + 60}", "-print_final_stats=1"]
+             f"-max_total_time={int(args.seconds) + 60}", "-print_final_stats=1",
+             # libFuzzer's own artifacts (written when the process is killed mid-input): beside
+             # the crashes, not in the current directory (a work tree)
+             f"-artifact_prefix={target.out}{os.sep}libfuzzer-"]
     atheris.Setup(flags, one)
     atheris.Fuzz()
 
