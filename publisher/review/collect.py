@@ -63,10 +63,17 @@ def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool
     return {p: (parsed.get(source, p) if p in wanted else None) for p in paths}
 
 
+def _folder_name(name: str) -> bool:
+    """True when `name` (a treaty's subject, from the document) could be a folder under
+    sovereigns/: one path component, no NUL (which no path and no git argument holds). The
+    others name no folder; their treaties' subjects are external, as verify finds them."""
+    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
               lock_pins: dict[str, str]) -> dict[str, Sovereign]:
     """Key material of treaty subjects outside the change (their findings are not reported)."""
-    names = sorted({t.subject for r in results for t in r.sovereign.treaties} - affected)
+    names = sorted({t.subject for r in results for t in r.sovereign.treaties if _folder_name(t.subject)} - affected)
     paths = {sid: [f"sovereigns/{sid}/{name}" for name in SUBJECT_FILES] for sid in names}
     source.prefetch([p for group in paths.values() for p in group])
     out = {}
@@ -100,7 +107,7 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
         # make cost follow the repository (coalition.json's own changes are compared separately).
         members = coalition_raw.get("members")
         mine = [m for m in (members if isinstance(members, list) else [])
-                if isinstance(m, dict) and m.get("sovereign_id") in affected]
+                if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str) and m["sovereign_id"] in affected]
         coalition, _ = stage.build_coalition({**coalition_raw, "members": mine}, sorted(affected))
         out += stage.check_membership(coalition, affected)
     return out

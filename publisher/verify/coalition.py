@@ -146,7 +146,8 @@ def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]
                                    f"#{history.current.sequence})"))
         policy = sovereign.recognition_policy
         for index, issuer in enumerate(arr(obj(policy).get("recognized_issuers"))):
-            if not isinstance(issuer, dict) or issuer.get("sovereign_id") not in sovereigns:
+            if not isinstance(issuer, dict) or not isinstance(issuer.get("sovereign_id"), str) \
+                    or issuer["sovereign_id"] not in sovereigns:
                 continue
             known = sovereigns[issuer["sovereign_id"]].key_history.public_keys
             keys = arr(issuer.get("public_keys"))

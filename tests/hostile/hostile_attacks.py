@@ -596,3 +596,13 @@ def _(files: Files) -> None:
 def _(files: Files) -> None:
     """An https link whose right-to-left override makes it display as another address."""
     put(files, f"{A}/sovereign.json", ALPHA.identity(endpoints=["https://na.alpha.example/\u202eexe.txt"]))
+
+
+@attack("recognition-policy-issuer-id-not-a-string")
+def _(files: Files) -> None:
+    """A recognized issuer whose sovereign_id is a list: the coalition stage looked it up among
+    the sovereigns and raised TypeError (unhashable) out of `handshake verify` and `review`."""
+    put(files, f"{A}/recognition-policy.json", {
+        "local_sovereign_id": "alpha", "revoked_attestation_ids": [],
+        "recognized_issuers": [{"sovereign_id": ["beta"], "public_keys": [BETA.na.public],
+                                "allowed_roles": ["role:client"], "accepted_statuses": ["active"]}]})

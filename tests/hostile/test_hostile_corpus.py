@@ -137,6 +137,7 @@ CASES = [
     Case("coalition-javascript-url", ("coalition.unsafe_url", "doc.malformed"), "coalition.json"),
     Case("coalition-genesis-pin-mismatch", (PIN,), "coalition.json"),
     Case("coalition-duplicate-member", ("coalition.duplicate_member",), "coalition.json"),
+    Case("recognition-policy-issuer-id-not-a-string", ("doc.malformed",), f"{A}/recognition-policy.json"),
     # layout: folder names are path segments and URL segments
     Case("folder-bidi-override", ("layout.deceptive_text", "layout.unsafe_id"), "sovereigns/alpha\u202e"),
     Case("folder-bidi-isolate", ("layout.deceptive_text", "layout.unsafe_id"), "sovereigns/\u2067beta\u2069"),

@@ -253,3 +253,40 @@ def test_a_submodule_where_trust_material_belongs_is_reported_as_verify_reports_
                   if c.code == "change.finding_introduced" and c.path in paths and c.subject.startswith("layout.")}
     level = {"error": "high", "warning": "medium"}
     assert introduced == {(path, code, level[severity]) for path, code, severity in verified}
+
+
+@pytest.mark.parametrize("subject", ["\x00lpha", "beta\x00", "beta/keys", "..", "."],
+                         ids=["nul-first", "nul-last", "slash", "dotdot", "dot"])
+def test_a_treaty_subject_that_cannot_name_a_folder_is_external_not_a_crash(tmp_path, capsys, subject):
+    """A treaty's subject_sovereign_id names the folder whose keys review reads from git: a NUL
+    in it made `git ls-tree` raise ValueError (embedded null byte) out of `handshake review`
+    (found by bench/fuzz.py --command review). No folder has such a name, in git or in a work
+    tree: the subject is external, as verify finds it."""
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    world["alpha"].resign(tid("alpha:t1"), subject_sovereign_id=subject)
+    commit_states(tmp_path, [world.files()])
+    status = main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 0
+    introduced = {c["subject"] for c in report["changes"] if c["code"] == "change.finding_introduced"}
+    assert "treaty.external_subject" in introduced
+
+
+@pytest.mark.parametrize("member_id", [["beta"], {}, []], ids=["list", "dict", "empty-list"])
+def test_a_coalition_member_id_that_is_not_a_string_is_reported_not_a_crash(tmp_path, capsys, member_id):
+    """coalition.json's members are matched to the sovereigns a change touches by sovereign_id: an
+    id that is a list or an object raised TypeError (unhashable type) out of `handshake review`
+    (found by bench/fuzz.py --command review). Such a member is no affected sovereign's."""
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    files = world.files()
+    coalition = json.loads(files["coalition.json"])
+    coalition["members"][1]["sovereign_id"] = member_id
+    files["coalition.json"] = json.dumps(coalition).encode()
+    files["sovereigns/alpha/sovereign.json"] = files["sovereigns/alpha/sovereign.json"].replace(b"}", b"} ", 1)
+    commit_states(tmp_path, [files])
+    status = main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert [(c["code"], c["subject"]) for c in report["changes"]] == [("change.member_removed", "beta")]
