@@ -24,6 +24,7 @@ from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
 from publisher.verify import coalition as stage
 from publisher.verify import loose_findings, not_regular, root_files
+from publisher.verify.dispatch import failed
 from publisher.source import Entry
 from publisher.verify.sovereign import SovereignResult, split_undecodable, verify_sovereign
 
@@ -91,12 +92,30 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
     folders: dict[str, list[Entry]] = {}
     for entry in listed:
         folders.setdefault(entry.path.split("/", 2)[1], []).append(entry)
-    results = [verify_sovereign(sid, [e for e in folders[sid] if e.path.count("/") >= 2],
-                                source.read, lock_pins.get(sid), limits) for sid in sovereigns if sid in folders]
+    results = [_verified(source, sid, folders[sid], lock_pins.get(sid), limits) for sid in sovereigns if sid in folders]
+    out = refused + [f for r in results for f in r.findings]
+    try:
+        return _across(out, source, results, at, limits, lock_pins, lock_raw, coalition_raw)
+    except Exception as exc:  # boundary: report, never crash, as verify does
+        return [*out, stage.stage_failure(exc)]
+
+
+def _verified(source: GitSource, sovereign_id: str, entries: list[Entry], pin: str | None,
+              limits: Limits) -> SovereignResult:
+    """One folder's result; an unexpected exception is its `internal.check_failed`, as in verify."""
+    try:
+        return verify_sovereign(sovereign_id, [e for e in entries if e.path.count("/") >= 2], source.read, pin, limits)
+    except Exception as exc:  # boundary: report, never crash (see publisher.verify)
+        return failed(sovereign_id, pin, exc)
+
+
+def _across(out: list[Finding], source: GitSource, results: list[SovereignResult], at: datetime, limits: Limits,
+            lock_pins: dict[str, str], lock_raw: Any, coalition_raw: Any) -> list[Finding]:
+    """`out` with the coalition-stage checks on the affected sovereigns and their treaties'
+    subjects (a foreign signer's finding replaces the folder's `sig.invalid`)."""
     affected = {r.sovereign.id: r.sovereign for r in results}
     everyone = {**_subjects(source, results, set(affected), limits, lock_pins), **affected}
-    out = refused + [f for r in results for f in r.findings]
-    out += stage.check_cross_references(everyone)
+    out = out + stage.check_cross_references(everyone)
     foreign, replaced = stage.check_foreign_signers(results, everyone)
     out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
     out += stage.check_time(affected, at)

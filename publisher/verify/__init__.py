@@ -6,8 +6,9 @@
 
 `verify_repository` never raises on repository content: every problem is a Finding. An
 unexpected exception inside one sovereign's checks is caught at that boundary and reported as
-`internal.check_failed` on that sovereign, so one hostile folder cannot hide the others. A
-commit whose trees git cannot list (corrupt, missing, or holding an entry git refuses) is one
+`internal.check_failed` on that sovereign, so one hostile folder cannot hide the others; one
+in the coalition stage is `internal.check_failed` on `sovereigns`, with the folders' findings
+kept and nothing remembered. A commit whose trees git cannot list (corrupt, missing, or holding an entry git refuses) is one
 `git.unreadable` finding with nothing verified.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
 from publisher.verify import snapshot
 from publisher.verify.dispatch import Job, folder_keys, run_jobs
-from publisher.verify.sovereign import case_collisions, root_case_collisions, split_undecodable
+from publisher.verify.sovereign import SovereignResult, case_collisions, root_case_collisions, split_undecodable
 from publisher.timestamps import zulu
 
 
@@ -137,7 +138,7 @@ def verify_repository(source: Source, *, at: datetime, limits: Limits = DEFAULT_
             return _with_root_names(source, _verify(source, at, limits, workers, cache,
                                                     use_snapshot=cache is not None))
         except gitrepo.GitError as exc:     # a git source's listing: its reads are OSError
-            empty = Coalition(name="Handshake coalition", description="", operator={}, declared=False)
+            empty = stage.unknown_coalition()
             found = finding("sovereigns", "", "limits.too_many_files", f"{str(exc)[:300]}; nothing was verified") \
                 if isinstance(exc, gitrepo.TooManyPaths) else finding(".git", "", "git.unreadable", str(exc)[:300])
             return Verification(at, empty, (), (found,))
@@ -193,21 +194,31 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     for result in results:
         out.extend(result.findings)
 
-    coalition, found = stage.build_coalition(coalition_raw, sorted(sovereigns))
-    out.extend(found)
-    out.extend(stage.check_membership(coalition, sovereigns))
-    out.extend(stage.check_lock_coverage(lock_raw is not None, pins, sovereigns))
-    out.extend(stage.check_cross_references(sovereigns))
-    foreign, replaced = stage.check_foreign_signers(results, sovereigns)
-    out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
-    timed = stage.check_time(sovereigns, at)
-    if fingerprint is not None and cache is not None and all(o.key and o.part for o in outcomes):
+    try:
+        coalition, out, timed = _coalition_stage(out, coalition_raw, lock_raw, pins, results, sovereigns, at)
+        complete = True
+    except Exception as exc:  # boundary: report, never crash (the folders' findings stay)
+        coalition, out, timed, complete = stage.unknown_coalition(), [*out, stage.stage_failure(exc)], [], False
+    if complete and fingerprint is not None and cache is not None and all(o.key and o.part for o in outcomes):
         built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
         if built is not None:
             snapshot.remember(cache, source, limits, fingerprint, built)
     return Verification(at=at, coalition=coalition,
                         sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
                         findings=tuple(sort_findings(out + timed)), folder_keys=folder_keys(jobs, outcomes))
+
+
+def _coalition_stage(out: list[Finding], coalition_raw: Any, lock_raw: Any, pins: dict[str, str],
+                     results: list[SovereignResult], sovereigns: dict[str, Sovereign], at: datetime
+                     ) -> tuple[Coalition, list[Finding], list[Finding]]:
+    """The checks across folders: (coalition, `out` with their findings, the time checks')."""
+    coalition, found = stage.build_coalition(coalition_raw, sorted(sovereigns))
+    out = [*out, *found, *stage.check_membership(coalition, sovereigns),
+           *stage.check_lock_coverage(lock_raw is not None, pins, sovereigns),
+           *stage.check_cross_references(sovereigns)]
+    foreign, replaced = stage.check_foreign_signers(results, sovereigns)
+    out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
+    return coalition, out, stage.check_time(sovereigns, at)
 
 
 def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache,

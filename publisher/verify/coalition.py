@@ -174,6 +174,19 @@ def check_foreign_signers(results: Sequence[SovereignResult], sovereigns: Mappin
     return out, replaced
 
 
+def stage_failure(exc: BaseException) -> Finding:
+    """An unexpected exception in a coalition-wide check, as a finding. Those checks see every
+    folder at once, so there is no folder to fail at, as a folder's checks do
+    (`dispatch.failed`): one hostile value must still give a report, not a traceback."""
+    return finding("sovereigns", "", "internal.check_failed",
+                   f"coalition checks: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def unknown_coalition() -> Coalition:
+    """The coalition when coalition.json could not be taken into account (nothing verified)."""
+    return Coalition(name="Handshake coalition", description="", operator={}, declared=False)
+
+
 def check_vouching(path: str, signer: str | None, history: KeyHistory, at: datetime, kind: str) -> list[Finding]:
     """`sig.outlives_key` when the NA key that signed a record ended more than the hand-over and
     24 h before `at` (genesis-mesh 1.8.0 vouching horizon; nodes apply it to policy manifests)."""

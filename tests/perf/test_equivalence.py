@@ -297,6 +297,35 @@ def test_runs_in_one_process_leave_no_garbage_behind(demo_copy: Path, monkeypatc
         gc.enable()
 
 
+def test_an_exception_in_the_checks_across_folders_is_reported_and_never_remembered(demo_copy: Path,
+                                                                                    monkeypatch) -> None:
+    """The coalition stage sees every folder at once, so it had no boundary: a recognized issuer
+    whose sovereign_id was a list raised TypeError out of `handshake verify` (found by fuzzing
+    review). Any exception there is now `internal.check_failed`, the folders' findings stay, and
+    the failed run leaves no snapshot behind to answer the next one."""
+    from publisher.verify import coalition
+    folder = next(p for p in sorted((demo_copy / "sovereigns").iterdir()) if p.is_dir())
+    (folder / "notes.txt").write_text("a file no Genesis Mesh document is named\n")   # a folder's own finding
+    normal = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=None)
+    assert any(f.path.endswith("/notes.txt") for f in normal.findings)
+    store = open_cache(demo_copy)
+
+    def broken(*args, **kwargs):
+        raise TypeError("unhashable type: 'list'")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(coalition, "check_cross_references", broken)
+        failed = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    internal = [f for f in failed.findings if f.code == "internal.check_failed"]
+    assert [(f.path, f.message) for f in internal] == [
+        ("sovereigns", "coalition checks: TypeError: unhashable type: 'list'")]
+    assert not failed.ok
+    rest = [f for f in failed.findings if f.code != "internal.check_failed"]
+    assert rest and set(rest) <= set(normal.findings)
+    again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=store)
+    assert again.findings == normal.findings
+
+
 def test_bytes_that_change_after_listing_are_not_cached_under_the_old_digest(
         demo_copy: Path, stamps_trusted: None, tmp_path: Path, monkeypatch) -> None:
     """A file rewritten between the listing (whose stat stamps say 'unchanged, digest D') and

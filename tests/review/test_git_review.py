@@ -290,3 +290,35 @@ def test_a_coalition_member_id_that_is_not_a_string_is_reported_not_a_crash(tmp_
     report = json.loads(capsys.readouterr().out)
     assert status == 0
     assert [(c["code"], c["subject"]) for c in report["changes"]] == [("change.member_removed", "beta")]
+
+
+@pytest.mark.parametrize("where", ["folder", "coalition"])
+def test_an_unexpected_exception_in_a_check_is_reported_not_a_traceback(tmp_path, capsys, monkeypatch, where):
+    """As in verify, a check that raises on hostile content is `internal.check_failed`, found by
+    the review, never an exception out of `handshake review`: review called a folder's checks
+    and the coalition-wide ones with no boundary of their own."""
+    pull_request(tmp_path)
+    from publisher.review import collect
+    from publisher.verify import coalition
+    original = collect.verify_sovereign if where == "folder" else coalition.check_cross_references
+    seen: list[object] = []
+
+    def broken(*args, **kwargs):
+        # Review verifies the base, then the head: fail at the head only, so the finding is new.
+        key = args[0] if where == "folder" else "coalition"
+        if key in seen:
+            raise TypeError("unhashable type: 'list'")
+        seen.append(key)
+        return original(*args, **kwargs)
+
+    if where == "folder":
+        monkeypatch.setattr(collect, "verify_sovereign", broken)
+    else:
+        monkeypatch.setattr(coalition, "check_cross_references", broken)
+    status = main(["review", "main", "pr", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    introduced = [c for c in report["changes"] if c["code"] == "change.finding_introduced"]
+    failures = [c for c in introduced if "internal.check_failed" in json.dumps(c)]
+    assert status == 0 and failures, report["changes"]
+    assert all("unhashable type" in json.dumps(c) for c in failures)
+    assert any(c["code"] == "change.root_key_changed" for c in report["changes"])   # the rest still reported
