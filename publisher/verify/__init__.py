@@ -8,8 +8,8 @@
 unexpected exception inside one sovereign's checks is caught at that boundary and reported as
 `internal.check_failed` on that sovereign, so one hostile folder cannot hide the others; one
 in the coalition stage is `internal.check_failed` on `sovereigns`, with the folders' findings
-kept and nothing remembered. A commit whose trees git cannot list (corrupt, missing, or holding an entry git refuses) is one
-`git.unreadable` finding with nothing verified.
+kept and nothing remembered. A commit whose trees git cannot list (corrupt, missing, or holding
+an entry git refuses) is one `git.unreadable` finding with nothing verified.
 """
 from __future__ import annotations
 
