@@ -132,6 +132,22 @@ def _across(out: list[Finding], source: GitSource, results: list[SovereignResult
     return out
 
 
+def _root_files(changed: set[str], lock_raw: Any, coalition_raw: Any) -> list[Finding]:
+    """verify's own findings on trust.lock and coalition.json (schema, duplicate members, unsafe
+    links), for those the change touches: a member's id made a list is `doc.malformed` there,
+    whichever member it is. An untouched file gives the same findings on both sides, so it is
+    not read whole (at 10,000 sovereigns each is a megabyte)."""
+    out: list[Finding] = []
+    try:
+        if LOCK_FILE in changed and isinstance(lock_raw, dict):
+            out += stage.parse_lock(lock_raw)[1]
+        if COALITION_FILE in changed and isinstance(coalition_raw, dict):
+            out += stage.build_coalition(coalition_raw, [])[1]
+    except Exception as exc:  # boundary: report, never crash, as verify does
+        out.append(stage.stage_failure(exc))
+    return out
+
+
 def _outside_folders(source: GitSource, loose: list[str]) -> list[Finding]:
     """verify's findings for what is not in a sovereign folder: the changed paths that are
     `sovereigns` itself or lie directly in it (a file, a link, a git submodule named like a
@@ -159,6 +175,7 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
     named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
+    changed_roots = {c.path for c in changed} & {LOCK_FILE, COALITION_FILE}
     loose = sorted({c.path for c in changed if not split_sovereign_path(c.path)} - {LOCK_FILE, COALITION_FILE})
     reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed(limits)
     try:
@@ -169,7 +186,7 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
             docs[name] = _documents(source, named, coalition_changed, parsed, limits)
             coalition_raw = parsed.get(source, COALITION_FILE)
             findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw) \
-                + _outside_folders(source, loose)
+                + _outside_folders(source, loose) + _root_files(changed_roots, docs[name].get(LOCK_FILE), coalition_raw)
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
     finally:
         reader.close()

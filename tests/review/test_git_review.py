@@ -289,7 +289,8 @@ def test_a_coalition_member_id_that_is_not_a_string_is_reported_not_a_crash(tmp_
     status = main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert status == 0
-    assert [(c["code"], c["subject"]) for c in report["changes"]] == [("change.member_removed", "beta")]
+    assert [(c["code"], c["subject"]) for c in report["changes"]] == [
+        ("change.member_removed", "beta"), ("change.finding_introduced", "doc.malformed")]   # as verify finds it
 
 
 @pytest.mark.parametrize("where", ["folder", "coalition"])
@@ -322,3 +323,29 @@ def test_an_unexpected_exception_in_a_check_is_reported_not_a_traceback(tmp_path
     assert status == 0 and failures, report["changes"]
     assert all("unhashable type" in json.dumps(c) for c in failures)
     assert any(c["code"] == "change.root_key_changed" for c in report["changes"])   # the rest still reported
+
+
+@pytest.mark.parametrize("path, edit, code", [
+    ("coalition.json", lambda doc: doc["members"][1].__setitem__("sovereign_id", ["beta"]), "doc.malformed"),
+    ("coalition.json", lambda doc: doc["members"].append(dict(doc["members"][0])), "coalition.duplicate_member"),
+    ("trust.lock", lambda doc: doc["sovereigns"]["beta"].__setitem__("root_public_key", 42), "key.malformed"),
+])
+def test_a_changed_root_file_is_checked_whole_as_verify_checks_it(tmp_path, capsys, path, edit, code):
+    """Review validated only the coalition members its change touched, and trust.lock not at all:
+    a pull request that broke an untouched member's entry got 'beta is no longer a member' where
+    verify reports the file as malformed. A changed root file now gets verify's own findings."""
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    files = world.files()
+    document = json.loads(files[path])
+    edit(document)
+    files[path] = json.dumps(document).encode()
+    commit_states(tmp_path, [files])
+    main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    introduced = [c for c in report["changes"] if c["code"] == "change.finding_introduced" and c["path"] == path]
+    assert any(code in json.dumps(c) for c in introduced), [(c["code"], c["path"]) for c in report["changes"]]
+    verified = main(["verify", str(tmp_path), "--at", AT, "--format", "json", "--no-history"])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert verified == 1 or code == "coalition.duplicate_member"
+    assert any(f["code"] == code and f["path"] == path for f in found)      # the same finding as verify's
