@@ -27,33 +27,48 @@ LINE_CHARACTERS = 600         # one change's line at most (its sentence quotes d
 ICONS = {"critical": "\U0001F534", "high": "\U0001F7E0", "medium": "\U0001F7E1", "low": "\U0001F535", "info": "\u26AA"}
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_",
             "[": "\\[", "]": "\\]", "@": "&#64;", "~": "\\~", "\\": "\\\\", "#": "&#35;", "!": "\\!"}
+_PIPE = "\\|"
 
 
-def md(text: str) -> str:
+def md(text: str, limit: int | None = None) -> str:
     """Inline-safe markdown text: one line, no HTML, no links, no mentions, no table breaks, and
-    no hidden character (a terminal escape for the CI log, a bidi control reordering the line)."""
+    no hidden character (a terminal escape for the CI log, a bidi control reordering the line).
+    At most `limit` characters as written: escapes grow hostile text up to fivefold (`#`)."""
     flat = printable(" ".join(text.split()))
-    return "".join(_ESCAPES.get(ch, ch) for ch in flat)
+    return _clip([_ESCAPES.get(ch, ch) for ch in flat], limit)
 
 
-def code_span(text: str) -> str:
+def code_span(text: str, limit: int | None = None) -> str:
     """A code span (contents literal, so no HTML or mention); `|` still needs escaping in tables,
     and hidden characters are written visibly as in `md`."""
-    flat = printable(" ".join(text.split())).replace("`", "'").replace("|", "\\|")
-    return f"`{flat}`"
+    flat = printable(" ".join(text.split())).replace("`", "'")
+    inside = _clip([_PIPE if ch == "|" else ch for ch in flat], limit)
+    return f"`{inside}`"
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= LINE_CHARACTERS else text[:LINE_CHARACTERS - 1] + "…"
+def _clip(pieces: list[str], limit: int | None) -> str:
+    """The escaped pieces joined, cut between two pieces (never inside an escape) to at most
+    `limit` characters, the last one an ellipsis."""
+    if limit is None or sum(map(len, pieces)) <= limit:
+        return "".join(pieces)
+    kept, size = [], 0
+    for piece in pieces:
+        if size + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept) + "…"
 
 
 def _row(change: Change) -> str:
-    return f"| {ICONS[change.level]} {change.level} | {md(_clip(change.sentence))} | {code_span(_clip(change.path))} |"
+    return (f"| {ICONS[change.level]} {change.level} | {md(change.sentence, LINE_CHARACTERS)} | "
+            f"{code_span(change.path, LINE_CHARACTERS)} |")
 
 
 def _item(change: Change) -> str:
-    sovereign = f"**{md(_clip(change.sovereign))}** · " if change.sovereign else ""
-    return f"- {sovereign}{md(_clip(change.sentence))} ({code_span(change.code)}, {code_span(_clip(change.path))})"
+    sovereign = f"**{md(change.sovereign, LINE_CHARACTERS)}** · " if change.sovereign else ""
+    return (f"- {sovereign}{md(change.sentence, LINE_CHARACTERS)} ({code_span(change.code)}, "
+            f"{code_span(change.path, LINE_CHARACTERS)})")
 
 
 def _fold(level: str, group: list[Change]) -> tuple[list[str], list[str]]:

@@ -107,3 +107,23 @@ def test_hidden_characters_are_written_visibly(hostile, forbidden):
                                             hostile)))
     assert forbidden not in text
     assert f"\\u{ord(forbidden):04x}" in text
+
+
+def test_text_that_escapes_grow_is_clipped_as_written_and_never_inside_an_escape():
+    """The line limit was applied before escaping, and `#` is written as `&#35;`: sixteen changes
+    whose sentences and paths were all `#` and `|` rendered to 63,373 characters, past the CI
+    template's 60,000 cut and the budget (found by fuzzing review). The limit now holds for the
+    text as written, and a cut falls between two escapes."""
+    from publisher.review.render import LINE_CHARACTERS, MARKDOWN_BUDGET
+    changes = [Change("change.treaty_issued", "#" * 700, "sovereigns/" + "|#" * 700, "#|" * 3000 + f" {i}")
+               for i in range(40)]
+    text = render_markdown(review_of(*changes))
+    assert len(text) <= MARKDOWN_BUDGET
+    rows = [line for line in text.splitlines() if line.startswith("| 🔵") or line.startswith("| 🟡")]
+    assert len(rows) == 15
+    for row in rows:
+        cells = row.removesuffix(" |").split(" | ")
+        assert len(cells[1]) <= LINE_CHARACTERS and cells[1].endswith(("&#35;…", "\\|…"))
+        assert len(cells[2]) <= LINE_CHARACTERS + 2 and cells[2].endswith("…`")     # with its backquotes
+    for line in text.splitlines():
+        assert "&#3…" not in line and "&#…" not in line and "&…" not in line
