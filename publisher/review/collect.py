@@ -96,6 +96,8 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
     out = refused + [f for r in results for f in r.findings]
     try:
         return _across(out, source, results, at, limits, lock_pins, lock_raw, coalition_raw)
+    except gitrepo.GitError:
+        raise                 # git itself failed (reading the subjects): `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash, as verify does
         return [*out, stage.stage_failure(exc)]
 
@@ -105,6 +107,8 @@ def _verified(source: GitSource, sovereign_id: str, entries: list[Entry], pin: s
     """One folder's result; an unexpected exception is its `internal.check_failed`, as in verify."""
     try:
         return verify_sovereign(sovereign_id, [e for e in entries if e.path.count("/") >= 2], source.read, pin, limits)
+    except gitrepo.GitError:
+        raise                 # git itself failed: `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash (see publisher.verify)
         return failed(sovereign_id, pin, exc)
 

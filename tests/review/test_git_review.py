@@ -349,3 +349,21 @@ def test_a_changed_root_file_is_checked_whole_as_verify_checks_it(tmp_path, caps
     found = json.loads(capsys.readouterr().out)["findings"]
     assert verified == 1 or code == "coalition.duplicate_member"
     assert any(f["code"] == code and f["path"] == path for f in found)      # the same finding as verify's
+
+
+@pytest.mark.parametrize("where", ["folder", "subjects"])
+def test_a_git_failure_inside_the_boundaries_is_still_a_git_error(tmp_path, capsys, monkeypatch, where):
+    """The boundaries that turn a check's exception into `internal.check_failed` must not take in
+    git's own failures (reading a subject's trees, a folder's blobs): those stay what they were,
+    `handshake review` naming git's error with exit status 2, not a Handshake bug in the report."""
+    from publisher import gitrepo
+    from publisher.review import collect
+    pull_request(tmp_path)
+
+    def failing(*args, **kwargs):
+        raise gitrepo.GitError("git cat-file failed: object not found")
+
+    monkeypatch.setattr(collect, "verify_sovereign" if where == "folder" else "_subjects", failing)
+    status = main(["review", "main", "pr", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
+    captured = capsys.readouterr()
+    assert status == 2 and "object not found" in captured.err and captured.out == ""
