@@ -212,8 +212,8 @@ def _build(args: argparse.Namespace, root: Path, head: gitrepo.Commit | None, at
     build_s = built - verified
     units = verifier.count       # not len(verification.sovereigns): a kept site never loads the models
     verb = "kept" if stage.keep_previous else "wrote"
-    print(f"{verb} {len(site.manifest['files']) + 1} files ({site.pages} pages) in {out} · evaluated at "
-          f"{site.manifest['evaluated_at']} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "
+    print(f"{verb} {site.file_count} files ({site.pages} pages) in {out} · evaluated at "
+          f"{zulu(provenance.evaluated_at)} · verify {verified - started:.2f} s, build and write {build_s:.2f} s "
           f"({site.pages / build_s if build_s > 0 else 0:.0f} pages/s) · {_rendered(site.rendered, units)}; "
           f"{len(sink.reused)} files unchanged"
           f"{' (the site in place is already this build)' if stage.keep_previous else ''} · swap {done - built:.2f} s")

@@ -75,7 +75,8 @@ class PrivateMaterialRefused(BuildRefused):
 class Site:
     files: dict[str, bytes]
     pages: int
-    manifest: dict[str, Any]
+    manifest: dict[str, Any] | None     # None: the previous site was kept, its manifest not parsed again
+    file_count: int                     # files of the site, manifest.json included
     notes: tuple[Finding, ...] = ()
     rendered: int = 0           # sovereign units rendered; the others came from the render cache
 
@@ -263,8 +264,8 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
         found = incremental.kept(sink.previous, cache, key)
         if found is not None:
             sink.keep_all()
-            manifest = json.loads((sink.previous.root / MANIFEST).read_bytes())
-            return Site(files={}, pages=found[0], manifest=manifest, notes=tuple(found[1]), rendered=0)
+            return Site(files={}, pages=found[0], manifest=None, file_count=sink.previous.listed(),
+                        notes=tuple(found[1]), rendered=0)
     # This process builds long-lived, acyclic values (the context, the exports, their views)
     # with the cyclic collector paused (publisher.collector: 1-2 s of a full-scale build's
     # single-core head and tail); the page workers are forked with it running, since
@@ -323,5 +324,5 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
                                            if p.startswith("sovereigns/") and p.endswith(".html"))
     notes = tuple(naming_notes(ctx))
     incremental.remember(cache, key, sha256(manifest_bytes), pages, notes)
-    return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest, notes=notes,
-                rendered=result.rendered)
+    return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest,
+                file_count=len(sink.digests), notes=notes, rendered=result.rendered)

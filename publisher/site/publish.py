@@ -60,13 +60,17 @@ def replace_refusal(target: Path, previous: Previous | None = None) -> str | Non
     if not any(target.iterdir()):
         return None
     try:
-        value = json.loads(read_manifest(target))
+        data = read_manifest(target)
+        if (previous is not None and previous.root == target and previous.digest("manifest.json") == sha256(data)
+                and previous.untouched()):
+            # The manifest `previous_site` parsed and found to be this tool's (tens of MB at
+            # scale: its parse is a tenth of a second), and no entry added anywhere since.
+            return None
+        value = json.loads(data)
     except (OSError, ValueError, RecursionError):   # nested past the parser's depth: nobody's site
         return NOT_A_SITE
-    if not (isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")):
+    if not is_handshake_manifest(value):
         return NOT_A_SITE
-    if previous is not None and previous.root == target and previous.untouched():
-        return None                 # no entry added anywhere since this tool published it
     listed = value.get("files")
     foreign = unlisted(target, listed if isinstance(listed, dict) else {})
     if foreign:
@@ -74,6 +78,11 @@ def replace_refusal(target: Path, previous: Previous | None = None) -> str | Non
         return (f"holds {printable(shown_name(foreign[0]))}{more}, which its manifest.json does not list "
                 "(replacing the site would delete them); move them away or choose another --out")
     return None
+
+
+def is_handshake_manifest(value: object) -> bool:
+    """A parsed manifest.json that names this tool as its generator."""
+    return isinstance(value, dict) and str(value.get("generator", "")).startswith("handshake")
 
 
 def unlisted(target: Path, files: Mapping[str, object]) -> list[str]:
@@ -225,9 +234,10 @@ def previous_site(target: Path, cache: Cache | None) -> Previous | None:
     if recorded is None or len(recorded) != 3 or recorded[0] != sha256(data):
         return None
     try:
-        digests = json.loads(data)["files"]
-    except (ValueError, KeyError, TypeError):
+        value = json.loads(data)
+    except (ValueError, RecursionError):
         return None
+    digests = value.get("files") if is_handshake_manifest(value) else None
     if not isinstance(digests, dict):
         return None
     return Previous(target, {**digests, "manifest.json": sha256(data)}, recorded[1], recorded[2])

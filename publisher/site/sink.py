@@ -171,6 +171,10 @@ class Previous:
             return None
         return self._stamps[3 * row], self._stamps[3 * row + 1], self._stamps[3 * row + 2]
 
+    def listed(self) -> int:
+        """How many files the manifest lists (manifest.json included)."""
+        return self._has_digest.count(1)
+
     def digest_items(self) -> list[tuple[str, str]]:
         """(path, digest) of every file the manifest lists (manifest.json included), in its order."""
         return [(p, d) for p in self._row if (d := self.digest(p)) is not None]

@@ -9,16 +9,18 @@ build on forked workers equals the serial build.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from publisher.cache import Cache
 from publisher.site import render_cache, units
 from publisher.site.build import Site, build_site
-from publisher.site.publish import PublishError, previous_site, record_published, staging
+from publisher.site.publish import NOT_A_SITE, PublishError, previous_site, record_published, replace_refusal, staging
 from publisher.site import sink as sink_module
 from publisher.site.sink import DirectorySink
 from publisher.site.verify_site import read_site
@@ -403,3 +405,41 @@ def test_the_compact_record_of_the_previous_site_answers_as_its_dictionaries(tmp
     (root / "a.html").write_bytes(b"<p>edited</p>")
     assert not previous.reusable("a.html", sha256(data["a.html"]))
     assert not Previous(root, digests, files, folders).intact()
+
+
+def test_a_kept_site_parses_its_manifest_once_and_still_refuses_a_changed_one(
+        tmp_path: Path, cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A no-change build over a published site reads manifest.json (tens of MB at scale) to
+    prove it the recorded one: parsed by `previous_site` only, not again by the refusal check
+    before the swap nor by the build that keeps it. The check still reads the bytes: a
+    manifest replaced after `previous_site` proved it is judged on its own."""
+    repo, out = tmp_path / "repo", tmp_path / "site"
+    write_state(repo, world().files())
+    verification = verify_path(repo, at=NOW, workers=1)
+    _publish(repo, out, cache)
+    manifest = (out / "manifest.json").read_bytes()
+    parsed: list[int] = []
+    real_loads = json.loads
+
+    def counting(data: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(data == manifest)
+        return real_loads(data, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    previous = previous_site(out, cache)
+    assert previous is not None and sum(parsed) == 1
+    with staging(out, previous) as stage:
+        sink = DirectorySink(stage.path, previous)
+        site = build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, source_commit="a" * 40),
+                          cache=cache, sink=sink)
+        stage.keep_previous = sink.finish()
+    assert stage.keep_previous and sum(parsed) == 1
+    assert site.manifest is None and site.file_count == len(read_site(out)) == len(real_loads(manifest)["files"]) + 1
+    # The manifest replaced by someone else's after it was proved: parsed, and refused.
+    (out / "manifest.json").write_bytes(b'{"generator": "someone else", "files": {}}')
+    assert replace_refusal(out, previous) == NOT_A_SITE
+    # The recorded manifest with an entry added since: the walk runs and names it.
+    (out / "manifest.json").write_bytes(manifest)
+    (out / "mine.txt").write_text("mine")
+    refusal = replace_refusal(out, previous)
+    assert refusal is not None and "mine.txt" in refusal
