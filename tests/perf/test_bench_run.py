@@ -173,3 +173,16 @@ def test_the_build_note_names_the_page_count_of_each_floor() -> None:
     assert "500: 276, 2,000: 145, 8,000: 45" in note and "hugo 30000 pages/s at the same count" in note
     same = run._build_note(300, 900.0, [(300, 250.0)], None)
     assert "mkdocs 250 pages/s at the same count" in same and "hugo not installed" in same
+
+
+def test_a_table_below_full_scale_says_the_targets_are_set_for_full_scale(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run = _bench_run()
+    from bench import corpus, synth
+    row = {"stage": "verify (cold)", "seconds": 2.0, "cpu": 1.7, "peak_mb": 90.0, "ratio": 12.0,
+           "target": "<= 1.5x floor"}
+    for name in ("small", "full"):
+        found = corpus.Corpus(tmp_path, tmp_path / "payloads.bin", synth.SCALES[name], 10, 10, 1.0)
+        run.print_table([row], found, 1.0)
+        out = capsys.readouterr().out
+        assert "ABOVE TARGET (time)" in out
+        assert ("the targets are set for --scale full" in out) is (name != "full")
