@@ -805,11 +805,13 @@ NA_NEW = ("policy", "recognition-policy.json", "treaty-rows/extra.json", "treaty
 # trust.lock), the whole world (an update: every file already there).
 NA_REPOS = ("fresh", "pinned", "world")
 NA_TRUST = ("--trust-on-first-use", "--root-key", "")
+# An optional endpoint body the input may also leave out (one in three inputs leaves one out).
+NA_OPTIONAL = ("", "", "", "", "", "", "na/key-history", "recognition-treaties", "sovereign-revocation-feed")
 
 
 class ImportNaTarget(ImporterTarget):
     """One fuzz input -> alpha's NA endpoint bodies saved in a folder, one of them mutated (or
-    one more added: a policy, a single treaty row, an alternative name), then
+    one more added: a policy, a single treaty row), maybe one optional body left out, then
     `handshake import-na DIR` in-process into a scratch repository (options: which one, and
     how the root is accepted). Each scratch repository and the folder are put back exactly
     after every input.
@@ -821,7 +823,7 @@ class ImportNaTarget(ImporterTarget):
     the saved folder changed."""
 
     command = "import-na"
-    seed_options = b"\x00\x00\x00\x00"   # fresh repository, --trust-on-first-use
+    seed_options = b"\x00\x00\x00\x00\x00\x00"   # fresh repository, --trust-on-first-use, nothing left out
 
     def __init__(self, repo: Path, files: dict[str, bytes], out: Path) -> None:
         super().__init__(repo, files, out)
@@ -851,7 +853,8 @@ class ImportNaTarget(ImporterTarget):
         super().close()
 
     def options(self, c: Choices) -> dict[str, str]:
-        return {"repository": NA_REPOS[c.below(len(NA_REPOS))], "trust": NA_TRUST[c.below(len(NA_TRUST))]}
+        return {"repository": NA_REPOS[c.below(len(NA_REPOS))], "trust": NA_TRUST[c.below(len(NA_TRUST))],
+                "left_out": NA_OPTIONAL[c.below(len(NA_OPTIONAL))]}
 
     def resign(self, path: str) -> Callable[[Any], Any]:
         layout = NA_SAVED.get(path) or {"policy": "policy.json"}.get(path, "")
@@ -893,6 +896,8 @@ class ImportNaTarget(ImporterTarget):
         target = self.inbox / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+        if options.get("left_out") and options["left_out"] != path:
+            (self.inbox / options["left_out"]).unlink()
         before = snapshot(self.inbox)
         repo = self.repos[options["repository"]]
         try:
