@@ -811,7 +811,8 @@ NA_OPTIONAL = ("", "", "", "", "", "", "na/key-history", "recognition-treaties",
 
 class ImportNaTarget(ImporterTarget):
     """One fuzz input -> alpha's NA endpoint bodies saved in a folder, one of them mutated (or
-    one more added: a policy, a single treaty row), maybe one optional body left out, then
+    one more added: a policy, a single treaty row), maybe one optional body left out (or, for a
+    changed genesis, the key history changed in step: it embeds the genesis), then
     `handshake import-na DIR` in-process into a scratch repository (options: which one, and
     how the root is accepted). Each scratch repository and the folder are put back exactly
     after every input.
@@ -823,7 +824,7 @@ class ImportNaTarget(ImporterTarget):
     the saved folder changed."""
 
     command = "import-na"
-    seed_options = b"\x00\x00\x00\x00\x00\x00"   # fresh repository, --trust-on-first-use, nothing left out
+    seed_options = b"\x00\x00\x00\x00\x00\x00\x00\x00"   # fresh, --trust-on-first-use, nothing left out, as is
 
     def __init__(self, repo: Path, files: dict[str, bytes], out: Path) -> None:
         super().__init__(repo, files, out)
@@ -854,7 +855,7 @@ class ImportNaTarget(ImporterTarget):
 
     def options(self, c: Choices) -> dict[str, str]:
         return {"repository": NA_REPOS[c.below(len(NA_REPOS))], "trust": NA_TRUST[c.below(len(NA_TRUST))],
-                "left_out": NA_OPTIONAL[c.below(len(NA_OPTIONAL))]}
+                "left_out": NA_OPTIONAL[c.below(len(NA_OPTIONAL))], "in_step": ("no", "yes")[c.below(2)]}
 
     def resign(self, path: str) -> Callable[[Any], Any]:
         layout = NA_SAVED.get(path) or {"policy": "policy.json"}.get(path, "")
@@ -898,6 +899,8 @@ class ImportNaTarget(ImporterTarget):
         target.write_bytes(content)
         if options.get("left_out") and options["left_out"] != path:
             (self.inbox / options["left_out"]).unlink()
+        if path == "genesis" and options.get("in_step") == "yes" and options.get("left_out") != "na/key-history":
+            self.in_step(content)
         before = snapshot(self.inbox)
         repo = self.repos[options["repository"]]
         try:
@@ -921,6 +924,16 @@ class ImportNaTarget(ImporterTarget):
             if problem:
                 return f"{name}: {problem}"
         return None
+
+    def in_step(self, genesis: bytes) -> None:
+        """The key history re-saved embedding the changed genesis, as an NA serving that genesis
+        would: the import gets past the check that the two agree."""
+        try:
+            value = json.loads(genesis)
+        except (ValueError, RecursionError):
+            return
+        history = json.loads(self.saved["na/key-history"])
+        (self.inbox / "na/key-history").write_bytes(world.dump({**history, "genesis": value}))
 
     def run_import(self, repo: Path, options: dict[str, str], saved: Tree) -> str | None:
         trust = {"--trust-on-first-use": ["--trust-on-first-use"], "--root-key": ["--root-key", str(self.root_pub)],

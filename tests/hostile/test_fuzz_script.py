@@ -352,7 +352,7 @@ def test_importer_saves_a_planted_crash(tmp_path: Path, command: str, behaviour:
     target.main = planted(target, fuzz, behaviour)
     slot = "export/alpha.json" if command == "bundle-import" else "genesis"
     # import-na: the pinned repository (it has a trust.lock) with the root given
-    options = None if command == "bundle-import" else b"\x01\x00\x01\x00\x00\x00"
+    options = None if command == "bundle-import" else b"\x01\x00\x01\x00\x00\x00\x00\x00"
     data = valid_input(fuzz, target, slot, options)
     target(data)
     saved = list((tmp_path / "crashes").glob("crash-*.json"))
