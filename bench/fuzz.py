@@ -623,8 +623,8 @@ class BundleImportTarget(ImporterTarget):
                 raise SystemExit(f"cannot export {sid}'s bundle from the fuzz world: {problem or self.stderr}")
             out[f"export/{sid}.json"] = text.encode("utf-8")
         exported = json.loads(out["export/alpha.json"])
-        gamma = world.Member("gamma")
-        out["gm/gamma.json"] = world.dump(reference_bundle(gamma, sections=True))     # not pinned here
+        self.gamma = world.Member("gamma")
+        out["gm/gamma.json"] = world.dump(reference_bundle(self.gamma, sections=True))     # not pinned here
         out["gm/alpha.json"] = world.dump({**reference_bundle(world.ALPHA, sections=False),
                                            "connectome": exported["connectome"]})
         return out
@@ -640,7 +640,8 @@ class BundleImportTarget(ImporterTarget):
         if not isinstance(value, dict) or not isinstance(value.get("genesis"), dict):
             return value
         genesis = value["genesis"]
-        member = {"beta": world.BETA, "gamma": world.Member("gamma")}.get(genesis.get("network_name"), world.ALPHA)
+        name = genesis.get("network_name")        # any JSON value: compared, never hashed
+        member = world.BETA if name == "beta" else self.gamma if name == "gamma" else world.ALPHA
         return {**value, "genesis": world.signed(genesis, "genesis-block", member.root)}
 
     def __call__(self, data: bytes) -> None:

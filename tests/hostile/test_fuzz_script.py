@@ -418,3 +418,12 @@ def test_importer_inputs_stay_independent(tmp_path: Path, command: str) -> None:
     assert statuses == alone and alone[0] == 0
     assert target.crashes == 0
     assert_restored(fuzz, target)
+
+
+def test_bundle_resigning_takes_any_network_name(tmp_path: Path) -> None:
+    """The harness itself never raises on a mutated bundle (a list as network_name once did)."""
+    fuzz, target = importer(tmp_path, "bundle-import")
+    for name in ([], {}, None, "beta", "gamma", 7):
+        signed = target.resign({"genesis": {"network_name": name}})
+        assert signed["genesis"]["network_name"] == name and len(signed["genesis"]["signatures"]) == 1
+    target.close()
