@@ -544,9 +544,10 @@ class ImporterTarget(Target):
 
     statuses = (0, 1)
 
-    def __init__(self, repo: Path, files: dict[str, bytes], out: Path) -> None:
+    def __init__(self, repo: Path, files: dict[str, bytes], out: Path, workdir: Path | None = None) -> None:
         super().__init__(repo, files, out)
-        self.inbox = Path(tempfile.mkdtemp(prefix="handshake-fuzz-inbox-"))
+        self.workdir = workdir            # where the scratch folders go (default: the system's temp)
+        self.inbox = Path(tempfile.mkdtemp(prefix="handshake-fuzz-inbox-", dir=workdir))
         self.scratch = [self.inbox]
         self.status: int | None = None
         self.stderr = ""
@@ -608,8 +609,8 @@ class BundleImportTarget(ImporterTarget):
     command = "bundle-import"
     seed_options = b"\x00\x00\x00\x00"   # bundle.json, imported once
 
-    def __init__(self, repo: Path, files: dict[str, bytes], out: Path) -> None:
-        super().__init__(repo, files, out)
+    def __init__(self, repo: Path, files: dict[str, bytes], out: Path, workdir: Path | None = None) -> None:
+        super().__init__(repo, files, out, workdir)
         self.bundles = self.seed_bundles()
         self.files = self.bundles             # the slots: one per seed bundle
         self.slots = sorted(self.bundles)
@@ -827,8 +828,8 @@ class ImportNaTarget(ImporterTarget):
     command = "import-na"
     seed_options = b"\x00\x00\x00\x00\x00\x00\x00\x00"   # fresh, --trust-on-first-use, nothing left out, as is
 
-    def __init__(self, repo: Path, files: dict[str, bytes], out: Path) -> None:
-        super().__init__(repo, files, out)
+    def __init__(self, repo: Path, files: dict[str, bytes], out: Path, workdir: Path | None = None) -> None:
+        super().__init__(repo, files, out, workdir)
         self.world_files = files
         self.saved = {name: files[f"{A}/{layout}"] for name, layout in NA_SAVED.items()}
         self.files = self.saved
@@ -836,7 +837,7 @@ class ImportNaTarget(ImporterTarget):
         self.repos: dict[str, Path] = {}
         self.pristine: dict[str, Tree] = {}
         for name in NA_REPOS:
-            path = Path(tempfile.mkdtemp(prefix=f"handshake-fuzz-na-{name}-"))
+            path = Path(tempfile.mkdtemp(prefix=f"handshake-fuzz-na-{name}-", dir=self.workdir))
             self.scratch.append(path)
             (path / "sovereigns").mkdir()
             if name != "fresh":

@@ -225,7 +225,7 @@ def importer(tmp_path: Path, command: str) -> tuple[ModuleType, Any]:
     repo = tmp_path / "repo"
     fuzz.seed_world(repo, files)
     kind = fuzz.BundleImportTarget if command == "bundle-import" else fuzz.ImportNaTarget
-    return fuzz, kind(repo, files, tmp_path / "crashes")
+    return fuzz, kind(repo, files, tmp_path / "crashes", workdir=tmp_path)
 
 
 def valid_input(fuzz: ModuleType, target: Any, slot: str, options: bytes | None = None) -> bytes:
