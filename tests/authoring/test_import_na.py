@@ -123,3 +123,51 @@ def test_a_lock_of_the_wrong_shape_is_refused_not_raised(served: Path, fresh: Pa
     assert "Traceback" not in result.err
     assert json.loads((fresh / "trust.lock").read_text()) == lock
     assert not (fresh / "sovereigns" / "alpha").exists()
+
+
+@pytest.mark.parametrize("key_id, line", [
+    ("clé-racine", None),
+    ("\u202etoor", None),
+    ("root\n# Role: network-authority", None),
+    ("root\u0000", None),
+    ("alpha-root-2", "# Key ID: alpha-root-2"),
+    ("k" * 256, "# Key ID: " + "k" * 256),
+], ids=["non-ascii", "bidi", "newline", "nul", "plain", "longest"])
+def test_the_genesis_signature_key_id_is_a_label_only_when_it_is_one(served: Path, fresh: Path, hs: Runner,
+                                                                    keys: Keys, key_id: str,
+                                                                    line: str | None) -> None:
+    """The signature's key_id is not signed (any string of 1 to 256 characters): keys/root.pub's
+    `# Key ID:` line takes it only when it is one line of printable ASCII. A non-ASCII one
+    raised UnicodeEncodeError out of `handshake import-na`; one with a newline wrote its own
+    comment lines into the key file."""
+    genesis = json.loads((served / "genesis").read_text())
+    genesis["signatures"][0]["key_id"] = key_id
+    (served / "genesis").write_text(json.dumps(genesis))
+    history = json.loads((served / "na" / "key-history").read_text())
+    history["genesis"] = genesis                           # it embeds the genesis: the same one
+    (served / "na" / "key-history").write_text(json.dumps(history))
+    result = ok(hs("import-na", str(served), "--root-key", keys.pub("alpha-root"), "--at", at(3), repo_arg=fresh))
+    assert "Traceback" not in result.err
+    text = (fresh / "sovereigns" / "alpha" / "keys" / "root.pub").read_text("ascii")
+    assert parse_public_key_file(text.encode()) == keys.public["alpha-root"]
+    assert [x for x in text.splitlines() if x.startswith("# Key ID")] == ([line] if line else [])
+
+
+def test_a_history_key_id_that_is_no_label_is_left_out_of_na_pub(served: Path, fresh: Path, hs: Runner,
+                                                                 keys: Keys) -> None:
+    """The current NA key's id comes from the key history the NA signed: a non-ASCII one
+    raised UnicodeEncodeError out of `handshake import-na` when keys/na.pub was written."""
+    from publisher.authoring.documents import SUCCESSION_KIND
+    from publisher.authoring.keys import parse_private_key_file
+    history = json.loads((served / "na" / "key-history").read_text())
+    record = history["successions"][-1]
+    record["new_key_id"] = "nä-2"
+    body = {k: v for k, v in record.items() if k != "signatures"}
+    record["signatures"] = [parse_private_key_file(Path(keys.path(name)).read_bytes()).signature(body, SUCCESSION_KIND)
+                            for name in ("alpha-root", "alpha-na2", "alpha-na")]
+    (served / "na" / "key-history").write_text(json.dumps(history))
+    result = ok(hs("import-na", str(served), "--root-key", keys.pub("alpha-root"), "--at", at(3), repo_arg=fresh))
+    assert "Traceback" not in result.err
+    text = (fresh / "sovereigns" / "alpha" / "keys" / "na.pub").read_text("ascii")
+    assert parse_public_key_file(text.encode()) == keys.public["alpha-na2"]
+    assert "# Key ID" not in text
