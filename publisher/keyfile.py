@@ -22,11 +22,27 @@ def parse_public_key_file(data: bytes) -> str | None:
 PUBLIC_HEADER = "# Ed25519 Public Key"     # the first line of the reference's .pub files
 
 
+MAX_LABEL = 256              # a key id's longest (common.schema.json keyId)
+
+
+def key_file_label(key_id: object) -> str | None:
+    """`key_id` when it fits a key file's `# Key ID:` line (one line of printable ASCII, at
+    most MAX_LABEL characters, blanks around it dropped), else None: the line is left out.
+    Key files are ASCII, and a key id comes from places nobody vouches for (a signature's
+    key_id is not signed; a key file's own comment line may hold any text): a non-ASCII one
+    raised UnicodeEncodeError out of the commands writing key files, and one with a newline
+    would have written comment lines of its own."""
+    if isinstance(key_id, str) and len(key_id) <= MAX_LABEL and all(" " <= ch <= "~" for ch in key_id):
+        return key_id.strip() or None
+    return None
+
+
 def format_public_key_file(public_key: str, role: str, key_id: str | None = None) -> str:
-    """The reference's public key file text."""
+    """The reference's public key file text (the `# Key ID:` line only for a `key_file_label`)."""
     lines = [PUBLIC_HEADER]
-    if key_id:
-        lines.append(f"# Key ID: {key_id}")
+    label = key_file_label(key_id)
+    if label:
+        lines.append(f"# Key ID: {label}")
     lines.append(f"# Role: {role}")
     lines.append(public_key)
     return "\n".join(lines) + "\n"

@@ -24,7 +24,7 @@ from publisher import crypto
 from publisher.authoring import AuthoringError
 from publisher.authoring.placement import check_key_location, key_path
 from publisher.canonical import signed_bytes
-from publisher.keyfile import PUBLIC_HEADER, format_public_key_file, parse_public_key_file
+from publisher.keyfile import PUBLIC_HEADER, format_public_key_file, key_file_label, parse_public_key_file
 
 ROLES = {"root": "root", "na": "network-authority", "operator": "operator"}
 PRIVATE_HEADER = "# Ed25519 Private Key"
@@ -150,8 +150,9 @@ def key_id_of_public_file(value: str) -> str | None:
 
 def format_private_key_file(seed_b64: str, role: str, key_id: str | None) -> str:
     lines = [PRIVATE_HEADER]
-    if key_id:
-        lines.append(f"# Key ID: {key_id}")
+    label = key_file_label(key_id)
+    if label:
+        lines.append(f"# Key ID: {label}")
     lines.append(f"# Role: {role}")
     lines.append(seed_b64)
     return "\n".join(lines) + "\n"

@@ -43,7 +43,6 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("sovereign.json", "genesis.signed.json")
 ROWS_DIR = "treaty-rows"
-MAX_LABEL = 256              # a key id's longest (common.schema.json keyId)
 
 
 @dataclass(frozen=True)
@@ -157,15 +156,6 @@ def _current_na(sid: str, root: str, saved: dict[str, Saved]) -> tuple[str, str 
     return current.public_key, current.key_id
 
 
-def _label(key_id: Any) -> str | None:
-    """A key id fit for a key file's `# Key ID:` line (one line of printable ASCII, at most
-    MAX_LABEL characters), else None: the line is left out. A signature's key_id is not
-    covered by the signature, and a history's key ids are whatever the NA signed."""
-    if isinstance(key_id, str) and len(key_id) <= MAX_LABEL and all(" " <= ch <= "~" for ch in key_id):
-        return key_id.strip() or None
-    return None
-
-
 def plan_import(state: RepoState, folder: Path, *, root_key: str | None = None, tofu: bool = False) -> Plan:
     saved = read_saved(folder)
     single = read_rows(folder)
@@ -186,9 +176,9 @@ def plan_import(state: RepoState, folder: Path, *, root_key: str | None = None, 
             writes[f"{base}/treaties/{treaty_id}.json"] = dump(row["treaty"])
     signatures = saved["genesis.signed.json"].value.get("signatures")
     first = signatures[0] if isinstance(signatures, list) and signatures else None
-    root_id = _label(first.get("key_id")) if isinstance(first, dict) else None
+    root_id = first.get("key_id") if isinstance(first, dict) else None   # a label only (key_file_label)
     writes[f"{base}/keys/root.pub"] = format_public_key_file(root, "root", root_id).encode("ascii")
-    writes[f"{base}/keys/na.pub"] = format_public_key_file(na_key, "network-authority", _label(na_id)).encode("ascii")
+    writes[f"{base}/keys/na.pub"] = format_public_key_file(na_key, "network-authority", na_id).encode("ascii")
     lock = state.read_root_file(LOCK_FILE)
     if lock is not None and sid not in (lock.get("sovereigns") or {}):
         pins = dict(lock.get("sovereigns") or {})

@@ -10,6 +10,8 @@ from publisher.authoring.keys import new_seed, write_keypair
 from publisher.cli import EXIT_OK, UsageError
 from publisher.cli.authoring_args import guarded
 from publisher.crypto import fingerprint, public_key_of
+from publisher.keyfile import MAX_LABEL, key_file_label
+from publisher.layout import printable
 
 DEFAULT_PREFIX = {"root": "rs", "na": "na"}
 
@@ -22,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "its fingerprint.")
     p.add_argument("--role", required=True, choices=("root", "na", "operator"), help="the key's role")
     p.add_argument("--out", required=True, help="BASE path: writes BASE.key and BASE.pub")
-    p.add_argument("--key-id", help="key label written as '# Key ID' (default rs-/na-YYYY-qN-<first 8 hex digits of "
+    p.add_argument("--key-id", help="key label written as '# Key ID': one line of printable ASCII, at most 256 "
+                                    "characters (default rs-/na-YYYY-qN-<first 8 hex digits of "
                                     "the fingerprint>; "
                                     "required for operator keys, as in genesis-mesh)")
     p.add_argument("--repo", help="the Handshake repository the key must stay out of "
@@ -40,6 +43,9 @@ def default_key_id(role: str, now: datetime, public_key: str) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.role == "operator" and not args.key_id:
         raise UsageError("operator keys need --key-id (as genesis-mesh keygen operator)")
+    if args.key_id is not None and key_file_label(args.key_id) != args.key_id:
+        raise UsageError(f"--key-id '{printable(args.key_id[:80])}' is not a key file label: give one line of "
+                         f"printable ASCII, 1 to {MAX_LABEL} characters, without blanks around it")
     seed = new_seed()
     key_id = args.key_id or default_key_id(args.role, datetime.now(UTC), public_key_of(seed))
     repo = Path(args.repo).resolve() if args.repo else None

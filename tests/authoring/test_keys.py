@@ -16,7 +16,7 @@ from publisher.authoring.keys import (load_signer, parse_private_key_file, priva
                                       private_file_mode_problem, read_public_key, write_keypair)
 from publisher.authoring.placement import key_location_problem
 from publisher.keyfile import parse_public_key_file
-from tests.authoring.conftest import Keys, Runner, at, seed
+from tests.authoring.conftest import Keys, Runner, at, ok, seed
 
 SEED = seed(3)
 SEED_B64 = base64.b64encode(SEED).decode()
@@ -349,3 +349,49 @@ def test_a_hard_linked_private_key_is_warned_about_wherever_it_is_read(hs: Runne
     warnings = [line for line in result.err.splitlines() if "hard link" in line]
     assert len(warnings) == 1 and keys.path("beta-na") in warnings[0] and "2 names" in warnings[0], result.err
     assert private_file_link_problem(keys.path("beta-root")) is None
+
+
+@pytest.mark.parametrize("key_id", ["na-\u00e9", "na\nx", "na\u202ex", " na", "na ", "x" * 257],
+                         ids=["non-ascii", "newline", "bidi", "leading-blank", "trailing-blank", "too-long"])
+def test_keygen_refuses_a_key_id_that_is_no_key_file_label(hs: Runner, tmp_path: Path, key_id: str) -> None:
+    """A key file is ASCII, one `# Key ID:` line: a non-ASCII id raised UnicodeEncodeError out
+    of keygen, and a newline would have written comment lines of its own. Refused as misuse,
+    with nothing written."""
+    out = tmp_path / "keys"
+    out.mkdir()
+    result = hs("keygen", "--role", "na", "--out", str(out / "na"), "--key-id", key_id, repo_arg=None)
+    assert result.code == 2 and "is not a key file label" in result.err and "Traceback" not in result.err
+    assert sorted(out.iterdir()) == []
+
+
+def test_keygen_takes_a_key_id_of_the_schemas_longest(hs: Runner, tmp_path: Path) -> None:
+    label = "na-" + "x" * 253
+    ok(hs("keygen", "--role", "na", "--out", str(tmp_path / "na"), "--key-id", label, repo_arg=None))
+    assert f"# Key ID: {label}\n" in (tmp_path / "na.pub").read_text("ascii")
+    assert f"# Key ID: {label}\n" in (tmp_path / "na.key").read_text("ascii")
+
+
+def _labelled_key(folder: Path, name: str, n: int, label: str) -> str:
+    """A private key file another tool wrote, its `# Key ID:` line in UTF-8."""
+    path = folder / f"{name}.key"
+    path.write_text(f"# Ed25519 Private Key\n# Key ID: {label}\n{base64.b64encode(seed(n)).decode()}\n", "utf-8")
+    path.chmod(0o600)
+    return str(path)
+
+
+def test_key_files_labelled_in_unicode_sign_and_leave_the_label_out_of_the_public_files(
+        hs: Runner, keys: Keys, repo: Path) -> None:
+    """new-sovereign and na rotate write keys/root.pub and keys/na.pub from the signing keys'
+    labels: a label that is no key file label (here UTF-8 from another tool's key file) raised
+    UnicodeEncodeError out of both. The documents keep it as signed; the key files leave it out."""
+    root = _labelled_key(keys.folder, "gamma-root", 40, "racine-\u00e9")
+    na = _labelled_key(keys.folder, "gamma-na", 41, "na-\u00e9t\u00e9")
+    ok(hs("new-sovereign", "gamma", "--root-key", root, "--na-key", na, "--at", at()))
+    folder = repo / "sovereigns" / "gamma"
+    for name, n in (("root.pub", 40), ("na.pub", 41)):
+        text = (folder / "keys" / name).read_text("ascii")
+        assert "Key ID" not in text and parse_public_key_file(text.encode()) == crypto.public_key_of(seed(n))
+    new_na = _labelled_key(keys.folder, "gamma-na2", 42, "na-2-\u00e9")
+    ok(hs("na", "rotate", "--root-key", root, "--new-na-key", new_na, "--na-key", na, "--at", at(1)))
+    text = (folder / "keys" / "na.pub").read_text("ascii")
+    assert "Key ID" not in text and parse_public_key_file(text.encode()) == crypto.public_key_of(seed(42))
