@@ -14,13 +14,20 @@ from typing import Any
 
 from publisher import crypto
 from publisher.canonical import content_digest, signed_bytes
-from publisher.keyfile import format_public_key_file
+from publisher.keyfile import PUBLIC_HEADER
 from publisher.timestamps import format_z
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 NAMESPACE = uuid.UUID("1b0e6a58-61c4-4c1f-8a5e-0d3d6c7e9f21")
 Files = dict[str, bytes]
 
+
+def key_file(public: str, role: str, label: str | None) -> bytes:
+    """A public key file as the reference writes it, its `# Key ID:` line as the label is
+    (UTF-8, any text): a hostile repository's files are not Handshake's output, whose writer
+    leaves out any label that is not one line of printable ASCII (publisher.keyfile)."""
+    lines = [PUBLIC_HEADER, *([f"# Key ID: {label}"] if label else []), f"# Role: {role}", public]
+    return ("\n".join(lines) + "\n").encode()
 
 def at(days: float) -> str:
     return format_z(NOW + timedelta(days=days))
@@ -143,8 +150,8 @@ def folder_files(member: Member, subject: Member, *, feed: bool, folder: str | N
     base = f"sovereigns/{folder or member.id}"
     treaty = signed(member.treaty(subject), "recognition-treaty", member.na)
     files = {
-        f"{base}/keys/root.pub": format_public_key_file(member.root.public, "root", member.root.label).encode(),
-        f"{base}/keys/na.pub": format_public_key_file(member.na.public, "network-authority", member.na.label).encode(),
+        f"{base}/keys/root.pub": key_file(member.root.public, "root", member.root.label),
+        f"{base}/keys/na.pub": key_file(member.na.public, "network-authority", member.na.label),
         f"{base}/genesis.signed.json": dump(member.genesis()),
         f"{base}/key-history.json": dump(member.key_history()),
         f"{base}/sovereign.json": dump(member.identity()),
