@@ -29,6 +29,7 @@ def key_file(public: str, role: str, label: str | None) -> bytes:
     lines = [PUBLIC_HEADER, *([f"# Key ID: {label}"] if label else []), f"# Role: {role}", public]
     return ("\n".join(lines) + "\n").encode()
 
+
 def at(days: float) -> str:
     return format_z(NOW + timedelta(days=days))
 
