@@ -21,8 +21,8 @@ def test_every_python_package_is_listed_for_the_wheel():
 
 def test_a_non_editable_install_finds_its_schemas_and_templates_and_verifies_and_builds(tmp_path):
     """The layout a wheel installs (package-dir: schemas/ -> publisher/schema_files/,
-    site_template/ -> publisher/site_template/, neither with an __init__.py), away from the
-    checkout. `importlib.resources.files` answers a MultiplexedPath for such a folder, which
+    site_template/ -> publisher/site_template/, neither with an __init__.py; only the files
+    package-data names, where changes.atom was missing), away from the checkout. `importlib.resources.files` answers a MultiplexedPath for such a folder, which
     names no directory: every `pip install .` or git requirement (as the CI templates install
     Handshake) failed to find its schemas before its first finding."""
     import shutil
@@ -33,10 +33,13 @@ def test_a_non_editable_install_finds_its_schemas_and_templates_and_verifies_and
     shutil.copytree(REPO_ROOT / "publisher", site / "publisher",
                     ignore=shutil.ignore_patterns("__pycache__"))
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    for package, folder in config["package-dir"].items():
+    for package, folder in config["package-dir"].items():      # only the files package-data ships
         target = site / package.replace(".", "/")
-        if not target.exists():
-            shutil.copytree(REPO_ROOT / folder, target, ignore=shutil.ignore_patterns("__pycache__"))
+        target.mkdir(parents=True)
+        for pattern in config["package-data"][package]:
+            for path in (REPO_ROOT / folder).glob(pattern):
+                if path.is_file():
+                    shutil.copy(path, target / path.name)
     repo = tmp_path / "repo"
     shutil.copytree(REPO_ROOT / "sovereigns", repo / "sovereigns")
     for name in ("coalition.json", "trust.lock"):
