@@ -183,20 +183,36 @@ def render(value: Any, c: Choices) -> bytes:
                       ).encode("utf-8", "surrogatepass")
 
 
+_UNREADABLE = object()     # `mutated`'s answer for an original that is not JSON
+
+
+def spliced(original: bytes, c: Choices) -> bytes:
+    """The original with a fuzzer chunk or a JSON token spliced in, over up to 15 bytes."""
+    at = c.below(len(original) + 1)
+    cut = c.below(16)
+    return original[:at] + (c.chunk() or TOKENS[c.below(len(TOKENS))].encode()) + original[at + cut:]
+
+
+def mutated(original: bytes, c: Choices) -> Any:
+    """The original's JSON value mutated one to three times, or _UNREADABLE."""
+    try:
+        value = json.loads(original)
+    except ValueError:
+        return _UNREADABLE
+    for _ in range(1 + c.below(3)):
+        value = mutate_value(value, c)
+    return value
+
+
 def content_for(path: str, original: bytes | None, c: Choices) -> bytes:
     mode = c.below(4) if original is not None else 0
     if mode == 0:
         return c.rest()
     if mode == 3:
-        at = c.below(len(original) + 1)
-        cut = c.below(16)
-        return original[:at] + (c.chunk() or TOKENS[c.below(len(TOKENS))].encode()) + original[at + cut:]
-    try:
-        value = json.loads(original)
-    except ValueError:
+        return spliced(original, c)
+    value = mutated(original, c)
+    if value is _UNREADABLE:
         return c.rest()
-    for _ in range(1 + c.below(3)):
-        value = mutate_value(value, c)
     signer = signer_for(path)
     if mode == 2 and signer and isinstance(value, dict):
         kind, key = signer
@@ -254,6 +270,10 @@ class Target:
         path = self.slots[c.below(len(self.slots))]
         options = self.options(c)
         content = content_for(path, self.files.get(path), c)
+        self.run_input(path, content, options)
+
+    def run_input(self, path: str, content: bytes, options: dict[str, str]) -> None:
+        """One input attempted, timed, and saved when it crashed or was slow."""
         self.inputs += 1
         started = time.monotonic()
         problem = self.attempt(path, content, options)
@@ -464,15 +484,10 @@ def foreign_content(original: bytes | None, c: Choices, resign: Callable[[Any], 
     if mode == 0 or original is None:
         return c.rest()
     if mode == 4:
-        at = c.below(len(original) + 1)
-        cut = c.below(16)
-        return original[:at] + (c.chunk() or TOKENS[c.below(len(TOKENS))].encode()) + original[at + cut:]
-    try:
-        value = json.loads(original)
-    except ValueError:
+        return spliced(original, c)
+    value = mutated(original, c)
+    if value is _UNREADABLE:
         return c.rest()
-    for _ in range(1 + c.below(3)):
-        value = mutate_value(value, c)
     extreme = c.below(len(EXTREMES)) if mode == 3 else None
     if extreme is not None:
         value = plant(value, c, _sentinel(extreme))
@@ -650,17 +665,7 @@ class BundleImportTarget(ImporterTarget):
         path = self.slots[c.below(len(self.slots))]
         options = self.options(c)
         content = foreign_content(self.bundles[path], c, self.resign)
-        self.inputs += 1
-        started = time.monotonic()
-        problem = self.attempt(path, content, options)
-        took = time.monotonic() - started
-        self.slowest = max(self.slowest, took)
-        if problem:
-            self.crashes += 1
-            self.save("crash", path, content, options, problem)
-        elif took > self.slow_seconds:
-            self.slow += 1
-            self.save("slow", path, content, options, f"took {took:.1f} s")
+        self.run_input(path, content, options)
 
     def attempt(self, path: str, content: bytes, options: dict[str, str]) -> str | None:
         bundle = self.inbox / options["name"]
@@ -883,17 +888,7 @@ class ImportNaTarget(ImporterTarget):
         if path.startswith("treaty-rows/") and original is not None and c.below(2):
             original = json.dumps(json.loads(original)["recognition_treaties"][0]).encode()
         content = foreign_content(original, c, self.resign(path))
-        self.inputs += 1
-        started = time.monotonic()
-        problem = self.attempt(path, content, options)
-        took = time.monotonic() - started
-        self.slowest = max(self.slowest, took)
-        if problem:
-            self.crashes += 1
-            self.save("crash", path, content, options, problem)
-        elif took > self.slow_seconds:
-            self.slow += 1
-            self.save("slow", path, content, options, f"took {took:.1f} s")
+        self.run_input(path, content, options)
 
     def attempt(self, path: str, content: bytes, options: dict[str, str]) -> str | None:
         target = self.inbox / path

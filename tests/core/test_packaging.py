@@ -22,8 +22,9 @@ def test_every_python_package_is_listed_for_the_wheel():
 def test_a_non_editable_install_finds_its_schemas_and_templates_and_verifies_and_builds(tmp_path):
     """The layout a wheel installs (package-dir: schemas/ -> publisher/schema_files/,
     site_template/ -> publisher/site_template/, neither with an __init__.py; only the files
-    package-data names, where changes.atom was missing), away from the checkout. `importlib.resources.files` answers a MultiplexedPath for such a folder, which
-    names no directory: every `pip install .` or git requirement (as the CI templates install
+    package-data names, where changes.atom was missing), away from the checkout.
+    `importlib.resources.files` answers a MultiplexedPath for such a folder, which names no
+    directory: every `pip install .` or git requirement (as the CI templates install
     Handshake) failed to find its schemas before its first finding."""
     import shutil
     import subprocess
