@@ -37,15 +37,22 @@ def key_file_label(key_id: object) -> str | None:
     return None
 
 
-def format_public_key_file(public_key: str, role: str, key_id: str | None = None) -> str:
-    """The reference's public key file text (the `# Key ID:` line only for a `key_file_label`)."""
-    lines = [PUBLIC_HEADER]
+def format_key_file(header: str, key_b64: str, role: str, key_id: str | None = None) -> str:
+    """The reference's key file text under `header` (public or private: the same lines), the
+    `# Key ID:` line only for a `key_file_label`. Every key file Handshake writes goes through
+    here, so no writer can skip the label rule."""
+    lines = [header]
     label = key_file_label(key_id)
     if label:
         lines.append(f"# Key ID: {label}")
     lines.append(f"# Role: {role}")
-    lines.append(public_key)
+    lines.append(key_b64)
     return "\n".join(lines) + "\n"
+
+
+def format_public_key_file(public_key: str, role: str, key_id: str | None = None) -> str:
+    """The reference's public key file text (`format_key_file`)."""
+    return format_key_file(PUBLIC_HEADER, public_key, role, key_id)
 
 
 def looks_like_private_key_file(data: bytes) -> bool:

@@ -24,7 +24,7 @@ from publisher import crypto
 from publisher.authoring import AuthoringError
 from publisher.authoring.placement import check_key_location, key_path
 from publisher.canonical import signed_bytes
-from publisher.keyfile import PUBLIC_HEADER, format_public_key_file, key_file_label, parse_public_key_file
+from publisher.keyfile import PUBLIC_HEADER, format_key_file, format_public_key_file, parse_public_key_file
 
 ROLES = {"root": "root", "na": "network-authority", "operator": "operator"}
 PRIVATE_HEADER = "# Ed25519 Private Key"
@@ -149,13 +149,8 @@ def key_id_of_public_file(value: str) -> str | None:
 
 
 def format_private_key_file(seed_b64: str, role: str, key_id: str | None) -> str:
-    lines = [PRIVATE_HEADER]
-    label = key_file_label(key_id)
-    if label:
-        lines.append(f"# Key ID: {label}")
-    lines.append(f"# Role: {role}")
-    lines.append(seed_b64)
-    return "\n".join(lines) + "\n"
+    """The reference's private key file text (`keyfile.format_key_file`)."""
+    return format_key_file(PRIVATE_HEADER, seed_b64, role, key_id)
 
 
 @dataclass(frozen=True)
