@@ -138,8 +138,9 @@ def test_the_one_file_edit_puts_back_a_file_it_changed(tmp_path: Path, synthetic
 def test_mkdocs_is_measured_in_steps_up_to_the_builds_own_page_count(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The issue compares the build with mkdocs on the same page count. mkdocs's cost per page
     grows with the count, so it runs at 500 pages, then four times as many, up to the build's
-    count, and stops stepping once a step took STEP_SECONDS (the next would take 7-14 times as
-    long); its rate at the last count measured is the floor."""
+    count, and stops stepping once a step took STEP_SECONDS (the next would take 7-20 times as
+    long), or SETTLE_SECONDS while the build's ratio to it is under the target; its rate at the
+    last count measured is the floor."""
     from types import SimpleNamespace
 
     monkeypatch.syspath_prepend(str(REPO_ROOT))
@@ -164,6 +165,19 @@ def test_mkdocs_is_measured_in_steps_up_to_the_builds_own_page_count(tmp_path: P
     asked.clear()
     assert [n for n, _ in floors.mkdocs_series(tmp_path, 110_260, cap=2_000, measure_one=fake(0.0036))] == [500, 2_000]
     assert floors.mkdocs_series(tmp_path, 110_260, measure_one=lambda work, pages: None) == []   # no mkdocs
+
+    # A slow hour: 2,000 pages take 27.6 s (72 pages/s), past STEP_SECONDS.
+    asked.clear()
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 110_260, measure_one=fake(0.006))] == [500, 2_000]
+    asked.clear()                   # a build at 1,200 pages/s needs mkdocs at 60 or less: not settled yet
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 110_260, measure_one=fake(0.006),
+                                               settle_rate=60.0)] == [500, 2_000, 8_000]
+    asked.clear()                   # at 1,600 pages/s, 80 or less: 72 settles it
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 110_260, measure_one=fake(0.006),
+                                               settle_rate=80.0)] == [500, 2_000]
+    asked.clear()                   # a step of SETTLE_SECONDS or more is the last, settled or not
+    assert [n for n, _ in floors.mkdocs_series(tmp_path, 110_260, measure_one=fake(0.015),
+                                               settle_rate=10.0)] == [500, 2_000]
 
 
 def test_the_build_note_names_the_page_count_of_each_floor() -> None:
