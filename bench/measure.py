@@ -14,8 +14,10 @@ made a cold verify of the full-scale corpus 3.1-3.5 s slower (23.1-23.6 s agains
 s, three pairs back to back): at 1 GB a read takes about 30 ms. So a tick skips a lone
 process (`ru_maxrss` holds its peak), and otherwise reads the resident set sizes first
 (`statm`, a counter): their sum bounds the proportional sum from above, and only when it
-exceeds the peak so far is the proportional sum read, at most every PSS_INTERVAL seconds.
-A peak of a pool that lasts less than that can be missed.
+exceeds the peak so far is the proportional sum read: at most every PSS_INTERVAL seconds,
+and seldom enough that the reads take at most PSS_SHARE of a core (a walk's five processes
+took 60 ms a read, so about one read a second). A pool's peak that lasts less than that can
+be missed; what it cost before, every 0.25 s: 1.0-1.3 s of a 10 s history walk.
 """
 from __future__ import annotations
 
@@ -93,6 +95,7 @@ def _tree(pid: int) -> list[int]:
 
 SAMPLE_INTERVAL = 0.02      # seconds between looks at the process tree
 PSS_INTERVAL = 0.25         # at least this long between two reads of every smaps_rollup
+PSS_SHARE = 0.05            # and long enough for the reads to take at most this share of a core
 
 
 class PeakSampler:
@@ -102,7 +105,7 @@ class PeakSampler:
         self.pid = pid
         self.peak = 0
         self.pss_reads = 0          # how often the proportional sum was read (tests)
-        self._last_pss: float | None = None
+        self._next_pss = 0.0        # perf_counter time before which smaps_rollup is not read
 
     def tick(self) -> None:
         pids = _tree(self.pid)
@@ -110,12 +113,13 @@ class PeakSampler:
             return                  # a lone process's peak is its ru_maxrss, exact and free
         if sum(_resident(p) for p in pids) <= self.peak:
             return                  # the proportional sum is smaller still: no new peak
-        now = time.perf_counter()
-        if self._last_pss is not None and now - self._last_pss < PSS_INTERVAL:
+        started = time.perf_counter()
+        if started < self._next_pss:
             return
-        self._last_pss = now
         self.pss_reads += 1
         self.peak = max(self.peak, sum(_memory(p) for p in pids))
+        took = time.perf_counter() - started
+        self._next_pss = started + max(PSS_INTERVAL, took / PSS_SHARE)
 
 
 def run(command: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,

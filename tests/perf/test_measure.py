@@ -79,3 +79,28 @@ def test_proportional_sizes_are_read_only_when_they_could_raise_the_peak(monkeyp
     clock[0] += measure.PSS_INTERVAL
     peaks.tick()
     assert (peaks.peak, peaks.pss_reads) == (650 * MB, 2)
+
+
+def test_slow_reads_are_spaced_to_a_small_share_of_a_core(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A read of every smaps_rollup that takes 50 ms waits 1 s (PSS_SHARE 5%) for the next."""
+    clock = [100.0]
+    resident = {1: 400 * MB, 2: 300 * MB}
+
+    def slow_memory(pid: int) -> int:
+        clock[0] += 0.025
+        return resident[pid] // 2
+
+    monkeypatch.setattr(measure, "_tree", lambda pid: [1, 2])
+    monkeypatch.setattr(measure, "_resident", lambda pid: resident[pid])
+    monkeypatch.setattr(measure, "_memory", slow_memory)
+    monkeypatch.setattr(measure.time, "perf_counter", lambda: clock[0])
+    peaks = measure.PeakSampler(1)
+    peaks.tick()
+    assert peaks.pss_reads == 1
+    resident[2] = 900 * MB
+    clock[0] += 0.9                                  # 0.95 s after the first read began
+    peaks.tick()
+    assert peaks.pss_reads == 1
+    clock[0] += 0.1
+    peaks.tick()
+    assert (peaks.peak, peaks.pss_reads) == (650 * MB, 2)
