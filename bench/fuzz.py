@@ -204,22 +204,65 @@ def mutated(original: bytes, c: Choices) -> Any:
     return value
 
 
-def content_for(path: str, original: bytes | None, c: Choices) -> bytes:
-    mode = c.below(4) if original is not None else 0
-    if mode == 0:
+# Extreme JSON a mutated document may carry at one node: planted as a sentinel string, then
+# replaced in the rendered text (json.dumps cannot write most of them).
+EXTREMES = ("[" * 100_000 + "]" * 100_000, '{"a":' * 5_000 + "0" + "}" * 5_000, "1" + "0" * 5_000,
+            "1e999999", "-1e-999999", "123456789" * 1_000, '"' + "A" * 1_500_000 + '"',
+            "[" + ",".join(["0"] * 200_000) + "]", '"' + "\\ud800" * 1_000 + '"', '"\\u0000"')
+
+
+def _sentinel(index: int) -> str:
+    return f"\x00EXTREME:{index}\x00"
+
+
+def plant(value: Any, c: Choices, sentinel: str) -> Any:
+    """`value` with the node reached by walking down it replaced by `sentinel`."""
+    if isinstance(value, (dict, list)) and value and c.below(3):
+        keys = sorted(value) if isinstance(value, dict) else list(range(len(value)))
+        key = keys[c.below(len(keys))]
+        out = copy.copy(value)
+        out[key] = plant(value[key], c, sentinel)
+        return out
+    return sentinel
+
+
+def fuzzed_content(original: bytes | None, c: Choices, resign: Callable[[Any], Any], *,
+                   extremes: bool = False) -> bytes:
+    """A file's content from the input. Modes: 0 raw bytes; 1 the original's JSON mutated;
+    2 mutated, then re-signed by `resign` (so the checks after the signature run); with
+    `extremes` (a file a stranger wrote), 3 mutated with one node replaced by an extreme value
+    (deep nesting, a 5,000-digit number, a 1.5 MB string, 200,000 items); last, a splice."""
+    mode = c.below(5 if extremes else 4) if original is not None else 0
+    if mode == 0 or original is None:
         return c.rest()
-    if mode == 3:
+    if mode == (4 if extremes else 3):
         return spliced(original, c)
     value = mutated(original, c)
     if value is _UNREADABLE:
         return c.rest()
+    extreme = c.below(len(EXTREMES)) if extremes and mode == 3 else None
+    if extreme is not None:
+        value = plant(value, c, _sentinel(extreme))
+    if mode == 2:
+        value = resign(value)
+    text = render(value, c)
+    if extreme is not None:
+        text = text.replace(json.dumps(_sentinel(extreme)).encode(), EXTREMES[extreme].encode(), 1)
+    return text
+
+
+def resign_for(path: str) -> Callable[[Any], Any]:
+    """Re-signing for a mutated world file at `path`: by its signer, and a key history's
+    succession records by theirs."""
     signer = signer_for(path)
-    if mode == 2 and signer and isinstance(value, dict):
-        kind, key = signer
-        value = world.signed(value, kind, key)
-    if mode == 2 and path.endswith("key-history.json") and isinstance(value, dict):
-        value = resign_successions(value)
-    return render(value, c)
+
+    def again(value: Any) -> Any:
+        if signer and isinstance(value, dict):
+            value = world.signed(value, signer[0], signer[1])
+        if path.endswith("key-history.json") and isinstance(value, dict):
+            value = resign_successions(value)
+        return value
+    return again
 
 
 def resign_successions(history: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +312,7 @@ class Target:
         c = Choices(data)
         path = self.slots[c.below(len(self.slots))]
         options = self.options(c)
-        content = content_for(path, self.files.get(path), c)
+        content = fuzzed_content(self.files.get(path), c, resign_for(path))
         self.run_input(path, content, options)
 
     def run_input(self, path: str, content: bytes, options: dict[str, str]) -> None:
@@ -451,52 +494,8 @@ class ReviewTarget(Target):
 
 # -- importers of foreign material: `bundle import FILE` and `import-na DIR` ---------------------
 
-# Extreme JSON a mutated document may carry at one node: planted as a sentinel string, then
-# replaced in the rendered text (json.dumps cannot write most of them).
-EXTREMES = ("[" * 100_000 + "]" * 100_000, '{"a":' * 5_000 + "0" + "}" * 5_000, "1" + "0" * 5_000,
-            "1e999999", "-1e-999999", "123456789" * 1_000, '"' + "A" * 1_500_000 + '"',
-            "[" + ",".join(["0"] * 200_000) + "]", '"' + "\\ud800" * 1_000 + '"', '"\\u0000"')
 TRACEBACK = "Traceback (most recent call last)"
 FINDING_LINE = re.compile(r"^ +(?:ERROR|WARNING|INFO) +([a-z0-9_]+(?:\.[a-z0-9_]+)+) ", re.MULTILINE)
-
-
-def _sentinel(index: int) -> str:
-    return f"\x00EXTREME:{index}\x00"
-
-
-def plant(value: Any, c: Choices, sentinel: str) -> Any:
-    """`value` with the node reached by walking down it replaced by `sentinel`."""
-    if isinstance(value, (dict, list)) and value and c.below(3):
-        keys = sorted(value) if isinstance(value, dict) else list(range(len(value)))
-        key = keys[c.below(len(keys))]
-        out = copy.copy(value)
-        out[key] = plant(value[key], c, sentinel)
-        return out
-    return sentinel
-
-
-def foreign_content(original: bytes | None, c: Choices, resign: Callable[[Any], Any]) -> bytes:
-    """content_for's modes for a file a stranger wrote: raw bytes, a splice, the JSON mutated
-    (mode 2: re-signed by `resign`, so the checks after the signature run), and mode 3: the
-    JSON mutated with one node replaced by an extreme value (deep nesting, a 5,000-digit
-    number, a 1.5 MB string, 200,000 items)."""
-    mode = c.below(5) if original is not None else 0
-    if mode == 0 or original is None:
-        return c.rest()
-    if mode == 4:
-        return spliced(original, c)
-    value = mutated(original, c)
-    if value is _UNREADABLE:
-        return c.rest()
-    extreme = c.below(len(EXTREMES)) if mode == 3 else None
-    if extreme is not None:
-        value = plant(value, c, _sentinel(extreme))
-    if mode == 2:
-        value = resign(value)
-    text = render(value, c)
-    if extreme is not None:
-        text = text.replace(json.dumps(_sentinel(extreme)).encode(), EXTREMES[extreme].encode(), 1)
-    return text
 
 
 Tree = tuple[dict[str, bytes], frozenset[str]]
@@ -664,7 +663,7 @@ class BundleImportTarget(ImporterTarget):
         c = Choices(data)
         path = self.slots[c.below(len(self.slots))]
         options = self.options(c)
-        content = foreign_content(self.bundles[path], c, self.resign)
+        content = fuzzed_content(self.bundles[path], c, self.resign, extremes=True)
         self.run_input(path, content, options)
 
     def attempt(self, path: str, content: bytes, options: dict[str, str]) -> str | None:
@@ -702,7 +701,8 @@ class BundleImportTarget(ImporterTarget):
         problem = self.check_written(bundle, text) or self.check_untouched(inbox)
         if problem or self.status != 0 or options.get("again", "no") == "no":
             return problem
-        receipt = self.receipts()[0] if self.receipts() else None
+        receipts = self.receipts()
+        receipt = receipts[0] if receipts else None
         if receipt is None:           # recorded already, or nothing to record: nothing to repeat
             return None
         if options["again"] == "over":
@@ -887,7 +887,7 @@ class ImportNaTarget(ImporterTarget):
                                             if path.startswith("treaty-rows/") else None)
         if path.startswith("treaty-rows/") and original is not None and c.below(2):
             original = json.dumps(json.loads(original)["recognition_treaties"][0]).encode()
-        content = foreign_content(original, c, self.resign(path))
+        content = fuzzed_content(original, c, self.resign(path), extremes=True)
         self.run_input(path, content, options)
 
     def attempt(self, path: str, content: bytes, options: dict[str, str]) -> str | None:
