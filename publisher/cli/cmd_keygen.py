@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "its fingerprint.")
     p.add_argument("--role", required=True, choices=("root", "na", "operator"), help="the key's role")
     p.add_argument("--out", required=True, help="BASE path: writes BASE.key and BASE.pub")
-    p.add_argument("--key-id", help="key label written as '# Key ID': one line of printable ASCII, at most 256 "
-                                    "characters (default rs-/na-YYYY-qN-<first 8 hex digits of "
+    p.add_argument("--key-id", help=f"key label written as '# Key ID': one line of printable ASCII, at most "
+                                    f"{MAX_LABEL} characters (default rs-/na-YYYY-qN-<first 8 hex digits of "
                                     "the fingerprint>; "
                                     "required for operator keys, as in genesis-mesh)")
     p.add_argument("--repo", help="the Handshake repository the key must stay out of "
