@@ -16,6 +16,7 @@ from pathlib import Path
 
 from publisher import gitrepo
 from publisher.cache import Cache
+from publisher.history.load import kept_result
 from publisher.history.logcache import history_log
 from publisher.history.views import parse_document
 from publisher.history.walk import FirstSeen
@@ -66,7 +67,13 @@ def first_seen_roots(root: str | Path, rev: str = "HEAD", cache: Cache | None = 
                      ) -> tuple[dict[str, FirstSeen], int]:
     """{sovereign: FirstSeen} and the number of commits that changed trust files (raises
     gitrepo.GitError). Same semantics as the walk: the last state of a touched folder counts.
-    `cache` keeps the log for the history checks and later runs (`logcache`)."""
+    `cache` keeps the log for the history checks and later runs (`logcache`); where it keeps
+    the walk's result at this commit (a `verify` ran here), that result's first-seen roots are
+    the answer and no git log is read."""
+    if cache is not None and not gitrepo.is_shallow(root):
+        kept = kept_result(root, gitrepo.resolve(root, rev), cache)
+        if kept is not None:
+            return dict(kept.first_seen), kept.commits
     folders, commits = _Folders(), 0
     with gitrepo.BlobReader(root) as reader:
         for chunk in _chunks(history_log(root, rev, cache, parts=gitrepo.log_parts())):

@@ -106,6 +106,16 @@ def _result_slot(root: str | Path) -> str:
     return hashlib.sha256(repr((RESULT_KIND, "slot", str(Path(root).resolve()))).encode("utf-8")).hexdigest()
 
 
+def kept_result(root: str | Path, commit: str, cache: Cache) -> HistoryResult | None:
+    """The walk's result at `commit` (a full commit id) when the cache keeps it, else None.
+    Only a complete walk of a full clone is ever kept (`read_history`)."""
+    kept = cache.get(RESULT_KIND, _result_slot(root), tuple)
+    if kept is not None and len(kept) == 2 and kept[0] == kept_key(RESULT_KIND, commit) \
+            and isinstance(kept[1], HistoryResult):
+        return kept[1]
+    return None
+
+
 def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = None,
                  cache: Cache | None = None) -> tuple[HistoryResult, list[Finding]]:
     """Walk the history of `rev`; git problems become findings next to the partial result.
@@ -131,9 +141,9 @@ def read_history(root: str | Path, rev: str = "HEAD", *, workers: int | None = N
         if cache is not None:
             rev = gitrepo.resolve(root, rev)        # the walk reads the commit the key names
             key = kept_key(RESULT_KIND, rev)
-            kept = cache.get(RESULT_KIND, _result_slot(root), tuple)
-            if kept is not None and len(kept) == 2 and kept[0] == key and isinstance(kept[1], HistoryResult):
-                return kept[1], out
+            kept = kept_result(root, rev, cache)
+            if kept is not None:
+                return kept, out
         with collector.paused():            # documents and views live until the walk ends
             result, error = _walk(root, rev, default_workers() if workers is None else workers, cache)
             if error is None and result.head is not None:

@@ -134,6 +134,28 @@ def test_a_commit_walked_before_is_not_walked_again(repository, cache, monkeypat
     assert again.first_seen == first.first_seen and again.head == first.head
 
 
+def test_pin_after_the_history_checks_reads_their_result_not_git_log(repository, cache, monkeypatch):
+    expected = analyze(reference_history(repository))
+    result, problems = read_history(repository, cache=cache)
+    assert problems == [] and result.first_seen == expected.first_seen
+    from publisher.history import firstseen
+
+    reads: list[str] = []
+    real = firstseen.history_log
+
+    def spy(root, rev="HEAD", cache=None, *, parts=1):
+        reads.append(rev)
+        return real(root, rev, cache, parts=parts)
+
+    monkeypatch.setattr(firstseen, "history_log", spy)
+    assert first_seen_roots(repository, "HEAD", cache) == (expected.first_seen, expected.commits)
+    assert reads == []                          # answered from the kept result: no log, not even the kept one
+    # The kept result is the head's: another commit's log is read, and answered as before.
+    parent = git(repository, "rev-parse", "HEAD~1").strip()
+    assert first_seen_roots(repository, parent, cache) == first_seen_roots(repository, parent)
+    assert reads and reads[0] == parent
+
+
 def test_a_shallow_clone_keeps_nothing(repository, cache, tmp_path):
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repository}", str(clone)], check=True)
