@@ -63,3 +63,36 @@ def test_a_git_writing_a_megabyte_to_stderr_first_does_not_deadlock(history: Pat
     except subprocess.TimeoutExpired:
         pytest.fail("git's stderr blocked its stdout: the reader deadlocked", pytrace=False)
     assert run.returncode == 0 and run.stdout.strip() == "done", run.stderr[-2000:]
+
+
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux pipes only")
+def test_git_output_pipes_are_widened_and_a_refusal_is_harmless(history: Path, monkeypatch) -> None:
+    """cat-file and git log stream through 1 MB pipes where the system grants them; where it
+    refuses the size (an unprivileged cap below 1 MB), the pipe keeps its size and every read
+    still gives git's whole answer."""
+    import fcntl
+
+    from publisher import gitrepo
+
+    rows = gitrepo.ls_tree(history, "HEAD", ["sovereigns"])
+    blob = next(r.object_id for r in rows if r.path == "sovereigns/alpha/sovereign.json")
+    expected = subprocess.run(["git", "cat-file", "blob", blob], cwd=history, capture_output=True,
+                              check=True).stdout
+    with gitrepo.BlobReader(history) as blobs:
+        assert blobs.read(blob) == expected
+        granted = fcntl.fcntl(blobs._proc().stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    assert granted == min(gitrepo._PIPE_BYTES, limit) or limit < gitrepo._PIPE_BYTES
+
+    real_fcntl = fcntl.fcntl
+
+    def refuse(fd, cmd, arg=0):
+        if cmd == fcntl.F_SETPIPE_SZ:
+            raise PermissionError(1, "Operation not permitted")
+        return real_fcntl(fd, cmd, arg)
+
+    monkeypatch.setattr(fcntl, "fcntl", refuse)
+    with gitrepo.BlobReader(history) as blobs:
+        assert blobs.read(blob) == expected
+        assert real_fcntl(blobs._proc().stdout.fileno(), fcntl.F_GETPIPE_SZ) < gitrepo._PIPE_BYTES
+    assert len(list(gitrepo.iter_log(history, "HEAD"))) == 2
