@@ -101,7 +101,7 @@ def kept_key(kind: str, commit: str) -> str:
 def _result_slot(root: str | Path) -> str:
     """Where a repository's walk result is kept: one slot per repository, holding the latest
     commit's. The result weighs 33 MB at 10,000 commits and is read back only by the `build`
-    that follows a `verify` of the same commit (verify keeps its findings apart, per commit), so
+    or `pin` that follows a `verify` of the same commit (verify keeps its findings apart, per commit), so
     keeping one per commit would grow a persisted CI cache by that much on every push."""
     return hashlib.sha256(repr((RESULT_KIND, "slot", str(Path(root).resolve()))).encode("utf-8")).hexdigest()
 
