@@ -217,9 +217,9 @@ def _widen(stream: Any) -> None:
     """Give a streamed git output pipe 1 MB instead of Linux's 64 KB: a history walk moves
     440 MB of blobs through cat-file, and larger pipes mean fewer writer and reader wakeups
     (measured in four pairs of runs: 0.4-1.0 s less CPU to read those 440 MB, 4-14% less
-    time; within the noise of a whole walk). Nothing where
-    the system has no such call or refuses the size (it caps unprivileged pipes, by default
-    at 1 MB): the pipe keeps its size, which is only slower."""
+    time; within the noise of a whole walk). Nothing where the system has no such call or
+    refuses the size (it caps unprivileged pipes, by default at 1 MB): the pipe keeps its
+    size, which is only slower."""
     setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
     if setsize is None or stream is None:
         return

@@ -17,7 +17,7 @@ from tests.history.trustrepo import T0, World, commit_states, git
 
 from publisher import gitrepo
 from publisher.cache import Cache
-from publisher.history import load, logcache
+from publisher.history import firstseen, load, logcache
 from publisher.history.firstseen import first_seen_roots
 from publisher.history.load import read_history
 from publisher.history.walk import analyze
@@ -138,8 +138,6 @@ def test_pin_after_the_history_checks_reads_their_result_not_git_log(repository,
     expected = analyze(reference_history(repository))
     result, problems = read_history(repository, cache=cache)
     assert problems == [] and result.first_seen == expected.first_seen
-    from publisher.history import firstseen
-
     reads: list[str] = []
     real = firstseen.history_log
 
