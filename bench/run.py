@@ -31,8 +31,6 @@ TARGETS = {"verify (cold)": 1.5, "verify --rev HEAD (cold)": 1.5}
 ABSOLUTE = {"verify (no change)": 1.0, "verify --rev HEAD (no change)": 1.0, "review (one-file change)": 0.5,
             "verify + history (no change)": 1.0, "history checks (no change)": 1.0}
 MEMORY_LIMIT_MB = 2048
-MKDOCS_RATIO = 20          # the cold build's pages/s over mkdocs's on the same page count
-BUILD_RATE = 1000          # pages/s, every build stage
 
 
 def _corpus(args: argparse.Namespace) -> tuple[corpus.Corpus, bool]:
@@ -151,7 +149,7 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
                     # On the build's own page count, once (see bench/floors.py for mkdocs's steps).
                     _flush_writes()
                     mkdocs_series = floors.mkdocs_series(work, pages, args.mkdocs_pages,
-                                                         settle_rate=pages / result.seconds / MKDOCS_RATIO)
+                                                         settle_rate=pages / result.seconds / stages.MKDOCS_RATIO)
                     _flush_writes()
                     hu = floors.hugo_floor(work, pages)
                     hugo_rate = hu[0] if hu else None
@@ -254,9 +252,9 @@ def verdict(row: dict[str, Any]) -> str:
         problems.append("time")
     if row["stage"] in ("pin (--check)", "history checks", "history checks (nothing cached)"):
         return "see pin + history" if not problems else "ABOVE TARGET (memory)"
-    if row["stage"].startswith("build") and ((row.get("pages_per_s") or 0) < BUILD_RATE
+    if row["stage"].startswith("build") and ((row.get("pages_per_s") or 0) < stages.BUILD_RATE
                                              or (row["stage"] == "build"
-                                                 and (row.get("ratio_mkdocs") or 0) < MKDOCS_RATIO)):
+                                                 and (row.get("ratio_mkdocs") or 0) < stages.MKDOCS_RATIO)):
         problems.append("time")
     return "ABOVE TARGET (" + ", ".join(problems) + ")" if problems else "ok"
 
