@@ -12,6 +12,9 @@ per user and lives outside every repository (`$XDG_CACHE_HOME/handshake/cache.se
 0600): a cache directory committed to a repository, copied from another machine or edited
 by hand fails the check and is ignored, so a pickle is only ever loaded from bytes this user's
 own runs wrote. A truncated, corrupt or foreign entry is a miss and is overwritten.
+An entry lives in a file of its own, or (written through `Cache.batch` by a run that writes
+many) in a pack with the run's other entries, sealed the same way (publisher.cachepack); a
+lookup tries the file, then the kind's packs.
 Refuses to use a cache directory that is a symbolic link, and never raises for one: without a
 usable secret or directory, every lookup misses and nothing is written. A cache directory among
 the repository's trust paths (`sovereigns/` or under it, or where `trust.lock` or `coalition.json`
@@ -31,6 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher import cachepack
+from publisher.cachepack import PACKS, PackSet, PackWriter
 from publisher.layout import TRUST_PATHS
 from publisher.readfile import read_regular
 
@@ -122,6 +127,12 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._made: set[str] = set()    # entry folders this process created or found
+        self._packs: dict[str, PackSet] = {}   # per kind, loaded at its first miss
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy sent to another process (a spawned worker) opens the packs anew: descriptors
+        are numbers that name other files there."""
+        return {**self.__dict__, "_packs": {}}
 
     # Paths are plain strings and the tag is two C calls (hmac.digest): a cold verify writes
     # 10,000 entries, and Path objects and the hmac module's Python-level object cost more
@@ -138,6 +149,23 @@ class Cache:
         named = hmac.digest(self._secret, f"{kind}\0{key}".encode("utf-8", "surrogatepass"), "sha256")
         return hmac.digest(named, payload, "sha256")
 
+    def _sealed(self, kind: str, key: str, payload: bytes) -> bytes:
+        return b"".join((MAGIC, self._tag(kind, key, payload), payload))
+
+    def _index_seal(self, kind: str) -> cachepack.Sealer:
+        """The seal of a pack index of `kind`. Its key is derived from a message no entry's key
+        derivation (kind, NUL, key; kinds are plain names) can give: an index and an entry never
+        share a seal."""
+        named = hmac.digest(self._secret, b"\x01pack-index/v1\0" + kind.encode("utf-8", "surrogatepass"), "sha256")
+        return lambda index: hmac.digest(named, index, "sha256")
+
+    def _pack_set(self, kind: str) -> PackSet:
+        found = self._packs.get(kind)
+        if found is None:
+            found = self._packs[kind] = PackSet(f"{self._root}/{kind}/{PACKS}", self._index_seal(kind),
+                                                MAX_ENTRY_BYTES + len(MAGIC) + DIGEST)
+        return found
+
     def _open(self, kind: str, key: str, data: bytes) -> bytes | None:
         if len(data) < len(MAGIC) + DIGEST or not data.startswith(MAGIC):
             return None
@@ -150,18 +178,45 @@ class Cache:
         `.handshake-cache/` with links in it, and what they reach (a device, a pipe, a file of
         gigabytes) is never read or waited on; whatever is read is refused unless sealed."""
         try:
-            data = read_regular(self._path(kind, key), MAX_ENTRY_BYTES)
+            payload = self._open(kind, key, read_regular(self._path(kind, key), MAX_ENTRY_BYTES))
         except OSError:
-            return None
-        return self._open(kind, key, data)
+            payload = None
+        if payload is None:
+            packed = self._pack_set(kind).read(key)
+            payload = self._open(kind, key, packed) if packed is not None else None
+        return payload
 
     def has(self, kind: str, key: str) -> bool:
-        """True when an entry exists under (kind, key): a probe that reads nothing (the entry may
+        """True when an entry exists under (kind, key): a probe that reads no entry (it may
         still turn out corrupt or foreign when it is read)."""
         try:
-            return stat.S_ISREG(os.lstat(self._path(kind, key)).st_mode)
+            if stat.S_ISREG(os.lstat(self._path(kind, key)).st_mode):
+                return True
         except OSError:
-            return False
+            pass
+        return key in self._pack_set(kind)
+
+    def batch(self, kind: str) -> Batch:
+        """A writer for the many entries of one run (see Batch); use it as a context manager."""
+        return Batch(self, kind)
+
+    def _start_pack(self, kind: str) -> PackWriter | None:
+        folder = f"{self._root}/{kind}"
+        try:
+            os.makedirs(self._root, exist_ok=True)
+            if not (_real_folder(folder) and _real_folder(f"{folder}/{PACKS}")):
+                return None
+            return PackWriter(f"{folder}/{PACKS}", self._index_seal(kind))
+        except OSError:
+            return None
+
+    def _landed(self, kind: str) -> None:
+        """A pack of `kind` was written: the next lookup reads the indexes again, and the oldest
+        packs beyond the kept number go."""
+        old = self._packs.pop(kind, None)
+        if old is not None:
+            old.close()
+        cachepack.evict(f"{self._root}/{kind}/{PACKS}")
 
     def get(self, kind: str, key: str, expected_type: type | None = None) -> Any | None:
         """The value stored under (kind, key), or None for a missing, foreign or corrupt entry."""
@@ -204,6 +259,71 @@ class Cache:
             os.replace(temporary, f"{folder}/{key}")
         except OSError:
             return
+
+
+class Batch:
+    """The entries one run writes of one kind. The first `cachepack.PACK_MIN` are held in memory; from then
+    on every entry streams into one pack (publisher.cachepack), so a cold run creates one file
+    where it would create 10,000. A run that ends with fewer writes each as a file of its own,
+    as `put_payload` does. Never raises: what cannot be written is a miss next time."""
+
+    def __init__(self, cache: Cache, kind: str) -> None:
+        self._cache, self._kind = cache, kind
+        self._held: list[tuple[str, bytes]] = []
+        self._pack: PackWriter | None = None
+        self._loose = False           # no pack could be started: every entry as a file
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if value is None:
+            self.close()
+        else:
+            self.abort()
+
+    def add(self, key: str, payload: bytes) -> None:
+        if self._loose or not cachepack.packable(key):
+            self._cache.put_payload(self._kind, key, payload)
+        elif self._pack is not None:
+            self._append(key, payload)
+        else:
+            self._held.append((key, payload))
+            if len(self._held) >= cachepack.PACK_MIN:
+                self._pack = self._cache._start_pack(self._kind)
+                held, self._held = self._held, []
+                self._loose = self._pack is None
+                for each in held:
+                    self.add(*each)
+
+    def _append(self, key: str, payload: bytes) -> None:
+        assert self._pack is not None
+        try:
+            self._pack.add(key, self._cache._sealed(self._kind, key, payload))
+        except OSError:
+            self.abort()
+
+    def close(self) -> None:
+        """Put the held entries in place: the pack, else a file each."""
+        held, self._held = self._held, []
+        for key, payload in held:
+            self._cache.put_payload(self._kind, key, payload)
+        if self._pack is not None:
+            pack, self._pack = self._pack, None
+            try:
+                pack.finish()
+            except OSError:
+                pack.abort()
+                return
+            self._cache._landed(self._kind)
+
+    def abort(self) -> None:
+        """Write nothing more; a pack begun is removed."""
+        self._held = []
+        if self._pack is not None:
+            self._pack.abort()
+            self._pack = None
+        self._loose = True
 
 
 def _real_folder(path: str) -> bool:

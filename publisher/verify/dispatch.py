@@ -7,7 +7,8 @@ one; otherwise the sha256 of the bytes, which a worktree source lets us skip on 
 through a per-folder stat stamp (size, mtime, ctime, inode, device of every file; files
 touched within the last 2 s are "racy" and never stamped, as git does). A cache hit returns
 the stored `SovereignResult` without reading or verifying; a miss verifies the bytes already
-read for hashing. An unreadable file disables caching for that folder.
+read for hashing. An unreadable file disables caching for that folder. Fresh results are
+stored by the parent alone, through one `Cache.batch`: a cold run writes one pack file.
 
 Large repositories are split over worker processes (fork where available): most of the cost
 is Python-level document checking, which threads would serialise on the GIL (measured slower
@@ -21,10 +22,11 @@ import multiprocessing
 import pickle
 import time
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Sequence
 
-from publisher.cache import Cache, code_version
+from publisher.cache import Batch, Cache, code_version
 from publisher.findings import finding
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Sovereign
@@ -51,8 +53,9 @@ class Job:
     pin: str | None
 
 
-# What a worker sends back: the result's pickle, its key, its time-table part, its stamp.
-Shipped = tuple[bytes, "str | None", "bytes | None", "tuple[str, tuple[str, ...]] | None"]
+# What a worker sends back: the result's pickle, its key, its time-table part, its stamp, and
+# whether it is fresh (for the parent to store: one writer, one pack).
+Shipped = tuple[bytes, "str | None", "bytes | None", "tuple[str, tuple[str, ...]] | None", bool]
 
 
 def _hash(*parts: object) -> str:
@@ -134,6 +137,29 @@ class _Runner:
         self.index_key = _hash("stamp-index/v1", self.root)
         index = cache.get("stamps", self.index_key, dict) if cache is not None and self.stamps is not None else None
         self.index: dict[str, tuple[str, ...]] = index or {}
+        self.batch: Batch | None = None   # where the parent stores fresh results (see keeping)
+        self.deferred = False              # a worker: fresh results are shipped, stored by the parent
+
+    @contextmanager
+    def keeping(self) -> Iterator[None]:
+        """Store this run's fresh results through one batch: a cold run writes one pack, not a
+        file per folder (publisher.cachepack), and the entries are in place when it returns."""
+        if self.cache is None:
+            yield
+            return
+        with self.cache.batch("folder") as self.batch:
+            yield
+        self.batch = None
+
+    def keep(self, key: str, payload: bytes, part: bytes | None) -> None:
+        """Store a fresh result under its folder key (a worker leaves it to the parent)."""
+        if self.cache is None or self.deferred:
+            return
+        entry = _pickle((payload, part))
+        if self.batch is not None:
+            self.batch.add(key, entry)
+        else:
+            self.cache.put_payload("folder", key, entry)
 
     def read(self, path: str) -> bytes:
         return self.source.read(path)
@@ -195,9 +221,10 @@ class _Runner:
         bytes, never unpickled here; a fresh result is pickled once for the cache and the parent."""
         try:
             result, payload, key, part, stamp = self._produce(job)
-            return (payload if payload is not None else _pickle(result)), key, part, stamp
+            fresh = result is not None and payload is not None and key is not None
+            return (payload if payload is not None else _pickle(result)), key, part, stamp, fresh
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
-            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None, None
+            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None, None, False
 
     def _produce(self, job: Job) -> tuple[SovereignResult | None, bytes | None, str | None, bytes | None,
                                           tuple[str, tuple[str, ...]] | None]:
@@ -223,7 +250,7 @@ class _Runner:
             return result, None, None, None, None
         payload = _pickle(result)
         part = _part(result)
-        self.cache.put_payload("folder", key, _pickle((payload, part)))
+        self.keep(key, payload, part)
         return result, payload, key, part, stamp
 
     def _prefetch(self, job: Job, files: dict[str, bytes]) -> None:
@@ -279,10 +306,11 @@ def run_jobs(source: Source, jobs: Sequence[Job], limits: Limits, workers: int,
              cache: Cache | None) -> list[Outcome]:
     """One outcome per job, in job order, computed on up to `workers` processes."""
     runner = _Runner(source, limits, cache)
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        outcomes = [runner.run(job) for job in jobs]
-    else:
-        outcomes = _run_processes(runner, jobs, workers)
+    with runner.keeping():
+        if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+            outcomes = [runner.run(job) for job in jobs]
+        else:
+            outcomes = _run_processes(runner, jobs, workers)
     runner.remember_stamps(outcomes)
     return outcomes
 
@@ -295,6 +323,7 @@ def _start_worker(runner: _Runner, jobs: Sequence[Job]) -> None:
     # job indices, not 190,000 entries). They must not share the parent's readers (a git
     # cat-file pipe): a source that holds one gives a fresh copy.
     runner.source = source_module.for_worker(runner.source)
+    runner.batch, runner.deferred = None, True
     _WORKER[:] = [(runner, jobs)]
 
 
@@ -316,9 +345,14 @@ def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[O
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(runner, jobs)) as pool:
         shipped = pool.map(_process_job, range(len(jobs)), chunksize=chunk)
-        for job, (payload, key, part, stamp) in zip(jobs, shipped, strict=True):
+        for job, (payload, key, part, stamp, fresh) in zip(jobs, shipped, strict=True):
             result = _loads(payload, job.sovereign_id)
-            out.append(Outcome(result, key, part, stamp) if result is not None else runner.run(job))
+            if result is None:
+                out.append(runner.run(job))
+                continue
+            if fresh and key is not None:
+                runner.keep(key, payload, part)
+            out.append(Outcome(result, key, part, stamp))
     return out
 
 
