@@ -232,3 +232,22 @@ def test_a_dropped_cache_keeps_no_pack_open(tmp_path: Path) -> None:
         del reader
     gc.collect()
     assert len(set(os.listdir("/proc/self/fd")) - opened) <= 1
+
+
+@pytest.mark.parametrize("line", [b"%s 4 999999\n", b"%s -5 10\n", b"%s 4 -1\n", b"%s 4\n", b"%s 4 10 7\n"],
+                         ids=["past-the-entries", "negative-offset", "negative-length", "short-line", "long-line"])
+def test_a_sealed_index_that_does_not_fit_its_pack_is_refused(tmp_path: Path, line: bytes) -> None:
+    """Even this user's seal does not make an impossible index usable: the whole pack is a miss."""
+    cache = store(tmp_path)
+    folder = cache.directory / KIND / PACKS
+    folder.mkdir(parents=True)
+    entry = cache._sealed(KIND, key(1), b"one")
+    index = (b"%s %d %d\n" % (key(1).encode(), 4, len(entry))) + line % key(2).encode()
+    body = cachepack.PACK_MAGIC + entry
+    seal = cache._index_seal(KIND)(index)
+    (folder / "1-1-x.pack").write_bytes(body + index + cachepack._TRAILER.pack(len(body), len(index), seal))
+    assert store(tmp_path).get_payload(KIND, key(1)) is None
+    good = (b"%s %d %d\n" % (key(1).encode(), 4, len(entry)))
+    (folder / "1-1-x.pack").write_bytes(body + good + cachepack._TRAILER.pack(len(body), len(good),
+                                                                           cache._index_seal(KIND)(good)))
+    assert store(tmp_path).get_payload(KIND, key(1)) == b"one", "the well-formed pack is read"
