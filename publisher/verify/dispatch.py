@@ -140,6 +140,11 @@ class _Runner:
         self.batch: Batch | None = None   # where the parent stores fresh results (see keeping)
         self.deferred = False              # a worker: fresh results are shipped, stored by the parent
 
+    def __getstate__(self) -> dict[str, object]:
+        """A copy sent to a spawned worker ships its fresh results back instead of storing them
+        (the parent's batch holds an open file and is the parent's alone)."""
+        return {**self.__dict__, "batch": None, "deferred": True}
+
     @contextmanager
     def keeping(self) -> Iterator[None]:
         """Store this run's fresh results through one batch: a cold run writes one pack, not a

@@ -251,3 +251,20 @@ def test_a_sealed_index_that_does_not_fit_its_pack_is_refused(tmp_path: Path, li
     (folder / "1-1-x.pack").write_bytes(body + good + cachepack._TRAILER.pack(len(body), len(good),
                                                                            cache._index_seal(KIND)(good)))
     assert store(tmp_path).get_payload(KIND, key(1)) == b"one", "the well-formed pack is read"
+
+
+def test_a_runner_sent_to_a_spawned_worker_leaves_storing_to_the_parent(demo_copy: Path) -> None:
+    """Where workers are spawned, not forked, the runner is pickled: its copy must not carry
+    the parent's open batch, and must ship fresh results rather than store them."""
+    import pickle
+
+    from publisher.limits import Limits
+    from publisher.source import WorktreeSource
+
+    cache = open_cache(demo_copy)
+    assert cache is not None
+    runner = dispatch._Runner(WorktreeSource(demo_copy), Limits(), cache)
+    with runner.keeping():
+        assert runner.batch is not None
+        copy = pickle.loads(pickle.dumps(runner))
+    assert copy.batch is None and copy.deferred and not runner.deferred
