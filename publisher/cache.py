@@ -262,16 +262,18 @@ class Cache:
 
 
 class Batch:
-    """The entries one run writes of one kind. The first `cachepack.PACK_MIN` are held in memory; from then
-    on every entry streams into one pack (publisher.cachepack), so a cold run creates one file
-    where it would create 10,000. A run that ends with fewer writes each as a file of its own,
-    as `put_payload` does. Never raises: what cannot be written is a miss next time."""
+    """The entries one run writes of one kind. The first `cachepack.PACK_MIN` are held in
+    memory; from then on every entry streams into one pack (publisher.cachepack), so a cold run
+    creates one file where it would create 10,000. A run that ends with fewer writes each as a
+    file of its own, as `put_payload` does; so does one whose pack could not be started or
+    written. Never raises: what cannot be written is a miss next time."""
 
     def __init__(self, cache: Cache, kind: str) -> None:
         self._cache, self._kind = cache, kind
         self._held: list[tuple[str, bytes]] = []
         self._pack: PackWriter | None = None
-        self._loose = False           # no pack could be started: every entry as a file
+        self._loose = False           # no pack could be started or written: every entry as a file
+        self._aborted = False
 
     def __enter__(self) -> Batch:
         return self
@@ -283,6 +285,8 @@ class Batch:
             self.abort()
 
     def add(self, key: str, payload: bytes) -> None:
+        if self._aborted:
+            return
         if self._loose or not cachepack.packable(key):
             self._cache.put_payload(self._kind, key, payload)
         elif self._pack is not None:
@@ -300,8 +304,9 @@ class Batch:
         assert self._pack is not None
         try:
             self._pack.add(key, self._cache._sealed(self._kind, key, payload))
-        except OSError:
-            self.abort()
+        except OSError:              # a full disk, say: the pack goes, the rest as files
+            self._pack.abort()
+            self._pack, self._loose = None, True
 
     def close(self) -> None:
         """Put the held entries in place: the pack, else a file each."""
@@ -318,12 +323,11 @@ class Batch:
             self._cache._landed(self._kind)
 
     def abort(self) -> None:
-        """Write nothing more; a pack begun is removed."""
-        self._held = []
+        """Write nothing more (the run failed); a pack begun is removed."""
+        self._held, self._aborted = [], True
         if self._pack is not None:
             self._pack.abort()
             self._pack = None
-        self._loose = True
 
 
 def _real_folder(path: str) -> bool:

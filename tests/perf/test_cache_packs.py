@@ -268,3 +268,22 @@ def test_a_runner_sent_to_a_spawned_worker_leaves_storing_to_the_parent(demo_cop
         assert runner.batch is not None
         copy = pickle.loads(pickle.dumps(runner))
     assert copy.batch is None and copy.deferred and not runner.deferred
+
+
+def test_a_pack_that_cannot_be_written_leaves_the_rest_as_files(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails mid-pack (a full disk) drops the pack; later entries are still kept."""
+    cache = store(tmp_path)
+    fail = PackWriter.add
+
+    def failing(self: PackWriter, name: str, sealed: bytes) -> None:
+        if name == key(cachepack.PACK_MIN + 2):
+            raise OSError(28, "No space left on device")
+        fail(self, name, sealed)
+
+    monkeypatch.setattr(PackWriter, "add", failing)
+    write(cache, range(cachepack.PACK_MIN + 10))
+    assert packs(cache) == []
+    fresh = store(tmp_path)
+    assert fresh.get_payload(KIND, key(cachepack.PACK_MIN + 5)) == b"v%d" % (cachepack.PACK_MIN + 5)
+    assert fresh.get_payload(KIND, key(0)) is None, "what the dropped pack held is a miss"
