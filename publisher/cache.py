@@ -43,6 +43,7 @@ MAGIC = b"HSC2"
 DIGEST = 32
 # The largest entry at 10,000 sovereigns and commits is the history walk's result, 33 MB.
 MAX_ENTRY_BYTES = 1 << 30
+_MAX_SEALED = MAX_ENTRY_BYTES + len(MAGIC) + DIGEST     # an entry with its magic and seal
 CACHE_DIRNAME = ".handshake-cache"
 ENV_DIR = "HANDSHAKE_CACHE_DIR"       # use this directory instead of <repo>/.handshake-cache
 ENV_OFF = "HANDSHAKE_NO_CACHE"        # any non-empty value: no cache at all
@@ -163,7 +164,7 @@ class Cache:
         found = self._packs.get(kind)
         if found is None:
             found = self._packs[kind] = PackSet(f"{self._root}/{kind}/{PACKS}", self._index_seal(kind),
-                                                MAX_ENTRY_BYTES + len(MAGIC) + DIGEST)
+                                                _MAX_SEALED)
         return found
 
     def _open(self, kind: str, key: str, data: bytes) -> bytes | None:
@@ -211,12 +212,12 @@ class Cache:
             return None
 
     def _landed(self, kind: str) -> None:
-        """A pack of `kind` was written: the next lookup reads the indexes again, and the oldest
-        packs beyond the kept number go."""
+        """A pack of `kind` was written: the next lookup reads the indexes again, and packs
+        beyond the kept number go (see cachepack.evict)."""
         old = self._packs.pop(kind, None)
         if old is not None:
             old.close()
-        cachepack.evict(f"{self._root}/{kind}/{PACKS}")
+        cachepack.evict(f"{self._root}/{kind}/{PACKS}", self._index_seal(kind), _MAX_SEALED)
 
     def get(self, kind: str, key: str, expected_type: type | None = None) -> Any | None:
         """The value stored under (kind, key), or None for a missing, foreign or corrupt entry."""

@@ -11,8 +11,10 @@ The index is one ASCII line per entry, `key offset length`. Its seal (HMAC under
 secret, the kind and the pack's format) is checked before a line of it is parsed, so a pack
 planted or edited by someone else is ignored whole; a damaged entry inside a sealed pack is
 still refused by its own seal. A pack is written under a temporary name and renamed into
-place complete. At most MAX_PACKS packs are kept per kind (the oldest go first): a cold run
-writes one, and what an older pack held is then at worst a miss, re-verified.
+place complete. At most MAX_PACKS packs are kept per kind (the oldest go first, and any pack
+not sealed by this user before them): a cold run writes one, and what an older pack held is
+then at worst a miss, re-verified. A lookup opens at most MAX_OPENED packs, so files planted
+in a cache folder a repository commits cost a bounded read, never one per file.
 """
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ PACK_MAGIC = b"HSP1"
 PACKS = "packs"             # the folder of a kind's packs: <cache>/<kind>/packs/
 PACK_MIN = 64               # entries; a run with fewer writes each as a file of its own
 MAX_PACKS = 8               # packs kept per kind
+MAX_OPENED = 4 * MAX_PACKS  # the newest packs a lookup considers
 STALE_TEMPORARY_S = 3600    # a temporary pack this old belongs to a run that died
-MAX_INDEX_BYTES = 1 << 26   # read before its seal is checked: 10,000 entries take 0.8 MB
+MAX_INDEX_BYTES = 1 << 24   # read before its seal is checked: 10,000 entries take 0.8 MB
 _TRAILER = struct.Struct("<QQ32s")
 
 Sealer = Callable[[bytes], bytes]     # the seal of a pack's index
@@ -46,7 +49,11 @@ class PackWriter:
         self._fd: int | None = os.open(self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         self._offset = 0
         self._index: list[bytes] = []
-        self._write(PACK_MAGIC)
+        try:
+            self._write(PACK_MAGIC)
+        except OSError:
+            self.abort()
+            raise
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None
@@ -122,18 +129,11 @@ class PackSet:
         self._where: dict[str, tuple[int, int, int]] = {}
         self._fds: list[int] = []
         self._closer = weakref.finalize(self, _close_all, self._fds)   # a dropped set keeps none open
-        for name in pack_names(folder):       # oldest first: a newer pack's entry wins
-            try:
-                fd = os.open(f"{folder}/{name}", os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-            except OSError:
+        for name in pack_names(folder)[-MAX_OPENED:]:       # oldest first: a newer pack's entry wins
+            opened = _open_pack(f"{folder}/{name}", seal, max_entry)
+            if opened is None:
                 continue
-            try:
-                index = read_index(fd, seal, max_entry)
-            except (OSError, ValueError, UnicodeDecodeError, struct.error):
-                index = None
-            if index is None:
-                os.close(fd)
-                continue
+            fd, index = opened
             self._fds.append(fd)
             for key, (first, count) in index.items():
                 self._where[key] = (fd, first, count)
@@ -157,6 +157,22 @@ class PackSet:
         self._where = {}
 
 
+def _open_pack(path: str, seal: Sealer, max_entry: int) -> tuple[int, dict[str, tuple[int, int]]] | None:
+    """(open descriptor, index) of the pack at `path`, or None (not a whole pack of this user's)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        index = read_index(fd, seal, max_entry)
+    except (OSError, ValueError, UnicodeDecodeError, struct.error):
+        index = None
+    if index is None:
+        os.close(fd)
+        return None
+    return fd, index
+
+
 def _close_all(fds: list[int]) -> None:
     for fd in fds:
         try:
@@ -175,10 +191,17 @@ def pack_names(folder: str) -> list[str]:
     return sorted(n for n in names if n.endswith(".pack") and not n.startswith("."))
 
 
-def evict(folder: str, keep: int = MAX_PACKS) -> None:
-    """Remove all but the newest `keep` packs, and temporary packs of runs that died."""
-    names = pack_names(folder)
-    for name in names[:max(0, len(names) - keep)]:
+def evict(folder: str, seal: Sealer, max_entry: int, keep: int = MAX_PACKS) -> None:
+    """Keep the newest `keep` packs sealed by this user; remove every other pack (a file named
+    to sort newest but not sealed must not push the real ones out), and temporary packs of
+    runs that died."""
+    kept = 0
+    for name in reversed(pack_names(folder)):
+        opened = _open_pack(f"{folder}/{name}", seal, max_entry) if kept < keep else None
+        if opened is not None:
+            os.close(opened[0])
+            kept += 1
+            continue
         try:
             os.unlink(f"{folder}/{name}")
         except OSError:
@@ -197,4 +220,5 @@ def evict(folder: str, keep: int = MAX_PACKS) -> None:
             pass
 
 
-__all__ = ["MAX_PACKS", "PACK_MIN", "PACKS", "PackSet", "PackWriter", "evict", "packable", "pack_names", "read_index"]
+__all__ = ["MAX_OPENED", "MAX_PACKS", "PACK_MIN", "PACKS", "PackSet", "PackWriter", "evict", "packable",
+           "pack_names", "read_index"]

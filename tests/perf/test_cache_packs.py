@@ -287,3 +287,35 @@ def test_a_pack_that_cannot_be_written_leaves_the_rest_as_files(tmp_path: Path,
     fresh = store(tmp_path)
     assert fresh.get_payload(KIND, key(cachepack.PACK_MIN + 5)) == b"v%d" % (cachepack.PACK_MIN + 5)
     assert fresh.get_payload(KIND, key(0)) is None, "what the dropped pack held is a miss"
+
+
+def test_files_named_to_sort_newest_do_not_push_out_the_real_packs(tmp_path: Path) -> None:
+    """Packs are kept newest first by name, but only sealed ones count: junk a repository
+    commits under names that sort last is removed, and this run's pack stays."""
+    cache = store(tmp_path)
+    folder = cache.directory / KIND / PACKS
+    folder.mkdir(parents=True)
+    for i in range(MAX_PACKS + 1):
+        (folder / f"99999999999999999999-{i}-junk.pack").write_bytes(b"HSP1" + b"\0" * 100)
+    write(cache, range(cachepack.PACK_MIN))
+    assert [p.name for p in packs(cache)] != [] and all("junk" not in p.name for p in packs(cache))
+    assert store(tmp_path).get_payload(KIND, key(7)) == b"v7"
+
+
+def test_a_lookup_opens_a_bounded_number_of_packs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = store(tmp_path)
+    write(cache, range(cachepack.PACK_MIN))
+    folder = cache.directory / KIND / PACKS
+    for i in range(cachepack.MAX_OPENED * 3):
+        (folder / f"00000000000000000001-{i:04d}-junk.pack").write_bytes(b"HSP1" + b"\0" * 100)
+    opened: list[str] = []
+    real_open = cachepack.os.open
+
+    def counting(path: str, flags: int, *args: int) -> int:
+        if str(path).endswith(".pack"):
+            opened.append(str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(cachepack.os, "open", counting)
+    assert store(tmp_path).get_payload(KIND, key(7)) == b"v7", "the newest pack is among those opened"
+    assert len(opened) == cachepack.MAX_OPENED
