@@ -31,7 +31,7 @@ from publisher.site.lean import ActiveItem, Models, active_items
 from publisher.site.render import render
 from publisher.site.scan import scan_files
 from publisher.site.sink import Sink, json_bytes
-from publisher.site.views import page, treaty_view
+from publisher.site.views import ask_trust_paths, page, treaty_view
 from publisher.site.views_changes import sovereign_history
 from publisher.site.views_sovereign import sovereign_view
 from publisher.source import Source, for_worker
@@ -146,6 +146,7 @@ def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], hist
     sovereign's full model is read back for its own unit (and its active treaties' texts for
     the coalition-wide exports) and dropped after it."""
     total = UnitResult()
+    ask_trust_paths(ctx, ids)
     for sovereign_id in ids:
         sovereign = models.load(sovereign_id) if models is not None else ctx.sovereigns[sovereign_id]
         total.add(build_unit(ctx, site, sovereign, history, cache, sink, source))

@@ -150,6 +150,19 @@ def _lineage(ctx: SiteContext, treaty: Treaty) -> list[dict[str, Any]]:
     return out
 
 
+def ask_trust_paths(ctx: SiteContext, sovereign_ids: Iterable[str]) -> None:
+    """Ask, back to back, the trust-path question each treaty page of `sovereign_ids` asks (its
+    issuer to its subject, with the page's budget; the slim models of publisher.site.lean hold
+    both). The graph keeps the answers, which do not depend on the order asked, and a run of
+    searches keeps the graph in the processor's caches: asked one unit at a time between pages
+    rendered, the same searches cost 2.5 to 4 times as much CPU (19.5-29.9 s against 7.7 s in a
+    one-process build at 10,000 sovereigns, where a budgeted search goes 160 levels deep)."""
+    graph = ctx.graph
+    for sovereign_id in sovereign_ids:
+        for treaty in ctx.sovereigns[sovereign_id].treaties:
+            graph.trust_path(treaty.issuer, treaty.subject, max_visits=TRUST_PATH_SEARCH_LIMIT)
+
+
 def treaty_view(ctx: SiteContext, treaty: Treaty) -> dict[str, Any]:
     """The treaty's own page: every field, its signature, its row, and why the issuer trusts (or not)."""
     state = ctx.state(treaty)

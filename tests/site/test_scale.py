@@ -137,3 +137,27 @@ def test_the_blast_radius_page_grows_with_the_revocations_not_with_their_product
     assert [len(r["affected"]) for r in rows] == [AFFECTED_SHOWN] * 3
     assert [r["more"] for r in rows] == [400 - AFFECTED_SHOWN] * 3
     assert [s["id"] for s in rows[0]["affected"]] == accepting[:AFFECTED_SHOWN]
+
+
+@pytest.mark.parametrize("coalition", ["demo", "ring of 300"])
+def test_the_trust_paths_asked_before_rendering_are_the_ones_treaty_pages_ask(coalition: str,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit asks its treaty pages' trust-path questions in one run before it renders
+    (`ask_trust_paths`, for the processor's caches): rendering the pages then searches nothing."""
+    from publisher import connectome
+    from publisher.site.views import ask_trust_paths, treaty_view
+    from publisher.verify import verify_path
+    from tests.conftest import REPO_ROOT
+
+    verification = verify_path(REPO_ROOT, at=DEMO_AT) if coalition == "demo" else fake_verification(300)
+    ctx = build_context(verification, provenance())
+    ids = sorted(ctx.sovereigns)
+    ask_trust_paths(ctx, ids)
+    assert ctx.graph._paths, "nothing was asked"
+
+    def searched(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a treaty page asked a question not asked before: {args}")
+
+    monkeypatch.setattr(connectome.Graph, "_trust_path", searched)
+    pages = [treaty_view(ctx, t) for sid in ids for t in ctx.sovereigns[sid].treaties]
+    assert len(pages) == sum(len(s.treaties) for s in verification.sovereigns) > 0
