@@ -137,13 +137,14 @@ class _Runner:
         self.index_key = _hash("stamp-index/v1", self.root)
         index = cache.get("stamps", self.index_key, dict) if cache is not None and self.stamps is not None else None
         self.index: dict[str, tuple[str, ...]] = index or {}
-        self.batch: Batch | None = None   # where the parent stores fresh results (see keeping)
-        self.deferred = False              # a worker: fresh results are shipped, stored by the parent
+        # The parent's, while run_jobs runs (see keeping). A worker has none: it ships its fresh
+        # results and the parent stores them.
+        self.batch: Batch | None = None
 
     def __getstate__(self) -> dict[str, object]:
-        """A copy sent to a spawned worker ships its fresh results back instead of storing them
-        (the parent's batch holds an open file and is the parent's alone)."""
-        return {**self.__dict__, "batch": None, "deferred": True}
+        """A copy sent to a spawned worker has no batch (the parent's holds an open file and is
+        the parent's alone), so it ships its fresh results back instead of storing them."""
+        return {**self.__dict__, "batch": None}
 
     @contextmanager
     def keeping(self) -> Iterator[None]:
@@ -157,14 +158,9 @@ class _Runner:
         self.batch = None
 
     def keep(self, key: str, payload: bytes, part: bytes | None) -> None:
-        """Store a fresh result under its folder key (a worker leaves it to the parent)."""
-        if self.cache is None or self.deferred:
-            return
-        entry = _pickle((payload, part))
+        """Store a fresh result under its folder key in this run's batch (a worker has none)."""
         if self.batch is not None:
-            self.batch.add(key, entry)
-        else:
-            self.cache.put_payload("folder", key, entry)
+            self.batch.add(key, _pickle((payload, part)))
 
     def read(self, path: str) -> bytes:
         return self.source.read(path)
@@ -328,7 +324,7 @@ def _start_worker(runner: _Runner, jobs: Sequence[Job]) -> None:
     # job indices, not 190,000 entries). They must not share the parent's readers (a git
     # cat-file pipe): a source that holds one gives a fresh copy.
     runner.source = source_module.for_worker(runner.source)
-    runner.batch, runner.deferred = None, True
+    runner.batch = None
     _WORKER[:] = [(runner, jobs)]
 
 

@@ -267,7 +267,11 @@ def test_a_runner_sent_to_a_spawned_worker_leaves_storing_to_the_parent(demo_cop
     with runner.keeping():
         assert runner.batch is not None
         copy = pickle.loads(pickle.dumps(runner))
-    assert copy.batch is None and copy.deferred and not runner.deferred
+        copy.keep(key(1), b"result", None)
+        runner.keep(key(2), b"result", None)
+    assert copy.batch is None
+    assert not cache.has(KIND, key(1)), "the copy stored a result instead of shipping it"
+    assert cache.has(KIND, key(2)), "the parent's result was not stored"
 
 
 def test_a_pack_that_cannot_be_written_leaves_the_rest_as_files(tmp_path: Path,
