@@ -268,8 +268,7 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
                         notes=tuple(found[1]), rendered=0)
     # This process builds long-lived, acyclic values (the context, the exports, their views)
     # with the cyclic collector paused (publisher.collector: 1-2 s of a full-scale build's
-    # single-core head and tail); the page workers are forked with it running, since
-    # rendering leaves reference cycles behind.
+    # single-core head and tail); so do the page workers (publisher.site.units._chunk).
     with collector.paused():
         ctx = build_context(verification, provenance)
         site = _site_info(ctx)

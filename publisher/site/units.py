@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Mapping, Sequence
 
+from publisher import collector
 from publisher.cache import Cache
 from publisher.checks.redaction import scan_site
 from publisher.checks.urls import is_safe_url
@@ -158,11 +159,16 @@ def build_units(ctx: SiteContext, site: dict[str, Any], ids: Sequence[str], hist
 _FORKED: tuple[Any, ...] | None = None     # the parent's state, inherited by fork
 
 
+# A worker renders with the cyclic collector paused (publisher.collector): its pages leave no
+# reference cycles behind (21-42 objects in a whole full-scale build, measured), while the
+# collections cost 2.4-3.9 s of each worker's CPU, most of it full ones rescanning what the
+# worker keeps (its memoised trust paths) each time a quarter more has survived.
 def _chunk(ids: list[str]) -> tuple[UnitResult, Sink]:
     assert _FORKED is not None
     ctx, site, history, cache, sink, models, source = _FORKED
     own = sink.fork()
-    return build_units(ctx, site, ids, history, cache, own, models, source and for_worker(source)), own
+    with collector.paused():
+        return build_units(ctx, site, ids, history, cache, own, models, source and for_worker(source)), own
 
 
 def _task(task: Task) -> tuple[UnitResult, Sink]:
@@ -170,7 +176,8 @@ def _task(task: Task) -> tuple[UnitResult, Sink]:
     ctx, site, _history, cache, sink, _models, _source = _FORKED
     own = sink.fork()
     fn, args = task
-    return fn(ctx, site, cache, own, *args), own
+    with collector.paused():
+        return fn(ctx, site, cache, own, *args), own
 
 
 class UnitPool:

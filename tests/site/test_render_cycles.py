@@ -1,5 +1,6 @@
-"""Rendering a page leaves no reference cycles behind, for the cyclic collector to find and free.
-`{% import "_macros.html" with context %}` made a dozen on every page."""
+"""Rendering a page leaves no reference cycles behind: the page workers run with the cyclic
+collector paused (publisher.site.units), so a cycle made per page would stay in memory until
+the worker exits. `{% import "_macros.html" with context %}` made a dozen on every page."""
 from __future__ import annotations
 
 import gc
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from publisher.site import units
 from publisher.site.build import build_site
 from publisher.source import WorktreeSource
 from publisher.verify import verify_path
@@ -55,3 +57,20 @@ def test_rendering_hostile_pages_leaves_no_cycles(hostile_repo: Path, saved_garb
     jinja = {name: n for name, n in found.items() if name.startswith("jinja2.")}
     assert not jinja, jinja
 
+
+def test_a_page_worker_renders_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    def build_units(*_args: object) -> units.UnitResult:
+        seen.append(gc.isenabled())
+        return units.UnitResult()
+
+    class Forkable:
+        def fork(self) -> Forkable:
+            return self
+
+    monkeypatch.setattr(units, "build_units", build_units)
+    monkeypatch.setattr(units, "_FORKED", (None, {}, None, None, Forkable(), None, None))
+    assert gc.isenabled()
+    units._chunk(["a"])
+    assert seen == [False] and gc.isenabled()
