@@ -167,7 +167,7 @@ def _chunk(ids: list[str]) -> tuple[UnitResult, Sink]:
     assert _FORKED is not None
     ctx, site, history, cache, sink, models, source = _FORKED
     own = sink.fork()
-    with collector.paused():
+    with collector.paused(reclaim=False):    # what the worker inherited is frozen, and live
         return build_units(ctx, site, ids, history, cache, own, models, source and for_worker(source)), own
 
 
@@ -176,7 +176,7 @@ def _task(task: Task) -> tuple[UnitResult, Sink]:
     ctx, site, _history, cache, sink, _models, _source = _FORKED
     own = sink.fork()
     fn, args = task
-    with collector.paused():
+    with collector.paused(reclaim=False):    # what the worker inherited is frozen, and live
         return fn(ctx, site, cache, own, *args), own
 
 
