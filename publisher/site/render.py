@@ -117,15 +117,9 @@ def _page_macros(env: jinja2.Environment) -> Any:
     read nothing from the page but its root, and `{% import ... with context %}` made a new
     module on every page: a dozen macros whose closures hold the page's context in a cycle,
     which only the cyclic collector frees (68 objects a page, measured on a full-scale build)."""
-    kept: dict[str, Any] = {}
-
+    @lru_cache(maxsize=_CHROME_KEPT)
     def page_macros(root: str) -> Any:
-        found = kept.get(root)
-        if found is None:
-            if len(kept) >= _CHROME_KEPT:
-                kept.clear()
-            found = kept[root] = env.get_template("_macros.html").make_module({"page": {"root": root}})
-        return found
+        return env.get_template("_macros.html").make_module({"page": {"root": root}})
     return page_macros
 
 
