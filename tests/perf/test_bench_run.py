@@ -200,3 +200,21 @@ def test_a_table_below_full_scale_says_the_targets_are_set_for_full_scale(tmp_pa
         out = capsys.readouterr().out
         assert "ABOVE TARGET (time)" in out
         assert ("the targets are set for --scale full" in out) is (name != "full")
+
+
+def test_the_corpus_is_read_once_before_the_stages_without_following_links(tmp_path: Path) -> None:
+    run = _bench_run()
+    repo = tmp_path / "repo"
+    (repo / ".git" / "objects").mkdir(parents=True)
+    (repo / "sovereigns" / "a").mkdir(parents=True)
+    (repo / "sovereigns" / "a" / "genesis.json").write_bytes(b"x" * 3_000_000)   # more than one read
+    (repo / ".git" / "objects" / "pack").write_bytes(b"y" * 10)
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"z" * 1_000)
+    (repo / "sovereigns" / "a" / "link").symlink_to(outside)
+    payloads = tmp_path / "payloads.bin"
+    payloads.write_bytes(b"p" * 7)
+
+    seconds, files, size = run._read_into_page_cache([repo, payloads])
+
+    assert (files, size) == (3, 3_000_017) and seconds >= 0
