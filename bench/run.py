@@ -236,10 +236,11 @@ def _log_floor(rows: list[dict[str, Any]], before: measure.Run, after: measure.R
     ten minutes apart), so a floor taken at the start misjudges stages run minutes later."""
     seconds = (before.seconds + after.seconds) / 2
     cpu = (before.cpu_seconds + after.cpu_seconds) / 2
-    rows.insert(1, {"stage": "floor: git log --raw", "seconds": seconds, "cpu": cpu,
-                    "peak_mb": max(before.peak_mb, after.peak_mb),
-                    "note": f"{commits} commits; run just before and after pin and the history checks: "
-                            f"{before.seconds:.2f} s and {after.seconds:.2f} s"})
+    after_floors = max((i + 1 for i, r in enumerate(rows) if r["stage"].startswith("floor: signatures")), default=0)
+    rows.insert(after_floors, {"stage": "floor: git log --raw", "seconds": seconds, "cpu": cpu,
+                               "peak_mb": max(before.peak_mb, after.peak_mb),
+                               "note": f"{commits} commits; run just before and after pin and the history "
+                                       f"checks: {before.seconds:.2f} s and {after.seconds:.2f} s"})
     return seconds
 
 

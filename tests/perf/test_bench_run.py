@@ -218,3 +218,17 @@ def test_the_corpus_is_read_once_before_the_stages_without_following_links(tmp_p
     seconds, files, size = run._read_into_page_cache([repo, payloads])
 
     assert (files, size) == (3, 3_000_017) and seconds >= 0
+
+
+def test_the_git_log_floor_is_listed_after_the_signature_floor() -> None:
+    run = _bench_run()
+    from bench import measure
+    rows = [{"stage": "corpus read into the page cache", "note": ""},
+            {"stage": "floor: signatures (1 core)", "seconds": 6.0}, {"stage": "verify (cold)", "seconds": 20.0}]
+    before = measure.Run(command=[], seconds=4.0, cpu_seconds=4.0, peak_mb=100.0, returncode=0, stderr_tail="")
+    after = measure.Run(command=[], seconds=6.0, cpu_seconds=5.0, peak_mb=120.0, returncode=0, stderr_tail="")
+
+    assert run._log_floor(rows, before, after, 10) == 5.0
+
+    assert [r["stage"] for r in rows] == ["corpus read into the page cache", "floor: signatures (1 core)",
+                                          "floor: git log --raw", "verify (cold)"]
