@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher.limits import Limits
-from publisher.strictjson import Refusal, _check_values, _nests_at_most, _strings_at_most, _walk_values, load_json
+from publisher.strictjson import (Refusal, _check_values, _nests_at_most, _quote_in_every_block, _strings_at_most,
+                                 _walk_values, load_json)
 
 
 def height(value: Any) -> int:
@@ -97,6 +98,25 @@ def test_proofs_hold_for_plain_documents() -> None:
     assert data.count(b"{") > 64
     assert _nests_at_most(data, 64) and not _nests_at_most(data, height(doc) - 1)
     assert _strings_at_most(data, 100) and not _strings_at_most(data, 3)   # gaps include indentation
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b"x", b" "]), max_size=40).map(b"".join), st.integers(0, 12))
+def test_a_quote_in_every_block_bounds_every_run_without_one(data: bytes, limit: int) -> None:
+    """The block proof alone: when it holds, no run of bytes without a quote is longer than
+    `limit` (so no string between two quotes is)."""
+    if _quote_in_every_block(data, (limit + 1) // 2):
+        assert max(len(run) for run in data.split(b'"')) <= limit
+
+
+def test_a_large_document_is_proved_by_its_blocks_and_a_long_string_is_not() -> None:
+    rows = {"sovereigns": {f"sov-{i:05}": {"root_public_key": "k" * 43} for i in range(20_000)}}
+    data = json.dumps(rows, indent=2).encode()
+    assert len(data) > 1_000_000 and _quote_in_every_block(data, 32_768) and _strings_at_most(data, 65_536)
+    long_value = json.dumps({"a": "x" * 65_536, "b": "y"}).encode()   # the limit: holds a whole block
+    assert not _quote_in_every_block(long_value, 32_768)     # a block with no quote: not proved by blocks
+    assert _strings_at_most(long_value, 65_536)              # the exact scan still proves it
+    assert not _strings_at_most(json.dumps({"a": "x" * 65_537}).encode(), 65_536)
 
 
 @pytest.mark.parametrize("data, code", [
