@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 try:                    # POSIX only: elsewhere git's pipes keep their size
     import fcntl
@@ -65,9 +65,11 @@ class Commit:
     time: datetime          # committer time, UTC
 
 
-@dataclass(frozen=True)
-class RawChange:
-    """One line of `git log --raw` / `git diff --raw`: a path's blob before and after."""
+class RawChange(NamedTuple):
+    """One line of `git log --raw` / `git diff --raw`: a path's blob before and after.
+
+    A named tuple, not a dataclass: a 10,000-commit log has 200,000 of them, made twice as
+    fast, and kept in the log cache as the plain tuples they are (`history.logcache`)."""
 
     path: str
     old_blob: str | None    # None: the path did not exist before

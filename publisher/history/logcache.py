@@ -22,6 +22,7 @@ import pickle
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from publisher import gitrepo
 from publisher.cache import Cache, code_version
@@ -44,13 +45,14 @@ def segment_key(commit: str, paths: Sequence[str] = TRUST_PATHS) -> str:
 
 
 def _compact(entry: gitrepo.LogEntry) -> Compact:
-    return (entry.commit.sha, int(entry.commit.time.timestamp()), entry.parents,
-            tuple((c.path, c.old_blob, c.new_blob, c.new_mode) for c in entry.changes))
+    # Each change as the plain tuple it is: pickled as a RawChange it would name its class.
+    changes = cast(tuple[tuple[str, "str | None", "str | None", str], ...], tuple(map(tuple, entry.changes)))
+    return entry.commit.sha, int(entry.commit.time.timestamp()), entry.parents, changes
 
 
 def _entries(batch: bytes) -> list[gitrepo.LogEntry]:
     return [gitrepo.LogEntry(gitrepo.Commit(sha, datetime.fromtimestamp(seconds, UTC)), parents,
-                             tuple(gitrepo.RawChange(*change) for change in changes))
+                             tuple(map(gitrepo.RawChange._make, changes)))
             for sha, seconds, parents, changes in pickle.loads(batch)]
 
 
