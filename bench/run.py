@@ -256,8 +256,8 @@ def _verify_note(output: Path | None) -> str:
 COMBINED = {
     # pin and the history checks as CI runs them: the second reads the log the first kept
     "pin + history": ("pin (--check)", "history checks"),
-    # both reading git log themselves (pin with nothing cached costs the same: it only stores)
-    "pin + history (nothing cached)": ("pin (--check)", "history checks (nothing cached)"),
+    # both reading git log themselves, neither keeping anything
+    "pin + history (nothing cached)": ("pin (--check, nothing cached)", "history checks (nothing cached)"),
 }
 
 
@@ -283,7 +283,7 @@ def verdict(row: dict[str, Any]) -> str:
         problems.append("time")
     if row["stage"] in COMBINED and row.get("ratio", 0) > 3:
         problems.append("time")
-    if row["stage"] in ("pin (--check)", "history checks", "history checks (nothing cached)"):
+    if row["stage"] in (*COMBINED["pin + history"], *COMBINED["pin + history (nothing cached)"]):
         return "see pin + history" if not problems else "ABOVE TARGET (memory)"
     if row["stage"].startswith("build") and ((row.get("pages_per_s") or 0) < stages.BUILD_RATE
                                              or (row["stage"] == "build"

@@ -232,3 +232,21 @@ def test_the_git_log_floor_is_listed_after_the_signature_floor() -> None:
 
     assert [r["stage"] for r in rows] == ["corpus read into the page cache", "floor: signatures (1 core)",
                                           "floor: git log --raw", "verify (cold)"]
+
+
+def test_each_pin_and_history_sum_adds_stages_run_with_its_own_caching(tmp_path: Path) -> None:
+    """Nothing cached means neither stage keeps anything (pin on a cache also stores the log);
+    as CI runs them, both share one cache."""
+    run = _bench_run()
+    from bench import stages
+    by_name = {stage.name: stage for stage in stages.history_stages(tmp_path / "repo", tmp_path / "cache")}
+
+    for name in run.COMBINED["pin + history (nothing cached)"]:
+        assert by_name[name].env == {"HANDSHAKE_NO_CACHE": "1"}, name
+    for name in run.COMBINED["pin + history"]:
+        assert by_name[name].env == {"HANDSHAKE_CACHE_DIR": str(tmp_path / "cache")}, name
+    rows = [{"stage": name, "seconds": 4.0, "cpu": 6.0, "peak_mb": 100.0} for name in by_name]
+    run._combine_history(rows, 2.0)
+    assert {r["stage"]: r["ratio"] for r in rows if r["stage"] in run.COMBINED} == \
+        {"pin + history": 4.0, "pin + history (nothing cached)": 4.0}
+    assert run.verdict(rows[[r["stage"] for r in rows].index("pin (--check, nothing cached)")]) == "see pin + history"
