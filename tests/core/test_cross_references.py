@@ -1,0 +1,49 @@
+"""The coalition's cross-references: keys a recognition policy or a treaty pins against the NA
+keys the named sovereign publishes (publisher.verify.coalition.check_cross_references)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from publisher.verify import verify_path
+from tests.conftest import DEMO_AT, REPO_ROOT
+
+POLICY = "sovereigns/aurora-commons/recognition-policy.json"
+
+
+def _demo(tmp_path: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(REPO_ROOT / "sovereigns", target / "sovereigns", symlinks=True)
+    for name in ("coalition.json", "trust.lock"):
+        shutil.copy2(REPO_ROOT / name, target / name)
+    return target
+
+
+def _mismatches(root: Path) -> list[tuple[str, str]]:
+    found = verify_path(root, at=DEMO_AT, workers=1).findings
+    assert not [f for f in found if f.code == "internal.check_failed"]
+    return [(f.path, f.pointer) for f in found if f.code == "recpolicy.key_mismatch"]
+
+
+def test_a_policy_that_pins_a_key_the_issuer_does_not_publish_is_reported(tmp_path: Path) -> None:
+    root = _demo(tmp_path)
+    assert _mismatches(root) == []
+    policy = json.loads((root / POLICY).read_text())
+    issuers = policy["recognized_issuers"]
+    issuers[0]["public_keys"] = [issuers[0]["public_keys"][0], "A" * 43 + "="]     # one of them unknown
+    issuers[1]["public_keys"] = [{"not": "a key"}, ["nor this"], 7]               # no string at all
+    (root / POLICY).write_text(json.dumps(policy, indent=2) + "\n")
+
+    assert _mismatches(root) == [(POLICY, "/recognized_issuers/0/public_keys"),
+                                 (POLICY, "/recognized_issuers/1/public_keys")]
+
+
+def test_a_policy_that_pins_only_the_issuers_keys_is_not_reported(tmp_path: Path) -> None:
+    root = _demo(tmp_path)
+    policy = json.loads((root / POLICY).read_text())
+    keys = policy["recognized_issuers"][0]["public_keys"]
+    policy["recognized_issuers"][0]["public_keys"] = keys + keys               # the same key twice
+    (root / POLICY).write_text(json.dumps(policy, indent=2) + "\n")
+
+    assert _mismatches(root) == []
