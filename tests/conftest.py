@@ -2,6 +2,7 @@
 home of the session's own (the suite never writes into the user's ~/.cache)."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, UTC
 from pathlib import Path
 
@@ -40,3 +41,18 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """The embedded demo coalition, copied, with its own `.handshake-cache/`."""
+    for name in ("sovereigns", "coalition.json", "trust.lock"):
+        if not (REPO_ROOT / name).exists():
+            pytest.fail(f"demo coalition missing: {REPO_ROOT / name} (run scripts/make_demo.py)", pytrace=False)
+    target = tmp_path / "demo"
+    shutil.copytree(REPO_ROOT / "sovereigns", target / "sovereigns", symlinks=True)
+    for name in ("coalition.json", "trust.lock"):
+        shutil.copy2(REPO_ROOT / name, target / name)
+    (target / ".handshake-cache").mkdir()   # keep this test's cache where the test can inspect it
+    return target
+

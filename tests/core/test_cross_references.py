@@ -3,21 +3,12 @@ keys the named sovereign publishes (publisher.verify.coalition.check_cross_refer
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from publisher.verify import verify_path
-from tests.conftest import DEMO_AT, REPO_ROOT
+from tests.conftest import DEMO_AT
 
 POLICY = "sovereigns/aurora-commons/recognition-policy.json"
-
-
-def _demo(tmp_path: Path) -> Path:
-    target = tmp_path / "demo"
-    shutil.copytree(REPO_ROOT / "sovereigns", target / "sovereigns", symlinks=True)
-    for name in ("coalition.json", "trust.lock"):
-        shutil.copy2(REPO_ROOT / name, target / name)
-    return target
 
 
 def _mismatches(root: Path) -> list[tuple[str, str]]:
@@ -26,8 +17,8 @@ def _mismatches(root: Path) -> list[tuple[str, str]]:
     return [(f.path, f.pointer) for f in found if f.code == "recpolicy.key_mismatch"]
 
 
-def test_a_policy_that_pins_a_key_the_issuer_does_not_publish_is_reported(tmp_path: Path) -> None:
-    root = _demo(tmp_path)
+def test_a_policy_that_pins_a_key_the_issuer_does_not_publish_is_reported(demo_copy: Path) -> None:
+    root = demo_copy
     assert _mismatches(root) == []
     policy = json.loads((root / POLICY).read_text())
     issuers = policy["recognized_issuers"]
@@ -39,8 +30,8 @@ def test_a_policy_that_pins_a_key_the_issuer_does_not_publish_is_reported(tmp_pa
                                  (POLICY, "/recognized_issuers/1/public_keys")]
 
 
-def test_a_policy_that_pins_only_the_issuers_keys_is_not_reported(tmp_path: Path) -> None:
-    root = _demo(tmp_path)
+def test_a_policy_that_pins_only_the_issuers_keys_is_not_reported(demo_copy: Path) -> None:
+    root = demo_copy
     policy = json.loads((root / POLICY).read_text())
     keys = policy["recognized_issuers"][0]["public_keys"]
     policy["recognized_issuers"][0]["public_keys"] = keys + keys               # the same key twice

@@ -1,13 +1,12 @@
 """Fixtures for the cache and fast-path tests: an isolated cache home, a tiny synthetic
-coalition built by bench/ (real signatures, real git history), and a copy of the demo."""
+coalition built by bench/ (real signatures, real git history). The demo's copy is
+`demo_copy` (tests/conftest.py)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -28,17 +27,3 @@ def synthetic_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generated = corpus.generate(tmp_path_factory.mktemp("synthetic") / "corpus", synth.SCALES["tiny"], 1)
     assert (generated.repo / "sovereigns").is_dir(), "bench/corpus.py did not write sovereigns/"
     return generated.repo
-
-
-@pytest.fixture
-def demo_copy(tmp_path: Path) -> Path:
-    """The embedded demo coalition, copied, with its own `.handshake-cache/`."""
-    for name in ("sovereigns", "coalition.json", "trust.lock"):
-        if not (REPO_ROOT / name).exists():
-            pytest.fail(f"demo coalition missing: {REPO_ROOT / name} (run scripts/make_demo.py)", pytrace=False)
-    target = tmp_path / "demo"
-    shutil.copytree(REPO_ROOT / "sovereigns", target / "sovereigns", symlinks=True)
-    for name in ("coalition.json", "trust.lock"):
-        shutil.copy2(REPO_ROOT / name, target / name)
-    (target / ".handshake-cache").mkdir()   # keep this test's cache where the test can inspect it
-    return target
