@@ -19,6 +19,8 @@ KIND = "revocation-feed"
 def check_feed(raw: Mapping[str, Any], path: str, sovereign_id: str, history: KeyHistory,
                *, other_roles: Mapping[str, str], limits: Limits, threshold: int = 1
                ) -> tuple[RevocationFeed | None, list[Finding], Unexplained | None]:
+    """The revocation feed, signed by an NA key of `history`. A badly typed sequence is reported
+    and counted as 0, and the signature is still checked, as the reference does."""
     out = check_schema(KIND, raw, path)
     issuer = raw.get("issuer_sovereign_id")
     ids = raw.get("revoked_attestation_ids", [])

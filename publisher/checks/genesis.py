@@ -22,6 +22,8 @@ from publisher.jsonshape import obj
 
 def check_genesis(raw: Mapping[str, Any], path: str, sovereign_id: str, root: str | None,
                   *, other_roles: Mapping[str, str], limits: Limits) -> tuple[Genesis | None, list[Finding]]:
+    """The genesis block checked against the pinned `root`, never against the root it claims:
+    a folder can publish any genesis, and only the pin (keys/root.pub or trust.lock) anchors it."""
     out = check_schema("genesis-block", raw, path)
     na = obj(raw.get("network_authority"))
     name, root_claim, na_key = raw.get("network_name"), raw.get("root_public_key"), na.get("public_key")

@@ -105,6 +105,9 @@ class Walk:
         self.result = HistoryResult()
 
     def step(self, step: Step) -> None:
+        """Apply one commit's changed files, and compare only the folders it touched (and the
+        repository files, when they changed) with their state before: a walk over 10,000
+        commits never rebuilds an untouched sovereign."""
         touched: set[str] = set()
         repo_before = dict(self.repo)
         for path, data in step.files.items():

@@ -154,6 +154,10 @@ def _with_root_names(source: Source, verification: Verification) -> Verification
 
 def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache | None,
             *, use_snapshot: bool) -> Verification:
+    """The pipeline: list, verify each folder on its own (cached by its bytes), then the checks
+    across folders. With `use_snapshot`, an input seen before is answered from its snapshot;
+    a fresh answer is remembered only when the checks across folders completed and every
+    folder's result could be cached (nothing unreadable, no internal failure)."""
     fingerprint = None
     if use_snapshot and cache is not None:
         recalled = snapshot.recall(source, limits, cache, at)

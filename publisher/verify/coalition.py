@@ -41,6 +41,8 @@ def parse_lock(raw: Mapping[str, Any] | None) -> tuple[dict[str, str], list[Find
 
 
 def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str]) -> tuple[Coalition, list[Finding]]:
+    """The coalition from coalition.json; without one, every sovereign folder is a member, so a
+    repository can be verified before it declares itself. Unsafe links are kept, as text only."""
     if raw is None:
         return Coalition(name="Handshake coalition", description="", operator={},
                          members=tuple(Member(s) for s in sovereign_ids),
@@ -124,6 +126,8 @@ def check_lock_coverage(lock_present: bool, pins: Mapping[str, str],
 
 
 def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
+    """Keys one folder pins for another (a treaty's subject keys, a policy's recognized
+    issuers) against that sovereign's verified NA keys: only the coalition stage sees both."""
     out: list[Finding] = []
     na_keys: dict[str, frozenset[str]] = {}     # by sovereign: 100,000 treaties name 10,000 of them
 

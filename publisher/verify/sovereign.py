@@ -326,6 +326,9 @@ def verify_sovereign(sovereign_id: str, entries: list[Entry], read: Callable[[st
 def _check_treaties(sovereign_id: str, folder: _Folder, history: KeyHistory, other_roles: Mapping[str, str],
                     limits: Limits, threshold: int
                     ) -> tuple[tuple[Treaty, ...], list[Finding], list[Unexplained]]:
+    """Every treaty file, then the rows of recognition-treaties.json: a row's embedded treaty
+    with no file of its own is checked as well, so a treaty published only as a row is never
+    taken on trust. One treaty per id; each carries its row's lifecycle."""
     out: list[Finding] = []
     unexplained: list[Unexplained] = []
     by_id: dict[str, Treaty] = {}
