@@ -197,6 +197,32 @@ class Cache:
             pass
         return key in self._pack_set(kind)
 
+    def keep_newest(self, kind: str, keep: int, *, with_kinds: tuple[str, ...] = ()) -> None:
+        """Delete all but the `keep` most recently written entries of `kind` stored as files, and
+        the entries of `with_kinds` under the same keys. For entries that each stand for a whole
+        input (a verification's snapshot: 60 MB at 10,000 sovereigns), where only the last few
+        are ever asked for again and every other would stay forever. Links and anything but a
+        real folder of this user's are never followed; never raises (what cannot be listed or
+        deleted stays, and a deleted entry is a miss)."""
+        found: list[tuple[int, str]] = []
+        try:
+            with os.scandir(f"{self._root}/{kind}") as folders:
+                for folder in folders:
+                    if folder.name == PACKS or not _private_directory(folder.stat(follow_symlinks=False)):
+                        continue
+                    with os.scandir(folder.path) as files:
+                        found += [(entry.stat(follow_symlinks=False).st_mtime_ns, entry.name) for entry in files
+                                  if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)]
+        except OSError:
+            return
+        for _, key in sorted(found, reverse=True)[keep:]:
+            for each in (kind, *with_kinds):
+                try:
+                    if _private_directory(os.lstat(self._folder(each, key))):
+                        os.unlink(self._path(each, key))
+                except OSError:
+                    pass
+
     def batch(self, kind: str) -> Batch:
         """A writer for the many entries of one run (see Batch); use it as a context manager."""
         return Batch(self, kind)

@@ -19,6 +19,7 @@ from publisher.lifecycle import EXPIRING_WITHIN
 from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
 from publisher.timestamps import SKEW
 from publisher.verify import Verification, timewindows, verify_path
+from publisher.verify import snapshot as snapshot_module
 from publisher.verify import coalition as stage
 from tests.conftest import DEMO_AT
 
@@ -250,3 +251,50 @@ def test_payloads_load_only_when_a_deadline_was_crossed(demo_copy: Path) -> None
     later = DEMO_AT + timedelta(days=400)            # past every demo treaty's deadline
     again = verify_path(demo_copy, at=later, workers=1, cache=open_cache(demo_copy))
     assert again.findings == fresh(demo_copy, later).findings
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+def test_only_the_newest_snapshots_are_kept_with_their_payloads(demo_copy: Path, monkeypatch) -> None:
+    """Each input verified leaves a snapshot (60 MB at 10,000 sovereigns): an operator editing
+    and verifying would pile them up. The newest KEPT_SNAPSHOTS stay, with their payloads; an
+    input whose snapshot went is verified again, with the same findings."""
+    monkeypatch.setattr(snapshot_module, "KEPT_SNAPSHOTS", 2)
+    cache_dir = demo_copy / ".handshake-cache"
+    note = demo_copy / "sovereigns" / "aurora-commons" / "notes.txt"
+    keys = []
+    for round_ in range(4):
+        note.write_text(f"input {round_}\n")
+        before = _files(cache_dir / "snapshot")
+        verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+        keys += _files(cache_dir / "snapshot") - before
+    assert len(keys) == 4
+    assert _files(cache_dir / "snapshot") == set(keys[2:])
+    assert _files(cache_dir / "snapshot-payloads") == set(keys[2:])
+    remembered(demo_copy, DEMO_AT)                      # the last input: still remembered
+    note.write_text("input 0\n")
+    again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    assert type(again) is Verification                  # its snapshot went: verified again
+    assert again.findings == fresh(demo_copy, DEMO_AT).findings
+
+
+def test_dropping_old_snapshots_never_follows_a_link(demo_copy: Path, tmp_path: Path) -> None:
+    """A repository may commit `.handshake-cache/` with links in it: dropping entries deletes
+    nothing a link leads to, for the snapshots or their payloads."""
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    cache_dir = demo_copy / ".handshake-cache"
+    (key,) = _files(cache_dir / "snapshot")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    planted = outside / ("f" * 64)
+    planted.write_bytes(b"someone else's")
+    (cache_dir / "snapshot" / "ff").symlink_to(outside, target_is_directory=True)
+    payloads = cache_dir / "snapshot-payloads" / key[:2]
+    shutil.rmtree(payloads)
+    payloads.symlink_to(outside, target_is_directory=True)
+    (outside / key).write_bytes(b"not a payload")
+    open_cache(demo_copy).keep_newest("snapshot", 0, with_kinds=("snapshot-payloads",))
+    assert planted.read_bytes() == b"someone else's" and (outside / key).read_bytes() == b"not a payload"
+    assert _files(cache_dir / "snapshot") == set()      # the real entry went
