@@ -55,4 +55,3 @@ def demo_copy(tmp_path: Path) -> Path:
         shutil.copy2(REPO_ROOT / name, target / name)
     (target / ".handshake-cache").mkdir()   # keep this test's cache where the test can inspect it
     return target
-
