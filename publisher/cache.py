@@ -27,9 +27,11 @@ import hashlib
 import hmac
 import os
 import pickle
+import re
 import secrets
 import stat
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ _MAX_SEALED = MAX_ENTRY_BYTES + len(MAGIC) + DIGEST     # an entry with its magi
 CACHE_DIRNAME = ".handshake-cache"
 ENV_DIR = "HANDSHAKE_CACHE_DIR"       # use this directory instead of <repo>/.handshake-cache
 ENV_OFF = "HANDSHAKE_NO_CACHE"        # any non-empty value: no cache at all
+_TEMPORARY = re.compile(r"\.[0-9a-f]+\.[0-9]+\.[0-9a-f]{8}")   # put_payload's, before its rename
 
 
 def _user_cache_home() -> Path:
@@ -201,27 +204,51 @@ class Cache:
         """Delete all but the `keep` most recently written entries of `kind` stored as files, and
         the entries of `with_kinds` under the same keys. For entries that each stand for a whole
         input (a verification's snapshot: 60 MB at 10,000 sovereigns), where only the last few
-        are ever asked for again and every other would stay forever. Links and anything but a
-        real folder of this user's are never followed; never raises (what cannot be listed or
-        deleted stays, and a deleted entry is a miss)."""
+        are ever asked for again and every other would stay forever. The temporary files of
+        runs that died while writing one (older than `cachepack.STALE_TEMPORARY_S`) go too, in
+        every kind named. Links and anything but a real folder of this user's are never
+        followed; never raises (what cannot be listed or deleted stays, and a deleted entry is
+        a miss)."""
         found: list[tuple[int, str]] = []
+        stale: list[str] = []
+        horizon = time.time_ns() - cachepack.STALE_TEMPORARY_S * 1_000_000_000
+        for each in (kind, *with_kinds):
+            for entry in self._files_of(each):
+                try:
+                    written = entry.stat(follow_symlinks=False).st_mtime_ns
+                except OSError:
+                    continue
+                if _TEMPORARY.fullmatch(entry.name):
+                    if written < horizon:
+                        stale.append(entry.path)
+                elif each == kind and not entry.name.startswith("."):
+                    found.append((written, entry.name))
+        doomed = [self._path(each, key) for _, key in sorted(found, reverse=True)[keep:]
+                  for each in (kind, *with_kinds)]
+        for path in doomed + stale:
+            try:
+                if _private_directory(os.lstat(path.rpartition("/")[0])):
+                    os.unlink(path)
+            except OSError:
+                pass
+
+    def _files_of(self, kind: str) -> list[os.DirEntry[str]]:
+        """The regular files in the entry folders of `kind` (not its packs), from real folders
+        of this user's only; what cannot be listed is left out."""
+        files: list[os.DirEntry[str]] = []
         try:
             with os.scandir(f"{self._root}/{kind}") as folders:
                 for folder in folders:
-                    if folder.name == PACKS or not _private_directory(folder.stat(follow_symlinks=False)):
+                    try:
+                        if folder.name == PACKS or not _private_directory(folder.stat(follow_symlinks=False)):
+                            continue
+                        with os.scandir(folder.path) as listing:
+                            files += [entry for entry in listing if entry.is_file(follow_symlinks=False)]
+                    except OSError:
                         continue
-                    with os.scandir(folder.path) as files:
-                        found += [(entry.stat(follow_symlinks=False).st_mtime_ns, entry.name) for entry in files
-                                  if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)]
         except OSError:
-            return
-        for _, key in sorted(found, reverse=True)[keep:]:
-            for each in (kind, *with_kinds):
-                try:
-                    if _private_directory(os.lstat(self._folder(each, key))):
-                        os.unlink(self._path(each, key))
-                except OSError:
-                    pass
+            pass
+        return files
 
     def batch(self, kind: str) -> Batch:
         """A writer for the many entries of one run (see Batch); use it as a context manager."""

@@ -4,7 +4,9 @@ time windows are sound; models load only when asked for, and come back intact.""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
+import time
 from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher import source as source_module
+from publisher import cachepack
 from publisher.cache import open_cache
 from publisher.lifecycle import EXPIRING_WITHIN
 from publisher.model import HANDOVER, VOUCHING_GRACE, KeyHistory, NaKey, Sovereign, Treaty, TreatyRow
@@ -298,3 +301,30 @@ def test_dropping_old_snapshots_never_follows_a_link(demo_copy: Path, tmp_path: 
     open_cache(demo_copy).keep_newest("snapshot", 0, with_kinds=("snapshot-payloads",))
     assert planted.read_bytes() == b"someone else's" and (outside / key).read_bytes() == b"not a payload"
     assert _files(cache_dir / "snapshot") == set()      # the real entry went
+
+
+def test_temporaries_of_runs_that_died_are_dropped(demo_copy: Path) -> None:
+    """A verify killed while storing its snapshot leaves a temporary file of up to 60 MB: once
+    it is older than any live run could be, the next snapshot stored removes it, for the
+    snapshots and their payloads; a fresh temporary (a run still writing) and any other file
+    stay, and no temporary counts as a snapshot kept."""
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    cache_dir = demo_copy / ".handshake-cache"
+    (key,) = _files(cache_dir / "snapshot")
+    long_ago = time.time() - cachepack.STALE_TEMPORARY_S - 60
+    planted: dict[str, Path] = {}
+    for kind in ("snapshot", "snapshot-payloads"):
+        folder = cache_dir / kind / key[:2]
+        planted[f"{kind} stale"] = folder / f".{'a' * 64}.4242.0badf00d"
+        planted[f"{kind} live"] = folder / f".{'b' * 64}.4243.0badf00d"
+        planted[f"{kind} other"] = folder / ".notes"
+        for name in (f"{kind} stale", f"{kind} live", f"{kind} other"):
+            planted[name].write_bytes(b"partial")
+        for name in (f"{kind} stale", f"{kind} other"):
+            os.utime(planted[name], (long_ago, long_ago))
+    open_cache(demo_copy).keep_newest("snapshot", 1, with_kinds=("snapshot-payloads",))
+    assert {name for name, path in planted.items() if path.exists()} == {
+        "snapshot live", "snapshot other", "snapshot-payloads live", "snapshot-payloads other"}
+    kept = {kind: {name for name in _files(cache_dir / kind) if not name.startswith(".")}
+            for kind in ("snapshot", "snapshot-payloads")}
+    assert kept == {"snapshot": {key}, "snapshot-payloads": {key}}
