@@ -2,6 +2,9 @@
 must work away from the checkout)."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 import tomllib
 
 from tests.conftest import REPO_ROOT
@@ -19,17 +22,13 @@ def test_every_python_package_is_listed_for_the_wheel():
                                      "publisher.site_template.static": "site_template/static"}
 
 
-def test_a_non_editable_install_finds_its_schemas_and_templates_and_verifies_and_builds(tmp_path):
+def test_a_non_editable_install_finds_its_schemas_and_templates_and_verifies_and_builds(tmp_path, demo_copy):
     """The layout a wheel installs (package-dir: schemas/ -> publisher/schema_files/,
     site_template/ -> publisher/site_template/, neither with an __init__.py; only the files
     package-data names, where changes.atom was missing), away from the checkout.
     `importlib.resources.files` answers a MultiplexedPath for such a folder, which names no
     directory: every `pip install .` or git requirement (as the CI templates install
     Handshake) failed to find its schemas before its first finding."""
-    import shutil
-    import subprocess
-    import sys
-
     site = tmp_path / "site-packages"
     shutil.copytree(REPO_ROOT / "publisher", site / "publisher",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -41,10 +40,7 @@ def test_a_non_editable_install_finds_its_schemas_and_templates_and_verifies_and
             for path in (REPO_ROOT / folder).glob(pattern):
                 if path.is_file():
                     shutil.copy(path, target / path.name)
-    repo = tmp_path / "repo"
-    shutil.copytree(REPO_ROOT / "sovereigns", repo / "sovereigns")
-    for name in ("coalition.json", "trust.lock"):
-        shutil.copy(REPO_ROOT / name, repo / name)
+    repo = demo_copy
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site), "HANDSHAKE_NO_CACHE": "1", "HOME": str(tmp_path)}
     where = subprocess.run([sys.executable, "-c", "import publisher.resources as r; print(r.resource_dir('schemas')); "
                             "print(r.resource_dir('site_template')); print(r.__file__)"],
