@@ -32,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from publisher import collector
 from publisher.connectome import graph_treaties
 from publisher.exports.connectome import active_order
 from publisher.jsontext import sorted_json
@@ -253,15 +254,8 @@ class Verifier:
         else:
             parts, spans = _write_models()
         self.models.spans = spans
-        was_enabled = gc.isenabled()
-        gc.disable()             # millions of acyclic objects: see publisher.verify._collector_paused
-        try:
-            sovereigns: tuple[Sovereign, ...] = tuple(s for part in parts for s in pickle.loads(part))
-        finally:
-            if was_enabled:
-                gc.freeze()
-                gc.enable()
-        return sovereigns
+        with collector.paused(reclaim=False):    # millions of acyclic objects, live for the build
+            return tuple(s for part in parts for s in pickle.loads(part))
 
     def close(self) -> None:
         """Let the child go (it exits without writing anything when no model was asked for)."""
