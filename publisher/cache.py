@@ -57,6 +57,11 @@ def _user_cache_home() -> Path:
     return Path(base) if base else Path.home() / ".cache"
 
 
+def cache_home() -> Path:
+    """This user's Handshake folder: the secret, and the per-repository caches under `repos/`."""
+    return _user_cache_home() / "handshake"
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """Digest of everything that decides a verification result besides the input: this
@@ -227,7 +232,7 @@ class Cache:
                   for each in (kind, *with_kinds)]
         for path in doomed + stale:
             try:
-                if _private_directory(os.lstat(path.rpartition("/")[0])):
+                if private_directory(os.lstat(path.rpartition("/")[0])):
                     os.unlink(path)
             except OSError:
                 pass
@@ -240,7 +245,7 @@ class Cache:
             with os.scandir(f"{self._root}/{kind}") as folders:
                 for folder in folders:
                     try:
-                        if folder.name == PACKS or not _private_directory(folder.stat(follow_symlinks=False)):
+                        if folder.name == PACKS or not private_directory(folder.stat(follow_symlinks=False)):
                             continue
                         with os.scandir(folder.path) as listing:
                             files += [entry for entry in listing if entry.is_file(follow_symlinks=False)]
@@ -393,10 +398,10 @@ def _real_folder(path: str) -> bool:
         os.mkdir(path, 0o700)
     except FileExistsError:
         pass
-    return _private_directory(os.lstat(path))
+    return private_directory(os.lstat(path))
 
 
-def _private_directory(info: os.stat_result) -> bool:
+def private_directory(info: os.stat_result) -> bool:
     """A directory owned by this user that no one else can write: entries are sealed with this
     user's secret, so a directory shared with others serves no one else. Writable by its group
     only when that group is this user's own primary group: Debian-family systems give every
@@ -440,7 +445,7 @@ def _usable_directory(path: Path, *, parents: bool) -> bool:
             return False
     except OSError:
         return False
-    return _private_directory(info)
+    return private_directory(info)
 
 
 class CacheRefused(Exception):
@@ -471,7 +476,7 @@ def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
     paths."""
     if os.environ.get(ENV_OFF):
         return None
-    home = _user_cache_home() / "handshake"
+    home = cache_home()
     secret = _load_secret(home)
     if secret is None:
         return None

@@ -127,15 +127,15 @@ def test_which_shared_directories_are_refused(mode: int, group: str, usable: boo
     import stat
 
     from publisher import cache
-    from publisher.cache import _private_directory
+    from publisher.cache import private_directory
 
     monkeypatch.setattr(cache, "_private_group", lambda gid: gid == os.getgid())
 
     gid = os.getgid() if group == "own" else os.getgid() + 1
     info = os.stat_result((stat.S_IFDIR | mode, 1, 1, 2, os.getuid(), gid, 4096, 0, 0, 0))
-    assert _private_directory(info) is usable
+    assert private_directory(info) is usable
     someone_else = os.stat_result((stat.S_IFDIR | 0o700, 1, 1, 2, os.getuid() + 1, os.getgid(), 4096, 0, 0, 0))
-    assert not _private_directory(someone_else)
+    assert not private_directory(someone_else)
 
 
 @pytest.mark.parametrize(("name", "members", "usable"), [
@@ -150,7 +150,7 @@ def test_a_group_writable_directory_is_used_only_when_the_primary_group_is_priva
     import pwd
     import stat
 
-    from publisher.cache import _private_directory
+    from publisher.cache import private_directory
 
     real_user = pwd.getpwuid
 
@@ -161,7 +161,7 @@ def test_a_group_writable_directory_is_used_only_when_the_primary_group_is_priva
     monkeypatch.setattr(pwd, "getpwuid", user)
     monkeypatch.setattr(grp, "getgrgid", lambda gid: grp.struct_group((name, "x", gid, members)))
     info = os.stat_result((stat.S_IFDIR | 0o775, 1, 1, 2, os.getuid(), os.getgid(), 4096, 0, 0, 0))
-    assert _private_directory(info) is usable
+    assert private_directory(info) is usable
 
 
 @pytest.mark.parametrize("where", ["sovereigns", "sovereigns/alpha/cache", "sovereigns/new/cache", "trust.lock",
