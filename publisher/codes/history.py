@@ -89,7 +89,8 @@ _CHANGES: tuple[tuple[str, str, str, str], ...] = (
      "A root rotation record was added."),
     ("change.finding_introduced", "high", "New verification finding",
      "Verification at the head reports a finding the base did not have; its level follows the "
-     "finding's severity (error: high, or critical for a root mismatch; warning: medium; info: info)."),
+     "finding's severity (error: high, or critical for a root mismatch; warning: medium; info: info). "
+     "A treaty's revoked or replaced finding is left out where a listed change already ends that treaty."),
 )
 
 _OTHER: tuple[Code, ...] = (

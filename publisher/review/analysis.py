@@ -3,7 +3,8 @@
 Input is plain data: for the sovereigns a change touches, path -> parsed document at the base
 and at the head, the repository files (coalition.json, trust.lock), and the verification
 findings of those sovereigns at both commits. Output: every trust change (the same rules as
-the history walk, with the base as memory) plus every finding the head introduces.
+the history walk, with the base as memory) plus every finding the head introduces, except a
+treaty's revoked or replaced finding where a listed change already ends that treaty.
 """
 from __future__ import annotations
 
@@ -106,11 +107,46 @@ def introduced_findings(before: Iterable[Finding], after: Iterable[Finding]) -> 
     return out
 
 
+# A treaty's own lifecycle finding, and the changes that already say it: the row that revokes
+# it, or the successor that renews or replaces it (whose row names it "renewed_by:..." or
+# "replaced_by:..."). Listed again as a finding, it was one more line saying the same thing in
+# the review of every renewal.
+_LIFECYCLE_FINDINGS = frozenset({"treaty.revoked", "treaty.replaced"})
+_ENDING_CHANGES = frozenset({"change.treaty_revoked", "change.treaty_renewed", "change.treaty_replaced"})
+
+
+def _ended_by_a_change(changes: Iterable[Change], after: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(sovereign, treaty id) of every treaty that a listed change revokes, renews or replaces."""
+    ended = set()
+    for change in changes:
+        if change.code == "change.treaty_revoked":
+            ended.add((change.sovereign, change.subject))
+        elif change.code in _ENDING_CHANGES:
+            document = after.get(change.path)
+            metadata = document.get("metadata") if isinstance(document, dict) else None
+            for name in ("renew_of", "replace_of"):
+                predecessor = metadata.get(name) if isinstance(metadata, dict) else None
+                if isinstance(predecessor, str):
+                    ended.add((change.sovereign, predecessor))
+    return ended
+
+
+def _restates(change: Change, ended: set[tuple[str, str]], after: Mapping[str, Any]) -> bool:
+    """Whether an introduced finding is a treaty's lifecycle finding for a treaty a listed
+    change already ends (the finding's file is that treaty's document at the head)."""
+    if change.subject not in _LIFECYCLE_FINDINGS:
+        return False
+    document = after.get(change.path)
+    treaty_id = document.get("treaty_id") if isinstance(document, dict) else None
+    return isinstance(treaty_id, str) and (change.sovereign, treaty_id) in ended
+
+
 def build_review(base: str, head: str, at: datetime, before: Mapping[str, Any], after: Mapping[str, Any],
                  sovereigns: Iterable[str], findings_before: Iterable[Finding], findings_after: Iterable[Finding],
                  *, changed_paths: int, expiring_within: timedelta = timedelta(days=30),
                  stats: Mapping[str, int] | None = None) -> Review:
     sovereigns = tuple(sorted(set(sovereigns)))
     changes = trust_changes(before, after, sovereigns, at=at, expiring_within=expiring_within)
-    changes += introduced_findings(findings_before, findings_after)
+    ended = _ended_by_a_change(changes, after)
+    changes += [c for c in introduced_findings(findings_before, findings_after) if not _restates(c, ended, after)]
     return Review(base, head, at, tuple(sort_changes(changes)), changed_paths, sovereigns, dict(stats or {}))

@@ -367,3 +367,43 @@ def test_a_git_failure_inside_the_boundaries_is_still_a_git_error(tmp_path, caps
     status = main(["review", "main", "pr", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
     captured = capsys.readouterr()
     assert status == 2 and "object not found" in captured.err and captured.out == ""
+
+
+def _introduced(review, code):
+    return [c for c in review.changes if c.code == "change.finding_introduced" and c.subject == code]
+
+
+@pytest.mark.parametrize("end, change, restated", [
+    (lambda w: w["alpha"].revoke(tid("alpha:t1"), "key_compromise"), "change.treaty_revoked", "treaty.revoked"),
+    (lambda w: (w["alpha"].treaty("t1b", w["beta"], roles=["role:client"], metadata={"renew_of": tid("alpha:t1")}),
+                w["alpha"].revoke(tid("alpha:t1"), f"renewed_by:{tid('alpha:t1b')}")),
+     "change.treaty_renewed", "treaty.replaced"),
+    (lambda w: (w["alpha"].treaty("t1c", w["beta"], roles=["role:bridge"], metadata={"replace_of": tid("alpha:t1")}),
+                w["alpha"].revoke(tid("alpha:t1"), f"replaced_by:{tid('alpha:t1c')}")),
+     "change.treaty_replaced", "treaty.replaced"),
+], ids=["revoked", "renewed", "replaced"])
+def test_a_treaty_ended_by_a_listed_change_is_not_listed_again_as_a_finding(tmp_path, end, change, restated):
+    """The revocation, renewal or replacement is the change; verification's info finding that
+    the old treaty is revoked or replaced says it again, and is left out."""
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    end(world)
+    commit_states(tmp_path, [world.files()])
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert change in [c.code for c in review.changes]
+    assert _introduced(review, restated) == []
+
+
+def test_a_lifecycle_finding_no_listed_change_explains_is_kept(tmp_path):
+    """A treaty revoked at the base whose document moves: the finding is new (another file),
+    no change ends the treaty, so the finding stays."""
+    world = base_world()
+    world["alpha"].revoke(tid("alpha:t1"), "key_compromise")
+    commit_states(tmp_path, [world.files()])
+    files = dict(world.files())
+    old = next(p for p in files if p.startswith("sovereigns/alpha/treaties/"))
+    files[old.replace("treaties/", "treaties/moved-")] = files.pop(old)
+    commit_states(tmp_path, [files])
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert "change.treaty_revoked" not in [c.code for c in review.changes]
+    assert [c.path for c in _introduced(review, "treaty.revoked")] == [old.replace("treaties/", "treaties/moved-")]
