@@ -90,7 +90,8 @@ _CHANGES: tuple[tuple[str, str, str, str], ...] = (
     ("change.finding_introduced", "high", "New verification finding",
      "Verification at the head reports a finding the base did not have; its level follows the "
      "finding's severity (error: high, or critical for a root mismatch; warning: medium; info: info). "
-     "A treaty's revoked or replaced finding is left out where a listed change already ends that treaty."),
+     "A treaty's revoked or replaced finding is left out where a listed change already ends that treaty, "
+     "and a renewal's or replacement's new treaty inherits the info findings of the treaty it succeeds."),
 )
 
 _OTHER: tuple[Code, ...] = (

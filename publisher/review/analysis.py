@@ -3,11 +3,14 @@
 Input is plain data: for the sovereigns a change touches, path -> parsed document at the base
 and at the head, the repository files (coalition.json, trust.lock), and the verification
 findings of those sovereigns at both commits. Output: every trust change (the same rules as
-the history walk, with the base as memory) plus every finding the head introduces, except a
-treaty's revoked or replaced finding where a listed change already ends that treaty.
+the history walk, with the base as memory) plus every finding the head introduces. A renewal's
+or replacement's new treaty inherits the info findings of the treaty it succeeds, and a treaty's
+revoked or replaced finding is left out where a listed change already ends that treaty: each
+says again what a listed change says.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,6 +118,14 @@ _LIFECYCLE_FINDINGS = frozenset({"treaty.revoked", "treaty.replaced"})
 _ENDING_CHANGES = frozenset({"change.treaty_revoked", "change.treaty_renewed", "change.treaty_replaced"})
 
 
+def _predecessors(change: Change, after: Mapping[str, Any]) -> list[str]:
+    """The treaty ids a renewal's or replacement's new treaty names as the one it succeeds."""
+    document = after.get(change.path)
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    found = [metadata.get(name) for name in ("renew_of", "replace_of")] if isinstance(metadata, dict) else []
+    return [each for each in found if isinstance(each, str)]
+
+
 def _ended_by_a_change(changes: Iterable[Change], after: Mapping[str, Any]) -> set[tuple[str, str]]:
     """(sovereign, treaty id) of every treaty that a listed change revokes, renews or replaces."""
     ended = set()
@@ -122,13 +133,30 @@ def _ended_by_a_change(changes: Iterable[Change], after: Mapping[str, Any]) -> s
         if change.code == "change.treaty_revoked":
             ended.add((change.sovereign, change.subject))
         elif change.code in _ENDING_CHANGES:
-            document = after.get(change.path)
-            metadata = document.get("metadata") if isinstance(document, dict) else None
-            for name in ("renew_of", "replace_of"):
-                predecessor = metadata.get(name) if isinstance(metadata, dict) else None
-                if isinstance(predecessor, str):
-                    ended.add((change.sovereign, predecessor))
+            ended.update((change.sovereign, each) for each in _predecessors(change, after))
     return ended
+
+
+def _successor_paths(changes: Iterable[Change], before: Mapping[str, Any], after: Mapping[str, Any]
+                     ) -> dict[str, str]:
+    """For each renewal or replacement listed: the base path of the treaty it succeeds -> the
+    new treaty's path. The new treaty inherits verification's notes (info findings) on the old
+    one (its subject not published here, say): only what the succession changes is new. Never
+    a warning or an error: a successor must not hide a bad signature behind its predecessor's."""
+    wanted = {(change.sovereign, each): change.path for change in changes
+              if change.code in ("change.treaty_renewed", "change.treaty_replaced")
+              for each in _predecessors(change, after)}
+    if not wanted:
+        return {}
+    out = {}
+    for path, document in before.items():
+        parts = path.split("/")
+        treaty_id = document.get("treaty_id") if isinstance(document, dict) else None
+        if len(parts) == 4 and parts[0] == "sovereigns" and parts[2] == "treaties" and isinstance(treaty_id, str):
+            successor = wanted.get((parts[1], treaty_id))
+            if successor is not None:
+                out[path] = successor
+    return out
 
 
 def _restates(change: Change, ended: set[tuple[str, str]], after: Mapping[str, Any]) -> bool:
@@ -148,5 +176,9 @@ def build_review(base: str, head: str, at: datetime, before: Mapping[str, Any], 
     sovereigns = tuple(sorted(set(sovereigns)))
     changes = trust_changes(before, after, sovereigns, at=at, expiring_within=expiring_within)
     ended = _ended_by_a_change(changes, after)
-    changes += [c for c in introduced_findings(findings_before, findings_after) if not _restates(c, ended, after)]
+    successors = _successor_paths(changes, before, after)
+    base_findings = list(findings_before)
+    base_findings += [dataclasses.replace(f, path=successors[f.path]) for f in base_findings
+                      if f.path in successors and f.severity is Severity.INFO]
+    changes += [c for c in introduced_findings(base_findings, findings_after) if not _restates(c, ended, after)]
     return Review(base, head, at, tuple(sort_changes(changes)), changed_paths, sovereigns, dict(stats or {}))

@@ -407,3 +407,49 @@ def test_a_lifecycle_finding_no_listed_change_explains_is_kept(tmp_path):
     review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
     assert "change.treaty_revoked" not in [c.code for c in review.changes]
     assert [c.path for c in _introduced(review, "treaty.revoked")] == [old.replace("treaties/", "treaties/moved-")]
+
+
+def test_a_renewal_inherits_what_verification_said_of_the_treaty_it_renews(tmp_path):
+    """alpha's treaty names gamma, which is not published here: the renewal names it too, and
+    that is not news. A finding the renewal brings is still listed."""
+    world = base_world()
+    gamma = Sov("gamma")
+    old = world["alpha"].treaty("tg", gamma, roles=["role:client"])
+    commit_states(tmp_path, [world.files()])
+    new = world["alpha"].treaty("tg2", gamma, roles=["role:client"], metadata={"renew_of": old})
+    world["alpha"].revoke(old, f"renewed_by:{new}")
+    commit_states(tmp_path, [world.files()])
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert "change.treaty_renewed" in [c.code for c in review.changes]
+    assert _introduced(review, "treaty.external_subject") == []
+    assert [c.code for c in review.changes if c.code != "change.treaty_renewed"] == []
+
+    issued = world["alpha"].treaty("tg3", gamma, roles=["role:client"])     # a new treaty: its finding is new
+    commit_states(tmp_path, [world.files()])
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert [c.path for c in _introduced(review, "treaty.external_subject")] == [
+        next(c.path for c in review.changes if c.code == "change.treaty_issued" and c.subject == issued)]
+
+
+def _bad_signature(data: bytes) -> bytes:
+    document = json.loads(data)
+    document["signatures"][0]["sig"] = document["signatures"][0]["sig"][::-1]
+    return json.dumps(document, indent=2).encode()
+
+
+def test_a_renewal_never_inherits_an_error(tmp_path):
+    """A successor's bad signature is listed even where the treaty it renews had one."""
+    world = base_world()
+    commit_states(tmp_path, [world.files()])
+    files = dict(world.files())
+    old = next(p for p in files if p.startswith("sovereigns/alpha/treaties/"))
+    old_broken = _bad_signature(files[old])
+    commit_states(tmp_path, [{**files, old: old_broken}])
+    new = world["alpha"].treaty("t1r", world["beta"], roles=["role:client"], metadata={"renew_of": tid("alpha:t1")})
+    world["alpha"].revoke(tid("alpha:t1"), f"renewed_by:{new}")
+    files = dict(world.files())
+    renewal = next(p for p in files if p.endswith(f"{new}.json"))
+    commit_states(tmp_path, [{**files, old: old_broken, renewal: _bad_signature(files[renewal])}])
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    assert "change.treaty_renewed" in [c.code for c in review.changes]
+    assert {c.path for c in _introduced(review, "sig.malformed")} == {renewal}
