@@ -49,7 +49,7 @@ _MAX_SEALED = MAX_ENTRY_BYTES + len(MAGIC) + DIGEST     # an entry with its magi
 CACHE_DIRNAME = ".handshake-cache"
 ENV_DIR = "HANDSHAKE_CACHE_DIR"       # use this directory instead of <repo>/.handshake-cache
 ENV_OFF = "HANDSHAKE_NO_CACHE"        # any non-empty value: no cache at all
-_TEMPORARY = re.compile(r"\.[0-9a-f]+\.[0-9]+\.[0-9a-f]{8}")   # put_payload's, before its rename
+TEMPORARY_ENTRY = re.compile(r"\.[0-9a-f]+\.[0-9]+\.[0-9a-f]{8}")   # put_payload's, before its rename
 
 
 def _user_cache_home() -> Path:
@@ -223,7 +223,7 @@ class Cache:
                     written = entry.stat(follow_symlinks=False).st_mtime_ns
                 except OSError:
                     continue
-                if _TEMPORARY.fullmatch(entry.name):
+                if TEMPORARY_ENTRY.fullmatch(entry.name):
                     if written < horizon:
                         stale.append(entry.path)
                 elif each == kind and not entry.name.startswith("."):

@@ -17,14 +17,16 @@ it is left, and not counted as cleared.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.cache import MAGIC, private_directory
+from publisher.cache import MAGIC, TEMPORARY_ENTRY, private_directory
 from publisher.cachepack import PACK_MAGIC
 
-_TEMPORARY = re.compile(r"\.[0-9a-f]+\.[0-9]+\.[0-9a-f]{8}|\..+\.pack\.tmp")   # an entry's, a pack's
+
+def _temporary(name: str) -> bool:
+    """Named as an entry's or a pack's file is while it is written (cachepack.evict's test)."""
+    return TEMPORARY_ENTRY.fullmatch(name) is not None or (name.startswith(".") and name.endswith(".pack.tmp"))
 
 
 @dataclass
@@ -80,7 +82,7 @@ def _classify(entry: os.DirEntry[str]) -> tuple[str, int] | None:
         info = entry.stat(follow_symlinks=False)
         if not entry.is_file(follow_symlinks=False):
             return None
-        if _TEMPORARY.fullmatch(entry.name):
+        if _temporary(entry.name):
             return "temporaries", info.st_size
         fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         try:

@@ -10,9 +10,8 @@ says again what a listed change says.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from collections.abc import Iterable, Mapping
@@ -178,7 +177,7 @@ def build_review(base: str, head: str, at: datetime, before: Mapping[str, Any], 
     ended = _ended_by_a_change(changes, after)
     successors = _successor_paths(changes, before, after)
     base_findings = list(findings_before)
-    base_findings += [dataclasses.replace(f, path=successors[f.path]) for f in base_findings
+    base_findings += [replace(f, path=successors[f.path]) for f in base_findings
                       if f.path in successors and f.severity is Severity.INFO]
     changes += [c for c in introduced_findings(base_findings, findings_after) if not _restates(c, ended, after)]
     return Review(base, head, at, tuple(sort_changes(changes)), changed_paths, sovereigns, dict(stats or {}))
