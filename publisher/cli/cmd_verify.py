@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                  "a commit verified before is answered from the cache in well under a second")
     p.add_argument("--no-cache", action="store_true",
                    help="verify every folder and walk the history again instead of reusing results "
-                        "for unchanged bytes and commits (cache: REPO/.handshake-cache/)")
+                        "for unchanged bytes and commits (`handshake cache` shows where the cache is)")
     p.set_defaults(run=run)
 
 
