@@ -92,8 +92,8 @@ def _text(out: dict[str, Any], *, cleared: bool, off: bool, listed: bool) -> str
     if listed:
         others = out["others"]
         total = sum(o["bytes"] for o in others)
-        lines.append(f"other repositories' caches under {printable(str(cache_home()))}/repos: {len(others)}, "
-                     f"{verb} {_size(total)}")
+        lines.append(f"other repositories' caches under {printable(str(cache_home()))}/repos: {len(others)}; "
+                     f"{verb}: {_size(total)}")
         lines += [f"  {printable(o['directory'])}: {o['files']:,} file(s), {_size(o['bytes'])}" for o in others]
     return "\n".join(lines)
 
