@@ -32,6 +32,7 @@ import secrets
 import stat
 import sys
 import time
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -476,24 +477,49 @@ def open_cache(repo: str | os.PathLike[str] | None) -> Cache | None:
     paths."""
     if os.environ.get(ENV_OFF):
         return None
-    home = cache_home()
-    secret = _load_secret(home)
+    secret = _load_secret(cache_home())
     if secret is None:
         return None
+    for directory, parents, _ in _candidates(repo):
+        if _usable_directory(directory, parents=parents):
+            return Cache(directory, secret)
+    return None
+
+
+def locate_cache(repo: str | os.PathLike[str] | None) -> tuple[Path, str] | None:
+    """Where `open_cache` keeps the cache for `repo`, and why there, without creating anything
+    (for `handshake cache`): the first candidate that is a usable directory, else the one a run
+    would create. None when caching is off; CacheRefused as `open_cache`."""
+    if os.environ.get(ENV_OFF):
+        return None
+    for directory, _, chosen_by in _candidates(repo):
+        try:
+            info = directory.lstat()
+        except FileNotFoundError:
+            return directory, chosen_by
+        except OSError:
+            continue
+        if private_directory(info):
+            return directory, chosen_by
+    return None
+
+
+def _candidates(repo: str | os.PathLike[str] | None) -> Iterator[tuple[Path, bool, str]]:
+    """The cache directories for `repo` in order of preference: (directory, whether its parents
+    may be created, what chose it). CacheRefused, when it comes to it, for one among `repo`'s
+    trust paths."""
     candidates: list[tuple[Path, bool, str]] = []
     root = Path(repo).resolve() if repo is not None else None
     if os.environ.get(ENV_DIR):
         candidates.append((Path(os.environ[ENV_DIR]), True, f"${ENV_DIR}"))
     elif root is not None:
         if (root / CACHE_DIRNAME).is_dir():
-            candidates.append((root / CACHE_DIRNAME, False, CACHE_DIRNAME))
-        candidates.append((home / "repos" / hashlib.sha256(str(root).encode()).hexdigest()[:24], True,
+            candidates.append((root / CACHE_DIRNAME, False, f"{CACHE_DIRNAME} in the repository"))
+        candidates.append((cache_home() / "repos" / hashlib.sha256(str(root).encode()).hexdigest()[:24], True,
                            "under $XDG_CACHE_HOME"))
     for directory, parents, chosen_by in candidates:
         # The repository's own .handshake-cache is a real folder or is not used (a link the
-        # repository commits is refused below, silently: its content must not stop a run).
+        # repository commits is passed over, silently: its content must not stop a run).
         if root is not None and parents:
             _refuse_trust_paths(directory, root, chosen_by)
-        if _usable_directory(directory, parents=parents):
-            return Cache(directory, secret)
-    return None
+        yield directory, parents, chosen_by

@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from publisher import cachefiles
-from publisher.cache import CACHE_DIRNAME, ENV_DIR, ENV_OFF, cache_home
-from publisher.cli import EXIT_OK
-from publisher.cli.common import repo_cache, repo_path
+from publisher.cache import ENV_OFF, CacheRefused, cache_home, locate_cache
+from publisher.cli import EXIT_OK, UsageError
+from publisher.cli.common import repo_path
 from publisher.layout import printable
 
 
@@ -39,14 +38,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     root = repo_path(args.repo)
     out: dict[str, Any] = {"action": "clear" if args.clear else "usage", "repository": str(root), "cache": None}
-    cache = repo_cache(root, no_cache=False)
-    if cache is not None:
+    try:
+        located = locate_cache(root)         # creates nothing: looking must not make a cache
+    except CacheRefused as exc:
+        raise UsageError(str(exc)) from exc
+    if located is not None:
         act = cachefiles.clear if args.clear else cachefiles.usage
-        out["cache"] = _describe(act(cache.directory), _chosen_by(root, cache.directory))
+        out["cache"] = _describe(act(located[0]), located[1])
     if args.all:
         out["others"] = []
         for directory in cachefiles.repository_caches(cache_home()):
-            if cache is not None and directory == cache.directory:
+            if located is not None and directory == located[0]:
                 continue
             found = cachefiles.remove_repository_cache(directory) if args.clear else cachefiles.usage(directory)
             out["others"].append(_describe(found, "under $XDG_CACHE_HOME"))
@@ -55,12 +57,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_text(out, cleared=args.clear, off=bool(os.environ.get(ENV_OFF)), listed=args.all))
     return EXIT_OK
-
-
-def _chosen_by(root: Path, directory: Path) -> str:
-    if os.environ.get(ENV_DIR):
-        return f"${ENV_DIR}"
-    return f"{CACHE_DIRNAME} in the repository" if directory == root / CACHE_DIRNAME else "under $XDG_CACHE_HOME"
 
 
 def _describe(found: cachefiles.Usage, chosen_by: str) -> dict[str, Any]:
@@ -83,7 +79,7 @@ def _text(out: dict[str, Any], *, cleared: bool, off: bool, listed: bool) -> str
     lines = []
     mine = out["cache"]
     if mine is None:
-        why = f"caching is off (${ENV_OFF} is set)" if off else "no usable cache directory (see `handshake verify`)"
+        why = f"caching is off (${ENV_OFF} is set)" if off else "no usable cache directory"
         lines.append(f"{printable(out['repository'])}: {why}")
     else:
         lines.append(f"cache of {printable(out['repository'])}: {printable(mine['directory'])} ({mine['chosen_by']})")

@@ -110,3 +110,27 @@ def test_caching_off_says_so(demo_copy: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("HANDSHAKE_NO_CACHE", "1")
     assert main(["cache", str(demo_copy), "--clear"]) == 0
     assert "caching is off ($HANDSHAKE_NO_CACHE is set)" in capsys.readouterr().out
+
+
+def test_looking_creates_nothing(tmp_path: Path, demo_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Asking where the cache is makes no cache: no secret, no folder; it names the folder a
+    run would use."""
+    home = tmp_path / "home-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    (demo_copy / ".handshake-cache").rmdir()
+    shown = cache_command(capsys, str(demo_copy), "--all")
+    assert not home.exists()
+    assert shown["cache"]["chosen_by"] == "under $XDG_CACHE_HOME" and shown["cache"]["files"] == 0
+    assert Path(shown["cache"]["directory"]).parent == home / "handshake" / "repos"
+    assert shown["others"] == []
+    verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    assert cache_command(capsys, str(demo_copy))["cache"]["directory"] == shown["cache"]["directory"]
+
+
+def test_a_cache_among_the_trust_paths_is_misuse(demo_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HANDSHAKE_CACHE_DIR", str(demo_copy / "sovereigns" / "cache"))
+    assert main(["cache", str(demo_copy), "--clear"]) == 2
+    assert "trust path" in capsys.readouterr().err
+    assert not (demo_copy / "sovereigns" / "cache").exists()
