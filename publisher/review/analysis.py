@@ -24,6 +24,7 @@ from publisher.history.model import Change, sort_changes
 from publisher.layout import LOCK_FILE, ROOT_FILES
 from publisher.history.repository import compare_repository, pins
 from publisher.history.views import build_view
+from publisher.jsonshape import obj, text
 
 # Introduced findings that mean the root of trust itself is wrong, or that a secret leaks.
 CRITICAL_FINDINGS = frozenset({
@@ -114,45 +115,40 @@ def introduced_findings(before: Iterable[Finding], after: Iterable[Finding]) -> 
 # "replaced_by:..."). Listed again as a finding, it was one more line saying the same thing in
 # the review of every renewal.
 _LIFECYCLE_FINDINGS = frozenset({"treaty.revoked", "treaty.replaced"})
-_ENDING_CHANGES = frozenset({"change.treaty_revoked", "change.treaty_renewed", "change.treaty_replaced"})
+_SUCCESSIONS = frozenset({"change.treaty_renewed", "change.treaty_replaced"})
 
 
-def _predecessors(change: Change, after: Mapping[str, Any]) -> list[str]:
-    """The treaty ids a renewal's or replacement's new treaty names as the one it succeeds."""
-    document = after.get(change.path)
-    metadata = document.get("metadata") if isinstance(document, dict) else None
-    found = [metadata.get(name) for name in ("renew_of", "replace_of")] if isinstance(metadata, dict) else []
-    return [each for each in found if isinstance(each, str)]
+def _treaty_id(document: Any) -> str | None:
+    return text(obj(document).get("treaty_id"))
 
 
-def _ended_by_a_change(changes: Iterable[Change], after: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """(sovereign, treaty id) of every treaty that a listed change revokes, renews or replaces."""
-    ended = set()
-    for change in changes:
-        if change.code == "change.treaty_revoked":
-            ended.add((change.sovereign, change.subject))
-        elif change.code in _ENDING_CHANGES:
-            ended.update((change.sovereign, each) for each in _predecessors(change, after))
-    return ended
-
-
-def _successor_paths(changes: Iterable[Change], before: Mapping[str, Any], after: Mapping[str, Any]
-                     ) -> dict[str, str]:
-    """For each renewal or replacement listed: the base path of the treaty it succeeds -> the
-    new treaty's path. The new treaty inherits verification's notes (info findings) on the old
-    one (its subject not published here, say): only what the succession changes is new. Never
-    a warning or an error: a successor must not hide a bad signature behind its predecessor's."""
-    wanted = {(change.sovereign, each): change.path for change in changes
-              if change.code in ("change.treaty_renewed", "change.treaty_replaced")
-              for each in _predecessors(change, after)}
-    if not wanted:
-        return {}
+def _succeeded(changes: Iterable[Change], after: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """(sovereign, treaty id) of every treaty a listed renewal or replacement succeeds (its
+    new treaty's `renew_of` or `replace_of`) -> the new treaty's path."""
     out = {}
+    for change in changes:
+        if change.code in _SUCCESSIONS:
+            metadata = obj(obj(after.get(change.path)).get("metadata"))
+            for name in ("renew_of", "replace_of"):
+                predecessor = text(metadata.get(name))
+                if predecessor is not None:
+                    out[(change.sovereign, predecessor)] = change.path
+    return out
+
+
+def _successor_paths(succeeded: Mapping[tuple[str, str], str], before: Mapping[str, Any]) -> dict[str, str]:
+    """The base path of each treaty in `succeeded` -> its successor's path. The new treaty
+    inherits verification's notes (info findings) on the old one (its subject not published
+    here, say): only what the succession changes is new. Never a warning or an error: a
+    successor must not hide a bad signature behind its predecessor's."""
+    out: dict[str, str] = {}
+    if not succeeded:
+        return out
     for path, document in before.items():
         parts = path.split("/")
-        treaty_id = document.get("treaty_id") if isinstance(document, dict) else None
-        if len(parts) == 4 and parts[0] == "sovereigns" and parts[2] == "treaties" and isinstance(treaty_id, str):
-            successor = wanted.get((parts[1], treaty_id))
+        treaty_id = _treaty_id(document)
+        if len(parts) == 4 and parts[0] == "sovereigns" and parts[2] == "treaties" and treaty_id is not None:
+            successor = succeeded.get((parts[1], treaty_id))
             if successor is not None:
                 out[path] = successor
     return out
@@ -163,9 +159,8 @@ def _restates(change: Change, ended: set[tuple[str, str]], after: Mapping[str, A
     change already ends (the finding's file is that treaty's document at the head)."""
     if change.subject not in _LIFECYCLE_FINDINGS:
         return False
-    document = after.get(change.path)
-    treaty_id = document.get("treaty_id") if isinstance(document, dict) else None
-    return isinstance(treaty_id, str) and (change.sovereign, treaty_id) in ended
+    treaty_id = _treaty_id(after.get(change.path))
+    return treaty_id is not None and (change.sovereign, treaty_id) in ended
 
 
 def build_review(base: str, head: str, at: datetime, before: Mapping[str, Any], after: Mapping[str, Any],
@@ -174,8 +169,9 @@ def build_review(base: str, head: str, at: datetime, before: Mapping[str, Any], 
                  stats: Mapping[str, int] | None = None) -> Review:
     sovereigns = tuple(sorted(set(sovereigns)))
     changes = trust_changes(before, after, sovereigns, at=at, expiring_within=expiring_within)
-    ended = _ended_by_a_change(changes, after)
-    successors = _successor_paths(changes, before, after)
+    succeeded = _succeeded(changes, after)
+    ended = {(c.sovereign, c.subject) for c in changes if c.code == "change.treaty_revoked"} | succeeded.keys()
+    successors = _successor_paths(succeeded, before)
     base_findings = list(findings_before)
     base_findings += [replace(f, path=successors[f.path]) for f in base_findings
                       if f.path in successors and f.severity is Severity.INFO]
