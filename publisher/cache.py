@@ -242,18 +242,9 @@ class Cache:
         """The regular files in the entry folders of `kind` (not its packs), from real folders
         of this user's only; what cannot be listed is left out."""
         files: list[os.DirEntry[str]] = []
-        try:
-            with os.scandir(f"{self._root}/{kind}") as folders:
-                for folder in folders:
-                    try:
-                        if folder.name == PACKS or not private_directory(folder.stat(follow_symlinks=False)):
-                            continue
-                        with os.scandir(folder.path) as listing:
-                            files += [entry for entry in listing if entry.is_file(follow_symlinks=False)]
-                    except OSError:
-                        continue
-        except OSError:
-            pass
+        for folder in private_folders(f"{self._root}/{kind}"):
+            if folder.name != PACKS:
+                files += [entry for entry in entries_in(folder.path) if entry.is_file(follow_symlinks=False)]
         return files
 
     def batch(self, kind: str) -> Batch:
@@ -400,6 +391,28 @@ def _real_folder(path: str) -> bool:
     except FileExistsError:
         pass
     return private_directory(os.lstat(path))
+
+
+def entries_in(path: str) -> list[os.DirEntry[str]]:
+    """The entries directly in `path`; none when it cannot be listed."""
+    try:
+        with os.scandir(path) as listing:
+            return list(listing)
+    except OSError:
+        return []
+
+
+def private_folders(path: str) -> list[os.DirEntry[str]]:
+    """The real folders of this user's directly in `path`, by name (links and folders others
+    can write are left out); none when it cannot be listed."""
+    out = []
+    for entry in entries_in(path):
+        try:
+            if private_directory(entry.stat(follow_symlinks=False)):
+                out.append(entry)
+        except OSError:
+            continue
+    return sorted(out, key=lambda e: e.name)
 
 
 def private_directory(info: os.stat_result) -> bool:

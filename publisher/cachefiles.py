@@ -20,13 +20,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.cache import MAGIC, TEMPORARY_ENTRY, private_directory
-from publisher.cachepack import PACK_MAGIC
+from publisher.cache import MAGIC, TEMPORARY_ENTRY, entries_in, private_directory, private_folders
+from publisher.cachepack import PACK_MAGIC, temporary_pack
 
 
 def _temporary(name: str) -> bool:
     """Named as an entry's or a pack's file is while it is written (cachepack.evict's test)."""
-    return TEMPORARY_ENTRY.fullmatch(name) is not None or (name.startswith(".") and name.endswith(".pack.tmp"))
+    return TEMPORARY_ENTRY.fullmatch(name) is not None or temporary_pack(name)
 
 
 @dataclass
@@ -58,23 +58,6 @@ class Usage:
         return sum(k.files for k in self.kinds)
 
 
-def _real_dirs(path: str) -> list[os.DirEntry[str]]:
-    """The folders of this user's directly in `path` (links and shared folders left out)."""
-    try:
-        with os.scandir(path) as listing:
-            entries = list(listing)
-    except OSError:
-        return []
-    out = []
-    for entry in entries:
-        try:
-            if private_directory(entry.stat(follow_symlinks=False)):
-                out.append(entry)
-        except OSError:
-            continue
-    return sorted(out, key=lambda e: e.name)
-
-
 def _classify(entry: os.DirEntry[str]) -> tuple[str, int] | None:
     """("entries" | "packs" | "temporaries", size) for a file Handshake wrote (the name of
     the KindUsage field that counts it); None otherwise."""
@@ -102,15 +85,10 @@ def _walk(directory: Path, *, remove: bool) -> Usage:
     usage = Usage(directory)
     if not _is_private(str(directory)):
         return usage
-    for kind in _real_dirs(str(directory)):
+    for kind in private_folders(str(directory)):
         counted = KindUsage(kind.name)
-        for folder in _real_dirs(kind.path):
-            try:
-                with os.scandir(folder.path) as listing:
-                    files = list(listing)
-            except OSError:
-                continue
-            for entry in files:
+        for folder in private_folders(kind.path):
+            for entry in entries_in(folder.path):
                 found = _classify(entry)
                 if found is None:
                     continue
@@ -160,7 +138,7 @@ def clear(directory: Path) -> Usage:
 
 def repository_caches(home: Path) -> list[Path]:
     """The per-repository caches under `home/repos/` (the user's cache home), real folders only."""
-    return [Path(entry.path) for entry in _real_dirs(str(home / "repos"))]
+    return [Path(entry.path) for entry in private_folders(str(home / "repos"))]
 
 
 def remove_repository_cache(directory: Path) -> Usage:

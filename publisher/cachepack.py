@@ -191,6 +191,11 @@ def pack_names(folder: str) -> list[str]:
     return sorted(n for n in names if n.endswith(".pack") and not n.startswith("."))
 
 
+def temporary_pack(name: str) -> bool:
+    """Named as a pack is while it is written (PackWriter), before its rename."""
+    return name.startswith(".") and name.endswith(".pack.tmp")
+
+
 def evict(folder: str, seal: Sealer, max_entry: int, keep: int = MAX_PACKS) -> None:
     """Keep the newest `keep` packs sealed by this user; remove every other pack (a file named
     to sort newest but not sealed must not push the real ones out), and temporary packs of
@@ -209,7 +214,7 @@ def evict(folder: str, seal: Sealer, max_entry: int, keep: int = MAX_PACKS) -> N
     horizon = time.time() - STALE_TEMPORARY_S
     try:
         with os.scandir(folder) as listing:
-            stale = [e.name for e in listing if e.name.startswith(".") and e.name.endswith(".pack.tmp")
+            stale = [e.name for e in listing if temporary_pack(e.name)
                      and e.stat(follow_symlinks=False).st_mtime < horizon]
     except OSError:
         return
@@ -221,4 +226,4 @@ def evict(folder: str, seal: Sealer, max_entry: int, keep: int = MAX_PACKS) -> N
 
 
 __all__ = ["MAX_OPENED", "MAX_PACKS", "PACK_MIN", "PACKS", "PackSet", "PackWriter", "evict", "packable",
-           "pack_names", "read_index"]
+           "pack_names", "read_index", "temporary_pack"]
