@@ -394,6 +394,34 @@ def test_a_treaty_ended_by_a_listed_change_is_not_listed_again_as_a_finding(tmp_
     assert _introduced(review, restated) == []
 
 
+def _unrevoke(world):
+    world["alpha"].rows[tid("alpha:t1")] = {"status": "active", "revoked_at": None, "revocation_reason": None}
+
+
+@pytest.mark.parametrize("before, edit, code, named", [
+    (None, lambda w: w["alpha"].revoke(tid("alpha:t1"), "key_compromise"), "change.treaty_revoked",
+     "recognition-treaties.json"),
+    (None, lambda w: w["alpha"].resign(tid("alpha:t1"), status="revoked"), "change.treaty_revoked",
+     f"treaties/{tid('alpha:t1')}.json"),
+    (lambda w: w["alpha"].revoke(tid("alpha:t1"), "key_compromise"), _unrevoke, "change.treaty_unrevoked",
+     "recognition-treaties.json"),
+], ids=["row revoked", "document re-signed revoked", "row unrevoked"])
+def test_a_lifecycle_change_names_the_file_that_carries_it(tmp_path, before, edit, code, named):
+    """A revocation is usually written in the issuer's row only: the review's File column names
+    that file, one the pull request changed, not the treaty's untouched document."""
+    world = base_world()
+    if before is not None:
+        before(world)
+    commit_states(tmp_path, [world.files()])
+    edit(world)
+    commit_states(tmp_path, [world.files()])
+    changed = git(tmp_path, "diff", "--name-only", "HEAD~1", "HEAD").split()
+    review = collect_review(tmp_path, "HEAD~1", "HEAD", at=NOW)
+    [change] = [c for c in review.changes if c.code == code]
+    assert change.path == f"sovereigns/alpha/{named}"
+    assert change.path in changed
+
+
 def test_a_lifecycle_finding_no_listed_change_explains_is_kept(tmp_path):
     """A treaty revoked at the base whose document moves: the finding is new (another file),
     no change ends the treaty, so the finding stays."""
