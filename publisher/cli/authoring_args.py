@@ -16,14 +16,13 @@ from publisher.authoring.state import RepoState, load_state
 from publisher.authoring.writer import Outcome, Plan, apply
 from publisher.cli import EXIT_FINDINGS, EXIT_MISUSE, EXIT_OK
 from publisher.cli.cmd_verify import format_finding as verify_line
-from publisher.cli.common import parse_at, repo_path
+from publisher.cli.common import add_repo_argument, parse_at, repo_path
 from publisher.findings import Finding
 from publisher.layout import printable
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", help="Handshake repository root (default: the current directory, or the "
-                                          "repository above it in the same git work tree)")
+    add_repo_argument(parser, "--repo", what="Handshake repository root")
     parser.add_argument("--at", help="time of the operation, ISO 8601 (default: now); dates what is signed "
                                      "and the verification that follows")
 

@@ -18,7 +18,7 @@ from publisher.authoring.placement import inside, resolved
 from publisher.cache import Cache
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from publisher.cli.cmd_verify import format_finding
-from publisher.cli.common import parse_at, repo_cache, repo_path, source_date_epoch, worker_count
+from publisher.cli.common import add_repo_argument, parse_at, repo_cache, repo_path, source_date_epoch, worker_count
 from publisher.history.changes import ChangeEntry
 from publisher.layout import SOVEREIGNS_DIR, printable
 from publisher.history.load import read_change_channel
@@ -41,8 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "connectome, one page per sovereign and treaty, JSON exports, manifest). The "
                                    "same commit and --at give byte-identical output. Refuses a repository whose "
                                    "verification has errors unless --allow-errors.")
-    p.add_argument("repo", nargs="?", help="repository root (default: the current directory, or the repository "
-                                         "above it in the same git work tree)")
+    add_repo_argument(p)
     p.add_argument("--out", help="output directory (default: REPO/_site); replaced atomically")
     p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: SOURCE_DATE_EPOCH, "
                                 "else the HEAD commit time)")

@@ -16,7 +16,7 @@ from typing import Any
 from publisher import cachefiles
 from publisher.cache import ENV_OFF, CacheRefused, cache_home, locate_cache
 from publisher.cli import EXIT_OK, UsageError
-from publisher.cli.common import repo_path
+from publisher.cli.common import add_repo_argument, repo_path
 from publisher.layout import printable
 
 
@@ -25,8 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Show where the repository's verification and build cache is, and what "
                                    "it holds per kind; with --clear, remove it (the next run is slower, "
                                    "never different). Only files Handshake wrote are ever removed.")
-    p.add_argument("repo", nargs="?", help="repository root (default: the current directory, or the "
-                                         "repository above it in the same git work tree)")
+    add_repo_argument(p)
     p.add_argument("--clear", action="store_true", help="remove the repository's cache entries")
     p.add_argument("--all", action="store_true",
                    help="also every repository's cache under $XDG_CACHE_HOME/handshake/repos/ (list them; "

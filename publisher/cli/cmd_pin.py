@@ -18,7 +18,7 @@ from pathlib import Path
 
 from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
-from publisher.cli.common import repo_cache, repo_path
+from publisher.cli.common import add_repo_argument, repo_cache, repo_path
 from publisher.layout import LOCK_FILE, SOVEREIGNS_DIR, is_safe_id, printable
 from publisher.limits import DEFAULT_LIMITS, for_path, read_bound
 from publisher.readfile import NotRegular, TooLarge, read_regular
@@ -33,8 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Pin each sovereign's first-seen root key, with the commit and time it "
                                    "appeared, into trust.lock. Existing pins are kept; a pin that "
                                    "disagrees with history is reported (exit 1).")
-    p.add_argument("repo", nargs="?", help="git repository root (default: the current directory, or the "
-                                         "repository above it in the same git work tree)")
+    add_repo_argument(p, what="git repository root")
     p.add_argument("--rev", default="HEAD", help="history to read (default: HEAD)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when trust.lock would change")
     p.add_argument("--no-cache", action="store_true",

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
-from publisher.cli.common import parse_at, repo_path
+from publisher.cli.common import add_repo_argument, parse_at, repo_path
 from publisher.codes.history import LEVEL_ORDER
 
 
@@ -23,8 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "know before merging, most severe first.")
     p.add_argument("base", help="base ref (e.g. origin/main)")
     p.add_argument("head", nargs="?", default="HEAD", help="head ref (default: HEAD)")
-    p.add_argument("--repo", help="git repository root (default: the current directory, or the repository "
-                                "above it in the same git work tree)")
+    add_repo_argument(p, "--repo", what="git repository root")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
     p.add_argument("--fail-on", choices=LEVEL_ORDER, default=None,
                    help="exit 1 when a change is at this level or more severe")

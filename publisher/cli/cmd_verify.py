@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from publisher import gitrepo
 from publisher.cli import EXIT_FINDINGS, EXIT_OK, UsageError
-from publisher.cli.common import parse_at, repo_cache, repo_path, worker_count
+from publisher.cli.common import add_repo_argument, parse_at, repo_cache, repo_path, worker_count
 from publisher.layout import printable
 from publisher.source import WorktreeSource
 
@@ -23,8 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Verify a Handshake repository: strict JSON, schemas, signatures "
                                    "chained to each sovereign's pinned root key, cross-references, "
                                    "treaty lifecycle and redaction. Exit 0 when no finding is an error.")
-    p.add_argument("repo", nargs="?", help="repository root (default: the current directory, or the repository "
-                                         "above it in the same git work tree)")
+    add_repo_argument(p)
     p.add_argument("--at", help="evaluation time, ISO 8601 or 'now' (default: now)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--jobs", type=worker_count, default=None, help="worker processes (default: all cores)")

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from publisher.cache import Cache
 
 
+def add_repo_argument(parser: argparse.ArgumentParser, name: str = "repo", *,
+                      what: str = "repository root") -> None:
+    """REPO as a positional (`repo`) or an option (`--repo`), with one help text for the
+    discovery `repo_path` does when it is left out."""
+    text = f"{what} (default: the current directory, or the repository above it in the same git work tree)"
+    if name.startswith("-"):
+        parser.add_argument(name, help=text)
+    else:
+        parser.add_argument(name, nargs="?", help=text)
+
+
 def worker_count(value: str) -> int:
     """`--jobs`: a whole number of worker processes, at least 1 (argparse reports the rest)."""
     try:
