@@ -31,11 +31,12 @@ from publisher.limits import DEFAULT_LIMITS
 from publisher.model import KeyHistory, NaKey
 from publisher.strictjson import Refusal, load_json
 from tests.interop.test_verdicts_match_reference import history_of, na_signed_findings, primary
+from tests.interop.seeds import seeds
 
 HERE = Path(__file__).resolve().parent
 REF_PYTHON = HERE.parent.parent / ".venv-ref" / "bin" / "python"
 TOOL = HERE / "reference_tool.py"
-SEEDS = tuple(range(1, 41))
+SEEDS = seeds(tuple(range(1, 41)))
 COUNT = 60   # documents per seed
 
 # Deliberate differences, matched on Handshake's finding (code, pointer regex): a document the

@@ -47,11 +47,12 @@ from publisher.timestamps import parse
 from publisher.verify import Verification
 from tests.interop.test_differential import difference
 from tests.interop.test_scenario_differential import reference_scenario as graph_scenario
+from tests.interop.seeds import seeds
 from tests.interop.test_scenario_differential import (
     compare_nas, compare_union, expected_imports, import_snapshot, undecided,
 )
 
-SEEDS = (1, 2)
+SEEDS = seeds((1, 2))
 SKEW = timedelta(minutes=5)
 
 # Handshake's decisions where the reference's lifecycle (row status and expires_at only, FORMATS

@@ -40,12 +40,13 @@ from publisher.keyfile import parse_public_key_file
 from publisher.timestamps import parse
 from publisher.verify import Verification, verify_path
 from tests.interop.test_roundtrip_reference_signs import AT as CORPUS_AT, CORPUS_NAS, import_corpus
+from tests.interop.seeds import seeds
 
 HERE = Path(__file__).resolve().parent
 REF_PYTHON = HERE.parent.parent / ".venv-ref" / "bin" / "python"
 TOOL = HERE / "reference_tool.py"
 CORPUS = HERE / "corpus" / "repo"
-SEEDS = (*range(1, 9), 25)   # 25: copies re-issued at one restart share issued_at
+SEEDS = seeds((*range(1, 9), 25))   # 25: copies re-issued at one restart share issued_at
 
 # Deliberate differences: what the reference serves and Handshake cannot or must not reproduce,
 # each decided in docs/pages/reference/interop.md ("The recognition graph") with its FORMATS section.
