@@ -93,7 +93,7 @@ CODES: tuple[Code, ...] = (
        "A public key must be standard padded base64 of exactly 32 bytes.", "invalid_signature"),
     _c("sig.malformed", E, "Malformed signature",
        "A signature must be standard padded base64 of exactly 64 bytes (base64url or unpadded "
-       "values are refused, as by the reference).", "invalid_signature"),
+       "values are refused, as by the reference).", "invalid_signature", "genesis_invalid_signature"),
     # -- signatures and the key chain -------------------------------------------------------
     _c("sig.missing", E, "No signature", "The document carries no signature.",
        "missing_signature", "invalid_signature", "genesis_invalid_signature"),

@@ -48,6 +48,9 @@ DELIBERATE: list[tuple[str, str, str]] = [
     # FORMATS §1.2 / §14.4: every genesis signature must verify under the root (node/CLI rule).
     ("sig.invalid", r"^/signatures/\d+$", "§1.2, §14.4"),
     ("sig.wrong_role", r"^/signatures/\d+$", "§1.2, §14.4"),
+    # FORMATS §1.7 (RFC-001 rule 8, "mechanically checkable: root != NA key in genesis"): a
+    # genesis naming its root as NA key (the reference's genesis check accepts it).
+    ("key.role_reuse", r"^/network_authority/public_key$", "§1.7"),
     # FORMATS §1.2: a signature object is {key_id, sig} and nothing else (the strict path never
     # looks inside it, so the reference accepts an extra member).
     ("doc.unknown_field", r"^/signatures/\d+/[^/]+$", "§1.2"),
@@ -55,7 +58,7 @@ DELIBERATE: list[tuple[str, str, str]] = [
     # characters; FORMATS sets none, the reference takes any length): no reference producer
     # writes an empty or longer id (ids are uuid4, key ids and names are chosen by the operator).
     ("doc.malformed", r"^/(treaty_id|feed_id|policy_id|issuer_sovereign_id|subject_sovereign_id|issued_by|"
-                      r"network_name|min_client_version|revoked_attestation_ids/\d+|revoked_grant_ids/\d+|"
+                      r"network_name|network_version|min_client_version|revoked_attestation_ids/\d+|revoked_grant_ids/\d+|"
                       r"revocation_reasons|allowed_services/\d+|signatures/\d+/key_id)$", "bound"),
     # ... and on ports (1..65535; the reference takes any integer).
     ("doc.malformed", r"^/allowed_ports/\d+$", "bound"),
@@ -70,7 +73,8 @@ DELIBERATE: list[tuple[str, str, str]] = [
 POLICY_STRICT = {"sig.invalid", "doc.unknown_field", "doc.non_canonical_form"}
 
 # Both refuse, for different reasons (matched on the generator's description, the reference's
-# reason and Handshake's primary code). Each is a reason-order difference, not a verdict one.
+# reason and one of Handshake's errors: the document may hold a second defect, which Handshake
+# may rank first). Each is a reason-order difference, not a verdict one.
 REASON_ONLY: list[tuple[str, str, str, str]] = [
     # The record's own time is unreadable or non-canonical: the reference cannot place the record
     # in its key history and says invalid_signature; Handshake names the timestamp's form.
@@ -82,6 +86,9 @@ REASON_ONLY: list[tuple[str, str, str, str]] = [
     # A defaulted field set to null after signing: the reference checks the signature first,
     # Handshake the schema first.
     (": null, after signing", "invalid_signature", "doc.malformed", "null for a list"),
+    # A list set to null and re-signed by a key not valid at the record's time: the reference
+    # checks the key's window first, Handshake the schema first.
+    (": null, re-signed", "na_key_not_valid_at_time", "doc.malformed", "null for a list, key out of its window"),
     # genesis_refusal reads the model before the signature (genesis_invalid); Handshake's primary
     # ranks the signature first.
     ("after signing", "genesis_invalid", "sig.invalid", "model-invalid genesis"),
@@ -165,8 +172,9 @@ def difference(doc: dict[str, Any]) -> str | None:
         return None
     if not undecided:
         return None   # refused by both; Handshake's reason is one of its deliberate bounds
+    codes = {f.code for f in undecided}
     for what, reason, code, _why in REASON_ONLY:
-        if what in doc["what"] and strict["reason"] == reason and primary(undecided) == code:
+        if what in doc["what"] and strict["reason"] == reason and code in codes:
             return None
     ours = primary(undecided)
     return f"reference {strict['reason']}, Handshake {ours} (maps to {REGISTRY[ours].reference})"

@@ -184,7 +184,11 @@ class World:
 
         self.g = g
         rng = g.rng
-        self.name = rng.choice(["ALPHA-NA", "beta.na", "Sovereign-" + str(g.seed), g.text(1, 30)])
+        # At most 256 characters: the reference's own succession record refuses a longer
+        # sovereign id, so no NA with a longer name can serve a key history. The version label
+        # too: Handshake's bound on labels (a deliberate difference) would refuse the genesis
+        # every other document of the seed is verified under.
+        self.name = rng.choice(["ALPHA-NA", "beta.na", "Sovereign-" + str(g.seed), g.text(1, 30)])[:256]
         self.root = g.key(rng.choice(["rs-local", "rs-2025-q1", "root"]))
         self.keys = [g.key(rng.choice(["na-local", "na-2025-q1", "na-1"]))]
         self.stranger_root, self.stranger_na = g.key("rs-other"), g.key("na-other")
@@ -194,7 +198,7 @@ class World:
                                    endpoint=f"{g.text(1, 10, long=False)}:{rng.randint(0, 65535)}")
                    for _ in range(rng.choice([0, 0, 1, 3]))]
         genesis = GenesisBlock(
-            network_name=self.name, network_version=rng.choice(["v0.1", "v1.0", g.text(1, 10)]),
+            network_name=self.name, network_version=rng.choice(["v0.1", "v1.0", g.text(1, 10)])[:256],
             root_public_key=self.root.public_b64,
             network_authority=NetworkAuthority(public_key=self.keys[0].public_b64, valid_from=self.start,
                                                valid_to=self.start + timedelta(days=90)),
