@@ -238,6 +238,33 @@ class Cache:
             except OSError:
                 pass
 
+    def touch(self, kind: str, key: str) -> None:
+        """Mark the file entry under (kind, key) as used now (its modification time), so that
+        `keep_recent_runs` counts it among this run's however long ago it was written. A packed
+        entry, a link (its own time changes, never its target's) or a failure is left as it is."""
+        try:
+            os.utime(self._path(kind, key), follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            pass
+
+    def keep_recent_runs(self, kind: str, started_ns: int, runs: int) -> None:
+        """Keep at most `runs` times as many entries of `kind` as this run used, the newest
+        (`keep_newest`): this run used (wrote or `touch`ed) those modified since `started_ns`,
+        so its own always stay. For content-addressed entries that a change adds to rather than
+        overwrites (a coalition-wide page: an edit adds a new entry for each page it changes),
+        which would otherwise grow with every edit. Nothing goes when this run used none: it
+        proved nothing about what is current."""
+        used = 0
+        for entry in self._files_of(kind):
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime_ns >= started_ns \
+                        and not TEMPORARY_ENTRY.fullmatch(entry.name):
+                    used += 1
+            except OSError:
+                continue
+        if used:
+            self.keep_newest(kind, runs * used)
+
     def _files_of(self, kind: str) -> list[os.DirEntry[str]]:
         """The regular files in the entry folders of `kind` (not its packs), from real folders
         of this user's only; what cannot be listed is left out."""

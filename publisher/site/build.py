@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,10 @@ if TYPE_CHECKING:
     from publisher.verify import Verification
 
 ROOT_DOCUMENTS = incremental.ROOT_DOCUMENTS
+# The coalition-wide pages' render-cache entries of the last builds that are kept. A page's
+# entry is keyed by its inputs, and most edits change every coalition-wide page (counts,
+# the connectome): 10 MB of new entries per edit at 10,000 sovereigns, kept for good before.
+KEPT_PAGE_BUILDS = 8
 MANIFEST = "manifest.json"
 
 
@@ -269,6 +274,7 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
     # This process builds long-lived, acyclic values (the context, the exports, their views)
     # with the cyclic collector paused (publisher.collector: 1-2 s of a full-scale build's
     # single-core head and tail); so do the page workers (publisher.site.units._chunk).
+    started = time.time_ns()     # the page entries this build uses are the ones modified since
     with collector.paused():
         ctx = build_context(verification, provenance)
         site = _site_info(ctx)
@@ -323,5 +329,7 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
                                            if p.startswith("sovereigns/") and p.endswith(".html"))
     notes = tuple(naming_notes(ctx))
     incremental.remember(cache, key, sha256(manifest_bytes), pages, notes)
+    if cache is not None:
+        cache.keep_recent_runs(render_cache.PAGE_KIND, started, KEPT_PAGE_BUILDS)
     return Site(files=dict(sorted(sink.files.items())), pages=pages, manifest=manifest,
                 file_count=len(sink.digests), notes=notes, rendered=result.rendered)

@@ -31,6 +31,8 @@ class Pages:
             data = render(template, context)
             entry = (data, scan_site({path: data}))
             render_cache.store(self.cache, render_cache.PAGE_KIND, key, entry)
+        elif self.cache is not None:
+            self.cache.touch(render_cache.PAGE_KIND, key)     # still current: kept (build_site's eviction)
         self.leaks.extend(entry[1])
         self.sink.put(path, render_cache.finish(entry[0], *self.commit))
         self.count += path.endswith(".html")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from publisher.cache import Cache
-from publisher.site import render_cache, units
+from publisher.site import build as build_module, render_cache, units
 from publisher.site.build import Site, build_site
 from publisher.site.publish import NOT_A_SITE, PublishError, previous_site, record_published, replace_refusal, staging
 from publisher.site import sink as sink_module
@@ -127,6 +127,37 @@ def test_a_feed_change_renders_only_the_units_that_show_the_feed(tmp_path: Path,
 
 def _unit_entries(cache: Cache) -> list[Path]:
     return sorted(p for p in (cache.directory / render_cache.UNIT_KIND).rglob("*") if p.is_file())
+
+
+def _page_entries(cache: Cache) -> set[str]:
+    return {p.name for p in (cache.directory / render_cache.PAGE_KIND).rglob("*") if p.is_file()}
+
+
+def test_page_entries_are_bounded_by_what_the_last_build_used(tmp_path: Path, cache: Cache, monkeypatch) -> None:
+    """Every feed re-issue changes some coalition-wide pages, each a new entry under its new
+    inputs. With one build kept, only the entries the last build used stay: the pages no edit
+    changed (written by the first build, used since) among them, so building the last state
+    again renders no page."""
+    monkeypatch.setattr(build_module, "KEPT_PAGE_BUILDS", 1)
+    repo = tmp_path / "repo"
+    w = world()
+    write_state(repo, w.files())
+    build(repo, cache)
+    first = _page_entries(cache)
+    added = []
+    for n in range(3):
+        before = _page_entries(cache)
+        w["charlie"].set_feed([f"att-{n}", f"att-{n + 100}"], sequence=2 + n)
+        write_state(repo, w.files())
+        build(repo, cache)
+        added.append(_page_entries(cache) - before)
+    kept = _page_entries(cache)
+    assert all(added) and added[-1] <= kept and not (added[0] | added[1]) & kept
+    assert len(kept) == len(first)
+    assert first & kept, "a page unchanged since the first build was dropped"
+    misses = cache.misses
+    build(repo, cache)
+    assert cache.misses == misses
 
 
 @pytest.mark.parametrize("how", ["flipped byte", "truncated", "other secret"])
