@@ -50,9 +50,10 @@ if TYPE_CHECKING:
     from publisher.verify import Verification
 
 ROOT_DOCUMENTS = incremental.ROOT_DOCUMENTS
-# The coalition-wide pages' render-cache entries of the last builds that are kept. A page's
-# entry is keyed by its inputs, and most edits change every coalition-wide page (counts,
-# the connectome): 10 MB of new entries per edit at 10,000 sovereigns, kept for good before.
+# How many builds' worth of coalition-wide page entries the render cache keeps
+# (Cache.keep_recent_runs). A page's entry is keyed by its inputs, and an edit changes nearly
+# every coalition-wide page (counts, the connectome): 10 MB of new entries per edit at 10,000
+# sovereigns, which were kept for good.
 KEPT_PAGE_BUILDS = 8
 MANIFEST = "manifest.json"
 
@@ -271,10 +272,13 @@ def build_site(verification: Verification, source: Source, provenance: Provenanc
             sink.keep_all()
             return Site(files={}, pages=found[0], manifest=None, file_count=sink.previous.listed(),
                         notes=tuple(found[1]), rendered=0)
+    # The page entries this build uses are those modified since `started`. A file's time comes
+    # from the kernel's coarse clock, which may lag this one by a tick: a second earlier only
+    # counts a previous build's last entries too, and keeps a few more.
+    started = time.time_ns() - 1_000_000_000
     # This process builds long-lived, acyclic values (the context, the exports, their views)
     # with the cyclic collector paused (publisher.collector: 1-2 s of a full-scale build's
     # single-core head and tail); so do the page workers (publisher.site.units._chunk).
-    started = time.time_ns()     # the page entries this build uses are the ones modified since
     with collector.paused():
         ctx = build_context(verification, provenance)
         site = _site_info(ctx)
