@@ -180,17 +180,15 @@ def _named_by_successor(treaty: TreatyView, known: dict[str, TreatyView]) -> boo
     return successor is not None and treaty.treaty_id in (successor.renew_of, successor.replace_of)
 
 
-def _lifecycle_path(sid: str, path: str, old: TreatyView | None, new: TreatyView) -> str:
-    """The file a revocation (or its undoing) was written in: the issuer's row file when the
-    row's status changed (the usual form, which leaves the treaty's document as it was), else
-    the treaty's own document (re-signed). A review's File column then names a file the pull
-    request changed."""
-    if old is not None and old.row_status != new.row_status:
-        return f"sovereigns/{sid}/{ROWS_FILE}"
-    return path
+def _lifecycle_path(path: str, rows: str, old: TreatyView | None, new: TreatyView) -> str:
+    """The file a revocation (or its undoing) was written in: the issuer's row file `rows` when
+    the row's status changed (the usual form, which leaves the treaty's document as it was),
+    else the treaty's own document `path` (re-signed). A review's File column then names a file
+    the pull request changed."""
+    return rows if old is not None and old.row_status != new.row_status else path
 
 
-def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None, memory: Memory,
+def _treaty(sid: str, path: str, rows: str, old: TreatyView | None, new: TreatyView | None, memory: Memory,
             known: dict[str, TreatyView], when: datetime | None) -> list[Change]:
     if new is None:
         assert old is not None
@@ -206,14 +204,14 @@ def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None,
     label = _label(sid, new)
     was_revoked = (old is not None and old.revoked) or new.treaty_id in memory.revoked
     if was_revoked and not new.revoked:
-        return [Change("change.treaty_unrevoked", sid, _lifecycle_path(sid, path, old, new),
+        return [Change("change.treaty_unrevoked", sid, _lifecycle_path(path, rows, old, new),
                        f"{label} had been revoked and is {new.state} again.", new.treaty_id)]
     if old is None:
         return [] if new.revoked else _new_treaty(sid, path, new, known)
     out = []
     ended = new.state == "revoked" or (new.state == "replaced" and not _named_by_successor(new, known))
     if not old.revoked and ended:
-        out.append(Change("change.treaty_revoked", sid, _lifecycle_path(sid, path, old, new),
+        out.append(Change("change.treaty_revoked", sid, _lifecycle_path(path, rows, old, new),
                           f"{label} is revoked ({new.reason[:80] if new.reason else 'no reason given'}).",
                           new.treaty_id))
     elif old.state == "active" and new.state == "suspended":
@@ -233,6 +231,7 @@ def _treaty(sid: str, path: str, old: TreatyView | None, new: TreatyView | None,
 def _treaties(before: SovereignView | None, after: SovereignView, memory: Memory, at: datetime | None,
               expiring_within: timedelta, when: datetime | None) -> list[Change]:
     sid, out = after.sovereign_id, []
+    rows = _path(after, ROWS_FILE)
     old_all = dict(before.treaties) if before else {}
     known = {**old_all, **after.treaties}
     for tid in sorted(set(old_all) | set(after.treaties)):
@@ -240,8 +239,8 @@ def _treaties(before: SovereignView | None, after: SovereignView, memory: Memory
         if new is not None and old is new and not (tid in memory.revoked and not new.revoked):
             continue        # the very view a walk's memo kept: `_treaty` finds nothing, nor the expiry note
         paths = after.treaty_paths if new else (before.treaty_paths if before else {})
-        path = paths.get(tid, _path(after, ROWS_FILE))
-        found = _treaty(sid, path, old, new, memory, known, when)
+        path = paths.get(tid, rows)
+        found = _treaty(sid, path, rows, old, new, memory, known, when)
         out += found
         if at is not None and new is not None and not new.revoked and new.state == "active" \
                 and new.expires_at and at < new.expires_at and new.expires_at - at <= expiring_within \
