@@ -215,6 +215,33 @@ class Cache:
         every kind named. Links and anything but a real folder of this user's are never
         followed; never raises (what cannot be listed or deleted stays, and a deleted entry is
         a miss)."""
+        written, stale = self._written(kind, with_kinds)
+        self._drop_beyond(keep, written, stale, (kind, *with_kinds))
+
+    def touch(self, kind: str, key: str) -> None:
+        """Mark the file entry under (kind, key) as used now (its modification time), so that
+        `keep_recent_runs` counts it among this run's however long ago it was written. A packed
+        entry, a link (its own time changes, never its target's) or a failure is left as it is."""
+        try:
+            os.utime(self._path(kind, key), follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            pass
+
+    def keep_recent_runs(self, kind: str, started_ns: int, runs: int) -> None:
+        """Keep at most `runs` times as many entries of `kind` as this run used, the newest
+        (as `keep_newest`): this run used (wrote or `touch`ed) those modified since `started_ns`,
+        so its own always stay. For content-addressed entries that a change adds to rather than
+        overwrites (a coalition-wide page: an edit adds a new entry for each page it changes),
+        which would otherwise grow with every edit. Nothing goes when this run used none: it
+        proved nothing about what is current."""
+        written, stale = self._written(kind, ())
+        used = sum(1 for when, _ in written if when >= started_ns)
+        if used:
+            self._drop_beyond(runs * used, written, stale, (kind,))
+
+    def _written(self, kind: str, with_kinds: tuple[str, ...]) -> tuple[list[tuple[int, str]], list[str]]:
+        """(modification time, key) of every file entry of `kind`, and the paths of the stale
+        temporary files in `kind` and `with_kinds` (see `keep_newest`)."""
         found: list[tuple[int, str]] = []
         stale: list[str] = []
         horizon = time.time_ns() - cachepack.STALE_TEMPORARY_S * 1_000_000_000
@@ -229,41 +256,19 @@ class Cache:
                         stale.append(entry.path)
                 elif each == kind and not entry.name.startswith("."):
                     found.append((written, entry.name))
-        doomed = [self._path(each, key) for _, key in sorted(found, reverse=True)[keep:]
-                  for each in (kind, *with_kinds)]
+        return found, stale
+
+    def _drop_beyond(self, keep: int, written: list[tuple[int, str]], stale: list[str],
+                     kinds: tuple[str, ...]) -> None:
+        """Delete the entries of `kinds` under every key of `written` but the newest `keep`, and
+        the files of `stale`, each only in a real folder of this user's."""
+        doomed = [self._path(each, key) for _, key in sorted(written, reverse=True)[keep:] for each in kinds]
         for path in doomed + stale:
             try:
                 if private_directory(os.lstat(path.rpartition("/")[0])):
                     os.unlink(path)
             except OSError:
                 pass
-
-    def touch(self, kind: str, key: str) -> None:
-        """Mark the file entry under (kind, key) as used now (its modification time), so that
-        `keep_recent_runs` counts it among this run's however long ago it was written. A packed
-        entry, a link (its own time changes, never its target's) or a failure is left as it is."""
-        try:
-            os.utime(self._path(kind, key), follow_symlinks=False)
-        except (OSError, NotImplementedError):
-            pass
-
-    def keep_recent_runs(self, kind: str, started_ns: int, runs: int) -> None:
-        """Keep at most `runs` times as many entries of `kind` as this run used, the newest
-        (`keep_newest`): this run used (wrote or `touch`ed) those modified since `started_ns`,
-        so its own always stay. For content-addressed entries that a change adds to rather than
-        overwrites (a coalition-wide page: an edit adds a new entry for each page it changes),
-        which would otherwise grow with every edit. Nothing goes when this run used none: it
-        proved nothing about what is current."""
-        used = 0
-        for entry in self._files_of(kind):
-            try:
-                if entry.stat(follow_symlinks=False).st_mtime_ns >= started_ns \
-                        and not TEMPORARY_ENTRY.fullmatch(entry.name):
-                    used += 1
-            except OSError:
-                continue
-        if used:
-            self.keep_newest(kind, runs * used)
 
     def _files_of(self, kind: str) -> list[os.DirEntry[str]]:
         """The regular files in the entry folders of `kind` (not its packs), from real folders
