@@ -87,9 +87,14 @@ class GitSource:
         rows = gitrepo.ls_tree(self.root, self.commit, wanted)
         for prefix in wanted:
             self._listed[prefix] = {}
+        asked = set(wanted)
         for row in rows:
-            for prefix in wanted:
-                if row.path == prefix or row.path.startswith(prefix + "/"):
+            # The row's own path and each folder above it, among those asked for: one set
+            # lookup a level, so listing a thousand folders is not a thousand tests a row.
+            parts = row.path.split("/")
+            for depth in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:depth])
+                if prefix in asked:
                     self._listed[prefix][row.path] = row
             if row.type == "blob":
                 self._ids[row.path] = row.object_id
