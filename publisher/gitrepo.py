@@ -732,6 +732,50 @@ def top_level(root: str | Path, commit: str, paths: Sequence[str]) -> list[TreeE
     return _tree_rows(out.split(b"\0"), sized=False)
 
 
+class FileSearch:
+    """`git grep -l -F`: the files at `commit` matching `pathspecs` that hold any of the fixed
+    strings `needles`. It starts at once and is read with `paths()`, so it runs beside what the
+    caller does meanwhile (it takes both cores at 10,000 sovereigns).
+
+    git grep reads every blob it searches whole, and git stores a gigabyte of spaces in a
+    megabyte: its data segment is capped (`ulimit -d`, `max_data_bytes`), so such a blob fails
+    the search, never the machine. `paths()` is then None, as for any failure, and the caller
+    reads under its own bounds instead. (Where the system does not enforce the cap, macOS for
+    one, a giant blob costs its size in memory.)"""
+
+    def __init__(self, root: str | Path, commit: str, needles: Sequence[str], pathspecs: Sequence[str],
+                 *, max_data_bytes: int) -> None:
+        _refuse_options(commit)
+        self._prefix = f"{commit}:".encode()
+        patterns = [arg for needle in needles for arg in ("-e", needle)]
+        command = _command(root, ["grep", "-l", "-z", "-F", "--no-textconv", *patterns, commit, "--", *pathspecs])
+        cap = ["sh", "-c", 'ulimit -d "$0" && exec "$@"', str(max(1, max_data_bytes >> 10))]
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                cap + command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=_env(root))
+        except OSError:
+            self._proc = None
+
+    def paths(self) -> list[str] | None:
+        """The matching paths (surrogate-escaped where not UTF-8), or None when the search failed."""
+        if self._proc is None:
+            return None
+        out, _ = self._proc.communicate()
+        if self._proc.returncode == 1:          # git grep: nothing matched
+            return []
+        if self._proc.returncode != 0:
+            return None
+        return [name[len(self._prefix):].decode("utf-8", "surrogateescape")
+                for name in out.split(b"\0") if name.startswith(self._prefix)]
+
+    def close(self) -> None:
+        """Stop a search whose answer is no longer wanted."""
+        if self._proc is not None and self._proc.returncode is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+
 _INLINE_REQUEST_BYTES = 4096   # below PIPE_BUF-sized pipes' capacity on every platform
 
 

@@ -5,7 +5,8 @@ are listed with one `ls-tree` per commit and read through one `cat-file --batch`
 with a cache by blob id (an unchanged file is read once for both commits). Verification runs
 per affected sovereign (`verify_sovereign`, pure) plus the coalition-stage checks on plain
 mappings; treaty subjects contribute only their genesis and key history. Cost follows the
-changed files, not the repository.
+changed files, not the repository, and, where a change touches a sovereign's key files, the
+folders that name that sovereign (review/referrers.py).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, un
 from publisher.limits import DEFAULT_LIMITS, Limits, read_bound, read_bounded
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
+from publisher.review.referrers import ReferrerSearch, keyed_sovereigns
 from publisher.verify import coalition as stage
 from publisher.verify import loose_findings, not_regular, root_files
 from publisher.verify.dispatch import failed
@@ -86,20 +88,47 @@ def _subjects(source: GitSource, results: list[SovereignResult], affected: set[s
 
 
 def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limits,
-            lock_raw: Any, coalition_raw: Any) -> list[Finding]:
+            lock_raw: Any, coalition_raw: Any) -> tuple[list[Finding], dict[str, Sovereign]]:
+    """The findings on the changed folders, and their models (by id)."""
     lock_pins = pins(lock_raw)
+    results, refused = _results(source, sovereigns, lock_pins, limits)
+    out = refused + [f for r in results for f in r.findings]
+    models = {r.sovereign.id: r.sovereign for r in results}
+    try:
+        return _across(out, source, results, at, limits, lock_pins, lock_raw, coalition_raw), models
+    except gitrepo.GitError:
+        raise                 # git itself failed (reading the subjects): `handshake review` says so, exit 2
+    except Exception as exc:  # boundary: report, never crash, as verify does
+        return [*out, stage.stage_failure(exc)], models
+
+
+def _results(source: GitSource, sovereigns: list[str], lock_pins: dict[str, str],
+             limits: Limits) -> tuple[list[SovereignResult], list[Finding]]:
+    """Each folder's result, and the refusal of each name that is not UTF-8 (no model)."""
+    source.prefetch([f"sovereigns/{sid}" for sid in sovereigns])
     listed, refused = split_undecodable([e for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")])
     folders: dict[str, list[Entry]] = {}
     for entry in listed:
         folders.setdefault(entry.path.split("/", 2)[1], []).append(entry)
-    results = [_verified(source, sid, folders[sid], lock_pins.get(sid), limits) for sid in sovereigns if sid in folders]
-    out = refused + [f for r in results for f in r.findings]
+    return [_verified(source, sid, folders[sid], lock_pins.get(sid), limits)
+            for sid in sovereigns if sid in folders], refused
+
+
+def _referrer_findings(source: GitSource, referrers: list[str], keyed: list[str], changed: dict[str, Sovereign],
+                       limits: Limits, lock_pins: dict[str, str]) -> list[Finding]:
+    """What verification says of the referrers' treaties and policies toward the keyed
+    sovereigns (see review/referrers.py), on this side's models of both. Their other findings
+    are the same on both sides and left out."""
+    if not referrers:
+        return []
     try:
-        return _across(out, source, results, at, limits, lock_pins, lock_raw, coalition_raw)
+        models = {r.sovereign.id: r.sovereign for r in _results(source, referrers, lock_pins, limits)[0]}
+        subjects = {sid: changed[sid] for sid in keyed if sid in changed}
+        return stage.check_cross_references({**models, **subjects}, issuers=referrers, subjects=set(keyed))
     except gitrepo.GitError:
-        raise                 # git itself failed (reading the subjects): `handshake review` says so, exit 2
+        raise
     except Exception as exc:  # boundary: report, never crash, as verify does
-        return [*out, stage.stage_failure(exc)]
+        return [stage.stage_failure(exc)]
 
 
 def _verified(source: GitSource, sovereign_id: str, entries: list[Entry], pin: str | None,
@@ -181,18 +210,27 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
     changed_roots = {c.path for c in changed} & {LOCK_FILE, COALITION_FILE}
     loose = sorted({c.path for c in changed if not split_sovereign_path(c.path)} - {LOCK_FILE, COALITION_FILE})
+    keyed = keyed_sovereigns(c.path for c in changed)
+    search = ReferrerSearch(str(root), base, keyed)    # started first: it runs beside what follows
     reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed(limits)
     try:
-        docs, findings = {}, {}
+        docs, findings, sources, models = {}, {}, {}, {}
         for name, commit in (("base", base), ("head", head)):
-            source = GitSource(root, commit, blobs=reader, cache=cache)
+            source = sources[name] = GitSource(root, commit, blobs=reader, cache=cache)
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
             docs[name] = _documents(source, named, coalition_changed, parsed, limits)
             coalition_raw = parsed.get(source, COALITION_FILE)
-            findings[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE), coalition_raw) \
-                + _outside_folders(source, loose) + _root_files(changed_roots, docs[name].get(LOCK_FILE), coalition_raw)
-        stats = {"blobs_read": reader.requests, "changed_paths": len(changed)}
+            findings[name], models[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE),
+                                                   coalition_raw)
+            findings[name] += _outside_folders(source, loose) \
+                + _root_files(changed_roots, docs[name].get(LOCK_FILE), coalition_raw)
+        referrers = search.folders(sources["base"], sovereigns, limits)
+        for name in ("base", "head"):
+            findings[name] += _referrer_findings(sources[name], referrers, keyed, models[name], limits,
+                                                 pins(docs[name].get(LOCK_FILE)))
+        stats = {"blobs_read": reader.requests, "changed_paths": len(changed), "referrers": len(referrers)}
     finally:
+        search.close()
         reader.close()
     return build_review(base, head, when, docs["base"], docs["head"], named, findings["base"],
                         findings["head"], changed_paths=len(changed), expiring_within=expiring_within,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 from publisher.canonical import content_digest
 from publisher.checks.signatures import explain_foreign
@@ -125,9 +125,11 @@ def check_lock_coverage(lock_present: bool, pins: Mapping[str, str],
     return out
 
 
-def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]:
+def check_cross_references(sovereigns: Mapping[str, Sovereign], *, issuers: Iterable[str] | None = None,
+                           subjects: Container[str] | None = None) -> list[Finding]:
     """Keys one folder pins for another (a treaty's subject keys, a policy's recognized
-    issuers) against that sovereign's verified NA keys: only the coalition stage sees both."""
+    issuers) against that sovereign's verified NA keys: only the coalition stage sees both.
+    A review narrows it: only the folders `issuers`, only what they pin for `subjects`."""
     out: list[Finding] = []
     na_keys: dict[str, frozenset[str]] = {}     # by sovereign: 100,000 treaties name 10,000 of them
 
@@ -137,8 +139,11 @@ def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]
             known = na_keys[sovereign.id] = frozenset(sovereign.key_history.public_keys)
         return known
 
-    for sovereign in sovereigns.values():
+    checked = sovereigns.values() if issuers is None else [sovereigns[i] for i in issuers if i in sovereigns]
+    for sovereign in checked:
         for treaty in sovereign.treaties:
+            if subjects is not None and treaty.subject not in subjects:
+                continue
             subject = sovereigns.get(treaty.subject)
             if subject is None:
                 out.append(finding(treaty.path, "/subject_sovereign_id", "treaty.external_subject",
@@ -160,7 +165,8 @@ def check_cross_references(sovereigns: Mapping[str, Sovereign]) -> list[Finding]
         policy = sovereign.recognition_policy
         for index, issuer in enumerate(arr(obj(policy).get("recognized_issuers"))):
             if not isinstance(issuer, dict) or not isinstance(issuer.get("sovereign_id"), str) \
-                    or issuer["sovereign_id"] not in sovereigns:
+                    or issuer["sovereign_id"] not in sovereigns \
+                    or (subjects is not None and issuer["sovereign_id"] not in subjects):
                 continue
             known = na_keys_of(sovereigns[issuer["sovereign_id"]])
             keys = arr(issuer.get("public_keys"))

@@ -1,0 +1,103 @@
+"""The other folders a change reaches: who names a sovereign whose keys the change touches.
+
+Borealis's treaty pins Aurora's NA key. A pull request that rotates Aurora's key, replaces its
+genesis or removes its folder changes nothing in Borealis's folder, yet verification of the
+head now says something new there (`treaty.subject_key_retired`, `treaty.subject_keys_mismatch`,
+`treaty.external_subject`, `recpolicy.key_mismatch`). That is the change's blast radius, and a
+reviewer must see it. Cost follows it too: the folders that name such a sovereign are found with
+one `git grep` for its quoted id over the treaties and recognition policies (about a second at
+10,000 sovereigns, beside the rest of the review), and only those folders are verified.
+A review whose change touches no key material searches nothing.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from publisher import gitrepo
+from publisher.gitsource import GitSource
+from publisher.layout import split_sovereign_path, undecodable
+from publisher.limits import Limits, read_bounded
+
+# What the model of a treaty's subject is built from (review/collect.py reads only these for
+# subjects outside the change): a change to one of them can change what other folders pin.
+KEY_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
+# Where a folder names another sovereign in a way the coalition stage checks: treaty files,
+# treaties published only as rows, and a recognition policy's recognized issuers.
+_NAMING_FILES = ("recognition-treaties.json", "recognition-policy.json")
+_PATHSPECS = ("sovereigns/*/treaties/*.json", *(f"sovereigns/*/{name}" for name in _NAMING_FILES))
+# git grep's data segment: documents are read up to 1 MiB each (limits.max_file_bytes), a few
+# at a time, so only a blob no verification reads can reach this.
+GREP_DATA_BYTES = 256 << 20
+
+
+def keyed_sovereigns(changed_paths: Iterable[str]) -> list[str]:
+    """The sovereigns whose key material a change touches (a folder added or removed included:
+    its genesis is added or removed with it)."""
+    found = set()
+    for path in changed_paths:
+        parts = split_sovereign_path(path)
+        if parts and parts[1] in KEY_FILES and _searchable(parts[0]):
+            found.add(parts[0])
+    return sorted(found)
+
+
+def _searchable(sovereign_id: str) -> bool:
+    """An id a treaty could name as a folder's (see collect._folder_name) and grep can look for
+    (no line break: git grep takes each line of a pattern as a pattern of its own)."""
+    return sovereign_id not in ("", ".", "..") and not undecodable(sovereign_id) \
+        and not any(c in sovereign_id for c in "/\0\n\r")
+
+
+def needles(sovereign_ids: Iterable[str]) -> list[str]:
+    """What a file that names one of `sovereign_ids` must hold: the id as a JSON string, or an
+    escape (`"\\u0061urora"` is "aurora" too: any file with an escape is read and decided)."""
+    return [json.dumps(sid, ensure_ascii=False) for sid in sovereign_ids] + ["\\u"]
+
+
+def _naming_file(path: str) -> bool:
+    """A file of the layout that can name another sovereign (git's `*` also crosses folders)."""
+    parts = split_sovereign_path(path)
+    if parts is None:
+        return False
+    relative = parts[1]
+    return relative in _NAMING_FILES or (relative.startswith("treaties/") and relative.endswith(".json")
+                                         and relative.count("/") == 1)
+
+
+class ReferrerSearch:
+    """The folders, other than the changed ones, whose files may name a keyed sovereign, found
+    at `commit`. Folders outside the change are the same at the base and the head, so one
+    commit answers for both (the base, which the reviewer already trusts)."""
+
+    def __init__(self, root: str, commit: str, keyed: list[str]) -> None:
+        self._needles = needles(keyed)
+        self._search = gitrepo.FileSearch(root, commit, self._needles, _PATHSPECS,
+                                          max_data_bytes=GREP_DATA_BYTES) if keyed else None
+        self.method = "none" if not keyed else "git grep"
+
+    def folders(self, source: GitSource, changed: Iterable[str], limits: Limits) -> list[str]:
+        """The candidate folders, sorted; each is verified and decides for itself."""
+        if self._search is None:
+            return []
+        paths = self._search.paths()
+        if paths is None:               # git grep failed (a giant blob, say): read under bounds
+            self.method = "bounded read"
+            paths = _bounded_search(source, self._needles, limits)
+        skip = set(changed)
+        return sorted({parts[0] for path in paths if _naming_file(path) and (parts := split_sovereign_path(path))
+                       and parts[0] not in skip and _searchable(parts[0])})
+
+    def close(self) -> None:
+        if self._search is not None:
+            self._search.close()
+
+
+def _bounded_search(source: GitSource, wanted: list[str], limits: Limits) -> list[str]:
+    """The search, by reading every naming file under its size bound through cat-file."""
+    source.prefetch(["sovereigns"])
+    files = [(e.path, e.blob_id) for e in source.entries("sovereigns")
+             if e.type == "file" and e.blob_id and _naming_file(e.path)]
+    data = read_bounded(source.read_objects, files, limits)
+    encoded = [n.encode("utf-8", "surrogateescape") for n in wanted]
+    return [path for path, blob in files if any(n in data.get(blob, b"") for n in encoded)]

@@ -1,0 +1,136 @@
+"""A change to one sovereign's keys, reviewed with what it does to the folders that name it.
+
+Alpha's treaty pins beta's NA key; a pull request that changes only beta's folder can leave
+that pin wrong. The review must list what verification of the head newly says in alpha's
+folder, and find alpha without reading the whole repository.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from tests.history.trustrepo import NOW, Key, World, commit_states, git, tid
+
+import publisher.review.referrers as referrers
+from publisher import gitrepo
+from publisher.review.collect import collect_review
+
+T1 = tid("alpha:t1")
+ALPHA_T1 = f"sovereigns/alpha/treaties/{T1}.json"
+POLICY = "sovereigns/gamma/recognition-policy.json"
+
+
+def coalition() -> World:
+    """alpha recognizes beta (treaty t1); gamma's recognition policy pins beta's NA key; delta
+    names nobody, and its feed has a bad signature at both commits (a finding no change makes)."""
+    world = World("alpha", "beta", "gamma", "delta")
+    world["alpha"].treaty("t1", world["beta"], roles=["role:client"])
+    world["delta"].set_feed(["att-1"])
+    world.pin_all()
+    return world
+
+
+def files(world: World, *, escaped: bool = False) -> dict[str, bytes]:
+    out = world.files()
+    out[POLICY] = json.dumps({"local_sovereign_id": "gamma", "recognized_issuers": [
+        {"sovereign_id": "beta", "public_keys": [Key("beta-na").public]}]}, indent=2).encode()
+    feed = "sovereigns/delta/revocation-feed.json"
+    out[feed] = out[feed].replace(b'"sequence": 1', b'"sequence": 9')      # no longer what was signed
+    if escaped:
+        # The same documents, with beta's id written as a JSON escape: no file holds "beta".
+        for path in (ALPHA_T1, "sovereigns/alpha/recognition-treaties.json", POLICY):
+            out[path] = out[path].replace(b'"beta"', b'"\\u0062eta"')
+    return out
+
+
+def new_na_key(world: World) -> None:
+    """beta re-issues its genesis with another NA key (its own folder only)."""
+    beta = world["beta"]
+    beta.na = Key("beta-na-2")
+    beta.genesis_doc = beta._genesis()
+
+
+def review_of(tmp_path, change, *, escaped: bool = False):
+    world = coalition()
+    commit_states(tmp_path, [files(world, escaped=escaped)])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    change(world)
+    commit_states(tmp_path, [files(world, escaped=escaped)])
+    return collect_review(tmp_path, "main", "pr", at=NOW)
+
+
+def introduced(review) -> set[tuple[str, str, str]]:
+    return {(c.path, c.subject, c.level) for c in review.changes if c.code == "change.finding_introduced"}
+
+
+def test_a_new_na_key_is_reviewed_with_the_treaties_and_policies_that_pin_the_old_one(tmp_path):
+    review = review_of(tmp_path, new_na_key)
+    assert review.sovereigns == ("beta",)
+    assert introduced(review) == {(ALPHA_T1, "treaty.subject_keys_mismatch", "high"),
+                                  (POLICY, "recpolicy.key_mismatch", "medium")}
+    assert review.stats["referrers"] == 2        # alpha and gamma; delta names nobody
+
+
+def test_a_removed_sovereign_is_reviewed_with_the_treaties_that_name_it(tmp_path):
+    def remove_beta(world: World) -> None:
+        world["beta"].deleted_files = set(world["beta"].files())
+    review = review_of(tmp_path, remove_beta)
+    assert (ALPHA_T1, "treaty.external_subject", "info") in introduced(review)
+    assert "change.sovereign_removed" in {c.code for c in review.changes}
+
+
+def test_a_subject_written_as_an_escape_is_found_all_the_same(tmp_path):
+    review = review_of(tmp_path, new_na_key, escaped=True)
+    assert {(p, s) for p, s, _ in introduced(review)} == {(ALPHA_T1, "treaty.subject_keys_mismatch"),
+                                                          (POLICY, "recpolicy.key_mismatch")}
+
+
+def test_a_change_to_no_key_searches_nothing(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a change that touches no key material started a search")
+    monkeypatch.setattr(gitrepo, "FileSearch", refuse)
+    review = review_of(tmp_path, lambda world: world["alpha"].resign(T1, allowed_roles=["role:client", "role:bridge"]))
+    assert [c.code for c in review.changes] == ["change.scope_widened"]
+    assert review.stats["referrers"] == 0
+
+
+def _giant_blob_on_main(root, size: int) -> None:
+    """A treaty file of `size` spaces in a folder no one reviews (git stores it in kilobytes)."""
+    git(root, "checkout", "-q", "main")
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=root, input=b" " * size,
+                          capture_output=True, check=True).stdout.decode().strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},sovereigns/delta/treaties/giant.json")
+    git(root, "commit", "-q", "-m", "a giant blob")
+
+
+@pytest.mark.parametrize("giant", [False, True])
+def test_a_blob_too_large_for_the_search_falls_back_to_bounded_reads(tmp_path, monkeypatch, giant):
+    """git grep reads each blob whole: capped, it fails on a giant one, and the folders are then
+    found by reading every naming file under its bound. The answer is the same."""
+    monkeypatch.setattr(referrers, "GREP_DATA_BYTES", 48 << 20)
+    fallbacks = []
+    real = referrers._bounded_search
+    monkeypatch.setattr(referrers, "_bounded_search", lambda *args: fallbacks.append(1) or real(*args))
+    world = coalition()
+    commit_states(tmp_path, [files(world)])
+    if giant:
+        _giant_blob_on_main(tmp_path, 64 << 20)
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    new_na_key(world)
+    state = files(world)
+    if giant:
+        state["sovereigns/delta/treaties/giant.json"] = b" " * (64 << 20)
+    commit_states(tmp_path, [state])
+    review = collect_review(tmp_path, "main", "pr", at=NOW)
+    assert len(fallbacks) == int(giant)
+    assert {(p, s) for p, s, _ in introduced(review)} == {(ALPHA_T1, "treaty.subject_keys_mismatch"),
+                                                          (POLICY, "recpolicy.key_mismatch")}
+
+
+def test_keyed_sovereigns_are_those_whose_key_files_changed():
+    assert referrers.keyed_sovereigns([
+        "sovereigns/a/genesis.signed.json", "sovereigns/b/key-history.json", "sovereigns/c/keys/root.pub",
+        "sovereigns/d/treaties/x.json", "sovereigns/e/keys/na.pub", "trust.lock",
+        "sovereigns/f\nx/genesis.signed.json", "sovereigns/../genesis.signed.json",
+    ]) == ["a", "b", "c"]
