@@ -4,7 +4,7 @@
 are listed with one `ls-tree` per commit and read through one `cat-file --batch` process
 with a cache by blob id (an unchanged file is read once for both commits). Verification runs
 per affected sovereign (`verify_sovereign`, pure) plus the coalition-stage checks on plain
-mappings; treaty subjects contribute only their genesis and key history. Cost follows the
+mappings; treaty subjects contribute only what their keys are built from. Cost follows the
 changed files, not the repository, and, where a change touches a sovereign's key files, the
 folders that name that sovereign (review/referrers.py).
 """
@@ -23,14 +23,12 @@ from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, un
 from publisher.limits import DEFAULT_LIMITS, Limits, read_bound, read_bounded
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
-from publisher.review.referrers import ReferrerSearch, keyed_sovereigns
+from publisher.review.referrers import SUBJECT_PATHS, ReferrerSearch, keyed_sovereigns
 from publisher.verify import coalition as stage
 from publisher.verify import loose_findings, not_regular, root_files
 from publisher.verify.dispatch import failed
 from publisher.source import Entry
 from publisher.verify.sovereign import SovereignResult, split_undecodable, verify_sovereign
-
-SUBJECT_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
 
 
 class _Parsed:
@@ -77,7 +75,7 @@ def _subjects(source: GitSource, results: list[SovereignResult], affected: set[s
               lock_pins: dict[str, str]) -> dict[str, Sovereign]:
     """Key material of treaty subjects outside the change (their findings are not reported)."""
     names = sorted({t.subject for r in results for t in r.sovereign.treaties if _folder_name(t.subject)} - affected)
-    paths = {sid: [f"sovereigns/{sid}/{name}" for name in SUBJECT_FILES] for sid in names}
+    paths = {sid: [f"sovereigns/{sid}/{name}" for name in SUBJECT_PATHS] for sid in names}
     source.prefetch([p for group in paths.values() for p in group])
     out = {}
     for sid, group in paths.items():

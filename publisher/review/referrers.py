@@ -19,9 +19,16 @@ from publisher.gitsource import GitSource
 from publisher.layout import split_sovereign_path, undecodable
 from publisher.limits import Limits, read_bounded
 
-# What the model of a treaty's subject is built from (review/collect.py reads only these for
-# subjects outside the change): a change to one of them can change what other folders pin.
-KEY_FILES = ("genesis.signed.json", "key-history.json", "keys/root.pub")
+# What a sovereign's keys are built from, as verification builds them: the genesis and key
+# history, under the root that keys/root.pub names or that trust.lock pins and the root
+# rotation records move (a folder). review/collect.py reads only these for treaty subjects
+# outside the change; a change to one of them can change what other folders' pins mean.
+SUBJECT_PATHS = ("genesis.signed.json", "key-history.json", "keys/root.pub", "root-rotations")
+
+
+def is_subject_path(relative: str) -> bool:
+    """Whether a path relative to a sovereign folder is (or lies in) one of SUBJECT_PATHS."""
+    return relative in SUBJECT_PATHS or relative.startswith("root-rotations/")
 # Where a folder names another sovereign in a way the coalition stage checks: treaty files,
 # treaties published only as rows, and a recognition policy's recognized issuers.
 _NAMING_FILES = ("recognition-treaties.json", "recognition-policy.json")
@@ -37,7 +44,7 @@ def keyed_sovereigns(changed_paths: Iterable[str]) -> list[str]:
     found = set()
     for path in changed_paths:
         parts = split_sovereign_path(path)
-        if parts and parts[1] in KEY_FILES and _searchable(parts[0]):
+        if parts and is_subject_path(parts[1]) and _searchable(parts[0]):
             found.add(parts[0])
     return sorted(found)
 

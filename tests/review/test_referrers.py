@@ -132,5 +132,54 @@ def test_keyed_sovereigns_are_those_whose_key_files_changed():
     assert referrers.keyed_sovereigns([
         "sovereigns/a/genesis.signed.json", "sovereigns/b/key-history.json", "sovereigns/c/keys/root.pub",
         "sovereigns/d/treaties/x.json", "sovereigns/e/keys/na.pub", "trust.lock",
-        "sovereigns/f\nx/genesis.signed.json", "sovereigns/../genesis.signed.json",
-    ]) == ["a", "b", "c"]
+        "sovereigns/g/root-rotations/1.json", "sovereigns/f\nx/genesis.signed.json",
+        "sovereigns/../genesis.signed.json",
+    ]) == ["a", "b", "c", "g"]
+
+
+def _pins_mallory(world: World) -> None:
+    world["alpha"].resign(T1, subject_public_keys=[Key("mallory").public])
+
+
+def test_a_subject_whose_root_rotated_is_checked_under_its_rotated_root(tmp_path):
+    """beta's genesis is signed by the root its rotation record moved to: review builds beta's
+    keys from the rotation records too, as verify does, so alpha's bad pin is an error here as
+    there (without them beta's genesis failed, and its keys were never compared)."""
+    world = World("alpha", "beta")
+    world.pin_all()
+    world["beta"].rotate_root("beta-root-2")
+    world["alpha"].treaty("t1", world["beta"], roles=["role:client"])
+    commit_states(tmp_path, [world.files()])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    _pins_mallory(world)
+    commit_states(tmp_path, [world.files()])
+    review = collect_review(tmp_path, "main", "pr", at=NOW)
+    assert review.sovereigns == ("alpha",)
+    assert (ALPHA_T1, "treaty.subject_keys_mismatch", "high") in introduced(review)
+
+
+def test_a_change_to_root_rotation_records_alone_reaches_the_folders_that_name_the_sovereign(tmp_path):
+    """On main beta's rotation record lacks the new root's signature, so its genesis (signed by
+    the new root) does not verify and its keys are unknown: alpha's pin of a wrong key goes
+    unremarked. The pull request signs the record, nothing else."""
+    world = World("alpha", "beta")
+    world.pin_all()
+    world["beta"].rotate_root("beta-root-2", sign_new=False)
+    world["alpha"].treaty("t1", world["beta"], roles=["role:client"])
+    _pins_mallory(world)
+    commit_states(tmp_path, [world.files()])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    beta = world["beta"]
+    beta.rotations, beta.root = [], Key("beta-root")
+    beta.rotate_root("beta-root-2")
+    state = world.files()
+    assert [p for p in state if p.startswith("sovereigns/beta/") and state[p] != files_of(tmp_path, "main", p)] \
+        == ["sovereigns/beta/root-rotations/1.json"]
+    commit_states(tmp_path, [state])
+    review = collect_review(tmp_path, "main", "pr", at=NOW)
+    assert review.sovereigns == ("beta",)
+    assert (ALPHA_T1, "treaty.subject_keys_mismatch", "high") in introduced(review)
+
+
+def files_of(root, rev: str, path: str) -> bytes:
+    return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True, check=True).stdout
