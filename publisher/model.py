@@ -234,6 +234,9 @@ class Member:
     handshake_url: str | None = None
     genesis_sha256: str | None = None
     note: str | None = None
+    # Where coalition.json lists it (None: not from the file): a finding's pointer names this
+    # entry, not its place among the entries that were kept.
+    index: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def build_coalition(raw: Mapping[str, Any] | None, sovereign_ids: Sequence[str])
         seen.add(sid)
 
         url = text(item.get("handshake_url"))
-        members.append(Member(sid, url, text(item.get("genesis_sha256")), text(item.get("note"))))
+        members.append(Member(sid, url, text(item.get("genesis_sha256")), text(item.get("note")), index=index))
         if url is not None and not is_safe_url(url):
             out.append(finding(COALITION_FILE, pointer("members", index, "handshake_url"), "coalition.unsafe_url",
                                "handshake_url is not an http(s) URL; shown as text"))
@@ -99,7 +99,7 @@ def check_membership(coalition: Coalition, sovereigns: Mapping[str, Sovereign]) 
         return out
     listed = {m.sovereign_id for m in coalition.members}
     for index, member in enumerate(coalition.members):
-        where = pointer("members", index)
+        where = pointer("members", index if member.index is None else member.index)
         sovereign = sovereigns.get(member.sovereign_id)
         if sovereign is None:
             out.append(finding(COALITION_FILE, where, "coalition.member_missing",

@@ -38,3 +38,17 @@ def test_a_policy_that_pins_only_the_issuers_keys_is_not_reported(demo_copy: Pat
     (root / POLICY).write_text(json.dumps(policy, indent=2) + "\n")
 
     assert _mismatches(root) == []
+
+
+def test_a_membership_finding_points_at_the_member_entry_it_is_about(demo_copy: Path) -> None:
+    """Entries coalition.json lists but verification skips (not an object, a duplicate) do not
+    shift the pointer of a finding on a later member."""
+    root = demo_copy
+    coalition = json.loads((root / "coalition.json").read_text())
+    first = coalition["members"][0]
+    coalition["members"] = [42, first, dict(first), {"sovereign_id": "ghost"}, *coalition["members"][1:]]
+    (root / "coalition.json").write_text(json.dumps(coalition, indent=2) + "\n")
+    found = verify_path(root, at=DEMO_AT, workers=1).findings
+    assert [(f.code, f.pointer) for f in found if f.code.startswith("coalition.")
+            and f.code != "coalition.schema"] == [("coalition.duplicate_member", "/members/2"),
+                                                   ("coalition.member_missing", "/members/3")]
