@@ -10,6 +10,7 @@ folders that name that sovereign (review/referrers.py).
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,14 @@ from publisher.findings import Finding
 from publisher.gitsource import GitSource
 from publisher.history.repository import pins
 from publisher.history.views import needs_content, parse_document
+from publisher.jsonshape import arr, obj
 from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, undecodable
 from publisher.limits import DEFAULT_LIMITS, Limits, read_bound, read_bounded
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
 from publisher.review.referrers import SUBJECT_PATHS, ReferrerSearch, keyed_sovereigns
 from publisher.verify import coalition as stage
-from publisher.verify import loose_findings, not_regular, root_files
+from publisher.verify import load_root_json, loose_findings, not_regular, root_files
 from publisher.verify.dispatch import failed
 from publisher.source import Entry
 from publisher.verify.sovereign import SovereignResult, split_undecodable, verify_sovereign
@@ -73,8 +75,12 @@ def _folder_name(name: str) -> bool:
 
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
               lock_pins: dict[str, str]) -> dict[str, Sovereign]:
-    """Key material of treaty subjects outside the change (their findings are not reported)."""
-    names = sorted({t.subject for r in results for t in r.sovereign.treaties if _folder_name(t.subject)} - affected)
+    """Key material of the sovereigns the changed folders pin keys for, outside the change: their
+    treaties' subjects and their recognition policies' issuers (their findings are not reported)."""
+    named = {t.subject for r in results for t in r.sovereign.treaties}
+    named |= {issuer["sovereign_id"] for r in results for issuer in arr(obj(r.sovereign.recognition_policy)
+              .get("recognized_issuers")) if isinstance(issuer, dict) and isinstance(issuer.get("sovereign_id"), str)}
+    names = sorted({sid for sid in named if _folder_name(sid)} - affected)
     paths = {sid: [f"sovereigns/{sid}/{name}" for name in SUBJECT_PATHS] for sid in names}
     source.prefetch([p for group in paths.values() for p in group])
     out = {}
@@ -85,7 +91,7 @@ def _subjects(source: GitSource, results: list[SovereignResult], affected: set[s
     return out
 
 
-def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limits,
+def _verify(source: GitSource, sovereigns: list[str], reviewed: set[str], at: datetime, limits: Limits,
             lock_raw: Any, coalition_raw: Any) -> tuple[list[Finding], dict[str, Sovereign]]:
     """The findings on the changed folders, and their models (by id)."""
     lock_pins = pins(lock_raw)
@@ -93,7 +99,7 @@ def _verify(source: GitSource, sovereigns: list[str], at: datetime, limits: Limi
     out = refused + [f for r in results for f in r.findings]
     models = {r.sovereign.id: r.sovereign for r in results}
     try:
-        return _across(out, source, results, at, limits, lock_pins, lock_raw, coalition_raw), models
+        return _across(out, source, results, reviewed, at, limits, lock_pins, lock_raw, coalition_raw), models
     except gitrepo.GitError:
         raise                 # git itself failed (reading the subjects): `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash, as verify does
@@ -140,40 +146,53 @@ def _verified(source: GitSource, sovereign_id: str, entries: list[Entry], pin: s
         return failed(sovereign_id, pin, exc)
 
 
-def _across(out: list[Finding], source: GitSource, results: list[SovereignResult], at: datetime, limits: Limits,
-            lock_pins: dict[str, str], lock_raw: Any, coalition_raw: Any) -> list[Finding]:
+def _across(out: list[Finding], source: GitSource, results: list[SovereignResult], reviewed: set[str],
+            at: datetime, limits: Limits, lock_pins: dict[str, str], lock_raw: Any, coalition_raw: Any
+            ) -> list[Finding]:
     """`out` with the coalition-stage checks on the affected sovereigns and their treaties'
-    subjects (a foreign signer's finding replaces the folder's `sig.invalid`)."""
+    subjects (a foreign signer's finding replaces the folder's `sig.invalid`), and the pin and
+    membership checks on every `reviewed` id (a removed folder's stale pin and missing member
+    included)."""
     affected = {r.sovereign.id: r.sovereign for r in results}
     everyone = {**_subjects(source, results, set(affected), limits, lock_pins), **affected}
     out = out + stage.check_cross_references(everyone)
     foreign, replaced = stage.check_foreign_signers(results, everyone)
     out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
     out += stage.check_time(affected, at)
-    out += stage.check_lock_coverage(lock_raw is not None, {s: p for s, p in lock_pins.items() if s in affected},
+    out += stage.check_lock_coverage(lock_raw is not None, {s: p for s, p in lock_pins.items() if s in reviewed},
                                      affected)
     if isinstance(coalition_raw, dict):
-        # Only the affected members: validating a 10,000-member coalition.json per review would
+        # Only the reviewed members: validating a 10,000-member coalition.json per review would
         # make cost follow the repository (coalition.json's own changes are compared separately).
         members = coalition_raw.get("members")
-        mine = [m for m in (members if isinstance(members, list) else [])
-                if isinstance(m, dict) and isinstance(m.get("sovereign_id"), str) and m["sovereign_id"] in affected]
-        coalition, _ = stage.build_coalition({**coalition_raw, "members": mine}, sorted(affected))
+        entries = members if isinstance(members, list) else []
+        at_index = [i for i, m in enumerate(entries) if isinstance(m, dict)
+                    and isinstance(m.get("sovereign_id"), str) and m["sovereign_id"] in reviewed]
+        coalition, _ = stage.build_coalition({**coalition_raw, "members": [entries[i] for i in at_index]},
+                                             sorted(affected))
+        # Each finding points at the member's entry in the whole file, as verify's does.
+        coalition = dataclasses.replace(coalition, members=tuple(
+            dataclasses.replace(m, index=at_index[m.index]) if m.index is not None else m for m in coalition.members))
         out += stage.check_membership(coalition, affected)
     return out
 
 
-def _root_files(changed: set[str], lock_raw: Any, coalition_raw: Any) -> list[Finding]:
-    """verify's own findings on trust.lock and coalition.json (schema, duplicate members, unsafe
-    links), for those the change touches: a member's id made a list is `doc.malformed` there,
-    whichever member it is. An untouched file gives the same findings on both sides, so it is
-    not read whole (at 10,000 sovereigns each is a megabyte)."""
+def _root_files(source: GitSource, changed: set[str], limits: Limits) -> list[Finding]:
+    """verify's own findings on trust.lock and coalition.json (unreadable, schema, duplicate
+    members, unsafe links, no coalition.json), for those the change touches, read as verify
+    reads them: a member's id made a list is `doc.malformed` there, whichever member it is. An
+    untouched file gives the same findings on both sides, so it is not read whole (at 10,000
+    sovereigns each is a megabyte). One that is not a regular file is _outside_folders'."""
     out: list[Finding] = []
     try:
-        if LOCK_FILE in changed and isinstance(lock_raw, dict):
-            out += stage.parse_lock(lock_raw)[1]
-        if COALITION_FILE in changed and isinstance(coalition_raw, dict):
-            out += stage.build_coalition(coalition_raw, [])[1]
+        listed = {e.path: e for path in sorted(changed) for e in root_files(source.entries(path), path)
+                  if e.type == "file"}
+        if LOCK_FILE in changed:
+            out += stage.parse_lock(load_root_json(source, listed, LOCK_FILE, limits, out))[1]
+        if COALITION_FILE in changed:
+            out += stage.build_coalition(load_root_json(source, listed, COALITION_FILE, limits, out), [])[1]
+    except gitrepo.GitError:
+        raise                 # git itself failed: `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash, as verify does
         out.append(stage.stage_failure(exc))
     return out
@@ -194,6 +213,37 @@ def _outside_folders(source: GitSource, loose: list[str]) -> list[Finding]:
     return out
 
 
+def _member_entries(coalition_raw: Any) -> dict[str, Any] | None:
+    """coalition.json's member entries by id (each id's first), or None when it declares none."""
+    if not isinstance(coalition_raw, dict):
+        return None
+    members = coalition_raw.get("members")
+    out: dict[str, Any] = {}
+    for item in members if isinstance(members, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("sovereign_id"), str):
+            out.setdefault(item["sovereign_id"], item)
+    return out
+
+
+def _moved(sources: dict[str, GitSource], locks: dict[str, Any],
+           coalitions: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The sovereigns whose pin (trust.lock) or member entry (coalition.json) the change rewrote,
+    though their folders may be untouched: a new pin changes the root a folder is verified
+    under, a member added, dropped or re-pinned changes what membership says of it. Returns
+    (every such id, those whose pin moved). A coalition.json added or removed changes every
+    folder's membership."""
+    before, after = pins(locks["base"]), pins(locks["head"])
+    repinned = {sid for sid in before.keys() | after.keys() if before.get(sid) != after.get(sid)}
+    old, new = _member_entries(coalitions["base"]), _member_entries(coalitions["head"])
+    moved = set(repinned)
+    if old is not None and new is not None:
+        moved |= {sid for sid in old.keys() | new.keys() if old.get(sid) != new.get(sid)}
+    elif old is not None or new is not None:
+        moved |= set(old or new or {}) | {row.path.split("/", 1)[1] for source in sources.values()
+                                          for row in gitrepo.top_level(source.root, source.commit, ["sovereigns/"])}
+    return moved, repinned
+
+
 def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, at: datetime | None = None,
                    use_merge_base: bool = False, expiring_within: timedelta = timedelta(days=30),
                    limits: Limits = DEFAULT_LIMITS) -> Review:
@@ -203,32 +253,39 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
         base = gitrepo.merge_base(root, base, head)
     when = at or gitrepo.commit_info(root, head).time
     changed = gitrepo.diff_raw(root, base, head)
-    sovereigns = sorted({s[0] for c in changed if (s := split_sovereign_path(c.path))})
-    named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
+    folders = {s[0] for c in changed if (s := split_sovereign_path(c.path))}
     coalition_changed = any(c.path == COALITION_FILE for c in changed)
     changed_roots = {c.path for c in changed} & {LOCK_FILE, COALITION_FILE}
     loose = sorted({c.path for c in changed if not split_sovereign_path(c.path)} - {LOCK_FILE, COALITION_FILE})
-    keyed = keyed_sovereigns(c.path for c in changed)
-    search = ReferrerSearch(str(root), base, keyed)    # started first: it runs beside what follows
     reader, cache, parsed = gitrepo.BlobReader(root), dict[str, bytes](), _Parsed(limits)
+    search = None
     try:
-        docs, findings, sources, models = {}, {}, {}, {}
-        for name, commit in (("base", base), ("head", head)):
-            source = sources[name] = GitSource(root, commit, blobs=reader, cache=cache)
-            source.prefetch([f"sovereigns/{sid}" for sid in sovereigns] + [LOCK_FILE, COALITION_FILE])
+        sources = {name: GitSource(root, commit, blobs=reader, cache=cache)
+                   for name, commit in (("base", base), ("head", head))}
+        locks, coalitions = {}, {}
+        for name, source in sources.items():
+            source.prefetch([LOCK_FILE, COALITION_FILE])
+            locks[name], coalitions[name] = parsed.get(source, LOCK_FILE), parsed.get(source, COALITION_FILE)
+        moved, repinned = _moved(sources, locks, coalitions) if changed_roots else (set(), set())
+        reviewed = folders | moved              # whose pin and membership are checked
+        sovereigns = sorted(folders | {sid for sid in moved if _folder_name(sid) and not undecodable(sid)})
+        named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
+        keyed = keyed_sovereigns(c.path for c in changed) + [s for s in sorted(repinned) if s in sovereigns]
+        search = ReferrerSearch(str(root), base, sorted(set(keyed)))  # it runs beside what follows
+        docs, findings, models = {}, {}, {}
+        for name, source in sources.items():
+            source.prefetch([f"sovereigns/{sid}" for sid in sovereigns])
             docs[name] = _documents(source, named, coalition_changed, parsed, limits)
-            coalition_raw = parsed.get(source, COALITION_FILE)
-            findings[name], models[name] = _verify(source, sovereigns, when, limits, docs[name].get(LOCK_FILE),
-                                                   coalition_raw)
-            findings[name] += _outside_folders(source, loose) \
-                + _root_files(changed_roots, docs[name].get(LOCK_FILE), coalition_raw)
+            findings[name], models[name] = _verify(source, sovereigns, reviewed, when, limits, locks[name],
+                                                   coalitions[name])
+            findings[name] += _outside_folders(source, loose) + _root_files(source, changed_roots, limits)
         referrers = search.folders(sources["base"], sovereigns, limits)
-        for name in ("base", "head"):
-            findings[name] += _referrer_findings(sources[name], referrers, keyed, models[name], limits,
-                                                 pins(docs[name].get(LOCK_FILE)))
+        for name, source in sources.items():
+            findings[name] += _referrer_findings(source, referrers, keyed, models[name], limits, pins(locks[name]))
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed), "referrers": len(referrers)}
     finally:
-        search.close()
+        if search is not None:
+            search.close()
         reader.close()
     return build_review(base, head, when, docs["base"], docs["head"], named, findings["base"],
                         findings["head"], changed_paths=len(changed), expiring_within=expiring_within,

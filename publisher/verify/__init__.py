@@ -72,8 +72,10 @@ class Verification:
         return dataclasses.replace(self, findings=tuple(sort_findings(findings)))
 
 
-def _load_root_json(source: Source, entries: dict[str, Entry], path: str, limits: Limits,
-                    out: list[Finding]) -> dict[str, Any] | None:
+def load_root_json(source: Source, entries: dict[str, Entry], path: str, limits: Limits,
+                   out: list[Finding]) -> dict[str, Any] | None:
+    """trust.lock or coalition.json as an object, or None (absent, or refused: the refusal
+    appended to `out`). Review reads a changed one through this too, and finds what verify finds."""
     entry = entries.get(path)
     if entry is None:
         return None
@@ -178,10 +180,10 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
                            f"{len(entries)} files (limit {limits.max_total_files}); the rest were not read"))
         entries = entries[: limits.max_total_files]
     root_entries = {e.path: e for e in root_listing}
-    lock_raw = _load_root_json(source, root_entries, LOCK_FILE, limits, out)
+    lock_raw = load_root_json(source, root_entries, LOCK_FILE, limits, out)
     pins, found = stage.parse_lock(lock_raw)
     out.extend(found)
-    coalition_raw = _load_root_json(source, root_entries, COALITION_FILE, limits, out)
+    coalition_raw = load_root_json(source, root_entries, COALITION_FILE, limits, out)
 
     entries, refused = split_undecodable(entries)
     out.extend(refused)

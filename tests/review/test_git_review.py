@@ -289,8 +289,12 @@ def test_a_coalition_member_id_that_is_not_a_string_is_reported_not_a_crash(tmp_
     status = main(["review", "HEAD~1", "HEAD", "--repo", str(tmp_path), "--at", AT, "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert status == 0
-    assert [(c["code"], c["subject"]) for c in report["changes"]] == [
-        ("change.member_removed", "beta"), ("change.finding_introduced", "doc.malformed")]   # as verify finds it
+    assert [(c["code"], c["subject"]) for c in report["changes"]] == [       # as verify finds them
+        ("change.member_removed", "beta"), ("change.finding_introduced", "doc.malformed"),
+        ("change.finding_introduced", "coalition.unlisted_sovereign")]
+    main(["verify", str(tmp_path), "--at", AT, "--no-history", "--format", "json"])
+    found = {(f["code"], f["path"]) for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert {("coalition.unlisted_sovereign", "sovereigns/beta"), ("doc.malformed", "coalition.json")} <= found
 
 
 @pytest.mark.parametrize("where", ["folder", "coalition"])

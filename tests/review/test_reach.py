@@ -1,0 +1,73 @@
+"""What a change reaches besides the folders it touches: pins, membership, and the keys its
+folders pin for others. Each test is a pull request verify of the head finds something new
+in, and the review must list it (tests/review/test_review_matches_verify.py checks the same
+on generated pull requests)."""
+from __future__ import annotations
+
+import json
+
+from tests.history.trustrepo import NOW, Key, World, commit_states, git
+
+from publisher.review.collect import collect_review
+
+
+def world() -> World:
+    coalition = World("alpha", "beta", "gamma")
+    coalition["alpha"].treaty("t1", coalition["beta"], roles=["role:client"])
+    coalition.pin_all()
+    return coalition
+
+
+def review(tmp_path, change, files=World.files):
+    coalition = world()
+    commit_states(tmp_path, [files(coalition)])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    change(coalition)
+    commit_states(tmp_path, [files(coalition)])
+    return collect_review(tmp_path, "main", "pr", at=NOW)
+
+
+def introduced(result) -> set[tuple[str, str]]:
+    return {(c.path, c.subject) for c in result.changes if c.code == "change.finding_introduced"}
+
+
+def test_a_folder_removed_with_its_member_and_pin_left_behind(tmp_path):
+    def remove_gamma(coalition: World) -> None:
+        coalition["gamma"].deleted_files = set(coalition["gamma"].files())
+    result = review(tmp_path, remove_gamma)
+    assert {("coalition.json", "coalition.member_missing"), ("trust.lock", "lock.stale_entry")} <= introduced(result)
+
+
+def test_a_pin_rewritten_in_trust_lock_alone_is_reviewed_with_the_folder_it_pins(tmp_path):
+    """The pull request touches only trust.lock: alpha's folder, unchanged, is now verified
+    under another root, and every document it signed fails. The review lists that too."""
+    def repin_alpha(coalition: World) -> None:
+        assert coalition.pins is not None
+        coalition.pins["alpha"] = Key("mallory-root").public
+    result = review(tmp_path, repin_alpha)
+    assert "alpha" in result.sovereigns
+    assert ("sovereigns/alpha/keys/root.pub", "lock.root_mismatch") in introduced(result)
+    assert "change.lock_repinned" in {c.code for c in result.changes}
+
+
+def test_a_member_dropped_from_coalition_json_alone_leaves_its_folder_unlisted(tmp_path):
+    def drop_gamma(coalition: World) -> None:
+        coalition.members.remove("gamma")
+    result = review(tmp_path, drop_gamma)
+    assert ("sovereigns/gamma", "coalition.unlisted_sovereign") in introduced(result)
+
+
+def test_a_recognition_policy_pinning_a_wrong_key_for_an_unchanged_sovereign(tmp_path):
+    """The policy is checked against gamma's keys, though gamma's folder is not in the change."""
+    wrong: list[str] = []
+
+    def files(coalition: World) -> dict[str, bytes]:
+        out = coalition.files()
+        if wrong:
+            out["sovereigns/alpha/recognition-policy.json"] = json.dumps({
+                "local_sovereign_id": "alpha",
+                "recognized_issuers": [{"sovereign_id": "gamma", "public_keys": wrong}]}).encode()
+        return out
+    result = review(tmp_path, lambda _: wrong.append(Key("mallory").public), files)
+    assert result.sovereigns == ("alpha",)
+    assert introduced(result) == {("sovereigns/alpha/recognition-policy.json", "recpolicy.key_mismatch")}
