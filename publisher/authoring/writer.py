@@ -50,6 +50,9 @@ class Outcome:
     summary: tuple[str, ...]
     verification: Verification
     pending: tuple[Finding, ...]      # threshold findings on written files: signatures awaited
+    # Warnings the change caused in files it did not write: another sovereign's treaty now pins
+    # a key this NA rotation retired, say. Only that sovereign can act on them.
+    elsewhere: tuple[Finding, ...] = ()
 
 
 class OverlaySource:
@@ -184,7 +187,15 @@ def apply(repo: Path, plan: Plan, *, at: datetime, before: Verification | None =
     except BaseException:
         _restore(prepared, done)
         raise
-    return Outcome(written, plan.summary, after, tuple(pending))
+    return Outcome(written, plan.summary, after, tuple(pending), tuple(caused_elsewhere(before, after, written)))
+
+
+def caused_elsewhere(before: Verification, after: Verification, written: Sequence[str]) -> list[Finding]:
+    """The warnings `after` has, and `before` had not, on files outside `written`."""
+    old = {(f.path, f.pointer, f.code) for f in before.findings}
+    touched = set(written)
+    return [f for f in after.findings if f.severity.value == "warning" and f.path not in touched
+            and (f.path, f.pointer, f.code) not in old]
 
 
 def _restore(prepared: Mapping[str, tuple[Path, bytes | None]], done: Sequence[str]) -> None:
@@ -196,5 +207,5 @@ def _restore(prepared: Mapping[str, tuple[Path, bytes | None]], done: Sequence[s
             _write_atomic(target, old)
 
 
-__all__ = ["Plan", "Outcome", "OverlaySource", "apply", "judge", "prepare", "write_file_atomic",
+__all__ = ["Plan", "Outcome", "OverlaySource", "apply", "caused_elsewhere", "judge", "prepare", "write_file_atomic",
            "has_errors"]

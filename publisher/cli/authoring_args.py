@@ -56,6 +56,12 @@ def report(outcome: Outcome) -> int:
         print("warnings on what was written (written anyway; see the reason-code page):")
         for f in warnings[:50]:
             print(format_finding(f))
+    if outcome.elsewhere:
+        print("warnings this change causes in files it did not write (their sovereigns must act):")
+        for f in outcome.elsewhere[:50]:
+            print(format_finding(f))
+        if len(outcome.elsewhere) > 50:
+            print(f"  ... and {len(outcome.elsewhere) - 50} more (handshake verify lists them all)")
     if outcome.pending:
         print("PENDING: written, but waiting for more signatures (handshake sign FILE --key ...):")
         for f in outcome.pending:

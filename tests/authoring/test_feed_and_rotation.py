@@ -147,3 +147,20 @@ def test_only_the_pinned_root_names_the_next_key(two_sovereigns: Path, hs: Runne
     result = hs("na", "rotate", "--root-key", keys.path("beta-root"), "--sovereign", "alpha", "--new-na-key",
                 keys.path("alpha-na2"), "--na-key", keys.path("alpha-na"), "--at", at(1))
     assert result.code == 1 and "not the pinned root key of alpha" in result.err
+
+
+def test_a_rotation_names_the_treaties_of_others_that_pin_the_retired_key(two_sovereigns: Path, hs: Runner,
+                                                                          keys: Keys) -> None:
+    """beta's treaty pins alpha's NA key: alpha's rotation leaves it pinning a retired key, a
+    warning in a file alpha did not write and cannot fix. The command says so, by file."""
+    ok(hs("treaty", "issue", "beta", "alpha", "--roles", "client", "--valid-for", "90d", "--treaty-id", "b-1",
+          "--na-key", keys.path("beta-na"), "--at", at(1)))
+    result = ok(rotate(hs, keys, at(2)))
+    lines = result.out.splitlines()
+    heading = lines.index("warnings this change causes in files it did not write (their sovereigns must act):")
+    assert "treaty.subject_key_retired" in lines[heading + 1]
+    assert "sovereigns/beta/treaties/b-1.json" in lines[heading + 1]
+    # A later command that causes nothing new says nothing of it.
+    again = ok(hs("feed", "revoke", "att-1", "--reason", "member_departed", "--sovereign", "alpha",
+                  "--na-key", keys.path("alpha-na2"), "--at", at(3)))
+    assert "files it did not write" not in again.out
