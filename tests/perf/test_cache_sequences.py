@@ -1,12 +1,13 @@
 """A cached verify answers as a fresh one does, along a sequence of random edits.
 
 tests/perf/test_equivalence.py checks chosen edits; this walks one cache through many: each
-step makes one to three edits of the kinds pull requests and attacks make (tests/history/edits.py),
-writes the tree and commits it, then verifies at a time drawn from before, inside and after
-the treaties' windows: the working tree with the cache and without, and the commit with the
-cache and without. A remembered answer that outlives what it was made from, a folder's result
-kept under a key its inputs no longer have, or a snapshot whose time checks were not re-run,
-would give another outcome.
+step makes one to three edits of the kinds pull requests and attacks make
+(tests/history/edits.py), writes the tree and commits it, then verifies at a time drawn from
+before, inside and after the treaties' windows: the working tree with the cache and without,
+and the commit with the cache and without; the commit and its checkout must agree too. A
+remembered answer that outlives what it was made from, a folder's result kept under a key its
+inputs no longer have, or a snapshot whose time checks were not re-run, would give another
+outcome.
 
 `HANDSHAKE_DIFFERENTIAL_SEEDS` runs other seeds, as for the other differential tests.
 """
@@ -61,3 +62,4 @@ def test_one_cache_along_random_edits_answers_as_no_cache(tmp_path: Path, seed: 
             fresh_commit = outcome(verify_repository(source, at=at, workers=1))
             remembered = outcome(verify_repository(GitSource(root, commit), at=at, workers=1, cache=cache))
             assert remembered == fresh_commit, f"{where}: commit"
+            assert fresh_commit == fresh, f"{where}: the commit and its checkout"
