@@ -3,6 +3,7 @@ of the differential tests that compare two ways of reaching the same answer (the
 verify, a cached verify and a fresh one)."""
 from __future__ import annotations
 
+import copy
 import json
 import random
 from collections.abc import Callable
@@ -66,6 +67,15 @@ class Coalition:
         if found := self._treaty():
             self.world[found[0]].resign(found[1], allowed_roles=["role:client", "role:operator"])
 
+    def foreign_sign(self) -> None:
+        """A treaty re-signed by another sovereign's NA key (verify names the signer)."""
+        if found := self._treaty():
+            issuer, treaty_id = found
+            other = self.world[self.rng.choice([s for s in NAMES if s != issuer])]
+            body = copy.deepcopy(self.world[issuer].treaties[treaty_id])
+            body["signatures"] = []
+            self.world[issuer].treaties[treaty_id] = other.na.sign(body, "recognition-treaty")
+
     def revoke(self) -> None:
         if found := self._treaty():
             self.world[found[0]].revoke(found[1])
@@ -114,7 +124,7 @@ class Coalition:
 
 
 EDITS: tuple[Callable[[Coalition], None], ...] = (
-    Coalition.issue, Coalition.issue, Coalition.wrong_pin, Coalition.widen, Coalition.revoke,
+    Coalition.issue, Coalition.issue, Coalition.wrong_pin, Coalition.widen, Coalition.revoke, Coalition.foreign_sign,
     Coalition.swap_root, Coalition.rotate_root, Coalition.new_na_key, Coalition.remove_folder,
     Coalition.feed, Coalition.policy, Coalition.corrupt_file, Coalition.drop_member, Coalition.repin,
     Coalition.declare,
