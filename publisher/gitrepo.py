@@ -746,15 +746,24 @@ class FileSearch:
     def __init__(self, root: str | Path, commit: str, needles: Sequence[str], pathspecs: Sequence[str],
                  *, max_data_bytes: int) -> None:
         _refuse_options(commit)
+        if any("\n" in needle or "\r" in needle for needle in needles):
+            raise ValueError("a needle holds a line break; git grep would take it for two")
         self._prefix = f"{commit}:".encode()
-        patterns = [arg for needle in needles for arg in ("-e", needle)]
-        command = _command(root, ["grep", "-l", "-z", "-F", "--no-textconv", *patterns, commit, "--", *pathspecs])
+        # The patterns go through stdin (-f -): a change to ten thousand sovereigns' keys
+        # would pass more than a command line holds.
+        command = _command(root, ["grep", "-l", "-z", "-F", "--no-textconv", "-f", "-", commit, "--", *pathspecs])
         cap = ["sh", "-c", 'ulimit -d "$0" && exec "$@"', str(max(1, max_data_bytes >> 10))]
         try:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                cap + command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cap + command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 env=_env(root))
-        except OSError:
+            stdin, self._proc.stdin = self._proc.stdin, None    # written and closed here, not by communicate
+            assert stdin is not None
+            with stdin:
+                # git reads every pattern before it searches: this returns at once.
+                stdin.write("".join(f"{needle}\n" for needle in needles).encode("utf-8", "surrogateescape"))
+        except OSError:                 # no sh or git, or git gone before reading (BrokenPipeError)
+            self.close()
             self._proc = None
 
     def paths(self) -> list[str] | None:
@@ -771,9 +780,10 @@ class FileSearch:
 
     def close(self) -> None:
         """Stop a search whose answer is no longer wanted."""
-        if self._proc is not None and self._proc.returncode is None:
-            self._proc.kill()
-            self._proc.communicate()
+        proc = getattr(self, "_proc", None)
+        if proc is not None and proc.returncode is None:
+            proc.kill()
+            proc.communicate()
 
 
 _INLINE_REQUEST_BYTES = 4096   # below PIPE_BUF-sized pipes' capacity on every platform

@@ -12,6 +12,7 @@ A review whose change touches no key material searches nothing.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from publisher import gitrepo
@@ -34,8 +35,13 @@ def is_subject_path(relative: str) -> bool:
 _NAMING_FILES = ("recognition-treaties.json", "recognition-policy.json")
 _PATHSPECS = ("sovereigns/*/treaties/*.json", *(f"sovereigns/*/{name}" for name in _NAMING_FILES))
 # git grep's data segment: documents are read up to 1 MiB each (limits.max_file_bytes), a few
-# at a time, so only a blob no verification reads can reach this.
+# at a time, so only a blob no verification reads can reach this, or more patterns than
+# GREP_MAX_NEEDLES (measured: 20,000 ids fit, 60,000 do not).
 GREP_DATA_BYTES = 256 << 20
+GREP_MAX_NEEDLES = 10_000
+# A JSON string without escapes, as bytes: a file without a backslash is cut into its strings
+# exactly, so one with none of the wanted ids among them names none of those sovereigns.
+_PLAIN_STRING = re.compile(rb'"[^"\\]*"')
 
 
 def keyed_sovereigns(changed_paths: Iterable[str]) -> list[str]:
@@ -78,19 +84,18 @@ class ReferrerSearch:
     commit answers for both (the base, which the reviewer already trusts)."""
 
     def __init__(self, root: str, commit: str, keyed: list[str]) -> None:
-        self._needles = needles(keyed)
-        self._search = gitrepo.FileSearch(root, commit, self._needles, _PATHSPECS,
-                                          max_data_bytes=GREP_DATA_BYTES) if keyed else None
-        self.method = "none" if not keyed else "git grep"
+        self._keyed = keyed
+        grep = 0 < len(keyed) <= GREP_MAX_NEEDLES
+        self._search = gitrepo.FileSearch(root, commit, needles(keyed), _PATHSPECS,
+                                          max_data_bytes=GREP_DATA_BYTES) if grep else None
 
     def folders(self, source: GitSource, changed: Iterable[str], limits: Limits) -> list[str]:
         """The candidate folders, sorted; each is verified and decides for itself."""
-        if self._search is None:
+        if not self._keyed:
             return []
-        paths = self._search.paths()
-        if paths is None:               # git grep failed (a giant blob, say): read under bounds
-            self.method = "bounded read"
-            paths = _bounded_search(source, self._needles, limits)
+        paths = self._search.paths() if self._search is not None else None
+        if paths is None:               # git grep failed (a giant blob, say) or was not run: read under bounds
+            paths = _bounded_search(source, self._keyed, limits)
         skip = set(changed)
         return sorted({parts[0] for path in paths if _naming_file(path) and (parts := split_sovereign_path(path))
                        and parts[0] not in skip and _searchable(parts[0])})
@@ -100,11 +105,18 @@ class ReferrerSearch:
             self._search.close()
 
 
-def _bounded_search(source: GitSource, wanted: list[str], limits: Limits) -> list[str]:
-    """The search, by reading every naming file under its size bound through cat-file."""
+def _bounded_search(source: GitSource, keyed: list[str], limits: Limits) -> list[str]:
+    """The search, by reading every naming file under its size bound through cat-file: a file
+    is a candidate when one of its strings is a keyed id, or when it holds a backslash (an
+    escape, which only reading it as JSON decides). Linear in the bytes, whatever the ids."""
     source.prefetch(["sovereigns"])
     files = [(e.path, e.blob_id) for e in source.entries("sovereigns")
              if e.type == "file" and e.blob_id and _naming_file(e.path)]
     data = read_bounded(source.read_objects, files, limits)
-    encoded = [n.encode("utf-8", "surrogateescape") for n in wanted]
-    return [path for path, blob in files if any(n in data.get(blob, b"") for n in encoded)]
+    wanted = {json.dumps(sid, ensure_ascii=False).encode("utf-8", "surrogateescape") for sid in keyed}
+    out = []
+    for path, blob in files:
+        body = data.get(blob, b"")
+        if b"\\" in body or any(s in wanted for s in _PLAIN_STRING.findall(body)):
+            out.append(path)
+    return out

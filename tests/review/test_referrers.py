@@ -14,6 +14,8 @@ from tests.history.trustrepo import NOW, Key, World, commit_states, git, tid
 
 import publisher.review.referrers as referrers
 from publisher import gitrepo
+from publisher.gitsource import GitSource
+from publisher.limits import DEFAULT_LIMITS
 from publisher.review.collect import collect_review
 
 T1 = tid("alpha:t1")
@@ -183,3 +185,34 @@ def test_a_change_to_root_rotation_records_alone_reaches_the_folders_that_name_t
 
 def files_of(root, rev: str, path: str) -> bytes:
     return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True, check=True).stdout
+
+
+def test_the_search_takes_every_id_a_pull_request_can_change(tmp_path, monkeypatch):
+    """A pull request may change the keys of every sovereign. Up to GREP_MAX_NEEDLES ids go to
+    git grep (through stdin); past that, git grep's pattern tables outgrow its memory cap, and
+    the files are read under their bounds and cut into strings instead."""
+    world = coalition()
+    commit_states(tmp_path, [files(world)])
+    head = gitrepo.resolve(tmp_path, "HEAD")
+    ids = [f"sov-{i:06d}-{'x' * 40}" for i in range(referrers.GREP_MAX_NEEDLES - 1)] + ["beta"]
+    search = gitrepo.FileSearch(tmp_path, head, referrers.needles(ids), ["sovereigns/*/treaties/*.json"],
+                                max_data_bytes=referrers.GREP_DATA_BYTES)
+    assert search.paths() == [ALPHA_T1]
+    with pytest.raises(ValueError):
+        gitrepo.FileSearch(tmp_path, head, ['"a\nb"'], ["sovereigns"], max_data_bytes=1 << 20)
+    source = GitSource(tmp_path, head)
+    expected = ["alpha", "gamma"]            # alpha's treaty and gamma's policy name beta
+    assert referrers.ReferrerSearch(str(tmp_path), head, ids).folders(source, ["beta"], DEFAULT_LIMITS) == expected
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("git grep started with more ids than it can hold")
+    monkeypatch.setattr(gitrepo, "FileSearch", refuse)
+    many = [f"sov-{i:06d}" for i in range(referrers.GREP_MAX_NEEDLES + 1)] + ["beta"]
+    assert referrers.ReferrerSearch(str(tmp_path), head, many).folders(source, ["beta"], DEFAULT_LIMITS) == expected
+
+
+def test_the_bounded_search_reads_escapes_as_candidates():
+    wanted = referrers.needles(["beta"])[0].encode()
+    plain = b'{"subject_sovereign_id": "beta", "x": "alpha"}'
+    assert wanted in referrers._PLAIN_STRING.findall(plain)
+    assert wanted not in referrers._PLAIN_STRING.findall(plain.replace(b'"beta"', b'"gamma"'))
