@@ -130,7 +130,7 @@ def _referrer_findings(source: GitSource, referrers: list[str], keyed: list[str]
         subjects = {sid: changed[sid] for sid in keyed if sid in changed}
         return stage.check_cross_references({**models, **subjects}, issuers=referrers, subjects=set(keyed))
     except gitrepo.GitError:
-        raise
+        raise                 # git itself failed: `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash, as verify does
         return [stage.stage_failure(exc)]
 
@@ -270,8 +270,8 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
         reviewed = folders | moved              # whose pin and membership are checked
         sovereigns = sorted(folders | {sid for sid in moved if _folder_name(sid) and not undecodable(sid)})
         named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
-        keyed = keyed_sovereigns(c.path for c in changed) + [s for s in sorted(repinned) if s in sovereigns]
-        search = ReferrerSearch(str(root), base, sorted(set(keyed)))  # it runs beside what follows
+        keyed = sorted(set(keyed_sovereigns(c.path for c in changed)) | (repinned & set(sovereigns)))
+        search = ReferrerSearch(str(root), base, keyed)   # it runs beside what follows
         docs, findings, models = {}, {}, {}
         for name, source in sources.items():
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns])

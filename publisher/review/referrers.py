@@ -56,10 +56,11 @@ def keyed_sovereigns(changed_paths: Iterable[str]) -> list[str]:
 
 
 def _searchable(sovereign_id: str) -> bool:
-    """An id a treaty could name as a folder's (see collect._folder_name) and grep can look for
-    (no line break: git grep takes each line of a pattern as a pattern of its own)."""
+    """An id a folder can have and a page can show (see collect._folder_name, and layout's
+    undecodable names). Its needle is its JSON form, whose escapes leave no line break that
+    git grep would take for two patterns."""
     return sovereign_id not in ("", ".", "..") and not undecodable(sovereign_id) \
-        and not any(c in sovereign_id for c in "/\0\n\r")
+        and "/" not in sovereign_id and "\0" not in sovereign_id
 
 
 def needles(sovereign_ids: Iterable[str]) -> list[str]:
@@ -84,7 +85,7 @@ class ReferrerSearch:
     commit answers for both (the base, which the reviewer already trusts)."""
 
     def __init__(self, root: str, commit: str, keyed: list[str]) -> None:
-        self._keyed = keyed
+        self._keyed = keyed = [sid for sid in keyed if _searchable(sid)]
         grep = 0 < len(keyed) <= GREP_MAX_NEEDLES
         self._search = gitrepo.FileSearch(root, commit, needles(keyed), _PATHSPECS,
                                           max_data_bytes=GREP_DATA_BYTES) if grep else None

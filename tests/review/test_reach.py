@@ -8,7 +8,10 @@ import json
 
 from tests.history.trustrepo import NOW, Key, World, commit_states, git
 
+from publisher import gitrepo
+from publisher.gitsource import GitSource
 from publisher.review.collect import collect_review
+from publisher.verify import verify_repository
 
 
 def world() -> World:
@@ -71,3 +74,18 @@ def test_a_recognition_policy_pinning_a_wrong_key_for_an_unchanged_sovereign(tmp
     result = review(tmp_path, lambda _: wrong.append(Key("mallory").public), files)
     assert result.sovereigns == ("alpha",)
     assert introduced(result) == {("sovereigns/alpha/recognition-policy.json", "recpolicy.key_mismatch")}
+
+
+def test_pins_for_ids_that_name_no_folder_are_reviewed_as_verify_finds_them(tmp_path):
+    """A pull request pins ids no folder can have (a line break, a path, nothing): none may
+    reach git as a path or a pattern, and each is a stale pin, as verify says."""
+    odd = ["a\nb", "../x", "x/y", "", ".", "\u00e9t\u00e9"]
+
+    def pin_odd(coalition: World) -> None:
+        assert coalition.pins is not None
+        coalition.pins.update({sid: Key(f"odd-{i}").public for i, sid in enumerate(odd)})
+    result = review(tmp_path, pin_odd)
+    stale = [c for c in result.changes if c.subject == "lock.stale_entry"]
+    assert len(stale) == len(odd)
+    verified = verify_repository(GitSource(tmp_path, gitrepo.resolve(tmp_path, "pr")), at=NOW, workers=1)
+    assert len([f for f in verified.findings if f.code == "lock.stale_entry"]) == len(odd)

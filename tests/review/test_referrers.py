@@ -134,9 +134,9 @@ def test_keyed_sovereigns_are_those_whose_key_files_changed():
     assert referrers.keyed_sovereigns([
         "sovereigns/a/genesis.signed.json", "sovereigns/b/key-history.json", "sovereigns/c/keys/root.pub",
         "sovereigns/d/treaties/x.json", "sovereigns/e/keys/na.pub", "trust.lock",
-        "sovereigns/g/root-rotations/1.json", "sovereigns/f\nx/genesis.signed.json",
+        "sovereigns/g/root-rotations/1.json", "sovereigns/f\nx/genesis.signed.json", "sovereigns/h\0/key-history.json",
         "sovereigns/../genesis.signed.json",
-    ]) == ["a", "b", "c", "g"]
+    ]) == ["a", "b", "c", "f\nx", "g"]
 
 
 def _pins_mallory(world: World) -> None:
