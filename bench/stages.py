@@ -6,8 +6,10 @@ land separately) is reported as not measured, with the reason, instead of failin
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,10 +129,48 @@ def history_stages(repo: Path, cache: Path) -> list[Stage]:
         stages.append(Stage("review (one-file change)", handshake(
             "review", "main", "proposal", "--repo", str(repo), "--format", "json", "--at", AT),
             output="review.json", floor="", target="< 0.5 s"))
+        keyed = KeyHistoryBranch(repo)
+        stages.append(Stage("review (key-history change)", handshake(
+            "review", "main", KeyHistoryBranch.BRANCH, "--repo", str(repo), "--format", "json", "--at", AT),
+            output="review-keyed.json", floor="", target="informational", before=keyed.make, cleanup=keyed.drop))
     else:
         stages.append(Stage("review (one-file change)", None,
                             "`handshake review` is not on this branch yet (history helper)"))
     return stages
+
+
+class KeyHistoryBranch:
+    """A branch on main that rewrites one sovereign's key-history.json (its bytes, one more
+    line break): a change to a sovereign's keys, which a review follows to every folder that
+    names it (publisher.review.referrers). Made with git's plumbing, never checked out, and
+    removed after the run."""
+
+    BRANCH = "bench-key-history"
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+
+    def _git(self, *args: str, env: dict[str, str] | None = None, data: bytes | None = None) -> str:
+        return subprocess.run(["git", "-C", str(self.repo), *args], input=data, capture_output=True, check=True,
+                              env={**os.environ, **(env or {})}).stdout.decode().strip()
+
+    def make(self) -> None:
+        first = self._git("ls-tree", "--name-only", "main", "sovereigns/").splitlines()[0]
+        path = f"{first}/key-history.json"
+        blob = self._git("hash-object", "-w", "--stdin", data=self._git("show", f"main:{path}").encode() + b"\n\n")
+        with tempfile.TemporaryDirectory() as folder:
+            index = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self._git("read-tree", "main", env=index)
+            self._git("update-index", "--cacheinfo", f"100644,{blob},{path}", env=index)
+            tree = self._git("write-tree", env=index)
+        commit = self._git("commit-tree", tree, "-p", "main", "-m", "Rewrite one key history",
+                           env={"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
+                                "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.org"})
+        self._git("update-ref", f"refs/heads/{self.BRANCH}", commit)
+
+    def drop(self) -> None:
+        subprocess.run(["git", "-C", str(self.repo), "update-ref", "-d", f"refs/heads/{self.BRANCH}"],
+                       capture_output=True, check=False)
 
 
 class OneFileEdit:
