@@ -121,14 +121,23 @@ def _results(source: GitSource, sovereigns: list[str], lock_pins: dict[str, str]
 def _referrer_findings(source: GitSource, referrers: list[str], keyed: list[str], changed: dict[str, Sovereign],
                        limits: Limits, lock_pins: dict[str, str]) -> list[Finding]:
     """What verification says of the referrers' treaties and policies toward the keyed
-    sovereigns (see review/referrers.py), on this side's models of both. Their other findings
-    are the same on both sides and left out."""
+    sovereigns (see review/referrers.py), on this side's models of both: the keys they pin,
+    and whether a keyed sovereign's key explains a signature nothing else verifies (verify's
+    `sig.foreign_key`, or else its `sig.invalid`). Their other findings are the same on both
+    sides and left out."""
     if not referrers:
         return []
     try:
-        models = {r.sovereign.id: r.sovereign for r in _results(source, referrers, lock_pins, limits)[0]}
-        subjects = {sid: changed[sid] for sid in keyed if sid in changed}
-        return stage.check_cross_references({**models, **subjects}, issuers=referrers, subjects=set(keyed))
+        named = set(keyed)
+        results = [dataclasses.replace(r, unexplained=tuple(u for u in r.unexplained if named & set(u.mentioned)))
+                   for r in _results(source, referrers, lock_pins, limits)[0]]
+        models = {r.sovereign.id: r.sovereign for r in results}
+        everyone = {**models, **{sid: changed[sid] for sid in keyed if sid in changed}}
+        unexplained = {u.path for r in results for u in r.unexplained}
+        foreign, replaced = stage.check_foreign_signers(results, everyone)
+        invalid = [f for r in results for f in r.findings if f.code == "sig.invalid" and f.path in unexplained
+                   and (f.path, f.pointer) not in replaced]
+        return invalid + foreign + stage.check_cross_references(everyone, issuers=referrers, subjects=named)
     except gitrepo.GitError:
         raise                 # git itself failed: `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash, as verify does

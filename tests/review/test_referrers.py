@@ -6,6 +6,7 @@ folder, and find alpha without reading the whole repository.
 """
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 
@@ -17,6 +18,7 @@ from publisher import gitrepo
 from publisher.gitsource import GitSource
 from publisher.limits import DEFAULT_LIMITS
 from publisher.review.collect import collect_review
+from publisher.verify import verify_repository
 
 T1 = tid("alpha:t1")
 ALPHA_T1 = f"sovereigns/alpha/treaties/{T1}.json"
@@ -216,3 +218,24 @@ def test_the_bounded_search_reads_escapes_as_candidates():
     plain = b'{"subject_sovereign_id": "beta", "x": "alpha"}'
     assert wanted in referrers._PLAIN_STRING.findall(plain)
     assert wanted not in referrers._PLAIN_STRING.findall(plain.replace(b'"beta"', b'"gamma"'))
+
+
+def test_a_signature_a_keyed_sovereign_explained_is_reviewed_when_its_keys_change(tmp_path):
+    """gamma's treaty about beta is signed by beta's NA key, not gamma's: verify names the
+    signer (sig.foreign_key). When beta's NA key is replaced, nothing explains the signature
+    any more, and verify says sig.invalid in gamma's unchanged folder; so must the review."""
+    world = World("alpha", "beta", "gamma")
+    treaty = world["gamma"].treaty("g1", world["beta"])
+    body = copy.deepcopy(world["gamma"].treaties[treaty])
+    body["signatures"] = []
+    world["gamma"].treaties[treaty] = world["beta"].na.sign(body, "recognition-treaty")
+    world.pin_all()
+    commit_states(tmp_path, [world.files()])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    new_na_key(world)
+    commit_states(tmp_path, [world.files()])
+    path = f"sovereigns/gamma/treaties/{treaty}.json"
+    base = verify_repository(GitSource(tmp_path, gitrepo.resolve(tmp_path, "main")), at=NOW, workers=1)
+    assert (path, "sig.foreign_key") in {(f.path, f.code) for f in base.findings}
+    review = collect_review(tmp_path, "main", "pr", at=NOW)
+    assert (path, "sig.invalid", "high") in introduced(review)
