@@ -75,9 +75,12 @@ def _folder_name(name: str) -> bool:
 
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
               lock_pins: dict[str, str]) -> dict[str, Sovereign]:
-    """Key material of the sovereigns the changed folders pin keys for, outside the change: their
-    treaties' subjects and their recognition policies' issuers (their findings are not reported)."""
+    """Key material of the sovereigns the changed folders pin keys for or name, outside the
+    change: their treaties' subjects, their recognition policies' issuers, and the sovereigns a
+    document no key of its own verifies names (whose key may explain it: `sig.foreign_key`).
+    Their findings are not reported."""
     named = {t.subject for r in results for t in r.sovereign.treaties}
+    named |= {sid for r in results for u in r.unexplained for sid in u.mentioned}
     named |= {issuer["sovereign_id"] for r in results for issuer in arr(obj(r.sovereign.recognition_policy)
               .get("recognized_issuers")) if isinstance(issuer, dict) and isinstance(issuer.get("sovereign_id"), str)}
     names = sorted({sid for sid in named if _folder_name(sid)} - affected)

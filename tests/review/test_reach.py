@@ -89,3 +89,26 @@ def test_pins_for_ids_that_name_no_folder_are_reviewed_as_verify_finds_them(tmp_
     assert len(stale) == len(odd)
     verified = verify_repository(GitSource(tmp_path, gitrepo.resolve(tmp_path, "pr")), at=NOW, workers=1)
     assert len([f for f in verified.findings if f.code == "lock.stale_entry"]) == len(odd)
+
+
+def test_a_document_signed_by_another_sovereigns_key_is_named_as_verify_names_it(tmp_path):
+    """The pull request plants in gamma's folder a revocation feed that claims to be beta's,
+    signed by beta's NA key. verify names the signer (sig.foreign_key); gamma names beta
+    nowhere else, so the review must load beta's keys for the document that mentions it."""
+    planted: list[bool] = []
+
+    def files(coalition: World) -> dict[str, bytes]:
+        out = coalition.files()
+        if planted:
+            feed = {"feed_id": "f-1", "issuer_sovereign_id": "beta", "sequence": 1,
+                    "issued_at": "2026-02-01T00:00:00Z", "revoked_attestation_ids": ["att-1"],
+                    "revocation_reasons": {}, "issued_by": coalition["beta"].na.key_id, "signatures": []}
+            signed = coalition["beta"].na.sign(feed, "revocation-feed")
+            out["sovereigns/gamma/revocation-feed.json"] = json.dumps(signed, indent=2).encode()
+        return out
+    result = review(tmp_path, lambda _: planted.append(True), files)
+    verified = verify_repository(GitSource(tmp_path, gitrepo.resolve(tmp_path, "pr")), at=NOW, workers=1)
+    feed = "sovereigns/gamma/revocation-feed.json"
+    assert (feed, "sig.foreign_key") in {(f.path, f.code) for f in verified.findings}
+    assert (feed, "sig.foreign_key") in introduced(result)
+    assert (feed, "sig.invalid") not in introduced(result)
