@@ -27,7 +27,11 @@ from publisher.limits import Limits, read_bound
 # outside the change; a change to one of them can change what other folders' pins mean.
 SUBJECT_PATHS = ("genesis.signed.json", "key-history.json", "keys/root.pub", "root-rotations")
 # Where a folder names another sovereign in a way the coalition stage checks: treaty files,
-# treaties published only as rows, and a recognition policy's recognized issuers.
+# treaties published only as rows, and a recognition policy's recognized issuers. A feed, roll
+# call or policy manifest names another sovereign only when it claims to be that sovereign's,
+# already an error (feed.wrong_issuer, rollcall.id_mismatch): whether that sovereign's key
+# explains its signature (sig.foreign_key or sig.invalid) is not searched for, which would
+# cost the search a third more (measured at 10,000 sovereigns: 2.4 s instead of 1.7 s).
 _NAMING_FILES = ("recognition-treaties.json", "recognition-policy.json")
 _PATHSPECS = ("sovereigns/*/treaties/*.json", *(f"sovereigns/*/{name}" for name in _NAMING_FILES))
 # git grep's data segment: documents are read up to 1 MiB each (limits.max_file_bytes), a few
