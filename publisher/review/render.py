@@ -92,8 +92,13 @@ def render_markdown(review: Review) -> str:
     total = len(review.changes)
     lines = [MARKER, "## Handshake trust review", ""]
     summary = ", ".join(f"{counts[level]} {level}" for level in LEVEL_ORDER if counts[level])
+    # The folders a key change reaches without touching them (review/referrers.py): saying how
+    # many were checked tells the reviewer the blast radius was looked at, even when clean.
+    reached = review.stats.get("referrers", 0)
     lines.append(f"`{review.base[:12]}` → `{review.head[:12]}` · {review.changed_paths} changed file(s) · "
-                 f"{len(review.sovereigns)} sovereign(s) · evaluated at {zulu(review.at)}")
+                 f"{len(review.sovereigns)} sovereign(s)"
+                 + (f" · {reached} other folder(s) that name them checked" if reached else "")
+                 + f" · evaluated at {zulu(review.at)}")
     lines.append("")
     if not total:
         lines.append("No trust change: nothing under `sovereigns/`, `trust.lock` or `coalition.json` "

@@ -239,3 +239,11 @@ def test_a_signature_a_keyed_sovereign_explained_is_reviewed_when_its_keys_chang
     assert (path, "sig.foreign_key") in {(f.path, f.code) for f in base.findings}
     review = collect_review(tmp_path, "main", "pr", at=NOW)
     assert (path, "sig.invalid", "high") in introduced(review)
+
+
+def test_the_comment_says_how_many_other_folders_were_checked(tmp_path):
+    from publisher.review.render import render_markdown
+    text = render_markdown(review_of(tmp_path / "keyed", new_na_key))
+    assert "· 1 sovereign(s) · 2 other folder(s) that name them checked ·" in text
+    plain = render_markdown(review_of(tmp_path / "plain", lambda w: w["alpha"].resign(T1, allowed_roles=["role:x"])))
+    assert "other folder(s)" not in plain
