@@ -15,6 +15,7 @@ policies, corrupted bytes, members dropped, pins rewritten, coalition.json remov
 """
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
@@ -35,10 +36,22 @@ SEEDS = seeds(tuple(range(30)))
 def verify_at(root, commit: str) -> Counter[tuple[str, str, str]]:
     """verify's findings on `commit`, keyed as the review matches them (file, pointer, code). A
     member's pointer is its place in coalition.json, which a member dropped before it shifts:
-    a finding on the same member is the same finding."""
+    the same member's finding is the same finding, so the place is read as the member's id."""
     found = verify_repository(GitSource(root, commit), at=NOW, workers=1).findings
-    return Counter((f.path, re.sub(r"^/members/\d+", "/members/*", f.pointer) if f.path == "coalition.json"
-                    else f.pointer, f.code) for f in found)
+    members = _member_ids(root, commit)
+
+    def member(pointer: str) -> str:
+        index = re.match(r"^/members/(\d+)", pointer)
+        return f"/members/{members.get(int(index[1]), index[1])!r}" if index else pointer
+    return Counter((f.path, member(f.pointer) if f.path == "coalition.json" else f.pointer, f.code) for f in found)
+
+
+def _member_ids(root, commit: str) -> dict[int, str]:
+    try:
+        coalition = json.loads(git(root, "show", f"{commit}:coalition.json"))
+        return {i: m["sovereign_id"] for i, m in enumerate(coalition["members"])}
+    except Exception:               # absent, unreadable or odd: the places stay places
+        return {}
 
 
 def pull_request(root, seed: int) -> Coalition:
