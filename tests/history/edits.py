@@ -129,3 +129,18 @@ EDITS: tuple[Callable[[Coalition], None], ...] = (
     Coalition.feed, Coalition.policy, Coalition.corrupt_file, Coalition.drop_member, Coalition.repin,
     Coalition.declare,
 )
+
+
+def coalition_of(rng: random.Random, treaties: int) -> Coalition:
+    """A coalition of NAMES with `treaties` random treaties, every root pinned."""
+    coalition = Coalition(rng)
+    for _ in range(treaties):
+        coalition.issue()
+    coalition.world.pin_all()
+    return coalition
+
+
+def edit(coalition: Coalition, low: int, high: int) -> None:
+    """Between `low` and `high` random edits (the coalition's generator draws how many)."""
+    for _ in range(coalition.rng.randint(low, high)):
+        coalition.rng.choice(EDITS)(coalition)

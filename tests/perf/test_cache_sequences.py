@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.history.edits import EDITS, Coalition
+from tests.history.edits import coalition_of, edit
 from tests.history.trustrepo import NOW, T0, commit_states
 from tests.interop.seeds import seeds
 
@@ -42,15 +42,12 @@ def outcome(result: Verification) -> Any:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_one_cache_along_random_edits_answers_as_no_cache(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    coalition = Coalition(rng)
-    for _ in range(3):
-        coalition.issue()
-    coalition.world.pin_all()
+    coalition = coalition_of(rng, 3)
     root = tmp_path / "repo"
     cache = None
     for step in range(STEPS):
-        for _ in range(rng.randint(1, 3)) if step else ():
-            rng.choice(EDITS)(coalition)
+        if step:
+            edit(coalition, 1, 3)
         commit = commit_states(root, [coalition.files()])[-1]
         cache = cache or open_cache(root)
         assert cache is not None

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 
 import pytest
-from tests.history.edits import EDITS, Coalition
+from tests.history.edits import Coalition, coalition_of, edit
 from tests.history.trustrepo import NOW, commit_states, git
 from tests.interop.seeds import seeds
 
@@ -56,16 +56,11 @@ def _member_ids(root, commit: str) -> dict[int, str]:
 
 def pull_request(root, seed: int) -> Coalition:
     rng = random.Random(seed)
-    coalition = Coalition(rng)
-    for _ in range(rng.randint(2, 5)):
-        coalition.issue()
-    coalition.world.pin_all()
-    for _ in range(rng.randint(0, 2)):
-        rng.choice(EDITS)(coalition)
+    coalition = coalition_of(rng, rng.randint(2, 5))
+    edit(coalition, 0, 2)
     commit_states(root, [coalition.files()])
     git(root, "checkout", "-q", "-b", "pr")
-    for _ in range(rng.randint(1, 3)):
-        rng.choice(EDITS)(coalition)
+    edit(coalition, 1, 3)
     commit_states(root, [coalition.files()])
     return coalition
 

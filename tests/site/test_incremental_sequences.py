@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.history.edits import EDITS, Coalition
+from tests.history.edits import coalition_of, edit
 from tests.history.trustrepo import NOW, T0, write_state
 from tests.interop.seeds import seeds
 from tests.site.site_golden import provenance
@@ -36,15 +36,12 @@ TIMES = (T0 + timedelta(days=3), NOW, NOW + timedelta(days=400))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_one_render_cache_along_random_edits_builds_what_a_cold_build_builds(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    coalition = Coalition(rng)
-    for _ in range(4):
-        coalition.issue()
-    coalition.world.pin_all()
+    coalition = coalition_of(rng, 4)
     repo = tmp_path / "repo"
     cache = Cache(tmp_path / "cache", b"k" * 32)
     for step in range(STEPS):
-        for _ in range(rng.randint(1, 3)) if step else ():
-            rng.choice(EDITS)(coalition)
+        if step:
+            edit(coalition, 1, 3)
         write_state(repo, coalition.files())
         at = rng.choice(TIMES)
         verification = verify_path(repo, at=at, workers=1)
