@@ -21,7 +21,7 @@ from publisher.codes.history import LEVEL_ORDER
 from publisher.findings import Finding
 from publisher.history.compare import Memory, compare_sovereign
 from publisher.history.model import Change, sort_changes
-from publisher.layout import LOCK_FILE, ROOT_FILES
+from publisher.layout import LOCK_FILE, ROOT_FILES, split_sovereign_path
 from publisher.history.repository import compare_repository, pins
 from publisher.history.views import build_view
 from publisher.jsonshape import obj, text
@@ -60,9 +60,15 @@ class Review:
         return any(LEVEL_ORDER.index(c.level) <= limit for c in self.changes)
 
 
-def _folder(documents: Mapping[str, Any], sovereign_id: str) -> dict[str, Any]:
-    prefix = f"sovereigns/{sovereign_id}/"
-    return {p: v for p, v in documents.items() if p.startswith(prefix)}
+def _folders(documents: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The documents of each sovereign folder, by its id: grouped once, since a change may
+    touch every folder (a coalition.json removed reviews 10,000 of them)."""
+    out: dict[str, dict[str, Any]] = {}
+    for path, value in documents.items():
+        parts = split_sovereign_path(path)
+        if parts:
+            out.setdefault(parts[0], {})[path] = value
+    return out
 
 
 def trust_changes(before: Mapping[str, Any], after: Mapping[str, Any], sovereigns: Iterable[str], *,
@@ -79,8 +85,9 @@ def trust_changes(before: Mapping[str, Any], after: Mapping[str, Any], sovereign
     if repo_before != repo_after:
         out += compare_repository(repo_before, repo_after)
     base_pins = pins(before.get(LOCK_FILE))
+    folders_before, folders_after = _folders(before), _folders(after)
     for sid in sorted(set(sovereigns)):
-        old_docs, new_docs = _folder(before, sid), _folder(after, sid)
+        old_docs, new_docs = folders_before.get(sid, {}), folders_after.get(sid, {})
         old = build_view(sid, old_docs) if old_docs else None
         new = build_view(sid, new_docs) if new_docs else None
         out += compare_sovereign(old, new, Memory.of(old), anchor=base_pins.get(sid), at=at,

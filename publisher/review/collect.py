@@ -60,9 +60,9 @@ def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool
     paths = [e.path for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")
              if e.type == "file" and not undecodable(e.path)]
     paths += [p for p in (LOCK_FILE,) + ((COALITION_FILE,) if coalition_changed else ()) if source.blob_id(p)]
-    wanted = [p for p in paths if needs_content(p)]
+    wanted = {p for p in paths if needs_content(p)}     # a set: a change may touch 190,000 paths
     # One cat-file round trip per size bound, into the source's cache, which parsed.get reads.
-    read_bounded(source.read_objects, [(p, blob) for p in wanted if (blob := source.blob_id(p))], limits)
+    read_bounded(source.read_objects, [(p, blob) for p in sorted(wanted) if (blob := source.blob_id(p))], limits)
     return {p: (parsed.get(source, p) if p in wanted else None) for p in paths}
 
 
