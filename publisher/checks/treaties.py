@@ -67,7 +67,10 @@ def check_treaty(raw: Mapping[str, Any], path: str, sovereign_id: str, history: 
         signer, unexplained = check.signer, check.unexplained
     verified = signer is not None and not any(f.severity.value == "error" for f in out)
     treaty = Treaty(
-        path=path, treaty_id=treaty_id, issuer=issuer, subject=subject,
+        # The issuer is the folder the treaty is published in: a document claiming another
+        # (treaty.wrong_issuer, above) is still this folder's, and the site, the graph and the
+        # exports find it there, never under a sovereign that did not publish it.
+        path=path, treaty_id=treaty_id, issuer=sovereign_id, subject=subject,
         subject_public_keys=texts(raw.get("subject_public_keys")),
         allowed_roles=texts(scope.get("allowed_roles")),
         accepted_statuses=texts(scope.get("accepted_statuses")) if "accepted_statuses" in scope else ("active",),

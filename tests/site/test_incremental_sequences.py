@@ -49,3 +49,21 @@ def test_one_render_cache_along_random_edits_builds_what_a_cold_build_builds(tmp
         incremental = build_site(verification, WorktreeSource(repo), made, workers=1, cache=cache)
         cold = build_site(verification, WorktreeSource(repo), made, workers=1, cache=None)
         assert_same(incremental, cold)
+
+
+@pytest.mark.parametrize("claimed", ["deLta", "alpha", "nobody"])
+def test_a_treaty_claiming_another_issuer_is_built_as_its_folders(tmp_path: Path, claimed: str) -> None:
+    """Found on seed 322: a flipped byte made delta's treaty claim issuer 'deLta'. verify says
+    treaty.wrong_issuer; the build with --allow-errors raised KeyError, the site looking the
+    treaty up under the issuer it claimed. The treaty is the folder's, wherever it points."""
+    coalition = coalition_of(random.Random(0), 0)
+    treaty_id = coalition.world["delta"].treaty("t", coalition.world["alpha"])
+    coalition.world["delta"].resign(treaty_id, issuer_sovereign_id=claimed)
+    repo = tmp_path / "repo"
+    write_state(repo, coalition.files())
+    verification = verify_path(repo, at=NOW, workers=1)
+    assert ("treaty.wrong_issuer" in {f.code for f in verification.findings})
+    [treaty] = [t for s in verification.sovereigns for t in s.treaties]
+    assert treaty.issuer == "delta"
+    site = build_site(verification, WorktreeSource(repo), provenance(evaluated_at=NOW, allow_errors=True), workers=1)
+    assert any(treaty_id in path for path in site.files if path.startswith("sovereigns/delta/"))
