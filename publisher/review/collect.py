@@ -25,7 +25,7 @@ from publisher.layout import COALITION_FILE, LOCK_FILE, split_sovereign_path, un
 from publisher.limits import DEFAULT_LIMITS, Limits, read_bound, read_bounded
 from publisher.model import Sovereign
 from publisher.review.analysis import Review, build_review
-from publisher.review.referrers import SUBJECT_PATHS, ReferrerSearch, keyed_sovereigns
+from publisher.review.referrers import SUBJECT_PATHS, ReferrerSearch, folder_name, keyed_sovereigns, searchable
 from publisher.verify import coalition as stage
 from publisher.verify import load_root_json, loose_findings, not_regular, root_files
 from publisher.verify.dispatch import failed
@@ -66,13 +66,6 @@ def _documents(source: GitSource, sovereigns: list[str], coalition_changed: bool
     return {p: (parsed.get(source, p) if p in wanted else None) for p in paths}
 
 
-def _folder_name(name: str) -> bool:
-    """True when `name` (a treaty's subject, from the document) could be a folder under
-    sovereigns/: one path component, no NUL (which no path and no git argument holds). The
-    others name no folder; their treaties' subjects are external, as verify finds them."""
-    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
-
-
 def _subjects(source: GitSource, results: list[SovereignResult], affected: set[str], limits: Limits,
               lock_pins: dict[str, str]) -> dict[str, Sovereign]:
     """Key material of the sovereigns the changed folders pin keys for or name, outside the
@@ -83,7 +76,7 @@ def _subjects(source: GitSource, results: list[SovereignResult], affected: set[s
     named |= {sid for r in results for u in r.unexplained for sid in u.mentioned}
     named |= {issuer["sovereign_id"] for r in results for issuer in arr(obj(r.sovereign.recognition_policy)
               .get("recognized_issuers")) if isinstance(issuer, dict) and isinstance(issuer.get("sovereign_id"), str)}
-    names = sorted({sid for sid in named if _folder_name(sid)} - affected)
+    names = sorted({sid for sid in named if folder_name(sid)} - affected)
     paths = {sid: [f"sovereigns/{sid}/{name}" for name in SUBJECT_PATHS] for sid in names}
     source.prefetch([p for group in paths.values() for p in group])
     out = {}
@@ -280,7 +273,7 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
             locks[name], coalitions[name] = parsed.get(source, LOCK_FILE), parsed.get(source, COALITION_FILE)
         moved, repinned = _moved(sources, locks, coalitions) if changed_roots else (set(), set())
         reviewed = folders | moved              # whose pin and membership are checked
-        sovereigns = sorted(folders | {sid for sid in moved if _folder_name(sid) and not undecodable(sid)})
+        sovereigns = sorted(folders | {sid for sid in moved if searchable(sid)})
         named = [sid for sid in sovereigns if not undecodable(sid)]   # the others: one finding each, no model
         keyed = sorted(set(keyed_sovereigns(c.path for c in changed)) | (repinned & set(sovereigns)))
         search = ReferrerSearch(str(root), base, keyed)   # it runs beside what follows

@@ -57,17 +57,22 @@ def keyed_sovereigns(changed_paths: Iterable[str]) -> list[str]:
     found = set()
     for path in changed_paths:
         parts = split_sovereign_path(path)
-        if parts and is_subject_path(parts[1]) and _searchable(parts[0]):
+        if parts and is_subject_path(parts[1]) and searchable(parts[0]):
             found.add(parts[0])
     return sorted(found)
 
 
-def _searchable(sovereign_id: str) -> bool:
-    """An id a folder can have and a page can show (see collect._folder_name, and layout's
-    undecodable names). Its needle is its JSON form, whose escapes leave no line break that
-    git grep would take for two patterns."""
-    return sovereign_id not in ("", ".", "..") and not undecodable(sovereign_id) \
-        and "/" not in sovereign_id and "\0" not in sovereign_id
+def folder_name(name: str) -> bool:
+    """True when `name` (a treaty's subject, from the document) could be a folder under
+    sovereigns/: one path component, no NUL (which no path and no git argument holds). The
+    others name no folder; their treaties' subjects are external, as verify finds them."""
+    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
+def searchable(sovereign_id: str) -> bool:
+    """A folder name a page can show too (layout's undecodable names are not). Its needle is
+    its JSON form, whose escapes leave no line break that git grep would take for two."""
+    return folder_name(sovereign_id) and not undecodable(sovereign_id)
 
 
 def needles(sovereign_ids: Iterable[str]) -> list[str]:
@@ -92,7 +97,7 @@ class ReferrerSearch:
     commit answers for both (the base, which the reviewer already trusts)."""
 
     def __init__(self, root: str, commit: str, keyed: list[str]) -> None:
-        self._keyed = keyed = [sid for sid in keyed if _searchable(sid)]
+        self._keyed = keyed = [sid for sid in keyed if searchable(sid)]
         grep = 0 < len(keyed) <= GREP_MAX_NEEDLES
         self._search = gitrepo.FileSearch(root, commit, needles(keyed), _PATHSPECS,
                                           max_data_bytes=GREP_DATA_BYTES) if grep else None
@@ -106,7 +111,7 @@ class ReferrerSearch:
             paths = _bounded_search(source, self._keyed, limits)
         skip = set(changed)
         return sorted({parts[0] for path in paths if _naming_file(path) and (parts := split_sovereign_path(path))
-                       and parts[0] not in skip and _searchable(parts[0])})
+                       and parts[0] not in skip and searchable(parts[0])})
 
     def close(self) -> None:
         if self._search is not None:
