@@ -20,6 +20,11 @@ from publisher.source import Entry
 # The longest symbolic link target a file system takes (PATH_MAX, its NUL included). A link is a
 # blob, which git bounds by nothing.
 LINK_MAX = 4096
+# From this many folders of one parent, `prefetch` lists the parent whole: git matches every
+# entry it meets against every path asked for, so listing folders by name grows with the square
+# of their number (at 10,000 sovereigns: 4,000 folders by name 1.1 s, all 10,000 by name 3.9 s,
+# the whole of sovereigns/ 1.7 s).
+WHOLE_PARENT_AT = 2_000
 
 
 def _escapes(path: str, target: str) -> bool:
@@ -84,7 +89,7 @@ class GitSource:
         wanted = [p.rstrip("/") for p in prefixes if p.rstrip("/") not in self._listed]
         if not wanted:
             return
-        rows = gitrepo.ls_tree(self.root, self.commit, wanted)
+        rows = self._rows_under(wanted)
         for prefix in wanted:
             self._listed[prefix] = {}
         asked = set(wanted)
@@ -92,12 +97,31 @@ class GitSource:
             # The row's own path and each folder above it, among those asked for: one set
             # lookup a level, so listing a thousand folders is not a thousand tests a row.
             parts = row.path.split("/")
+            kept = False
             for depth in range(1, len(parts) + 1):
                 prefix = "/".join(parts[:depth])
                 if prefix in asked:
                     self._listed[prefix][row.path] = row
-            if row.type == "blob":
+                    kept = True
+            if kept and row.type == "blob":
                 self._ids[row.path] = row.object_id
+
+    def _rows_under(self, wanted: list[str]) -> list[gitrepo.TreeEntry]:
+        """The ls-tree rows under `wanted`; where thousands of them are folders of one parent,
+        that parent listed whole instead (the caller keeps only the rows it asked for)."""
+        children: dict[str, int] = {}
+        for path in wanted:
+            parent, _, name = path.rpartition("/")
+            if parent and "/" not in parent and name:
+                children[parent] = children.get(parent, 0) + 1
+        whole = {parent for parent, count in children.items() if count >= WHOLE_PARENT_AT}
+        if not whole:
+            return gitrepo.ls_tree(self.root, self.commit, wanted)
+        specs = sorted({path for path in wanted if path.rpartition("/")[0] not in whole} | whole)
+        try:
+            return gitrepo.ls_tree(self.root, self.commit, specs)
+        except gitrepo.TooManyPaths:    # the parent holds more than the folders asked for may
+            return gitrepo.ls_tree(self.root, self.commit, wanted)
 
     def entries(self, prefix: str = "") -> list[Entry]:
         rows = self.tree(prefix)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from publisher import gitrepo, gitsource
 from publisher.gitsource import GitSource
 from publisher.verify import verify_path, verify_repository
 from tests.history.trustrepo import NOW, World, commit_states, git
@@ -38,3 +39,42 @@ def test_symlinks_are_listed_with_their_escape_and_never_read(tmp_path):
     assert (unsigned.type, unsigned.escapes) == ("symlink", False)
     codes = {f.code for f in verify_repository(GitSource(tmp_path, "HEAD"), at=NOW, workers=1).findings}
     assert {"layout.symlink_escape", "layout.symlink"} <= codes
+
+
+def _listings(source: GitSource, folders: list[str]) -> dict[str, list]:
+    return {folder: source.entries(folder) for folder in folders}
+
+
+def test_many_folders_prefetched_are_listed_as_one_by_one(tmp_path, monkeypatch):
+    """From WHOLE_PARENT_AT folders of one parent, prefetch lists the parent whole: each asked
+    folder is then listed as asking for it alone lists it, and no other folder's file is known."""
+    world = World("alpha", "beta", "gamma", "delta", "epsilon")
+    commit_states(tmp_path, [{**world.files(), "sovereigns/beta/treaties/x.json": b"{}"}])
+    asked = ["sovereigns/alpha", "sovereigns/beta", "sovereigns/delta", "sovereigns/nobody", "trust.lock"]
+    one_by_one = _listings(GitSource(tmp_path, "HEAD"), asked)
+    calls: list[list[str]] = []
+    real = gitrepo.ls_tree
+
+    def counting(root, commit, paths):
+        calls.append(list(paths))
+        return real(root, commit, paths)
+    monkeypatch.setattr(gitrepo, "ls_tree", counting)
+    monkeypatch.setattr(gitsource, "WHOLE_PARENT_AT", 3)
+    source = GitSource(tmp_path, "HEAD")
+    source.prefetch(asked)
+    assert calls == [["sovereigns", "trust.lock"]]
+    assert _listings(source, asked) == one_by_one and calls == [["sovereigns", "trust.lock"]]
+    assert source.blob_id("sovereigns/gamma/genesis.signed.json") is not None    # asked now: listed
+    assert len(calls) == 2
+
+
+def test_a_parent_too_large_to_list_whole_falls_back_to_the_folders_asked(tmp_path, monkeypatch):
+    world = World("alpha", "beta", "gamma", "delta")
+    commit_states(tmp_path, [world.files()])
+    asked = ["sovereigns/alpha", "sovereigns/beta", "sovereigns/gamma"]
+    one_by_one = _listings(GitSource(tmp_path, "HEAD"), asked)
+    monkeypatch.setattr(gitsource, "WHOLE_PARENT_AT", 3)
+    monkeypatch.setattr(gitrepo, "MAX_PATHS", sum(len(rows) for rows in one_by_one.values()))
+    source = GitSource(tmp_path, "HEAD")
+    source.prefetch(asked)
+    assert _listings(source, asked) == one_by_one
