@@ -36,7 +36,8 @@ SOVEREIGN_FILES = {
     "keys/na.pub": "key-na",
 }
 
-REQUIRED_SOVEREIGN_FILES = ("genesis.signed.json", "sovereign.json")
+GENESIS_FILE = "genesis.signed.json"
+REQUIRED_SOVEREIGN_FILES = (GENESIS_FILE, "sovereign.json")
 
 # Trust bundle import receipts (`handshake bundle import`): review evidence, never trust.
 IMPORTS_DIR = "imports"

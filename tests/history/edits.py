@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from tests.history.trustrepo import Key, World
 
+from publisher.canonical import content_digest
+
 NAMES = ("alpha", "beta", "gamma", "delta")
 
 
@@ -115,6 +117,18 @@ class Coalition:
         if len(self.world.members) > 1:
             self.world.members.remove(self.rng.choice(self.world.members))
 
+    def pin_member_genesis(self) -> None:
+        """A member's genesis pinned in coalition.json: its own genesis's digest, most often."""
+        if self.world.members:
+            member = self.rng.choice(self.world.members)
+            source = member if self.rng.random() < 0.7 else self.rng.choice(NAMES)
+            self.world.genesis_pins[member] = content_digest(self.world[source].genesis_doc)
+
+    def join(self) -> None:
+        """A sovereign dropped from coalition.json listed again, at the end."""
+        if dropped := [s for s in NAMES if s not in self.world.members]:
+            self.world.members.append(self.rng.choice(dropped))
+
     def repin(self) -> None:
         self.world.pin_all()
 
@@ -127,7 +141,7 @@ EDITS: tuple[Callable[[Coalition], None], ...] = (
     Coalition.issue, Coalition.issue, Coalition.wrong_pin, Coalition.widen, Coalition.revoke, Coalition.foreign_sign,
     Coalition.swap_root, Coalition.rotate_root, Coalition.new_na_key, Coalition.remove_folder,
     Coalition.feed, Coalition.policy, Coalition.corrupt_file, Coalition.drop_member, Coalition.repin,
-    Coalition.declare,
+    Coalition.declare, Coalition.pin_member_genesis, Coalition.join,
 )
 
 

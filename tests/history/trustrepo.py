@@ -160,6 +160,7 @@ class World:
         self.sovereigns = {name: Sov(name) for name in names}
         self.members = list(names)
         self.pins: dict[str, str] | None = None
+        self.genesis_pins: dict[str, str] = {}     # member -> genesis_sha256 in coalition.json
 
     def __getitem__(self, name: str) -> Sov:
         return self.sovereigns[name]
@@ -172,12 +173,16 @@ class World:
         for sovereign in self.sovereigns.values():
             out.update(sovereign.files())
         out["coalition.json"] = _dump({"name": "Test coalition", "description": "", "operator": {"name": "Ops"},
-                                       "members": [{"sovereign_id": m} for m in self.members]})
+                                       "members": [self._member(m) for m in self.members]})
         if self.pins is not None:
             out["trust.lock"] = _dump({"lock_version": 1, "sovereigns": {
                 sid: {"root_public_key": key, "first_seen_commit": None, "first_seen_at": None}
                 for sid, key in sorted(self.pins.items())}})
         return out
+
+    def _member(self, sovereign_id: str) -> dict[str, str]:
+        pinned = self.genesis_pins.get(sovereign_id)
+        return {"sovereign_id": sovereign_id, **({"genesis_sha256": pinned} if pinned else {})}
 
     def documents(self) -> dict[str, Any]:
         """path -> parsed JSON (None for non-JSON files), as history and review read them."""

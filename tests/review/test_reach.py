@@ -4,12 +4,16 @@ in, and the review must list it (tests/review/test_review_matches_verify.py chec
 on generated pull requests)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from tests.history.trustrepo import NOW, Key, World, commit_states, git
 
 from publisher import gitrepo
+from publisher.canonical import content_digest
 from publisher.gitsource import GitSource
+from publisher.limits import DEFAULT_LIMITS
+from publisher.review import collect
 from publisher.review.collect import collect_review
 from publisher.verify import verify_repository
 
@@ -112,3 +116,58 @@ def test_a_document_signed_by_another_sovereigns_key_is_named_as_verify_names_it
     assert (feed, "sig.foreign_key") in {(f.path, f.code) for f in verified.findings}
     assert (feed, "sig.foreign_key") in introduced(result)
     assert (feed, "sig.invalid") not in introduced(result)
+
+
+def _recording(monkeypatch) -> dict[str, list[list[str]]]:
+    """The entries each folder was verified with, by folder, in the order verified."""
+    seen: dict[str, list[list[str]]] = {}
+    real = collect.verify_sovereign
+
+    def recording(sovereign_id, entries, *args, **kwargs):
+        seen.setdefault(sovereign_id, []).append([e.path for e in entries])
+        return real(sovereign_id, entries, *args, **kwargs)
+    monkeypatch.setattr(collect, "verify_sovereign", recording)
+    return seen
+
+
+def test_a_change_to_coalition_json_alone_reads_only_its_members_genesis(tmp_path, monkeypatch):
+    """Membership asks whether a folder exists and what its genesis hashes to, nothing else:
+    a pull request that pins two members' genesis (beta's to gamma's) and drops gamma reads
+    each folder's genesis (the same blob at both commits: once) and verifies no folder whole (at 10,000 sovereigns,
+    a coalition.json removed was a cold verify of both commits: 72 s, 2.2 GB)."""
+    seen = _recording(monkeypatch)
+
+    def pin_and_drop(coalition: World) -> None:
+        coalition.genesis_pins = {"alpha": content_digest(coalition["alpha"].genesis_doc),
+                                  "beta": content_digest(coalition["gamma"].genesis_doc)}
+        coalition.members.remove("gamma")
+    result = review(tmp_path, pin_and_drop)
+    assert introduced(result) == {("coalition.json", "coalition.genesis_pin_mismatch"),
+                                  ("sovereigns/gamma", "coalition.unlisted_sovereign")}
+    assert result.sovereigns == ("alpha", "beta", "gamma")
+    assert seen == {sid: [[f"sovereigns/{sid}/genesis.signed.json"]] for sid in ("alpha", "beta", "gamma")}
+
+
+def test_a_members_genesis_past_its_folders_file_limit_is_read_as_verify_reads_it(tmp_path):
+    """verify reads a folder's first max_files_per_sovereign files only: a genesis past them is
+    not read, and a member pinning its digest is a mismatch. The review's genesis-only reading
+    of a member must skip it too."""
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_files_per_sovereign=1)
+
+    def files(coalition: World) -> dict[str, bytes]:
+        return {**coalition.files(), "sovereigns/beta/README.md": b"beta\n"}   # sorts before genesis
+
+    def pin(coalition: World) -> None:
+        coalition.genesis_pins = {sid: content_digest(coalition[sid].genesis_doc) for sid in ("alpha", "beta")}
+    coalition = world()
+    commit_states(tmp_path, [files(coalition)])
+    git(tmp_path, "checkout", "-q", "-b", "pr")
+    pin(coalition)
+    commit_states(tmp_path, [files(coalition)])
+    result = collect_review(tmp_path, "main", "pr", at=NOW, limits=limits)
+    verified = verify_repository(GitSource(tmp_path, gitrepo.resolve(tmp_path, "pr")), at=NOW, workers=1,
+                                 limits=limits)
+    mismatch = {(f.path, f.pointer) for f in verified.findings if f.code == "coalition.genesis_pin_mismatch"}
+    assert mismatch == {("coalition.json", "/members/1/genesis_sha256")}
+    assert {c.subject for c in result.changes if c.code == "change.finding_introduced"} == {
+        "coalition.genesis_pin_mismatch"}
