@@ -133,19 +133,23 @@ def history_stages(repo: Path, cache: Path) -> list[Stage]:
         stages.append(Stage("review (key-history change)", handshake(
             "review", "main", KeyHistoryBranch.BRANCH, "--repo", str(repo), "--format", "json", "--at", AT),
             output="review-keyed.json", floor="", target="informational", before=keyed.make, cleanup=keyed.drop))
+        removed = CoalitionRemovedBranch(repo)
+        stages.append(Stage("review (coalition.json removed)", handshake(
+            "review", "main", CoalitionRemovedBranch.BRANCH, "--repo", str(repo), "--format", "json", "--at", AT),
+            output="review-no-coalition.json", floor="", target="informational", before=removed.make,
+            cleanup=removed.drop))
     else:
         stages.append(Stage("review (one-file change)", None,
                             "`handshake review` is not on this branch yet (history helper)"))
     return stages
 
 
-class KeyHistoryBranch:
-    """A branch on main that rewrites one sovereign's key-history.json (its bytes, one more
-    line break): a change to a sovereign's keys, which a review follows to every folder that
-    names it (publisher.review.referrers). Made with git's plumbing, never checked out, and
-    removed after the run."""
+class _Branch:
+    """A branch on main made with git's plumbing (one change to main's tree, never checked
+    out), removed after the run."""
 
-    BRANCH = "bench-key-history"
+    BRANCH = ""
+    MESSAGE = ""
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
@@ -154,16 +158,17 @@ class KeyHistoryBranch:
         return subprocess.run(["git", "-C", str(self.repo), *args], input=data, capture_output=True, check=True,
                               env={**os.environ, **(env or {})}).stdout.decode().strip()
 
+    def change(self, index: dict[str, str]) -> None:
+        """Edit the index (`index`: the environment naming it) that becomes the branch's tree."""
+        raise NotImplementedError
+
     def make(self) -> None:
-        first = self._git("ls-tree", "--name-only", "main", "sovereigns/").splitlines()[0]
-        path = f"{first}/key-history.json"
-        blob = self._git("hash-object", "-w", "--stdin", data=self._git("show", f"main:{path}").encode() + b"\n\n")
         with tempfile.TemporaryDirectory() as folder:
             index = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
             self._git("read-tree", "main", env=index)
-            self._git("update-index", "--cacheinfo", f"100644,{blob},{path}", env=index)
+            self.change(index)
             tree = self._git("write-tree", env=index)
-        commit = self._git("commit-tree", tree, "-p", "main", "-m", "Rewrite one key history",
+        commit = self._git("commit-tree", tree, "-p", "main", "-m", self.MESSAGE,
                            env={"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
                                 "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.org"})
         self._git("update-ref", f"refs/heads/{self.BRANCH}", commit)
@@ -171,6 +176,32 @@ class KeyHistoryBranch:
     def drop(self) -> None:
         subprocess.run(["git", "-C", str(self.repo), "update-ref", "-d", f"refs/heads/{self.BRANCH}"],
                        capture_output=True, check=False)
+
+
+class KeyHistoryBranch(_Branch):
+    """Rewrites one sovereign's key-history.json (its bytes, one more line break): a change to
+    a sovereign's keys, which a review follows to every folder that names it
+    (publisher.review.referrers)."""
+
+    BRANCH = "bench-key-history"
+    MESSAGE = "Rewrite one key history"
+
+    def change(self, index: dict[str, str]) -> None:
+        first = self._git("ls-tree", "--name-only", "main", "sovereigns/").splitlines()[0]
+        path = f"{first}/key-history.json"
+        blob = self._git("hash-object", "-w", "--stdin", data=self._git("show", f"main:{path}").encode() + b"\n\n")
+        self._git("update-index", "--cacheinfo", f"100644,{blob},{path}", env=index)
+
+
+class CoalitionRemovedBranch(_Branch):
+    """Removes coalition.json: every folder's membership changes, the widest review a
+    one-file change makes (each folder is read for its genesis, publisher.review.collect)."""
+
+    BRANCH = "bench-no-coalition"
+    MESSAGE = "Remove coalition.json"
+
+    def change(self, index: dict[str, str]) -> None:
+        self._git("update-index", "--force-remove", "coalition.json", env=index)
 
 
 class OneFileEdit:
