@@ -88,10 +88,10 @@ def _subjects(source: GitSource, results: list[SovereignResult], affected: set[s
 
 
 def _verify(source: GitSource, sovereigns: list[str], members: _Members, reviewed: set[str], at: datetime,
-            limits: Limits, lock_raw: Any, coalition_raw: Any) -> tuple[list[Finding], dict[str, Sovereign]]:
+            limits: Limits, lock_raw: Any, lock_pins: dict[str, str], coalition_raw: Any
+            ) -> tuple[list[Finding], dict[str, Sovereign]]:
     """The findings on the changed folders, and their models (by id); `members` are read only
     for their membership."""
-    lock_pins = pins(lock_raw)
     results, refused = _results(source, sovereigns, lock_pins, limits)
     out = refused + [f for r in results for f in r.findings]
     models = {r.sovereign.id: r.sovereign for r in results}
@@ -268,14 +268,14 @@ def _member_entries(coalition_raw: Any) -> dict[str, Any] | None:
     return out
 
 
-def _moved(sources: dict[str, GitSource], locks: dict[str, Any],
+def _moved(sources: dict[str, GitSource], lock_pins: dict[str, dict[str, str]],
            coalitions: dict[str, Any]) -> tuple[set[str], set[str]]:
     """The sovereigns whose pin (trust.lock) or member entry (coalition.json) the change rewrote,
     though their folders may be untouched: a new pin changes the root a folder is verified
     under, a member added, dropped or re-pinned changes what membership says of it. Returns
     (every such id, those whose pin moved). A coalition.json added or removed changes every
     folder's membership."""
-    before, after = pins(locks["base"]), pins(locks["head"])
+    before, after = lock_pins["base"], lock_pins["head"]
     repinned = {sid for sid in before.keys() | after.keys() if before.get(sid) != after.get(sid)}
     old, new = _member_entries(coalitions["base"]), _member_entries(coalitions["head"])
     moved = set(repinned)
@@ -309,7 +309,8 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
         for name, source in sources.items():
             source.prefetch([LOCK_FILE, COALITION_FILE])
             locks[name], coalitions[name] = parsed.get(source, LOCK_FILE), parsed.get(source, COALITION_FILE)
-        moved, repinned = _moved(sources, locks, coalitions) if changed_roots else (set(), set())
+        lock_pins = {name: pins(lock) for name, lock in locks.items()}
+        moved, repinned = _moved(sources, lock_pins, coalitions) if changed_roots else (set(), set())
         reviewed = folders | moved              # whose pin and membership are checked
         sovereigns = sorted(folders | {sid for sid in repinned if searchable(sid)})
         members = _Members(sorted({sid for sid in moved - repinned - folders if searchable(sid)}), limits)
@@ -321,11 +322,11 @@ def collect_review(root: str | Path, base_ref: str, head_ref: str = "HEAD", *, a
             source.prefetch([f"sovereigns/{sid}" for sid in sovereigns + members.ids])
             docs[name] = _documents(source, named, coalition_changed, parsed, limits)
             findings[name], models[name] = _verify(source, sovereigns, members, reviewed, when, limits,
-                                                   locks[name], coalitions[name])
+                                                   locks[name], lock_pins[name], coalitions[name])
             findings[name] += _outside_folders(source, loose) + _root_files(source, changed_roots, limits)
         referrers = search.folders(sources["base"], sovereigns, limits)
         for name, source in sources.items():
-            findings[name] += _referrer_findings(source, referrers, keyed, models[name], limits, pins(locks[name]))
+            findings[name] += _referrer_findings(source, referrers, keyed, models[name], limits, lock_pins[name])
         stats = {"blobs_read": reader.requests, "changed_paths": len(changed), "referrers": len(referrers)}
     finally:
         if search is not None:
