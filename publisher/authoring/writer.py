@@ -23,6 +23,7 @@ from publisher.authoring import AuthoringError
 from publisher.authoring.monotonic import regressions
 from publisher.checks.redaction import scan_bytes
 from publisher.findings import Finding, has_errors
+from publisher.cache import Cache
 from publisher.keyfile import looks_like_private_key_file
 from publisher.source import Entry, Source, WorktreeSource
 from publisher.strictjson import Refusal, load_json
@@ -162,15 +163,19 @@ def prepare(repo: Path, plan: Plan) -> dict[str, tuple[Path, bytes | None]]:
     return prepared
 
 
-def apply(repo: Path, plan: Plan, *, at: datetime, before: Verification | None = None) -> Outcome:
-    """Write `plan` into `repo` only if verification at `at` gets no worse (module docstring)."""
+def apply(repo: Path, plan: Plan, *, at: datetime, before: Verification | None = None,
+          cache: Cache | None = None) -> Outcome:
+    """Write `plan` into `repo` only if verification at `at` gets no worse (module docstring).
+    With `cache`, each verification reuses the folders' results it holds (the cache answers as
+    a fresh verification does: tests/perf/test_cache_sequences.py)."""
     repo = repo.resolve()
     prepared = prepare(repo, plan)
     base = WorktreeSource(repo)
-    before = before or verify_repository(base, at=at)
+    before = before or verify_repository(base, at=at, cache=cache)
     written = tuple(sorted(plan.writes))
-    planned = verify_repository(OverlaySource(base, plan.writes), at=at)
+    planned = verify_repository(OverlaySource(base, plan.writes), at=at, cache=cache)
     blocking, _ = judge(before, planned, written)
+    del planned             # its 10,000 models need not live beside the next verification's
     if blocking:
         raise AuthoringError("refused: the change would not verify; nothing was written",
                              tuple(blocking))
@@ -179,7 +184,7 @@ def apply(repo: Path, plan: Plan, *, at: datetime, before: Verification | None =
         for path in written:
             _write_atomic(prepared[path][0], plan.writes[path])
             done.append(path)
-        after = verify_repository(WorktreeSource(repo), at=at)
+        after = verify_repository(WorktreeSource(repo), at=at, cache=cache)
         blocking, pending = judge(before, after, written)
         if blocking:
             raise AuthoringError("refused: the written files did not verify on disk; the previous "

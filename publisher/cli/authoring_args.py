@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from publisher.authoring.state import RepoState, load_state
 from publisher.authoring.writer import Outcome, Plan, apply
 from publisher.cli import EXIT_FINDINGS, EXIT_MISUSE, EXIT_OK
 from publisher.cli.cmd_verify import format_finding as verify_line
-from publisher.cli.common import add_repo_argument, parse_at, repo_path
+from publisher.cli.common import add_repo_argument, parse_at, repo_cache, repo_path
 from publisher.findings import Finding
 from publisher.layout import printable
 
@@ -25,10 +26,20 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     add_repo_argument(parser, "--repo", what="Handshake repository root")
     parser.add_argument("--at", help="time of the operation, ISO 8601 (default: now); dates what is signed "
                                      "and the verification that follows")
+    add_no_cache(parser)
 
 
-def open_state(args: argparse.Namespace) -> RepoState:
-    return load_state(repo_path(args.repo), parse_at(args.at))
+def add_no_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true",
+                        help="verify every folder afresh, without the verification cache (also "
+                             "HANDSHAKE_NO_CACHE=1); the answer is the same, only slower")
+
+
+def open_state(args: argparse.Namespace, root: Path | None = None) -> RepoState:
+    """The repository (`root`, else --repo or the one found here) verified at --at, through
+    its verification cache unless --no-cache."""
+    root = root if root is not None else repo_path(args.repo)
+    return load_state(root, parse_at(args.at), cache=repo_cache(root, args.no_cache))
 
 
 def signer(path: str, state: RepoState | None, what: str) -> Signer:
@@ -73,7 +84,7 @@ def report(outcome: Outcome) -> int:
 
 
 def apply_plan(state: RepoState, plan: Plan) -> int:
-    return report(apply(state.root, plan, at=state.at, before=state.verification))
+    return report(apply(state.root, plan, at=state.at, before=state.verification, cache=state.cache))
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

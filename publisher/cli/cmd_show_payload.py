@@ -9,10 +9,8 @@ from pathlib import Path
 
 from publisher.authoring.placement import handshake_repo
 from publisher.authoring.signing import Payload, describe
-from publisher.authoring.state import load_state
 from publisher.cli import EXIT_OK, UsageError
-from publisher.cli.authoring_args import guarded
-from publisher.cli.common import parse_at
+from publisher.cli.authoring_args import add_no_cache, guarded, open_state
 from publisher.crypto import fingerprint
 from publisher.layout import printable
 
@@ -25,6 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--repo", help="repository root (default: found above FILE)")
     p.add_argument("--at", help="evaluation time for the repository's verification (default: now)")
+    add_no_cache(p)
     p.add_argument("--raw", action="store_true", help="print only the payload bytes, nothing else")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=guarded(run))
@@ -67,7 +66,7 @@ def render_json(info: Payload) -> str:
 
 def run(args: argparse.Namespace) -> int:
     root = locate(args.file, args.repo)
-    info = describe(load_state(root, parse_at(args.at)), args.file)
+    info = describe(open_state(args, root), args.file)
     if args.raw:
         sys.stdout.buffer.write(info.payload)
         sys.stdout.flush()

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 
 from publisher.authoring.signing import plan_sign
-from publisher.authoring.state import load_state
-from publisher.cli.authoring_args import apply_plan, guarded, signer
+from publisher.cli.authoring_args import add_no_cache, apply_plan, guarded, open_state, signer
 from publisher.cli.cmd_show_payload import locate
-from publisher.cli.common import parse_at
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,10 +23,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                            "(from show-payload)")
     p.add_argument("--repo", help="repository root (default: found above FILE)")
     p.add_argument("--at", help="evaluation time of the verification (default: now)")
+    add_no_cache(p)
     p.set_defaults(run=guarded(run))
 
 
 def run(args: argparse.Namespace) -> int:
-    state = load_state(locate(args.file, args.repo), parse_at(args.at))
+    state = open_state(args, locate(args.file, args.repo))
     key = signer(args.key, state, "--key")
     return apply_plan(state, plan_sign(state, args.file, key, key_id=args.key_id, expect_sha256=args.expect_sha256))
