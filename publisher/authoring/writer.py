@@ -21,9 +21,9 @@ from collections.abc import Mapping, Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.monotonic import regressions
+from publisher.cache import Cache
 from publisher.checks.redaction import scan_bytes
 from publisher.findings import Finding, has_errors
-from publisher.cache import Cache
 from publisher.keyfile import looks_like_private_key_file
 from publisher.source import Entry, Source, WorktreeSource
 from publisher.strictjson import Refusal, load_json
