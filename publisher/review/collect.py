@@ -29,7 +29,7 @@ from publisher.review.referrers import SUBJECT_PATHS, ReferrerSearch, folder_nam
 from publisher.verify import coalition as stage
 from publisher.verify import load_root_json, loose_findings, not_regular, root_files
 from publisher.verify.dispatch import failed
-from publisher.source import Entry
+from publisher.source import Entry, group_by_sovereign
 from publisher.verify.sovereign import SovereignResult, split_undecodable, verify_sovereign
 
 
@@ -108,13 +108,18 @@ def _verify(source: GitSource, sovereigns: list[str], members: _Members, reviewe
 def _results(source: GitSource, sovereigns: list[str], lock_pins: dict[str, str],
              limits: Limits) -> tuple[list[SovereignResult], list[Finding]]:
     """Each folder's result, and the refusal of each name that is not UTF-8 (no model)."""
-    source.prefetch([f"sovereigns/{sid}" for sid in sovereigns])
-    listed, refused = split_undecodable([e for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")])
-    folders: dict[str, list[Entry]] = {}
-    for entry in listed:
-        folders.setdefault(entry.path.split("/", 2)[1], []).append(entry)
+    folders, refused = _folders(source, sovereigns)
     return [_verified(source, sid, folders[sid], lock_pins.get(sid), limits)
             for sid in sovereigns if sid in folders], refused
+
+
+def _folders(source: GitSource, sovereigns: list[str]) -> tuple[dict[str, list[Entry]], list[Finding]]:
+    """The entries of each of `sovereigns` that has a folder at this commit, grouped as verify
+    groups them (a file or link named sovereigns/<id> is no folder: verify gives it no model),
+    and the refusal of each name that is not UTF-8."""
+    source.prefetch([f"sovereigns/{sid}" for sid in sovereigns])
+    listed, refused = split_undecodable([e for sid in sovereigns for e in source.entries(f"sovereigns/{sid}")])
+    return group_by_sovereign(listed)[0], refused
 
 
 class _Members:
@@ -134,15 +139,9 @@ class _Members:
     def models(self, source: GitSource) -> dict[str, Sovereign]:
         if not self.ids:
             return {}
-        source.prefetch([f"sovereigns/{sid}" for sid in self.ids])
-        listed, _ = split_undecodable([e for sid in self.ids for e in source.entries(f"sovereigns/{sid}")])
-        folders: dict[str, list[Entry]] = {}
-        for entry in listed:
-            if entry.path.count("/") >= 2:
-                folders.setdefault(entry.path.split("/", 2)[1], []).append(entry)
         genesis = {sid: tuple(e for e in entries[:self._limits.max_files_per_sovereign]
                               if e.path == f"sovereigns/{sid}/{GENESIS_FILE}")
-                   for sid, entries in folders.items()}
+                   for sid, entries in _folders(source, self.ids)[0].items()}
         unread = {(sid, found) for sid, found in genesis.items() if (sid, found) not in self._known}
         read_bounded(source.read_objects, [(e.path, blob) for _, found in unread for e in found
                                            if e.type == "file" and (blob := source.blob_id(e.path))], self._limits)
@@ -181,7 +180,7 @@ def _verified(source: GitSource, sovereign_id: str, entries: list[Entry], pin: s
               limits: Limits) -> SovereignResult:
     """One folder's result; an unexpected exception is its `internal.check_failed`, as in verify."""
     try:
-        return verify_sovereign(sovereign_id, [e for e in entries if e.path.count("/") >= 2], source.read, pin, limits)
+        return verify_sovereign(sovereign_id, entries, source.read, pin, limits)
     except gitrepo.GitError:
         raise                 # git itself failed: `handshake review` says so, exit 2
     except Exception as exc:  # boundary: report, never crash (see publisher.verify)

@@ -171,3 +171,18 @@ def test_a_members_genesis_past_its_folders_file_limit_is_read_as_verify_reads_i
     assert mismatch == {("coalition.json", "/members/1/genesis_sha256")}
     assert {c.subject for c in result.changes if c.code == "change.finding_introduced"} == {
         "coalition.genesis_pin_mismatch"}
+
+
+def test_a_pin_for_a_file_named_like_a_folder_is_stale_as_verify_finds_it(tmp_path):
+    """`sovereigns/x` is a file, no folder: verify gives x no model, so a pin for x is stale.
+    The review grouped the listing of sovereigns/x by hand and took the file for x's folder."""
+    def files(coalition: World) -> dict[str, bytes]:
+        return {**coalition.files(), "sovereigns/x": b"not a folder\n"}
+
+    def pin_x(coalition: World) -> None:
+        assert coalition.pins is not None
+        coalition.pins["x"] = Key("x-root").public
+    result = review(tmp_path, pin_x, files)
+    head = verify_repository(GitSource(tmp_path, gitrepo.resolve(tmp_path, "pr")), at=NOW, workers=1)
+    assert ("trust.lock", "lock.stale_entry") in {(f.path, f.code) for f in head.findings}
+    assert introduced(result) == {("trust.lock", "lock.stale_entry")}
