@@ -69,7 +69,7 @@ class RepoState:
         """The verified sovereign; refuses one that is absent or whose key chain does not verify."""
         found = self.verification.sovereign(sovereign_id)
         if found is None:
-            close = difflib.get_close_matches(sovereign_id, [s.id for s in self.verification.sovereigns], n=1)
+            close = difflib.get_close_matches(sovereign_id, self.verification.sovereign_ids(), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise AuthoringError(f"refused: no sovereign {sovereign_id!r} in {self.root}{hint}")
         if not found.verified or not found.key_history.keys:
@@ -81,23 +81,23 @@ class RepoState:
 
     def treaty_home(self, treaty_id: str) -> Sovereign:
         """The verified issuer of a treaty id."""
-        owners = [s for s in self.verification.sovereigns if any(t.treaty_id == treaty_id for t in s.treaties)]
+        owners = self.verification.treaty_issuers(treaty_id)
         if not owners:
             raise AuthoringError(f"refused: no treaty {treaty_id!r} in this repository")
         if len(owners) > 1:
             raise AuthoringError(f"refused: treaty id {treaty_id!r} is used by {len(owners)} sovereigns")
-        return self.sovereign(owners[0].id)
+        return self.sovereign(owners[0])
 
     def sovereign_by_key(self, public_key: str, role: str) -> Sovereign:
         """The one sovereign whose root (role 'root') or current NA key (role 'na') this is."""
-        matches = [s for s in self.verification.sovereigns
-                   if (role == "root" and s.root_public_key == public_key)
-                   or (role == "na" and s.key_history.current and s.key_history.current.public_key == public_key)]
+        matches = self.verification.key_holders(public_key, role)
         if len(matches) != 1:
             what = "root key" if role == "root" else "current NA key"
             raise AuthoringError(f"cannot tell the sovereign: the key is the {what} of {len(matches)} "
                                  "sovereign(s) here; name it with --sovereign")
-        return matches[0]
+        found = self.verification.sovereign(matches[0])
+        assert found is not None, "a key's holder is one of the sovereigns"
+        return found
 
 
 def load_state(repo: Path, at: datetime, *, cache: Cache | None = None) -> RepoState:

@@ -61,6 +61,22 @@ class Verification:
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
         return next((s for s in self.sovereigns if s.id == sovereign_id), None)
 
+    def sovereign_ids(self) -> tuple[str, ...]:
+        """Every sovereign's id, in order (without loading the models of a remembered answer)."""
+        return tuple(s.id for s in self.sovereigns)
+
+    def treaty_issuers(self, treaty_id: str) -> tuple[str, ...]:
+        """The ids of the sovereigns whose treaties carry `treaty_id`, in id order."""
+        return tuple(s.id for s in self.sovereigns if any(t.treaty_id == treaty_id for t in s.treaties))
+
+    def key_holders(self, public_key: str, role: str) -> tuple[str, ...]:
+        """The ids of the sovereigns whose root key (`role` "root") or current NA key ("na")
+        `public_key` is, in id order."""
+        if role == "root":
+            return tuple(s.id for s in self.sovereigns if s.root_public_key == public_key)
+        return tuple(s.id for s in self.sovereigns
+                     if s.key_history.current is not None and s.key_history.current.public_key == public_key)
+
     @property
     def sovereign_count(self) -> int:
         """How many sovereigns, without loading the models of a lazy answer."""
@@ -163,8 +179,9 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     fingerprint = None
     if use_snapshot and cache is not None:
         recalled = snapshot.recall(source, limits, cache, at)
-        if recalled.snapshot is not None and recalled.findings is not None:
-            return _remembered(source, at, limits, workers, cache, recalled.snapshot, recalled.findings)
+        if recalled.snapshot is not None and recalled.findings is not None and recalled.fingerprint is not None:
+            return _remembered(source, at, limits, workers, cache, recalled.fingerprint, recalled.snapshot,
+                               recalled.findings)
         fingerprint = recalled.fingerprint
     out: list[Finding] = []
     entries = source.entries("sovereigns")
@@ -173,8 +190,8 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     if use_snapshot and fingerprint is None and cache is not None:
         fingerprint = snapshot.fingerprint(source, limits, entries + root_listing)
         hit = snapshot.lookup(cache, fingerprint, at) if fingerprint else None
-        if hit is not None:
-            return _remembered(source, at, limits, workers, cache, *hit)
+        if hit is not None and fingerprint is not None:
+            return _remembered(source, at, limits, workers, cache, fingerprint, *hit)
     if len(entries) > limits.max_total_files:
         out.append(finding("sovereigns", "", "limits.too_many_files",
                            f"{len(entries)} files (limit {limits.max_total_files}); the rest were not read"))
@@ -208,7 +225,7 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     if complete and fingerprint is not None and cache is not None and all(o.key and o.part for o in outcomes):
         built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
         if built is not None:
-            snapshot.remember(cache, source, limits, fingerprint, built)
+            snapshot.remember(cache, source, limits, fingerprint, built, snapshot.model_index(sovereigns.values()))
     return Verification(at=at, coalition=coalition,
                         sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
                         findings=tuple(sort_findings(out + timed)), folder_keys=folder_keys(jobs, outcomes))
@@ -227,10 +244,11 @@ def _coalition_stage(out: list[Finding], coalition_raw: Any, lock_raw: Any, pins
     return coalition, out, stage.check_time(sovereigns, at)
 
 
-def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache,
+def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache, key: str,
                 remembered: snapshot.Snapshot, found: list[Finding]) -> Verification:
-    """The verification of an input seen before: its snapshot, with `found` (every finding,
-    the time checks re-run at `at`); the models load from the per-folder entries on first use."""
+    """The verification of an input seen before (its snapshot, stored under `key`), with `found`
+    (every finding, the time checks re-run at `at`); the models load from the per-folder entries
+    on first use, all of them, or one at a time where a caller asks for one."""
     findings = tuple(sort_findings(found))
 
     def load() -> tuple[Sovereign, ...]:
@@ -238,7 +256,8 @@ def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cach
             source, at, limits, workers, cache, use_snapshot=False).sovereigns)
 
     return _Remembered(at, remembered.coalition, None, findings, loader=load,
-                       counts=(len(remembered.folders), remembered.treaty_count), folder_keys=remembered.folders)
+                       counts=(len(remembered.folders), remembered.treaty_count), folder_keys=remembered.folders,
+                       models=snapshot.RememberedModels(cache, remembered, key))
 
 
 class LazyVerification(Verification):
@@ -251,14 +270,16 @@ class LazyVerification(Verification):
     _loaded: tuple[Sovereign, ...] | None
     _loader: Callable[[], tuple[Sovereign, ...]] | None
     _counts: tuple[int, int] | None
+    _models: snapshot.RememberedModels | None
 
     def __init__(self, at: datetime, coalition: Coalition, sovereigns: tuple[Sovereign, ...] | None,
                  findings: tuple[Finding, ...], *, loader: Callable[[], tuple[Sovereign, ...]] | None = None,
                  counts: tuple[int, int] | None = None,
-                 folder_keys: tuple[tuple[str, str], ...] | None = None) -> None:
+                 folder_keys: tuple[tuple[str, str], ...] | None = None,
+                 models: snapshot.RememberedModels | None = None) -> None:
         for name, value in (("at", at), ("coalition", coalition), ("findings", findings),
                             ("_loaded", sovereigns), ("_loader", loader), ("_counts", counts),
-                            ("folder_keys", folder_keys)):
+                            ("folder_keys", folder_keys), ("_models", models)):
             object.__setattr__(self, name, value)
 
     @property
@@ -276,7 +297,25 @@ class LazyVerification(Verification):
 
     def with_findings(self, findings: Iterable[Finding]) -> Verification:
         return type(self)(self.at, self.coalition, self._loaded, tuple(sort_findings(findings)),
-                          loader=self._loader, counts=self._counts, folder_keys=self.folder_keys)
+                          loader=self._loader, counts=self._counts, folder_keys=self.folder_keys,
+                          models=self._models)
+
+    # One model, or a treaty's issuers, from `models` while the rest are not loaded; each falls
+    # back to loading them all when the cache no longer holds what it needs.
+    def sovereign(self, sovereign_id: str) -> Sovereign | None:
+        found = self._models.sovereign(sovereign_id) if self._loaded is None and self._models else None
+        return found[1] if found is not None else super().sovereign(sovereign_id)
+
+    def sovereign_ids(self) -> tuple[str, ...]:
+        return self._models.sovereign_ids() if self._loaded is None and self._models else super().sovereign_ids()
+
+    def treaty_issuers(self, treaty_id: str) -> tuple[str, ...]:
+        index = self._models.index() if self._loaded is None and self._models else None
+        return index.treaties.get(treaty_id, ()) if index is not None else super().treaty_issuers(treaty_id)
+
+    def key_holders(self, public_key: str, role: str) -> tuple[str, ...]:
+        index = self._models.index() if self._loaded is None and self._models else None
+        return index.holders(public_key, role) if index is not None else super().key_holders(public_key, role)
 
     @property
     def sovereign_count(self) -> int:

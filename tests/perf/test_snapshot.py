@@ -94,6 +94,56 @@ def test_models_load_only_when_read(demo_copy: Path) -> None:
     assert replaced.sovereigns == cold.sovereigns and replaced.findings == ()
 
 
+def test_one_model_and_who_holds_a_treaty_or_key_load_alone(demo_copy: Path) -> None:
+    """An authoring command asks a remembered answer for one sovereign, or for who holds a
+    treaty id or a key: each comes from its cache entry without loading every model (6 s at
+    10,000 sovereigns), and answers as the loaded models do."""
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    warm = remembered(demo_copy, DEMO_AT)
+    treaty_ids = sorted({t.treaty_id for s in cold.sovereigns for t in s.treaties})
+    assert len(treaty_ids) > 3
+    for sovereign in cold.sovereigns:
+        found = warm.sovereign(sovereign.id)
+        assert found is not None and dataclasses.asdict(found) == dataclasses.asdict(sovereign)
+    assert warm.sovereign("no-such-sovereign") is None and warm.sovereign_ids() == cold.sovereign_ids()
+    for treaty_id in [*treaty_ids, "no-such-treaty"]:
+        assert warm.treaty_issuers(treaty_id) == cold.treaty_issuers(treaty_id)
+    assert all(cold.treaty_issuers(t) for t in treaty_ids)
+    for sovereign in cold.sovereigns:
+        current = sovereign.key_history.current
+        for key, role in ((sovereign.root_public_key, "root"), (current and current.public_key, "na")):
+            assert key and warm.key_holders(key, role) == cold.key_holders(key, role) == (sovereign.id,)
+        assert warm.key_holders(str(sovereign.root_public_key), "na") == ()
+    assert warm._loaded is None, "one model, or an index, must not load them all"
+
+
+def test_a_treaty_id_two_sovereigns_use_lists_both(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1)
+    first, second = [s for s in cold.sovereigns if s.treaties][:2]
+    taken = first.treaties[0].treaty_id
+    copied = dataclasses.replace(second, treaties=(dataclasses.replace(second.treaties[0], treaty_id=taken),
+                                                  *second.treaties))
+    models = tuple(copied if s.id == second.id else s for s in cold.sovereigns)
+    index = snapshot_module.model_index(reversed(models))
+    assert index.treaties[taken] == tuple(sorted((first.id, second.id)))
+    assert index.treaties[taken] == Verification(DEMO_AT, cold.coalition, models, ()).treaty_issuers(taken)
+
+
+def test_remembered_lookups_fall_back_when_their_entries_are_gone(demo_copy: Path) -> None:
+    cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
+    for kind in ("folder", "snapshot-index"):
+        for entry in (demo_copy / ".handshake-cache" / kind).rglob("*"):
+            if entry.is_file():
+                entry.unlink()
+    warm = remembered(demo_copy, DEMO_AT)
+    treaty = next(t for s in cold.sovereigns for t in s.treaties)
+    assert warm.treaty_issuers(treaty.treaty_id) == cold.treaty_issuers(treaty.treaty_id) == (treaty.issuer,)
+    root = cold.sovereign(treaty.issuer).root_public_key
+    assert root and warm.key_holders(root, "root") == (treaty.issuer,)
+    found = warm.sovereign(treaty.issuer)
+    assert found is not None and dataclasses.asdict(found) == dataclasses.asdict(cold.sovereign(treaty.issuer))
+
+
 def test_missing_folder_entry_falls_back_to_verifying(demo_copy: Path) -> None:
     cold = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
     for entry in (demo_copy / ".handshake-cache" / "folder").rglob("*"):
@@ -276,6 +326,7 @@ def test_only_the_newest_snapshots_are_kept_with_their_payloads(demo_copy: Path,
     assert len(keys) == 4
     assert _files(cache_dir / "snapshot") == set(keys[2:])
     assert _files(cache_dir / "snapshot-payloads") == set(keys[2:])
+    assert _files(cache_dir / "snapshot-index") == set(keys[2:])
     remembered(demo_copy, DEMO_AT)                      # the last input: still remembered
     note.write_text("input 0\n")
     again = verify_path(demo_copy, at=DEMO_AT, workers=1, cache=open_cache(demo_copy))
