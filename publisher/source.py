@@ -108,7 +108,24 @@ class WorktreeSource:
         self._found = [data for data in outputs if data is not None]
         return "find", self._root, digest.hexdigest()
 
-    def _spawn_finds(self) -> list[_Find]:
+    def list_by_find(self) -> bool:
+        """List the trust paths with find now, racy files included, so that `entries` answers
+        from its records (0.5 s at 190,000 files against 1.1-1.5 s listed in Python) and
+        `stamps` holds what it printed. For a caller that judges racy stamps itself (an
+        authoring command, which has just written files). False when find cannot list."""
+        finds = self._spawn_finds(mark_racy=False)
+        outputs = []
+        for _, process, out, err in finds:
+            with out, err:
+                failed = process.wait() != 0 or err.tell() != 0
+                out.seek(0)
+                outputs.append(None if failed else out.read())
+        if not finds or any(data is None for data in outputs):
+            return False
+        self._found, self._by_find = [data for data in outputs if data is not None], None
+        return True
+
+    def _spawn_finds(self, *, mark_racy: bool = True) -> list[_Find]:
         """One find process per group of paths, each printing into a temporary file (not a
         pipe: nothing has to read while it runs); [] when find cannot vouch."""
         find = shutil.which("find")
@@ -117,8 +134,8 @@ class WorktreeSource:
         if not groups or find is None:
             return []
         horizon = f"@{(time.time_ns() - RACY_NS) / 1e9:.9f}"
-        expression = ["-name", ".git", "-type", "d", "-prune", "-o", "(", "-newermt", horizon, "-o",
-                      "-newerct", horizon, ")", "-printf", r"!\0", "-o", "-printf", _FIND_RECORD]
+        racy = ["(", "-newermt", horizon, "-o", "-newerct", horizon, ")", "-printf", r"!\0", "-o"] if mark_racy else []
+        expression = ["-name", ".git", "-type", "d", "-prune", "-o", *racy, "-printf", _FIND_RECORD]
         env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
         started: list[_Find] = []
         for paths in groups:

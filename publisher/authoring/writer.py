@@ -4,8 +4,9 @@
     no seed of any loaded key) -> never older than what is published (`monotonic`)
     -> verify the repository with the plan overlaid (nothing on disk yet): refuse any new
        error finding and any error on a written file -> write each file (temp file in the same
-       folder, fsync, os.replace) -> `verify_path` on disk; on a new error, restore every file
-       as it was and refuse.
+       folder, fsync, os.replace) -> the verification on disk: the planned one when the disk
+       provably holds the plan and nothing else changed (`overlay.disk_holds`), else verified
+       afresh; on a new error, restore every file as it was and refuse.
 
 The one tolerated error is `sig.threshold_not_met` on a written file: a k-of-n document
 waiting for its next co-signature (`handshake sign`), reported as pending.
@@ -21,11 +22,12 @@ from collections.abc import Mapping, Sequence
 
 from publisher.authoring import AuthoringError
 from publisher.authoring.monotonic import regressions
+from publisher.authoring.overlay import OverlaySource, disk_holds
 from publisher.cache import Cache
 from publisher.checks.redaction import scan_bytes
 from publisher.findings import Finding, has_errors
 from publisher.keyfile import looks_like_private_key_file
-from publisher.source import Entry, Source, WorktreeSource
+from publisher.source import WorktreeSource
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import Verification, verify_repository
 from publisher.limits import DEFAULT_LIMITS, for_path
@@ -54,26 +56,6 @@ class Outcome:
     # Warnings the change caused in files it did not write: another sovereign's treaty now pins
     # a key this NA rotation retired, say. Only that sovereign can act on them.
     elsewhere: tuple[Finding, ...] = ()
-
-
-class OverlaySource:
-    """A source that shows `writes` over `base`: verification of a change before it exists."""
-
-    def __init__(self, base: Source, writes: Mapping[str, bytes]) -> None:
-        self.base, self.writes = base, dict(writes)
-
-    def describe(self) -> str:
-        return f"{self.base.describe()} (+{len(self.writes)} planned file(s))"
-
-    def entries(self, prefix: str = "") -> list[Entry]:
-        listed = {e.path: e for e in self.base.entries(prefix) if e.path not in self.writes}
-        for path, data in self.writes.items():
-            if not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/"):
-                listed[path] = Entry(path, "file", len(data))
-        return [listed[p] for p in sorted(listed)]
-
-    def read(self, path: str) -> bytes:
-        return self.writes[path] if path in self.writes else self.base.read(path)
 
 
 def check_path(repo: Path, path: str) -> Path:
@@ -170,12 +152,11 @@ def apply(repo: Path, plan: Plan, *, at: datetime, before: Verification | None =
     a fresh verification does: tests/perf/test_cache_sequences.py)."""
     repo = repo.resolve()
     prepared = prepare(repo, plan)
-    base = WorktreeSource(repo)
-    before = before or verify_repository(base, at=at, cache=cache)
+    before = before or verify_repository(WorktreeSource(repo), at=at, cache=cache)
     written = tuple(sorted(plan.writes))
-    planned = verify_repository(OverlaySource(base, plan.writes), at=at, cache=cache)
+    overlay = OverlaySource(WorktreeSource(repo), plan.writes)      # its own listing: see disk_holds
+    planned = verify_repository(overlay, at=at, cache=cache)
     blocking, _ = judge(before, planned, written)
-    del planned             # its 10,000 models need not live beside the next verification's
     if blocking:
         raise AuthoringError("refused: the change would not verify; nothing was written",
                              tuple(blocking))
@@ -184,7 +165,10 @@ def apply(repo: Path, plan: Plan, *, at: datetime, before: Verification | None =
         for path in written:
             _write_atomic(prepared[path][0], plan.writes[path])
             done.append(path)
-        after = verify_repository(WorktreeSource(repo), at=at, cache=cache)
+        after = planned if disk_holds(overlay) else None
+        del planned         # its 10,000 models need not live beside another verification's
+        if after is None:
+            after = verify_repository(WorktreeSource(repo), at=at, cache=cache)
         blocking, pending = judge(before, after, written)
         if blocking:
             raise AuthoringError("refused: the written files did not verify on disk; the previous "

@@ -153,6 +153,7 @@ def test_a_failure_after_writing_restores_every_file(two_sovereigns: Path, monke
         return result
 
     monkeypatch.setattr(writer, "verify_repository", flaky)
+    monkeypatch.setattr(writer, "disk_holds", lambda overlay: False)   # the disk is verified afresh
     identity = two_sovereigns / "sovereigns" / "alpha" / "sovereign.json"
     before = identity.read_bytes()
     changed = json.loads(before)
