@@ -141,6 +141,7 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
     plan += stages.build_stages(found.repo, work / "site", cache, args.jobs)
     plan += stages.history_stages(found.repo, Path(str(cache) + "-history"))
     plan += stages.one_file_stages(found.repo, work / "site", cache, args.jobs)
+    plan += stages.authoring_stages(found.repo, cache)
     only = set(args.only.split(",")) if args.only else None
     mkdocs_series: list[tuple[int, float]] | None = None
     hugo_rate: float | None = None
@@ -167,7 +168,7 @@ def run_stages(args: argparse.Namespace, found: corpus.Corpus, work: Path) -> li
             result = measure.run(stage.command, cwd=REPO_ROOT, env=_env(stage.env), stdout=output)
             row: dict[str, Any] = {"stage": stage.name, "seconds": result.seconds, "cpu": result.cpu_seconds,
                                    "peak_mb": result.peak_mb, "returncode": result.returncode, "target": stage.target}
-            if result.returncode not in (0, 1):
+            if result.returncode not in (0, 1) or (stage.name.startswith("authoring") and result.returncode):
                 row["note"] = f"FAILED (exit {result.returncode}): {result.stderr_tail.strip()[-300:]}"
             elif stage.name.startswith("verify + history"):
                 row["note"] = _verify_note(output)

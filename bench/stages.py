@@ -6,6 +6,7 @@ land separately) is reported as not measured, with the reason, instead of failin
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -253,3 +254,41 @@ def one_file_stages(repo: Path, site: Path, cache: Path, jobs: int) -> list[Stag
             output="build-one-file.txt", floor="mkdocs / hugo pages per second", target=BUILD_TARGET,
             before=edit.apply, cleanup=edit.revert))
     return stages
+
+
+class TreatyRevocation:
+    """A row revocation by `handshake treaty revoke`, as an operator types it after a
+    `handshake verify` (run first, not measured); the file it writes is put back after the
+    run. The treaty: the last sovereign's first row that is not revoked."""
+
+    def __init__(self, repo: Path, cache: Path) -> None:
+        self.repo, self.cache = repo, cache
+        last = sorted(p.name for p in (repo / "sovereigns").iterdir())[-1]
+        self.path = repo / "sovereigns" / last / "recognition-treaties.json"
+        rows = json.loads(self.path.read_bytes())["recognition_treaties"]
+        self.treaty_id = next(row["treaty"]["treaty_id"] for row in rows if row.get("status") != "revoked")
+        self.before: bytes | None = None
+
+    def prepare(self) -> None:
+        self.before = self.path.read_bytes()
+        subprocess.run(handshake("verify", str(self.repo), "--at", AT, "--no-history"), capture_output=True,
+                       check=False, env={**os.environ, "HANDSHAKE_CACHE_DIR": str(self.cache)})
+
+    def revert(self) -> None:
+        if self.before is not None:
+            self.path.write_bytes(self.before)
+            self.before = None
+
+
+def authoring_stages(repo: Path, cache: Path) -> list[Stage]:
+    """One authoring command at the repository's scale, after a verify, on the verify stages'
+    cache: it verifies before, as planned and (unless the disk provably holds the plan) as
+    written (publisher.authoring.writer)."""
+    if not has_command("treaty"):
+        return [Stage("authoring: treaty revoke (one row)", None, "`handshake treaty` is not on this branch")]
+    revocation = TreatyRevocation(repo, cache)
+    command = handshake("treaty", "revoke", revocation.treaty_id, "--repo", str(repo), "--at", AT,
+                        "--reason", "member_departed")
+    return [Stage("authoring: treaty revoke (one row)", command, env={"HANDSHAKE_CACHE_DIR": str(cache)},
+                  output="authoring-revoke.txt", target="informational", before=revocation.prepare,
+                  cleanup=revocation.revert)]

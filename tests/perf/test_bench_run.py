@@ -135,6 +135,35 @@ def test_the_one_file_edit_puts_back_a_file_it_changed(tmp_path: Path, synthetic
     assert (repo / name).read_bytes() == b"main's own bytes\n"
 
 
+def test_the_authoring_stage_revokes_a_live_row_and_puts_the_file_back(tmp_path: Path,
+                                                                       synthetic_repo: Path) -> None:
+    """The stage's command revokes a row that is not revoked (exit 0: the bench reports any
+    other status as a failure), after a verify on the stage's cache; the file it wrote is put
+    back."""
+    import os
+    import shutil
+    import subprocess
+
+    from bench import stages
+
+    repo = tmp_path / "repo"
+    shutil.copytree(synthetic_repo, repo, symlinks=True)
+    cache = tmp_path / "cache"
+    [stage] = stages.authoring_stages(repo, cache)
+    assert stage.command is not None and stage.before is not None and stage.cleanup is not None
+    stage.before()
+    assert list((cache / "folder").rglob("*")), "a verify runs before the command, on the stage's cache"
+    done = subprocess.run(stage.command, cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+                          env={**os.environ, **stage.env})
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert written == ["M", str(stages.TreatyRevocation(repo, cache).path.relative_to(repo))]
+    stage.cleanup()
+    assert subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True,
+                          check=True).stdout == ""
+
+
 def test_mkdocs_is_measured_in_steps_up_to_the_builds_own_page_count(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The issue compares the build with mkdocs on the same page count. mkdocs's cost per page
     grows with the count, so it runs at 500 pages, then four times as many, up to the build's
