@@ -92,12 +92,7 @@ class WorktreeSource:
         finds, self._finds = self._finds or self._spawn_finds(), None
         if not finds:
             return None
-        outputs: list[bytes | None] = []
-        for _, process, out, err in finds:        # every process waited for, every file closed
-            with out, err:
-                failed = process.wait() != 0 or err.tell() != 0
-                out.seek(0)
-                outputs.append(None if failed else out.read())
+        outputs = _printed(finds)
         digest = hashlib.sha256()
         for (paths, _, _, _), data in zip(finds, outputs, strict=True):
             if data is None or data.startswith(b"!\0") or b"\0!\0" in data:
@@ -114,12 +109,7 @@ class WorktreeSource:
         `stamps` holds what it printed. For a caller that judges racy stamps itself (an
         authoring command, which has just written files). False when find cannot list."""
         finds = self._spawn_finds(mark_racy=False)
-        outputs = []
-        for _, process, out, err in finds:
-            with out, err:
-                failed = process.wait() != 0 or err.tell() != 0
-                out.seek(0)
-                outputs.append(None if failed else out.read())
+        outputs = _printed(finds)
         if not finds or any(data is None for data in outputs):
             return False
         self._found, self._by_find = [data for data in outputs if data is not None], None
@@ -280,6 +270,18 @@ class WorktreeSource:
             return os.listdir(self._root)
         except OSError:
             return []
+
+
+def _printed(finds: list[_Find]) -> list[bytes | None]:
+    """What each find printed (None for one that failed or wrote to stderr); every process is
+    waited for and every file closed."""
+    outputs: list[bytes | None] = []
+    for _, process, out, err in finds:
+        with out, err:
+            failed = process.wait() != 0 or err.tell() != 0
+            out.seek(0)
+            outputs.append(None if failed else out.read())
+    return outputs
 
 
 def _nanoseconds(values: list[bytes]) -> list[int]:

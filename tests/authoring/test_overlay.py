@@ -3,6 +3,7 @@ nothing else (publisher.authoring.overlay.disk_holds), else the disk verified af
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +54,17 @@ def _rewrite(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def _same_size_same_mtime(path: Path) -> None:
+    """The sneakiest edit: other bytes, size and mtime put back (only ctime moves)."""
+    info = path.stat()
+    path.write_text("[]")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "another file's bytes, same size": lambda root: _rewrite(root / "sovereigns/b/sovereign.json", "[]"),
+    "another file's bytes, size and mtime put back": lambda root: _same_size_same_mtime(
+        root / "sovereigns/b/sovereign.json"),
     "a file added": lambda root: _rewrite(root / "sovereigns/b/extra.json", "{}"),
     "a file removed": lambda root: (root / "sovereigns/a/keep.json").unlink(),
     "a written file's bytes": lambda root: _rewrite(root / "sovereigns/a/sovereign.json", '{"y":2}'),

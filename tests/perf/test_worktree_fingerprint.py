@@ -155,6 +155,23 @@ def test_the_listing_from_the_fingerprints_records_is_the_python_listing(demo_co
     assert not [e for e in expected if "/.git/" in e.path]
 
 
+def test_listing_by_find_takes_racy_files_as_the_walk_lists_them(demo_copy: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`list_by_find` is for a caller that judges racy stamps itself (an authoring command, just
+    after writing): where the fingerprint refuses to vouch, it still lists from find's records,
+    entries and stamps exactly as the Python walk gives them."""
+    monkeypatch.setattr(source_module, "RACY_NS", 3_600 * 10**9)    # every file changed "just now"
+    assert WorktreeSource(demo_copy).fingerprint() is None
+    walked = WorktreeSource(demo_copy)
+    expected = _listing(walked)
+    source = WorktreeSource(demo_copy)
+    assert source.list_by_find()
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "scandir", lambda *a: pytest.fail("walked the tree"))
+        assert _listing(source) == expected and source.stamps == walked.stamps
+    assert len(expected) > 20
+
+
 def test_records_that_do_not_parse_are_not_used() -> None:
     good = b"f\0" + b"2\0" + b"1700000000.1234567890\0" * 2 + b"5\0" + b"6\0" + b"\0" + b"sovereigns/a/x.json\0"
     entries, stamps = source_module.parse_find_records([good]) or ([], {})
