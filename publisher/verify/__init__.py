@@ -300,8 +300,8 @@ class LazyVerification(Verification):
                           loader=self._loader, counts=self._counts, folder_keys=self.folder_keys,
                           models=self._models)
 
-    # One model, or a treaty's issuers, from `models` while the rest are not loaded; each falls
-    # back to loading them all when the cache no longer holds what it needs.
+    # One model, or who holds a treaty id or a key, from `models` while the models are not
+    # loaded; each falls back to loading them all when the cache no longer holds what it needs.
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
         found = self._models.sovereign(sovereign_id) if self._loaded is None and self._models else None
         return found[1] if found is not None else super().sovereign(sovereign_id)
