@@ -56,6 +56,30 @@ class Keys:
         return str(self.folder / f"{name}.pub")
 
 
+@pytest.fixture(autouse=True, params=["stamps racy", "stamps trusted"])
+def written_as_verified(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every authoring test runs twice: with the files it writes too young for their stat
+    stamps to vouch (the written files are then verified afresh), and with stamps trusted at
+    once, where a command's verification on disk is its planned one whenever the disk holds
+    the plan (publisher.authoring.overlay). Either way, what a command reports as verified
+    must be what a fresh verification of the disk finds."""
+    from publisher import source as source_module
+    from publisher.cli import authoring_args
+    from publisher.source import WorktreeSource
+    from publisher.verify import verify_repository
+
+    if request.param == "stamps trusted":
+        monkeypatch.setattr(source_module, "RACY_NS", 0)
+    real = authoring_args.apply
+
+    def checked(repo: Path, plan: Any, **kwargs: Any) -> Any:
+        outcome = real(repo, plan, **kwargs)
+        fresh = verify_repository(WorktreeSource(repo), at=kwargs["at"])
+        assert outcome.verification == fresh, "a command's verification differs from the disk's"
+        return outcome
+    monkeypatch.setattr(authoring_args, "apply", checked)
+
+
 @pytest.fixture
 def keys(tmp_path: Path) -> Keys:
     folder = tmp_path / "offline-keys"
