@@ -271,8 +271,9 @@ class TreatyRevocation:
 
     def prepare(self) -> None:
         self.before = self.path.read_bytes()
+        env = {name: value for name, value in os.environ.items() if name != "HANDSHAKE_NO_CACHE"}
         subprocess.run(handshake("verify", str(self.repo), "--at", AT, "--no-history"), capture_output=True,
-                       check=False, env={**os.environ, "HANDSHAKE_CACHE_DIR": str(self.cache)})
+                       check=False, env={**env, "HANDSHAKE_CACHE_DIR": str(self.cache)})
 
     def revert(self) -> None:
         if self.before is not None:
