@@ -302,19 +302,23 @@ class LazyVerification(Verification):
 
     # One model, or who holds a treaty id or a key, from `models` while the models are not
     # loaded; each falls back to loading them all when the cache no longer holds what it needs.
+    @property
+    def _lookups(self) -> snapshot.RememberedModels | None:
+        return self._models if self._loaded is None else None
+
     def sovereign(self, sovereign_id: str) -> Sovereign | None:
-        found = self._models.sovereign(sovereign_id) if self._loaded is None and self._models else None
-        return found[1] if found is not None else super().sovereign(sovereign_id)
+        found = self._lookups.sovereign(sovereign_id) if self._lookups else None
+        return found[0] if found is not None else super().sovereign(sovereign_id)
 
     def sovereign_ids(self) -> tuple[str, ...]:
-        return self._models.sovereign_ids() if self._loaded is None and self._models else super().sovereign_ids()
+        return self._lookups.sovereign_ids() if self._lookups else super().sovereign_ids()
 
     def treaty_issuers(self, treaty_id: str) -> tuple[str, ...]:
-        index = self._models.index() if self._loaded is None and self._models else None
+        index = self._lookups.index() if self._lookups else None
         return index.treaties.get(treaty_id, ()) if index is not None else super().treaty_issuers(treaty_id)
 
     def key_holders(self, public_key: str, role: str) -> tuple[str, ...]:
-        index = self._models.index() if self._loaded is None and self._models else None
+        index = self._lookups.index() if self._lookups else None
         return index.holders(public_key, role) if index is not None else super().key_holders(public_key, role)
 
     @property

@@ -122,15 +122,14 @@ KEPT_SNAPSHOTS = 8
 
 
 def remember(cache: Cache, source: Source, limits: Limits, taken: str, built: Snapshot,
-             index: ModelIndex | None = None) -> None:
+             index: ModelIndex) -> None:
     """Store `built` under its fingerprint, and name it as this source's latest snapshot. The
     time table's payloads (stripped treaties, 80% of the bytes at 10,000 sovereigns) go in an
     entry of their own: a no-change run reads them only when something crossed a deadline; so
     does the models' `index`, which only an authoring command reads.
     Snapshots beyond the newest KEPT_SNAPSHOTS go, with their payloads and index."""
     cache.put("snapshot-payloads", taken, built.time.payloads)
-    if index is not None:
-        cache.put("snapshot-index", taken, index)
+    cache.put("snapshot-index", taken, index)
     cache.put("snapshot", taken, dataclasses.replace(built, time=dataclasses.replace(built.time, payloads=b"")))
     cache.put("latest", latest_key(source, limits), taken)
     cache.keep_newest("snapshot", KEPT_SNAPSHOTS, with_kinds=("snapshot-payloads", "snapshot-index"))
@@ -184,13 +183,13 @@ class RememberedModels:
         self._folders = dict(remembered.folders)
         self._index: ModelIndex | None = None
 
-    def sovereign(self, sovereign_id: str) -> tuple[bool, Sovereign | None] | None:
-        """(True, the model) of a folder of the input, (False, None) for an id no folder has."""
+    def sovereign(self, sovereign_id: str) -> tuple[Sovereign | None] | None:
+        """(the model,) of a folder of the input, (None,) for an id no folder has."""
         key = self._folders.get(sovereign_id)
         if key is None:
-            return False, None
+            return (None,)
         result = dispatch.cached_result(self._cache, key, sovereign_id)
-        return (True, result.sovereign) if result is not None else None
+        return (result.sovereign,) if result is not None else None
 
     def sovereign_ids(self) -> tuple[str, ...]:
         return tuple(self._folders)
