@@ -164,9 +164,9 @@ def _referrer_findings(source: GitSource, referrers: list[str], keyed: list[str]
         results = [dataclasses.replace(r, unexplained=tuple(u for u in r.unexplained if named & set(u.mentioned)))
                    for r in _results(source, referrers, lock_pins, limits)[0]]
         models = {r.sovereign.id: r.sovereign for r in results}
-        everyone = {**models, **{sid: changed[sid] for sid in keyed if sid in changed}}
+        everyone = stage.crossings({**models, **{sid: changed[sid] for sid in keyed if sid in changed}})
         unexplained = {u.path for r in results for u in r.unexplained}
-        foreign, replaced = stage.check_foreign_signers(results, everyone)
+        foreign, replaced = stage.check_foreign_signers(map(stage.result_crossing, results), everyone)
         invalid = [f for r in results for f in r.findings if f.code == "sig.invalid" and f.path in unexplained
                    and (f.path, f.pointer) not in replaced]
         return invalid + foreign + stage.check_cross_references(everyone, issuers=referrers, subjects=named)
@@ -196,9 +196,9 @@ def _across(out: list[Finding], source: GitSource, results: list[SovereignResult
     included; `present` adds the folders read for their membership only)."""
     affected = {r.sovereign.id: r.sovereign for r in results}
     listed = {**present, **affected}
-    everyone = {**_subjects(source, results, set(affected), limits, lock_pins), **affected}
+    everyone = stage.crossings({**_subjects(source, results, set(affected), limits, lock_pins), **affected})
     out = out + stage.check_cross_references(everyone)
-    foreign, replaced = stage.check_foreign_signers(results, everyone)
+    foreign, replaced = stage.check_foreign_signers(map(stage.result_crossing, results), everyone)
     out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
     out += stage.check_time(affected, at)
     out += stage.check_lock_coverage(lock_raw is not None, {s: p for s, p in lock_pins.items() if s in reviewed},
@@ -215,7 +215,7 @@ def _across(out: list[Finding], source: GitSource, results: list[SovereignResult
         # Each finding points at the member's entry in the whole file, as verify's does.
         coalition = dataclasses.replace(coalition, members=tuple(
             dataclasses.replace(m, index=at_index[m.index]) if m.index is not None else m for m in coalition.members))
-        out += stage.check_membership(coalition, listed)
+        out += stage.check_membership(coalition, stage.crossings(listed))
     return out
 
 

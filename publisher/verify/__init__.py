@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable
+import pickle
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,9 +30,10 @@ from publisher.model import Coalition, Sovereign
 from publisher.source import Entry, Source, group_by_sovereign
 from publisher.strictjson import Refusal, load_json
 from publisher.verify import coalition as stage
-from publisher.verify import snapshot
+from publisher.verify import dispatch, snapshot
 from publisher.verify.dispatch import Job, folder_keys, run_jobs
-from publisher.verify.sovereign import SovereignResult, case_collisions, root_case_collisions, split_undecodable
+from publisher.verify.timewindows import TimeTable, evaluate, merge
+from publisher.verify.sovereign import case_collisions, root_case_collisions, split_undecodable
 from publisher.timestamps import zulu
 
 
@@ -211,37 +213,81 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     # Sovereign folders and the files beside them; within a folder: its own job.
     out.extend(case_collisions([f"sovereigns/{sid}" for sid in groups] + [entry.path for entry in loose]))
     jobs = [Job(sid, tuple(group), pins.get(sid)) for sid, group in groups.items()]
-    outcomes = run_jobs(source, jobs, limits, workers, cache)
-    results = [o.result for o in outcomes]
-    sovereigns = {r.sovereign.id: r.sovereign for r in results}
-    for result in results:
-        out.extend(result.findings)
+    outcomes = run_jobs(source, jobs, limits, workers, cache, at)
+    crossings = {o.crossing.id: o.crossing for o in outcomes}
+    for outcome in outcomes:
+        out.extend(outcome.findings)
 
     try:
-        coalition, out, timed = _coalition_stage(out, coalition_raw, lock_raw, pins, results, sovereigns, at)
+        coalition, out = _coalition_stage(out, coalition_raw, lock_raw, pins, crossings)
+        table, timed = _time_stage(outcomes, at)
         complete = True
     except Exception as exc:  # boundary: report, never crash (the folders' findings stay)
-        coalition, out, timed, complete = stage.unknown_coalition(), [*out, stage.stage_failure(exc)], [], False
-    if complete and fingerprint is not None and cache is not None and all(o.key and o.part for o in outcomes):
-        built = snapshot.build_snapshot(out, timed, coalition, jobs, outcomes, at)
+        coalition, out, table, timed = stage.unknown_coalition(), [*out, stage.stage_failure(exc)], None, []
+        complete = False
+    if complete and fingerprint is not None and cache is not None and table is not None \
+            and all(o.key for o in outcomes):
+        built = snapshot.build_snapshot(out, coalition, jobs, outcomes, table)
         if built is not None:
-            snapshot.remember(cache, source, limits, fingerprint, built, snapshot.model_index(sovereigns.values()))
-    return Verification(at=at, coalition=coalition,
-                        sovereigns=tuple(sovereigns[s] for s in sorted(sovereigns)),
-                        findings=tuple(sort_findings(out + timed)), folder_keys=folder_keys(jobs, outcomes))
+            snapshot.remember(cache, source, limits, fingerprint, built, snapshot.model_index(crossings.values()))
+    findings = tuple(sort_findings(out + timed))
+    if all(o.loaded is not None for o in outcomes):
+        return Verification(at=at, coalition=coalition, sovereigns=_models(outcomes), findings=findings,
+                            folder_keys=folder_keys(jobs, outcomes))
+
+    def load() -> tuple[Sovereign, ...]:
+        if any(o.result is None for o in outcomes):    # a payload that is not its folder's
+            return _verify(source, at, limits, workers, None, use_snapshot=False).sovereigns
+        return _models(outcomes)
+
+    return LazyVerification(at, coalition, None, findings, loader=load,
+                            counts=(len(outcomes), sum(len(o.crossing.treaties) for o in outcomes)),
+                            folder_keys=folder_keys(jobs, outcomes))
+
+
+def _models(outcomes: Iterable[dispatch.Outcome]) -> tuple[Sovereign, ...]:
+    """The models of `outcomes` whose results are loaded or load, in id order."""
+    results = [o.result for o in outcomes]
+    return tuple(sorted((r.sovereign for r in results if r is not None), key=lambda s: s.id))
 
 
 def _coalition_stage(out: list[Finding], coalition_raw: Any, lock_raw: Any, pins: dict[str, str],
-                     results: list[SovereignResult], sovereigns: dict[str, Sovereign], at: datetime
-                     ) -> tuple[Coalition, list[Finding], list[Finding]]:
-    """The checks across folders: (coalition, `out` with their findings, the time checks')."""
-    coalition, found = stage.build_coalition(coalition_raw, sorted(sovereigns))
-    out = [*out, *found, *stage.check_membership(coalition, sovereigns),
-           *stage.check_lock_coverage(lock_raw is not None, pins, sovereigns),
-           *stage.check_cross_references(sovereigns)]
-    foreign, replaced = stage.check_foreign_signers(results, sovereigns)
+                     crossings: dict[str, stage.Crossing]) -> tuple[Coalition, list[Finding]]:
+    """The checks across folders that do not depend on the time: (coalition, `out` with their
+    findings, a foreign signer's replacing the folder's `sig.invalid`)."""
+    coalition, found = stage.build_coalition(coalition_raw, sorted(crossings))
+    out = [*out, *found, *stage.check_membership(coalition, crossings),
+           *stage.check_lock_coverage(lock_raw is not None, pins, crossings),
+           *stage.check_cross_references(crossings)]
+    foreign, replaced = stage.check_foreign_signers(crossings.values(), crossings)
     out = [f for f in out if not (f.code == "sig.invalid" and (f.path, f.pointer) in replaced)] + foreign
-    return coalition, out, stage.check_time(sovereigns, at)
+    return coalition, out
+
+
+def _time_stage(outcomes: Sequence[dispatch.Outcome], at: datetime) -> tuple[TimeTable | None, list[Finding]]:
+    """check_time's findings at `at`: from the folders' tables, each joined alone at `at` where
+    the folder was verified, merged here (the table a snapshot keeps; None when a folder has
+    none), and from check_time itself on the models of the folders without one."""
+    tables, untabled = [], {}
+    for outcome in sorted(outcomes, key=lambda o: o.crossing.id):
+        table = _time_table(outcome.table)
+        if table is not None:
+            tables.append(table)
+        elif (result := outcome.result) is not None:
+            untabled[result.sovereign.id] = result.sovereign
+        else:          # the parent holds one or the other (dispatch._received): never reached
+            raise ValueError(f"{outcome.crossing.id[:80]!r} has neither a time table nor a model")
+    merged = merge(tables) if tables else None
+    timed = [*(evaluate(merged, at) if merged is not None else ()), *stage.check_time(untabled, at)]
+    return (merged if len(tables) == len(outcomes) else None), timed
+
+
+def _time_table(data: bytes | None) -> TimeTable | None:
+    try:
+        table = pickle.loads(data) if data is not None else None
+    except Exception:
+        return None
+    return table if isinstance(table, TimeTable) else None
 
 
 def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache, key: str,

@@ -10,6 +10,14 @@ the stored `SovereignResult` without reading or verifying; a miss verifies the b
 read for hashing. An unreadable file disables caching for that folder. Fresh results are
 stored by the parent alone, through one `Cache.batch`: a cold run writes one pack file.
 
+Beside each result travel its findings and its Crossing (what the checks across folders
+read), pickled apart as its brief, and its time-table part joined alone at the run's time
+(`timewindows.alone`, in the worker): the parent runs the coalition stage on the briefs and
+merges the tables, and unpickles a result (a model: hundreds of objects) only when its model
+is asked for. A freshly built part is used only where its findings at the run's time are
+check_time's on the model; a folder without a table has its model loaded and checked by
+check_time itself.
+
 Large repositories are split over worker processes (fork where available): most of the cost
 is Python-level document checking, which threads would serialise on the GIL (measured slower
 than one thread); only libsodium releases it. Never raises on repository content; an
@@ -24,26 +32,48 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from publisher.cache import Batch, Cache, code_version
-from publisher.findings import finding
+from publisher.findings import Finding, finding
 from publisher.limits import Limits
 from publisher.model import KeyHistory, Sovereign
 from publisher import source as source_module
 from publisher.source import Entry, Source
+from publisher.verify.coalition import Crossing, result_crossing
 from publisher.verify.sovereign import SovereignResult, verify_sovereign
-from publisher.verify.timewindows import table_part
+from publisher.verify.timewindows import TablePart, alone, join, table_part
 
 PARALLEL_THRESHOLD = 64          # folders; below this, a process pool costs more than it saves
 
 
 @dataclass(frozen=True)
 class Outcome:
-    result: SovereignResult
+    """One folder's verification: what the parent reads of every folder (its findings, its
+    Crossing, its time-table part) and the result itself, unpickled on first use."""
+
+    crossing: Crossing
+    findings: tuple[Finding, ...]
     key: str | None            # None: not cacheable (no cache, unreadable file, internal failure)
-    part: bytes | None         # pickled timewindows.TablePart, for the snapshot (with a key only)
+    table: bytes | None        # pickled TimeTable of this folder alone at the run's time; None: check the model
     stamp: tuple[str, tuple[str, ...]] | None = None   # (stat-stamp key, digests) to remember
+    payload: bytes | None = field(default=None, repr=False)    # the result, pickled
+    loaded: SovereignResult | None = field(default=None, repr=False)
+
+    @staticmethod
+    def of(result: SovereignResult, key: str | None = None, table: bytes | None = None,
+           stamp: tuple[str, tuple[str, ...]] | None = None) -> Outcome:
+        """The outcome of a result at hand."""
+        return Outcome(result_crossing(result), result.findings, key, table, stamp, loaded=result)
+
+    @property
+    def result(self) -> SovereignResult | None:
+        """The result, unpickled once; None when its payload does not hold this folder's (the
+        caller then verifies afresh)."""
+        if self.loaded is None and self.payload is not None:
+            object.__setattr__(self, "loaded", _loads(self.payload, self.crossing.id))
+        return self.loaded
 
 
 @dataclass(frozen=True)
@@ -53,9 +83,11 @@ class Job:
     pin: str | None
 
 
-# What a worker sends back: the result's pickle, its key, its time-table part, its stamp, and
-# whether it is fresh (for the parent to store: one writer, one pack).
-Shipped = tuple[bytes, "str | None", "bytes | None", "tuple[str, tuple[str, ...]] | None", bool]
+# What a worker sends back: the result's pickle, its key, its time-table part, its stamp,
+# whether it is fresh (for the parent to store: one writer, one pack), its brief, and its
+# table at the run's time.
+Shipped = tuple[bytes, "str | None", "bytes | None", "tuple[str, tuple[str, ...]] | None", bool, bytes,
+                "bytes | None"]
 
 
 def _hash(*parts: object) -> str:
@@ -76,13 +108,42 @@ def _pickle(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
-def _part(result: SovereignResult) -> bytes | None:
-    """The pickled time-table part of a result; None when it cannot be built (the run then
-    keeps no snapshot, and nothing else changes)."""
+def _timing(result: SovereignResult, at: datetime) -> tuple[bytes | None, bytes | None]:
+    """The pickled time-table part of a fresh result and its table alone at `at`; (None, None)
+    when the part cannot be built or does not give check_time's findings at `at` (the folder's
+    model is then checked itself and the run keeps no snapshot; nothing else changes)."""
     try:
-        return _pickle(table_part(result.sovereign))
+        part = table_part(result.sovereign)
+        table = alone(part, result.sovereign, at)
+        return (_pickle(part), _pickle(table)) if table is not None else (None, None)
+    except Exception:
+        return None, None
+
+
+def _joined(part: bytes, at: datetime) -> bytes | None:
+    """The table of a stored part alone at `at` (pickled); None when it is no TablePart."""
+    try:
+        value = pickle.loads(part)
+        return _pickle(join([value], at)) if isinstance(value, TablePart) else None
     except Exception:
         return None
+
+
+def _brief(result: SovereignResult) -> bytes:
+    """What the parent reads of every folder: its Crossing and its findings, pickled."""
+    return _pickle((result_crossing(result), result.findings))
+
+
+def _unbrief(data: bytes | None, sovereign_id: str) -> tuple[Crossing, tuple[Finding, ...]] | None:
+    """A brief from authenticated or freshly pickled bytes; None when it is not this folder's."""
+    try:
+        crossing, findings = pickle.loads(data) if data is not None else (None, None)
+    except Exception:
+        return None
+    if isinstance(crossing, Crossing) and crossing.id == sovereign_id and isinstance(findings, tuple) \
+            and all(isinstance(f, Finding) for f in findings):
+        return crossing, findings
+    return None
 
 
 def _loads(payload: bytes, sovereign_id: str) -> SovereignResult | None:
@@ -96,18 +157,18 @@ def _loads(payload: bytes, sovereign_id: str) -> SovereignResult | None:
     return None
 
 
-def _entry(cache: Cache, key: str) -> tuple[bytes, bytes | None] | None:
-    """A folder's cache entry: (pickled result, pickled time-table part or None)."""
+def _entry(cache: Cache, key: str) -> tuple[bytes, bytes | None, bytes] | None:
+    """A folder's cache entry: (pickled result, pickled time-table part or None, brief)."""
     payload = cache.get_payload("folder", key)
     if payload is None:
         return None
     try:
-        result, part = pickle.loads(payload)   # a pair of byte strings: nothing deep is built here
+        result, part, brief = pickle.loads(payload)   # byte strings: nothing deep is built here
     except Exception:
         return None
-    if not isinstance(result, bytes) or not (part is None or isinstance(part, bytes)):
+    if not isinstance(result, bytes) or not (part is None or isinstance(part, bytes)) or not isinstance(brief, bytes):
         return None
-    return result, part
+    return result, part, brief
 
 
 def stored_result(cache: Cache, key: str) -> bytes | None:
@@ -122,13 +183,28 @@ def cached_result(cache: Cache, key: str, sovereign_id: str) -> SovereignResult 
     return _loads(entry[0], sovereign_id) if entry is not None else None
 
 
+@dataclass(frozen=True)
+class _Produced:
+    """What `_Runner._produce` gives: the result (None for a cache hit, which stays bytes), its
+    pickle, key, time-table part, stamp, brief, and the part's table alone at the run's time."""
+
+    result: SovereignResult | None
+    payload: bytes | None = None
+    key: str | None = None
+    part: bytes | None = None
+    stamp: tuple[str, tuple[str, ...]] | None = None
+    brief: bytes | None = None
+    table: bytes | None = None
+
+
 class _Runner:
     """Everything a job needs besides itself: the source, the limits, the cache."""
 
-    def __init__(self, source: Source, limits: Limits, cache: Cache | None) -> None:
+    def __init__(self, source: Source, limits: Limits, cache: Cache | None, at: datetime) -> None:
         self.source = source
         self.limits = limits
         self.cache = cache
+        self.at = at
         self.stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
         self.root = getattr(source, "describe", lambda: "")()
         self.horizon = time.time_ns() - source_module.RACY_NS
@@ -157,10 +233,10 @@ class _Runner:
             yield
         self.batch = None
 
-    def keep(self, key: str, payload: bytes, part: bytes | None) -> None:
+    def keep(self, key: str, payload: bytes, part: bytes | None, brief: bytes) -> None:
         """Store a fresh result under its folder key in this run's batch (a worker has none)."""
         if self.batch is not None:
-            self.batch.add(key, _pickle((payload, part)))
+            self.batch.add(key, _pickle((payload, part, brief)))
 
     def read(self, path: str) -> bytes:
         return self.source.read(path)
@@ -206,53 +282,61 @@ class _Runner:
         return _hash("stamps/v1", self.root, job.sovereign_id, stamps)
 
     def run(self, job: Job) -> Outcome:
-        """The folder's result (from the cache or verified), its key, part and stamp."""
+        """The folder's outcome (from the cache or verified), its key, part and stamp."""
         try:
-            result, payload, key, part, stamp = self._produce(job)
-            if result is None and payload is not None:
-                result = _loads(payload, job.sovereign_id)
-            if result is None:
-                return Outcome(self._verified(job, {}), None, None)
-            return Outcome(result, key, part, stamp)
+            produced = self._produce(job)
+            if produced.result is not None:
+                return Outcome.of(produced.result, produced.key, produced.table, produced.stamp)
+            brief = _unbrief(produced.brief, job.sovereign_id)
+            result = _loads(produced.payload, job.sovereign_id) if produced.payload is not None else None
+            if brief is None or result is None:
+                return Outcome.of(self._verified(job, {}))
+            return Outcome(*brief, produced.key, produced.table, produced.stamp, loaded=result)
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
-            return Outcome(failed(job.sovereign_id, job.pin, exc), None, None)
+            return Outcome.of(failed(job.sovereign_id, job.pin, exc))
 
     def ship(self, job: Job) -> Shipped:
         """As `run`, pickled (a worker process sends this): a cache hit is passed on as the stored
         bytes, never unpickled here; a fresh result is pickled once for the cache and the parent."""
         try:
-            result, payload, key, part, stamp = self._produce(job)
-            fresh = result is not None and payload is not None and key is not None
-            return (payload if payload is not None else _pickle(result)), key, part, stamp, fresh
+            produced = self._produce(job)
+            result = produced.result
+            fresh = result is not None and produced.payload is not None and produced.key is not None
+            payload = produced.payload if produced.payload is not None else _pickle(result)
+            brief = produced.brief if produced.brief is not None else _brief(result) if result is not None else b""
+            return payload, produced.key, produced.part, produced.stamp, fresh, brief, produced.table
         except Exception as exc:  # boundary: report, never crash (see publisher.verify)
-            return _pickle(failed(job.sovereign_id, job.pin, exc)), None, None, None, False
+            result = failed(job.sovereign_id, job.pin, exc)
+            return _pickle(result), None, None, None, False, _brief(result), None
 
-    def _produce(self, job: Job) -> tuple[SovereignResult | None, bytes | None, str | None, bytes | None,
-                                          tuple[str, tuple[str, ...]] | None]:
-        """(result, its pickle, key, time-table part, stamp). A cache hit gives only the stored
-        pickle (result None: nothing is unpickled here); a fresh result comes with its pickle only
-        when it was cached, so an in-process run without a cache never pickles at all."""
+    def _produce(self, job: Job) -> _Produced:
+        """A cache hit gives only the stored bytes (result None: nothing is unpickled here, unless
+        the entry has no time-table part and one is derived) and its part's table at the run's
+        time; a fresh result comes with its pickle, brief and table only when it was cached, so
+        an in-process run without a cache never pickles at all."""
         files: dict[str, bytes] = {}
         digests, stamp = self.digests(job, files) if self.cache is not None else (None, None)
         key = folder_key(self.limits, job, digests) if digests is not None else None
         if key is not None and self.cache is not None:
             hit = _entry(self.cache, key)
             if hit is not None:
-                part = hit[1]
-                if part is None:
-                    stored = _loads(hit[0], job.sovereign_id)
-                    part = _part(stored) if stored is not None else None
-                return None, hit[0], key, part, stamp
+                payload, part, brief = hit
+                if part is not None:
+                    table = _joined(part, self.at)
+                else:
+                    stored = _loads(payload, job.sovereign_id)
+                    part, table = _timing(stored, self.at) if stored is not None else (None, None)
+                return _Produced(None, payload, key, part, stamp, brief, table)
         if key is not None and digests is not None and not self._same_bytes(job, files, digests):
             key, stamp = None, None   # a file changed since it was listed: verify it, remember nothing
         self._prefetch(job, files)
         result = self._verified(job, files)
         if key is None or self.cache is None:
-            return result, None, None, None, None
-        payload = _pickle(result)
-        part = _part(result)
-        self.keep(key, payload, part)
-        return result, payload, key, part, stamp
+            return _Produced(result)
+        payload, brief = _pickle(result), _brief(result)
+        part, table = _timing(result, self.at)
+        self.keep(key, payload, part, brief)
+        return _Produced(result, payload, key, part, stamp, brief, table)
 
     def _prefetch(self, job: Job, files: dict[str, bytes]) -> None:
         """Read the folder's files in one batch where the source can (a git commit: one cat-file
@@ -304,9 +388,10 @@ def failed(sovereign_id: str, pin: str | None, exc: BaseException) -> SovereignR
 
 
 def run_jobs(source: Source, jobs: Sequence[Job], limits: Limits, workers: int,
-             cache: Cache | None) -> list[Outcome]:
-    """One outcome per job, in job order, computed on up to `workers` processes."""
-    runner = _Runner(source, limits, cache)
+             cache: Cache | None, at: datetime) -> list[Outcome]:
+    """One outcome per job, in job order, computed on up to `workers` processes; `at` is the
+    time the time-table parts must reproduce check_time at."""
+    runner = _Runner(source, limits, cache, at)
     with runner.keeping():
         if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
             outcomes = [runner.run(job) for job in jobs]
@@ -346,15 +431,23 @@ def _run_processes(runner: _Runner, jobs: Sequence[Job], workers: int) -> list[O
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(runner, jobs)) as pool:
         shipped = pool.map(_process_job, range(len(jobs)), chunksize=chunk)
-        for job, (payload, key, part, stamp, fresh) in zip(jobs, shipped, strict=True):
-            result = _loads(payload, job.sovereign_id)
-            if result is None:
-                out.append(runner.run(job))
-                continue
-            if fresh and key is not None:
-                runner.keep(key, payload, part)
-            out.append(Outcome(result, key, part, stamp))
+        for job, shipment in zip(jobs, shipped, strict=True):
+            out.append(_received(runner, job, *shipment))
     return out
+
+
+def _received(runner: _Runner, job: Job, payload: bytes, key: str | None, part: bytes | None,
+              stamp: tuple[str, tuple[str, ...]] | None, fresh: bool, brief: bytes, table: bytes | None) -> Outcome:
+    """The outcome of what a worker shipped: the brief is read, the result stays pickled unless
+    the folder has no table (its model is then checked by check_time). Anything that is not
+    this folder's is verified again here."""
+    read = _unbrief(brief, job.sovereign_id)
+    loaded = _loads(payload, job.sovereign_id) if table is None else None
+    if read is None or (table is None and loaded is None):
+        return runner.run(job)
+    if fresh and key is not None:
+        runner.keep(key, payload, part, brief)
+    return Outcome(*read, key, table, stamp, payload=payload, loaded=loaded)
 
 
 def folder_keys(jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> tuple[tuple[str, str], ...] | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
-import pickle
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,8 +29,9 @@ from publisher.model import Coalition, Sovereign
 from publisher import source as source_module
 from publisher.source import Entry, Source
 from publisher.verify import dispatch
+from publisher.verify.coalition import Crossing
 from publisher.verify.dispatch import Job, Outcome
-from publisher.verify.timewindows import PayloadsMissing, TablePart, TimeTable, evaluate, join
+from publisher.verify.timewindows import PayloadsMissing, TimeTable, evaluate
 from publisher.timestamps import zulu
 
 @dataclass(frozen=True)
@@ -45,22 +45,14 @@ class Snapshot:
     time: TimeTable
 
 
-def build_snapshot(static: Sequence[Finding], timed: Sequence[Finding], coalition: Coalition,
-                   jobs: Sequence[Job], outcomes: Sequence[Outcome], at: datetime) -> Snapshot | None:
-    """The snapshot of a finished verification (every outcome keyed, with its time-table
-    part); None when the joined time table does not reproduce `timed`."""
-    ordered = sorted(zip(jobs, outcomes, strict=True), key=lambda pair: pair[0].sovereign_id)
-    parts = []
-    for _, outcome in ordered:
-        part = pickle.loads(outcome.part) if outcome.part is not None else None
-        if not isinstance(part, TablePart):
-            return None
-        parts.append(part)
-    table = join(parts, at, timed)
+def build_snapshot(static: Sequence[Finding], coalition: Coalition, jobs: Sequence[Job],
+                   outcomes: Sequence[Outcome], table: TimeTable) -> Snapshot | None:
+    """The snapshot of a finished verification whose time findings came from `table` (every
+    outcome keyed); None when an outcome has no key."""
     folders = dispatch.folder_keys(jobs, outcomes)
-    if table is None or folders is None:
+    if folders is None:
         return None
-    return Snapshot(tuple(static), coalition, folders, sum(len(o.result.sovereign.treaties) for _, o in ordered), table)
+    return Snapshot(tuple(static), coalition, folders, sum(len(o.crossing.treaties) for o in outcomes), table)
 
 
 def findings_at(remembered: Snapshot, at: datetime, cache: Cache | None = None, key: str = "") -> list[Finding] | None:
@@ -149,26 +141,25 @@ class ModelIndex:
         return (self.root_keys if role == "root" else self.na_keys).get(public_key, ())
 
 
-def model_index(sovereigns: Iterable[Sovereign]) -> ModelIndex:
-    """The ModelIndex of `sovereigns`; its answers are `Verification`'s over the same models.
-    One pass building tuples, each sovereign's shared (80 ms at 10,000 sovereigns; lists
-    turned into tuples afterwards took twice as long)."""
+def model_index(crossings: Iterable[Crossing]) -> ModelIndex:
+    """The ModelIndex of the sovereigns whose Crossings these are; its answers are
+    `Verification`'s over their models. One pass building tuples, each sovereign's shared (80
+    ms at 10,000 sovereigns; lists turned into tuples afterwards took twice as long)."""
     treaties: dict[str, tuple[str, ...]] = {}
     root_keys: dict[str, tuple[str, ...]] = {}
     na_keys: dict[str, tuple[str, ...]] = {}
-    for sovereign in sorted(sovereigns, key=lambda s: s.id):
+    for sovereign in sorted(crossings, key=lambda s: s.id):
         one = (sovereign.id,)
-        for treaty in sovereign.treaties:
-            issuers = treaties.get(treaty.treaty_id)
+        for _, treaty_id, _, _ in sovereign.treaties:
+            issuers = treaties.get(treaty_id)
             if issuers is None:
-                treaties[treaty.treaty_id] = one
+                treaties[treaty_id] = one
             elif issuers[-1] != sovereign.id:
-                treaties[treaty.treaty_id] = issuers + one
+                treaties[treaty_id] = issuers + one
         if sovereign.root_public_key is not None:
             root_keys[sovereign.root_public_key] = root_keys.get(sovereign.root_public_key, ()) + one
-        current = sovereign.key_history.current
-        if current is not None:
-            na_keys[current.public_key] = na_keys.get(current.public_key, ()) + one
+        if sovereign.current is not None:
+            na_keys[sovereign.current[1]] = na_keys.get(sovereign.current[1], ()) + one
     return ModelIndex(treaties, root_keys, na_keys)
 
 

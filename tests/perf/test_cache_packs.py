@@ -7,6 +7,7 @@ import gc
 import os
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -263,12 +264,12 @@ def test_a_runner_sent_to_a_spawned_worker_leaves_storing_to_the_parent(demo_cop
 
     cache = open_cache(demo_copy)
     assert cache is not None
-    runner = dispatch._Runner(WorktreeSource(demo_copy), Limits(), cache)
+    runner = dispatch._Runner(WorktreeSource(demo_copy), Limits(), cache, datetime(2026, 1, 1, tzinfo=UTC))
     with runner.keeping():
         assert runner.batch is not None
         copy = pickle.loads(pickle.dumps(runner))
-        copy.keep(key(1), b"result", None)
-        runner.keep(key(2), b"result", None)
+        copy.keep(key(1), b"result", None, b"brief")
+        runner.keep(key(2), b"result", None, b"brief")
     assert copy.batch is None
     assert not cache.has(KIND, key(1)), "the copy stored a result instead of shipping it"
     assert cache.has(KIND, key(2)), "the parent's result was not stored"

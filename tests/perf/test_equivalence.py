@@ -18,7 +18,7 @@ from publisher import source as source_module
 from publisher.cache import open_cache
 from publisher.limits import Limits
 from publisher.source import Entry, WorktreeSource
-from publisher.verify import Verification, dispatch, verify_path, verify_repository
+from publisher.verify import LazyVerification, Verification, dispatch, verify_path, verify_repository
 from tests.conftest import DEMO_AT, REPO_ROOT
 
 
@@ -402,3 +402,37 @@ def test_unchanged_folders_are_not_read_when_only_a_root_file_changed(demo_copy:
     assert [p for p in reads if p.startswith("sovereigns/")] == []
     monkeypatch.setattr(WorktreeSource, "read", original)
     assert outcome(again) == outcome(verify_path(demo_copy, at=DEMO_AT, workers=1))
+
+
+def test_a_pooled_run_checks_across_folders_without_loading_a_model(demo_copy: Path, pool_always: None,
+                                                                    stamps_trusted: None) -> None:
+    """Over worker processes the parent reads each folder's brief (findings, Crossing) and
+    time-table part, not its result: the models load only when asked for, and then equal the
+    single-process run's, as the findings and the summary already do."""
+    reference = verify_path(demo_copy, at=DEMO_AT, workers=1)
+    for store in (None, open_cache(demo_copy), open_cache(demo_copy)):
+        pooled = verify_path(demo_copy, at=DEMO_AT, workers=2, cache=store)
+        assert pooled.findings == reference.findings and pooled.summary() == reference.summary()
+        if store is not None:        # without a cache a folder has no part: its model is checked
+            assert isinstance(pooled, LazyVerification) and not pooled.models_loaded
+        assert outcome(pooled) == outcome(reference)
+
+
+def test_a_part_that_does_not_reproduce_check_time_is_not_taken(demo_copy: Path, pool_always: None,
+                                                                 stamps_trusted: None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time-table part whose findings at the run's time are not check_time's (a time check
+    timewindows does not mirror) is left out: that folder's model is checked by check_time
+    itself, the findings stay the same, and no snapshot is kept."""
+    reference = verify_path(demo_copy, at=DEMO_AT, workers=1)
+    timed = {"treaty.expired", "treaty.revoked", "treaty.replaced", "treaty.suspended", "treaty.expiring_soon"}
+    refused = [s.id for s in reference.sovereigns if any(f.code in timed for f in reference.findings
+                                                          if f.path.startswith(f"sovereigns/{s.id}/"))][0]
+    taken = dispatch.alone
+    monkeypatch.setattr(dispatch, "alone",
+                        lambda part, sovereign, at: taken(part, sovereign, at) if sovereign.id != refused else None)
+    store = open_cache(demo_copy)
+    for workers in (2, 1):
+        run = verify_path(demo_copy, at=DEMO_AT, workers=workers, cache=store)
+        assert run.findings == reference.findings
+        assert type(run).__name__ != "_Remembered", "a run with a part left out was remembered"

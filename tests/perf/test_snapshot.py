@@ -124,7 +124,7 @@ def test_a_treaty_id_two_sovereigns_use_lists_both(demo_copy: Path) -> None:
     copied = dataclasses.replace(second, treaties=(dataclasses.replace(second.treaties[0], treaty_id=taken),
                                                   *second.treaties))
     models = tuple(copied if s.id == second.id else s for s in cold.sovereigns)
-    index = snapshot_module.model_index(reversed(models))
+    index = snapshot_module.model_index(stage.crossing(m) for m in reversed(models))
     assert index.treaties[taken] == tuple(sorted((first.id, second.id)))
     assert index.treaties[taken] == Verification(DEMO_AT, cold.coalition, models, ()).treaty_issuers(taken)
 
@@ -232,6 +232,36 @@ def test_unmirrored_time_check_is_never_remembered(monkeypatch: pytest.MonkeyPat
     extra = stage.finding("sovereigns/a", "", "treaty.expired", "a new kind of time finding")
     assert timewindows.build_table([sovereign], BASE, []) is not None
     assert timewindows.build_table([sovereign], BASE, [extra]) is None
+
+
+def test_unmirrored_time_check_leaves_a_part_alone_unused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a folder is verified, its part is taken only when it gives check_time's findings."""
+    history = KeyHistory((NaKey(1, "K1", "k1", None, None, None, False),))
+    sovereign = Sovereign("a", None, "none", None, history, None, (), None, None, None, None)
+    part = timewindows.table_part(sovereign)
+    assert timewindows.alone(part, sovereign, BASE) is not None
+    extra = stage.finding("sovereigns/a", "", "treaty.expired", "a new kind of time finding")
+    monkeypatch.setattr(stage, "check_time", lambda sovereigns, at: [extra] if "a" in sovereigns else [])
+    assert timewindows.alone(part, sovereign, BASE) is None
+
+
+@pytest.mark.parametrize("days", [-400, -30, 0, 2, 45, 400])
+def test_tables_joined_alone_merge_into_the_joined_table(synthetic_repo: Path, tmp_path: Path, days: int) -> None:
+    """The parent merges the tables the workers joined one part at a time: the same table as
+    joining every part at once, so a snapshot keeps the same thing either way."""
+    import shutil
+    repo = tmp_path / "repo"
+    shutil.copytree(synthetic_repo, repo, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    models = verify_path(repo, at=DEMO_AT, workers=1).sovereigns
+    at = DEMO_AT + timedelta(days=days)
+    parts = [timewindows.table_part(s) for s in models]
+    alone = [timewindows.alone(p, s, at) for p, s in zip(parts, models, strict=True)]
+    assert all(table is not None for table in alone)
+    merged = timewindows.merge([t for t in alone if t is not None])
+    assert merged == timewindows.join(parts, at)
+    assert sorted(timewindows.evaluate(merged, at), key=repr) == sorted(stage.check_time(
+        {s.id: s for s in models}, at), key=repr)
+    assert len(timewindows.evaluate(merged, at)) > 0, "the case must have time findings to compare"
 
 
 def test_adding_findings_keeps_the_models_unloaded(demo_copy: Path) -> None:
