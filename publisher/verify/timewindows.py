@@ -27,7 +27,7 @@ from itertools import chain
 from operator import attrgetter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from publisher.findings import Finding
 from publisher.lifecycle import EXPIRING_WITHIN, HIGH_RISK_WITHIN
@@ -298,7 +298,8 @@ def join(parts: Sequence[TablePart], at: datetime) -> TimeTable:
     the segment that contains `at`; its CONSTANT findings are taken here, at a time inside that
     segment far from `at`."""
     now = micros(at)
-    los, his, owners, kinds = [], [], array("q"), bytearray()
+    los, his = Bounds(array("q"), array("q")), Bounds(array("q"), array("q"))
+    owners, kinds = array("q"), bytearray()
     constants: dict[int, tuple[Finding, ...]] = {}
     payloads, offsets = bytearray(), array("q")
     pending: dict[int, list[tuple[int, int]]] = {}      # part -> (item, representative time)
@@ -313,8 +314,10 @@ def join(parts: Sequence[TablePart], at: datetime) -> TimeTable:
                 constants[item] = fixed.get(local, ())
             elif mode == CONSTANT:
                 pending.setdefault(index, []).append((item, representative(lo, hi)))
-            los.append((lo, item))
-            his.append((hi, item))
+            los.bounds.append(lo)
+            los.items.append(item)
+            his.bounds.append(hi)
+            his.items.append(item)
             offsets.append(len(payloads))
             payloads += payload
         owners.extend([index] * len(part.payloads))
@@ -334,8 +337,7 @@ def merge(tables: Sequence[TimeTable]) -> TimeTable:
     item (its segment, its CONSTANT findings) done where each was joined, a worker process,
     and only the renumbering and the two sorts here (0.2 s at 10,000 sovereigns, where
     joining every part in the parent took 1 s)."""
-    his: list[tuple[int, int]] = []
-    los: list[tuple[int, int]] = []
+    los, his = Bounds(array("q"), array("q")), Bounds(array("q"), array("q"))
     owners, kinds, offsets, payloads = array("q"), bytearray(), array("q"), bytearray()
     constants: dict[int, tuple[Finding, ...]] = {}
     histories: list[bytes] = []
@@ -348,24 +350,37 @@ def merge(tables: Sequence[TimeTable]) -> TimeTable:
         owners.extend([index] * count)
         kinds += table.kinds
         constants.update((item + first, found) for item, found in table.constants.items())
-        his += zip(_array(table.by_hi), [item + first for item in _array(table.by_hi_items)], strict=True)
-        los += zip(_array(table.by_lo), [item + first for item in _array(table.by_lo_items)], strict=True)
+        for into, bounds, items in ((his, table.by_hi, table.by_hi_items), (los, table.by_lo, table.by_lo_items)):
+            into.bounds.frombytes(bounds)
+            into.items.extend([item + first for item in _array(items)])
         histories += table.histories
         first += count
     offsets.append(len(payloads))
     return _table(his, los, owners, kinds, constants, payloads, offsets, tuple(histories))
 
 
-def _table(his: list[tuple[int, int]], los: list[tuple[int, int]], owners: array[int], kinds: bytearray,
-           constants: dict[int, tuple[Finding, ...]], payloads: bytearray, offsets: array[int],
-           histories: tuple[bytes, ...]) -> TimeTable:
-    """The TimeTable of items given by their (bound, item) pairs, sorted here."""
-    his.sort()
-    los.sort()
-    return TimeTable(
-        array("q", (b for b, _ in his)).tobytes(), array("q", (i for _, i in his)).tobytes(),
-        array("q", (b for b, _ in los)).tobytes(), array("q", (i for _, i in los)).tobytes(),
-        owners.tobytes(), bytes(kinds), constants, bytes(payloads), offsets.tobytes(), histories)
+class Bounds(NamedTuple):
+    """One bound of each item and the item, side by side; where two bounds are equal, their
+    items come in ascending order (`join` adds items in order; `merge` adds each table's,
+    already sorted, in the order of their numbers)."""
+
+    bounds: array[int]
+    items: array[int]
+
+    def sorted(self) -> tuple[bytes, bytes]:
+        """(bounds ascending, their items) as array bytes, in (bound, item) order: a stable
+        sort by bound keeps the items of equal bounds ascending. Sorting 110,000 indices by
+        an int key took a third of the time that sorting (bound, item) tuples did."""
+        bounds, items = self.bounds, self.items
+        order = sorted(range(len(bounds)), key=bounds.__getitem__)
+        return array("q", [bounds[i] for i in order]).tobytes(), array("q", [items[i] for i in order]).tobytes()
+
+
+def _table(his: Bounds, los: Bounds, owners: array[int], kinds: bytearray, constants: dict[int, tuple[Finding, ...]],
+           payloads: bytearray, offsets: array[int], histories: tuple[bytes, ...]) -> TimeTable:
+    """The TimeTable of items given by their bounds, sorted here."""
+    return TimeTable(*his.sorted(), *los.sorted(), owners.tobytes(), bytes(kinds), constants, bytes(payloads),
+                     offsets.tobytes(), histories)
 
 
 def build_table(sovereigns: Sequence[Sovereign], at: datetime, timed: Sequence[Finding]) -> TimeTable | None:
