@@ -30,7 +30,7 @@ import multiprocessing
 import pickle
 import time
 from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -205,8 +205,11 @@ class _Runner:
         self.limits = limits
         self.cache = cache
         self.at = at
-        self.stamps: dict[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
-        self.root = getattr(source, "describe", lambda: "")()
+        self.stamps: Mapping[str, tuple[int, ...]] | None = getattr(source, "stamps", None)
+        # A source that shows planned files over a working tree (authoring's OverlaySource)
+        # borrows that tree's stamps for the files it does not plan, and its stamp index.
+        self.borrowed: str | None = getattr(source, "stamp_root", None)
+        self.root = self.borrowed or getattr(source, "describe", lambda: "")()
         self.horizon = time.time_ns() - source_module.RACY_NS
         # One entry per repository maps each folder's stat-stamp key to its digests: one file to
         # read and write per run, not one per folder.
@@ -371,8 +374,9 @@ class _Runner:
         return verify_sovereign(job.sovereign_id, list(job.entries), read, job.pin, self.limits)
 
     def remember_stamps(self, outcomes: Sequence[Outcome]) -> None:
-        """Write the stamp index of this run's folders (only when it changed)."""
-        if self.cache is None or self.stamps is None:
+        """Write the stamp index of this run's folders (only when it changed; never from a
+        source that borrowed it, whose planned folders have no stamps yet)."""
+        if self.cache is None or self.stamps is None or self.borrowed is not None:
             return
         index = dict(o.stamp for o in outcomes if o.stamp is not None)
         if index != self.index:

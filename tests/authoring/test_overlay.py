@@ -160,3 +160,29 @@ def test_a_file_changed_meanwhile_is_verified_on_disk(two_sovereigns: Path, stam
     assert calls == ["OverlaySource", "WorktreeSource"]
     assert any(f.path == "sovereigns/beta/sovereign.json" for f in caught.value.findings)
     assert alpha.read_bytes() == original and not (two_sovereigns / "sovereigns/alpha/README.md").exists()
+
+
+def test_the_planned_verification_hashes_only_the_planned_folder(two_sovereigns: Path, stamps_trusted: None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over a working tree, the overlay lends the tree's stat stamps of the files it does not
+    plan and its stamp index: a folder the plan leaves alone is taken from the cache without
+    reading a file; the planned folder is hashed from the planned bytes; the tree's stamp
+    index is left as the tree's own verification wrote it."""
+    from publisher.cache import open_cache
+    from publisher.verify import dispatch
+
+    cache = open_cache(two_sovereigns)
+    assert cache is not None
+    verify_repository(WorktreeSource(two_sovereigns), at=WHEN, cache=cache, workers=1)
+    index = sorted((p.name, p.read_bytes()) for p in (cache.directory / "stamps").rglob("*") if p.is_file())
+    read: list[str] = []
+    real = dispatch._Runner.read
+    monkeypatch.setattr(dispatch._Runner, "read", lambda self, path: read.append(path) or real(self, path))
+    plan = _renamed(two_sovereigns)
+    planned = verify_repository(OverlaySource(WorktreeSource(two_sovereigns), plan.writes), at=WHEN, cache=cache,
+                                workers=1)
+    assert read and all(path.startswith("sovereigns/alpha/") for path in read), read
+    assert sorted((p.name, p.read_bytes()) for p in (cache.directory / "stamps").rglob("*") if p.is_file()) == index
+    for path, data in plan.writes.items():
+        (two_sovereigns / path).write_bytes(data)
+    assert planned == verify_repository(WorktreeSource(two_sovereigns), at=WHEN)
