@@ -27,7 +27,7 @@ class OverlaySource:
     Over a working tree it lends the verifier the tree's stat stamps of the files it does not
     plan (`stamps`) and the tree's stamp index (`stamp_root`): those files are the disk's, so
     their folders' digests come from the index as in a verify of the tree, where every file
-    was read and hashed again (2.5 s at 10,000 sovereigns). A planned file has no stamp, so its
+    was read and hashed again (about 2 s at 10,000 sovereigns). A planned file has no stamp, so its
     folder is hashed from the planned bytes."""
 
     def __init__(self, base: Source, writes: Mapping[str, bytes]) -> None:
