@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -270,7 +269,7 @@ def _time_stage(outcomes: Sequence[dispatch.Outcome], at: datetime) -> tuple[Tim
     none), and from check_time itself on the models of the folders without one."""
     tables, untabled = [], {}
     for outcome in sorted(outcomes, key=lambda o: o.crossing.id):
-        table = _time_table(outcome.table)
+        table = dispatch.unpickled(outcome.table, TimeTable)
         if table is not None:
             tables.append(table)
         elif (result := outcome.result) is not None:
@@ -280,14 +279,6 @@ def _time_stage(outcomes: Sequence[dispatch.Outcome], at: datetime) -> tuple[Tim
     merged = merge(tables) if tables else None
     timed = [*(evaluate(merged, at) if merged is not None else ()), *stage.check_time(untabled, at)]
     return (merged if len(tables) == len(outcomes) else None), timed
-
-
-def _time_table(data: bytes | None) -> TimeTable | None:
-    try:
-        table = pickle.loads(data) if data is not None else None
-    except Exception:
-        return None
-    return table if isinstance(table, TimeTable) else None
 
 
 def _remembered(source: Source, at: datetime, limits: Limits, workers: int, cache: Cache, key: str,

@@ -34,6 +34,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from publisher.cache import Batch, Cache, code_version
 from publisher.findings import Finding, finding
@@ -44,6 +45,8 @@ from publisher.source import Entry, Source
 from publisher.verify.coalition import Crossing, result_crossing
 from publisher.verify.sovereign import SovereignResult, verify_sovereign
 from publisher.verify.timewindows import TablePart, alone, join, table_part
+
+T = TypeVar("T")
 
 PARALLEL_THRESHOLD = 64          # folders; below this, a process pool costs more than it saves
 
@@ -122,11 +125,8 @@ def _timing(result: SovereignResult, at: datetime) -> tuple[bytes | None, bytes 
 
 def _joined(part: bytes, at: datetime) -> bytes | None:
     """The table of a stored part alone at `at` (pickled); None when it is no TablePart."""
-    try:
-        value = pickle.loads(part)
-        return _pickle(join([value], at)) if isinstance(value, TablePart) else None
-    except Exception:
-        return None
+    value = unpickled(part, TablePart)
+    return _pickle(join([value], at)) if value is not None else None
 
 
 def _brief(result: SovereignResult) -> bytes:
@@ -146,15 +146,20 @@ def _unbrief(data: bytes | None, sovereign_id: str) -> tuple[Crossing, tuple[Fin
     return None
 
 
-def _loads(payload: bytes, sovereign_id: str) -> SovereignResult | None:
-    """A result from authenticated or freshly pickled bytes; None when it is not this folder's."""
+def unpickled(data: bytes | None, expected: type[T]) -> T | None:
+    """`data` (authenticated or freshly pickled bytes) unpickled when it holds an `expected`;
+    None for no data, bytes that do not unpickle, or another type."""
     try:
-        value = pickle.loads(payload)
+        value = pickle.loads(data) if data is not None else None
     except Exception:
         return None
-    if isinstance(value, SovereignResult) and value.sovereign.id == sovereign_id:
-        return value
-    return None
+    return value if isinstance(value, expected) else None
+
+
+def _loads(payload: bytes, sovereign_id: str) -> SovereignResult | None:
+    """A result from authenticated or freshly pickled bytes; None when it is not this folder's."""
+    value = unpickled(payload, SovereignResult)
+    return value if value is not None and value.sovereign.id == sovereign_id else None
 
 
 def _entry(cache: Cache, key: str) -> tuple[bytes, bytes | None, bytes] | None:
@@ -462,4 +467,5 @@ def folder_keys(jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> tuple[tuple
     return tuple(sorted((job.sovereign_id, str(o.key)) for job, o in zip(jobs, outcomes, strict=True)))
 
 
-__all__ = ["Job", "Outcome", "cached_result", "stored_result", "folder_key", "folder_keys", "run_jobs", "failed"]
+__all__ = ["Job", "Outcome", "cached_result", "stored_result", "folder_key", "folder_keys", "run_jobs", "failed",
+           "unpickled"]
