@@ -224,24 +224,23 @@ def _verify(source: Source, at: datetime, limits: Limits, workers: int, cache: C
     except Exception as exc:  # boundary: report, never crash (the folders' findings stay)
         coalition, out, table, timed = stage.unknown_coalition(), [*out, stage.stage_failure(exc)], None, []
         complete = False
-    if complete and fingerprint is not None and cache is not None and table is not None \
-            and all(o.key for o in outcomes):
-        built = snapshot.build_snapshot(out, coalition, jobs, outcomes, table)
-        if built is not None:
-            snapshot.remember(cache, source, limits, fingerprint, built, snapshot.model_index(crossings.values()))
+    keys = folder_keys(jobs, outcomes)       # None unless every folder's result is cached
+    treaties = sum(len(o.crossing.treaties) for o in outcomes)
+    if complete and fingerprint is not None and cache is not None and table is not None and keys is not None:
+        built = snapshot.Snapshot(tuple(out), coalition, keys, treaties, table)
+        snapshot.remember(cache, source, limits, fingerprint, built, snapshot.model_index(crossings.values()))
     findings = tuple(sort_findings(out + timed))
     if all(o.loaded is not None for o in outcomes):
         return Verification(at=at, coalition=coalition, sovereigns=_models(outcomes), findings=findings,
-                            folder_keys=folder_keys(jobs, outcomes))
+                            folder_keys=keys)
 
     def load() -> tuple[Sovereign, ...]:
         if any(o.result is None for o in outcomes):    # a payload that is not its folder's
             return _verify(source, at, limits, workers, None, use_snapshot=False).sovereigns
         return _models(outcomes)
 
-    return LazyVerification(at, coalition, None, findings, loader=load,
-                            counts=(len(outcomes), sum(len(o.crossing.treaties) for o in outcomes)),
-                            folder_keys=folder_keys(jobs, outcomes))
+    return LazyVerification(at, coalition, None, findings, loader=load, counts=(len(outcomes), treaties),
+                            folder_keys=keys)
 
 
 def _models(outcomes: Iterable[dispatch.Outcome]) -> tuple[Sovereign, ...]:

@@ -30,7 +30,6 @@ from publisher import source as source_module
 from publisher.source import Entry, Source
 from publisher.verify import dispatch
 from publisher.verify.coalition import Crossing
-from publisher.verify.dispatch import Job, Outcome
 from publisher.verify.timewindows import PayloadsMissing, TimeTable, evaluate
 from publisher.timestamps import zulu
 
@@ -43,16 +42,6 @@ class Snapshot:
     folders: tuple[tuple[str, str], ...]         # (sovereign id, per-folder cache key), sorted
     treaty_count: int
     time: TimeTable
-
-
-def build_snapshot(static: Sequence[Finding], coalition: Coalition, jobs: Sequence[Job],
-                   outcomes: Sequence[Outcome], table: TimeTable) -> Snapshot | None:
-    """The snapshot of a finished verification whose time findings came from `table` (every
-    outcome keyed); None when an outcome has no key."""
-    folders = dispatch.folder_keys(jobs, outcomes)
-    if folders is None:
-        return None
-    return Snapshot(tuple(static), coalition, folders, sum(len(o.crossing.treaties) for o in outcomes), table)
 
 
 def findings_at(remembered: Snapshot, at: datetime, cache: Cache | None = None, key: str = "") -> list[Finding] | None:
